@@ -1,0 +1,41 @@
+#!/bin/sh
+# Install what sfrevops-mcp needs to build and test on Debian 12 (bookworm)
+# or newer.  Run as root (or through sudo).  Idempotent.
+set -eu
+
+pkgs="build-essential autoconf automake pkg-config
+libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
+openssl ca-certificates nodejs npm mandoc valgrind"
+
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+
+missing=
+for p in $pkgs; do
+	case "$p" in
+	nodejs|npm)
+		# A Node.js of 18 or newer may come from elsewhere (nvm, NodeSource).
+		command -v "${p%js}" >/dev/null 2>&1 && continue
+		[ "$p" = nodejs ] && command -v node >/dev/null 2>&1 && continue
+		;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	echo "installing:$missing" >&2
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# The Node modules of the simulator and the end-to-end tests, pinned by
+# tests/package-lock.json.
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$here/tests/package-lock.json" ]; then
+	(cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error)
+fi

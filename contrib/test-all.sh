@@ -1,0 +1,63 @@
+#!/bin/sh
+# Build sfrevops-mcp and run every test: the plain build's `make check`
+# (unit, sandbox, simulator and end-to-end tests), the same suite built
+# with AddressSanitizer and UndefinedBehaviorSanitizer, and the unit
+# tests under valgrind.  Prints "N passed, N failed" last.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+sh contrib/install-deps.sh
+[ -x configure ] || autoreconf -fi
+
+pass=0
+fail=0
+tally() {
+	# Sum the Automake harness's totals from one build directory.
+	p=$(sed -n 's/^# PASS: *//p' "$1/test-suite.log.summary" 2>/dev/null | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$1/test-suite.log.summary" 2>/dev/null | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$1/test-suite.log.summary" 2>/dev/null | head -1)
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-0} + ${e:-0}))
+}
+
+run_check() {
+	# $1: build dir, $2...: configure arguments
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" &&
+	    make -s check -j"$jobs" "SFREVOPS_CHECK_NAME=$(basename "$dir")" \
+	    2>&1 | tee make-check.out) || true
+	sed -n '/^# TOTAL:/,/^# ERROR:/p' "$dir/make-check.out" \
+	    >"$dir/test-suite.log.summary" 2>/dev/null || true
+	if ! grep -q '^# TOTAL:' "$dir/test-suite.log.summary"; then
+		echo "build or test harness failed in $dir" >&2
+		fail=$((fail + 1))
+	fi
+	tally "$dir"
+	if grep -q '^# \(FAIL\|ERROR\): *[1-9]' "$dir/test-suite.log.summary"; then
+		cat "$dir/test-suite.log" >&2 || true
+	fi
+}
+
+run_check "$top/build/plain"
+run_check "$top/build/sanitizers" --enable-sanitizers
+
+# The unit tests again, under valgrind (memcheck, leaks included).
+for t in $(cd "$top/build/plain" && make -s print-valgrind-tests); do
+	if (cd "$top/build/plain" && top_srcdir="$top" valgrind -q \
+	    --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+	    --errors-for-leak-kinds=definite "./$t" >"$t.valgrind.out" 2>&1); then
+		echo "PASS: valgrind $t"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: valgrind $t" >&2
+		cat "$top/build/plain/$t.valgrind.out" >&2
+		fail=$((fail + 1))
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,520 @@
+/*
+ * conf.c: settings from the environment, and secrets from one of four
+ * sources, read once by the parent before anything is started:
+ *
+ *	VAR		the value itself (the seed's SFDC_ACCESS_TOKEN)
+ *	VAR_FILE	a file readable by its owner only
+ *	VAR_COMMAND	a command run once through /bin/sh, its stdout the value
+ *			(op read, pass, vault kv get -field=...)
+ *	$CREDENTIALS_DIRECTORY/VAR	systemd's LoadCredential=
+ *
+ * Exactly one source per secret.  A secret goes straight from read(2)
+ * into libsodium guarded memory; stdio never sees it.  The parent hands
+ * the secrets to the broker and frees them; config_wipe_environ() clears
+ * the bytes of the original environment so /proc/PID/environ shows
+ * nothing either.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "sfrevops.h"
+#include "conf.h"
+
+extern char **environ;
+
+const char *const config_secret_vars[] = {
+	"SFDC_ACCESS_TOKEN",
+	"SFDC_REFRESH_TOKEN",
+	"SFDC_CLIENT_SECRET",
+	"SFDC_PRIVATE_KEY",
+	NULL
+};
+
+#define SECRET_CMD_TIMEOUT_MS	30000
+
+static int
+secret_alloc(struct secret *s, size_t cap)
+{
+	if ((s->p = sodium_malloc(cap + 1)) == NULL)
+		return -1;
+	s->len = 0;
+	s->p[0] = '\0';
+	return 0;
+}
+
+void
+secret_free(struct secret *s)
+{
+	if (s->p != NULL)
+		sodium_free(s->p);	/* zeroes before unmapping */
+	s->p = NULL;
+	s->len = 0;
+}
+
+/* Trim one trailing newline (and CR): files and commands end with one. */
+static void
+secret_trim(struct secret *s)
+{
+	while (s->len > 0 && (s->p[s->len - 1] == '\n' ||
+	    s->p[s->len - 1] == '\r')) {
+		s->p[--s->len] = '\0';
+	}
+}
+
+/* Read all of fd into s, at most SECRET_MAX bytes. */
+static int
+secret_read_fd(int fd, struct secret *s, int timeout_ms, char *errbuf,
+    size_t errlen, const char *what)
+{
+	struct pollfd	 pfd;
+	uint64_t	 deadline = now_ms() + (uint64_t)timeout_ms;
+	ssize_t		 n;
+	int		 r;
+
+	for (;;) {
+		if (timeout_ms > 0) {
+			uint64_t now = now_ms();
+			if (now >= deadline) {
+				snprintf(errbuf, errlen, "%s: timed out after "
+				    "%d s", what, timeout_ms / 1000);
+				return -1;
+			}
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			r = poll(&pfd, 1, (int)(deadline - now));
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1) {
+				snprintf(errbuf, errlen, "%s: poll: %s", what,
+				    strerror(errno));
+				return -1;
+			}
+			if (r == 0)
+				continue;
+		}
+		if (s->len == SECRET_MAX) {
+			char c;
+			n = read(fd, &c, 1);
+			if (n == 0)
+				break;
+			snprintf(errbuf, errlen, "%s: longer than %d bytes",
+			    what, SECRET_MAX);
+			return -1;
+		}
+		n = read(fd, s->p + s->len, SECRET_MAX - s->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(errbuf, errlen, "%s: read: %s", what,
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		s->len += (size_t)n;
+	}
+	s->p[s->len] = '\0';
+	secret_trim(s);
+	if (memchr(s->p, '\0', s->len) != NULL) {
+		snprintf(errbuf, errlen, "%s: contains a NUL byte", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+secret_from_file(const char *path, struct secret *s, const char *var,
+    char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+	int		 fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(errbuf, errlen, "%s: cannot open %s: %s", var, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(errbuf, errlen, "%s: fstat %s: %s", var, path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s: %s is not a regular file", var,
+		    path);
+		(void)close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(errbuf, errlen, "%s: %s is readable or writable by "
+		    "group or others (mode %03o); run: chmod 600 %s", var, path,
+		    (unsigned int)(st.st_mode & 0777), path);
+		(void)close(fd);
+		return -1;
+	}
+	r = secret_read_fd(fd, s, 0, errbuf, errlen, var);
+	if (close(fd) == -1 && r == 0) {
+		snprintf(errbuf, errlen, "%s: close: %s", var, strerror(errno));
+		return -1;
+	}
+	return r;
+}
+
+static int
+secret_from_command(const char *cmd, struct secret *s, const char *var,
+    char *errbuf, size_t errlen)
+{
+	int	 p[2], status, r;
+	pid_t	 pid;
+	char	*const envp[] = { NULL };
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(errbuf, errlen, "%s: pipe: %s", var, strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(errbuf, errlen, "%s: fork: %s", var, strerror(errno));
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull;
+
+		if (dup2(p[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(devnull, STDIN_FILENO) == -1)
+			_exit(127);
+		closefrom_sf(3);
+		/* Keep PATH and HOME: `op`, `pass` and `vault` need them. */
+		(void)envp;
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	(void)close(p[1]);
+	r = secret_read_fd(p[0], s, SECRET_CMD_TIMEOUT_MS, errbuf, errlen, var);
+	(void)close(p[0]);
+	if (r == -1)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			snprintf(errbuf, errlen, "%s: waitpid: %s", var,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (r == -1)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(errbuf, errlen, "%s: the command failed (%s %d); "
+		    "run it by hand to see why", var,
+		    WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -1;
+	}
+	return 0;
+}
+
+int
+secret_lookup(const char *var, struct secret *s, int required, char *errbuf,
+    size_t errlen)
+{
+	char		 name[128], path[4096];
+	const char	*val, *file, *cmd, *creds;
+	struct stat	 st;
+	int		 nsrc = 0, r;
+
+	memset(s, 0, sizeof(*s));
+	val = getenv(var);
+	snprintf(name, sizeof(name), "%s_FILE", var);
+	file = getenv(name);
+	snprintf(name, sizeof(name), "%s_COMMAND", var);
+	cmd = getenv(name);
+	creds = getenv("CREDENTIALS_DIRECTORY");
+	path[0] = '\0';
+	if (creds != NULL && *creds == '/') {
+		snprintf(path, sizeof(path), "%s/%s", creds, var);
+		if (stat(path, &st) == -1)
+			path[0] = '\0';
+	}
+	nsrc = (val != NULL && *val != '\0') + (file != NULL && *file != '\0') +
+	    (cmd != NULL && *cmd != '\0') + (path[0] != '\0');
+	if (nsrc == 0) {
+		if (required) {
+			snprintf(errbuf, errlen, "%s is not set (nor %s_FILE, "
+			    "%s_COMMAND or a systemd credential)", var, var,
+			    var);
+			return -1;
+		}
+		return 0;
+	}
+	if (nsrc > 1) {
+		snprintf(errbuf, errlen, "%s is given by more than one of "
+		    "%s, %s_FILE, %s_COMMAND and $CREDENTIALS_DIRECTORY/%s; "
+		    "keep one", var, var, var, var, var);
+		return -1;
+	}
+	if (secret_alloc(s, SECRET_MAX) == -1) {
+		snprintf(errbuf, errlen, "%s: sodium_malloc failed", var);
+		return -1;
+	}
+	if (val != NULL && *val != '\0') {
+		size_t n = strlen(val);
+		if (n > SECRET_MAX) {
+			snprintf(errbuf, errlen, "%s: longer than %d bytes",
+			    var, SECRET_MAX);
+			secret_free(s);
+			return -1;
+		}
+		memcpy(s->p, val, n);
+		s->p[n] = '\0';
+		s->len = n;
+		strlcpy_sf(s->source, var, sizeof(s->source));
+		r = 0;
+	} else if (file != NULL && *file != '\0') {
+		snprintf(s->source, sizeof(s->source), "%s_FILE", var);
+		r = secret_from_file(file, s, s->source, errbuf, errlen);
+	} else if (cmd != NULL && *cmd != '\0') {
+		snprintf(s->source, sizeof(s->source), "%s_COMMAND", var);
+		r = secret_from_command(cmd, s, s->source, errbuf, errlen);
+	} else {
+		snprintf(s->source, sizeof(s->source),
+		    "$CREDENTIALS_DIRECTORY/%s", var);
+		r = secret_from_file(path, s, s->source, errbuf, errlen);
+	}
+	if (r == 0 && s->len == 0) {
+		snprintf(errbuf, errlen, "%s is empty", s->source);
+		r = -1;
+	}
+	if (r == -1)
+		secret_free(s);
+	return r;
+}
+
+void
+config_wipe_environ(void)
+{
+	char	**ep;
+	size_t	 i, n;
+	char	 name[128];
+
+	for (ep = environ; ep != NULL && *ep != NULL; ep++) {
+		for (i = 0; config_secret_vars[i] != NULL; i++) {
+			n = strlen(config_secret_vars[i]);
+			if (strncmp(*ep, config_secret_vars[i], n) == 0 &&
+			    (*ep)[n] == '=')
+				sodium_memzero(*ep + n + 1, strlen(*ep + n + 1));
+		}
+	}
+	for (i = 0; config_secret_vars[i] != NULL; i++) {
+		if (unsetenv(config_secret_vars[i]) == -1)
+			fatal("unsetenv %s", config_secret_vars[i]);
+		/* The command and file variables are not secret, but they
+		 * are of no use to anyone after this point either. */
+		snprintf(name, sizeof(name), "%s_COMMAND",
+		    config_secret_vars[i]);
+		(void)unsetenv(name);
+	}
+}
+
+static const char *
+env_or(const char *var, const char *def)
+{
+	const char *v = getenv(var);
+
+	return (v != NULL && *v != '\0') ? v : def;
+}
+
+/* https://host[:port] with nothing after it but an optional slash. */
+static int
+url_valid(const char *url)
+{
+	const char	*p;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return 0;
+	p = url + 8;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (; *p != '\0' && *p != '/'; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		    ('0' <= *p && *p <= '9') || *p == '.' || *p == '-' ||
+		    *p == ':' || *p == '[' || *p == ']'))
+			return 0;
+	return *p == '\0' || (p[0] == '/' && p[1] == '\0');
+}
+
+static int
+api_version_valid(const char *v)
+{
+	/* vNN.N */
+	size_t	 i, n = strlen(v);
+
+	if (n < 4 || n > 7 || v[0] != 'v' || v[n - 2] != '.' ||
+	    v[n - 1] < '0' || v[n - 1] > '9')
+		return 0;
+	for (i = 1; i < n - 2; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+config_load(struct sf_config *c, char *errbuf, size_t errlen)
+{
+	cJSON		*j;
+	const char	*instance, *login, *version, *audit, *stage, *ca;
+	const char	*fls, *level, *client_id, *username, *flow;
+	char		*out;
+
+	memset(c, 0, sizeof(*c));
+	if (sodium_init() == -1) {
+		snprintf(errbuf, errlen, "sodium_init failed");
+		return -1;
+	}
+	instance = env_or("SFDC_INSTANCE_URL", NULL);
+	if (instance == NULL) {
+		snprintf(errbuf, errlen, "SFDC_INSTANCE_URL is not set: "
+		    "set it to your org's https://yourdomain.my.salesforce.com");
+		return -1;
+	}
+	if (strlen(instance) > 512 || !url_valid(instance)) {
+		snprintf(errbuf, errlen, "SFDC_INSTANCE_URL must be "
+		    "https://host[:port] with no path");
+		return -1;
+	}
+	login = env_or("SFDC_LOGIN_URL", instance);
+	if (strlen(login) > 512 || !url_valid(login)) {
+		snprintf(errbuf, errlen, "SFDC_LOGIN_URL must be "
+		    "https://host[:port] with no path");
+		return -1;
+	}
+	version = env_or("SFDC_API_VERSION", "v60.0");
+	if (!api_version_valid(version)) {
+		snprintf(errbuf, errlen, "SFDC_API_VERSION must look like "
+		    "v60.0 (got '%.20s')", version);
+		return -1;
+	}
+	audit = env_or("SFDC_AUDIT_OBJECT", "Cleanup_Audit__c");
+	stage = env_or("SFDC_COMMIT_STAGE_NAME", "Commit");
+	if (!policy_name_valid(audit)) {
+		snprintf(errbuf, errlen, "SFDC_AUDIT_OBJECT is not a valid "
+		    "object API name");
+		return -1;
+	}
+	if (strlen(stage) == 0 || strlen(stage) > 255 ||
+	    !utf8_valid(stage, strlen(stage))) {
+		snprintf(errbuf, errlen, "SFDC_COMMIT_STAGE_NAME must be "
+		    "1 to 255 bytes of UTF-8");
+		return -1;
+	}
+	ca = env_or("SFDC_CA_FILE", NULL);
+	if (ca != NULL && (ca[0] != '/' || strlen(ca) > 1024)) {
+		snprintf(errbuf, errlen, "SFDC_CA_FILE must be an absolute "
+		    "path");
+		return -1;
+	}
+	fls = env_or("SFDC_FLS_MODE", "security_enforced");
+	if (strcmp(fls, "security_enforced") != 0 &&
+	    strcmp(fls, "user_mode") != 0 && strcmp(fls, "none") != 0) {
+		snprintf(errbuf, errlen, "SFDC_FLS_MODE must be "
+		    "security_enforced, user_mode or none");
+		return -1;
+	}
+	level = env_or("SFDC_LOG_LEVEL", "info");
+	if (log_level_parse(level) == -1) {
+		snprintf(errbuf, errlen, "SFDC_LOG_LEVEL must be one of debug, "
+		    "info, notice, warning, error, critical");
+		return -1;
+	}
+	client_id = env_or("SFDC_CLIENT_ID", NULL);
+	username = env_or("SFDC_USERNAME", NULL);
+	if ((client_id != NULL && strlen(client_id) > 512) ||
+	    (username != NULL && strlen(username) > 512)) {
+		snprintf(errbuf, errlen, "SFDC_CLIENT_ID or SFDC_USERNAME is "
+		    "too long");
+		return -1;
+	}
+
+	if (secret_lookup("SFDC_ACCESS_TOKEN", &c->access_token, 0, errbuf,
+	    errlen) == -1 ||
+	    secret_lookup("SFDC_REFRESH_TOKEN", &c->refresh_token, 0, errbuf,
+	    errlen) == -1 ||
+	    secret_lookup("SFDC_CLIENT_SECRET", &c->client_secret, 0, errbuf,
+	    errlen) == -1 ||
+	    secret_lookup("SFDC_PRIVATE_KEY", &c->private_key, 0, errbuf,
+	    errlen) == -1) {
+		config_free(c);
+		return -1;
+	}
+
+	/* Which flow obtains new tokens: the most capable one configured. */
+	if (c->refresh_token.p != NULL && client_id != NULL)
+		flow = "refresh_token";
+	else if (c->private_key.p != NULL && client_id != NULL &&
+	    username != NULL)
+		flow = "jwt";
+	else if (c->client_secret.p != NULL && client_id != NULL)
+		flow = "client_credentials";
+	else if (c->access_token.p != NULL)
+		flow = "access_token";
+	else {
+		snprintf(errbuf, errlen, "no credentials: set SFDC_ACCESS_TOKEN, "
+		    "or SFDC_CLIENT_ID with SFDC_REFRESH_TOKEN, or SFDC_CLIENT_ID "
+		    "with SFDC_USERNAME and SFDC_PRIVATE_KEY (JWT), or "
+		    "SFDC_CLIENT_ID with SFDC_CLIENT_SECRET (client credentials); "
+		    "each also as *_FILE or *_COMMAND");
+		config_free(c);
+		return -1;
+	}
+
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(j, "instance_url", instance);
+	cJSON_AddStringToObject(j, "login_url", login);
+	cJSON_AddStringToObject(j, "api_version", version);
+	cJSON_AddStringToObject(j, "audit_object", audit);
+	cJSON_AddStringToObject(j, "commit_stage", stage);
+	cJSON_AddStringToObject(j, "fls_mode", fls);
+	cJSON_AddStringToObject(j, "log_level", level);
+	cJSON_AddStringToObject(j, "auth_flow", flow);
+	if (ca != NULL)
+		cJSON_AddStringToObject(j, "ca_file", ca);
+	if (client_id != NULL)
+		cJSON_AddStringToObject(j, "client_id", client_id);
+	if (username != NULL)
+		cJSON_AddStringToObject(j, "username", username);
+	if ((out = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(j);
+	c->json = out;
+	return 0;
+}
+
+void
+config_free(struct sf_config *c)
+{
+	secret_free(&c->access_token);
+	secret_free(&c->refresh_token);
+	secret_free(&c->client_secret);
+	secret_free(&c->private_key);
+	if (c->json != NULL)
+		cJSON_free(c->json);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,36 @@
+/*
+ * conf.h: configuration from the environment, read once by the parent.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+/* A secret in libsodium guarded memory.  p is NUL-terminated. */
+struct secret {
+	char	*p;
+	size_t	 len;
+	char	 source[64];	/* "SFDC_ACCESS_TOKEN_FILE", never the value */
+};
+
+struct sf_config {
+	char	*json;		/* non-secret settings for IMSG_CONFIG */
+	struct secret	access_token;
+	struct secret	refresh_token;
+	struct secret	client_secret;
+	struct secret	private_key;
+};
+
+/* Read everything; on error fill errbuf and return -1. */
+int	 config_load(struct sf_config *, char *errbuf, size_t errlen);
+void	 config_free(struct sf_config *);
+/* Wipe the secret variables from this process's environment, in place. */
+void	 config_wipe_environ(void);
+/* Read a secret from VAR, VAR_FILE, VAR_COMMAND or systemd credentials. */
+int	 secret_lookup(const char *var, struct secret *, int required,
+	    char *errbuf, size_t errlen);
+void	 secret_free(struct secret *);
+/* Names of the environment variables that hold secrets. */
+extern const char *const config_secret_vars[];
+
+#endif

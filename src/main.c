@@ -1,0 +1,581 @@
+/*
+ * main.c: the parent.  It reads the configuration, creates the
+ * socketpairs, re-executes this binary once per child with a role flag
+ * and fixed descriptors, hands the secrets to the broker and forgets
+ * them, then supervises: it writes the children's log lines to stderr
+ * and, when any child ends, stops the others (fail closed).
+ *
+ *	parent --3-- front   (stdin/stdout: MCP)
+ *	parent --3-- broker  (the token; HTTPS)
+ *	parent --3-- writer  (audit, then update)
+ *	front  --4/4-- broker
+ *	front  --5/4-- writer
+ *	writer --5/5-- broker
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "sfrevops.h"
+#include "conf.h"
+
+/* How long children get to leave after SHUTDOWN before SIGKILL. */
+#define STOP_GRACE_MS	800
+
+struct child {
+	enum proc_role	 role;
+	pid_t		 pid;
+	int		 status;
+	int		 reaped;
+	int		 ready;
+	struct ipc	 ipc;
+};
+
+static struct child	 children[PROC_MAX];
+static char		 self_exe[PATH_MAX];
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: %s [-hV]\n"
+	    "\n"
+	    "Serve the Model Context Protocol on standard input and output\n"
+	    "for a Salesforce org (see sfrevops-mcp(8)).\n"
+	    "\n"
+	    "  -h, --help     show this help and exit\n"
+	    "  -V, --version  show the version and exit\n"
+	    "\n"
+	    "Configuration comes from the environment: SFDC_INSTANCE_URL and\n"
+	    "SFDC_ACCESS_TOKEN (or SFDC_CLIENT_ID with SFDC_REFRESH_TOKEN,\n"
+	    "SFDC_PRIVATE_KEY or SFDC_CLIENT_SECRET; each secret also as\n"
+	    "*_FILE or *_COMMAND), SFDC_API_VERSION, SFDC_CA_FILE,\n"
+	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_FLS_MODE,\n"
+	    "SFDC_LOG_LEVEL.\n", SFREVOPS_NAME);
+	exit(status);
+}
+
+static int
+role_parse(const char *s, enum proc_role *r)
+{
+	if (strcmp(s, "front") == 0)
+		*r = PROC_FRONT;
+	else if (strcmp(s, "broker") == 0)
+		*r = PROC_BROKER;
+	else if (strcmp(s, "writer") == 0)
+		*r = PROC_WRITER;
+	else
+		return -1;
+	return 0;
+}
+
+/* Which fds a child gets on 3, 4 and 5. */
+struct child_fds {
+	int	 parent;
+	int	 a;
+	int	 b;
+};
+
+static const char *const passed_env[] = {
+	/* The broker honours the standard proxy variables (libcurl). */
+	"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+	"no_proxy", "NO_PROXY",
+#ifdef SF_SANITIZERS
+	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+#endif
+	NULL
+};
+
+static void
+child_exec(enum proc_role role, const struct child_fds *fds)
+{
+	char		*argv[4];
+	char		*envp[16];
+	size_t		 n = 0, i;
+	int		 devnull;
+
+	/* Die with the parent, whatever killed it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		_exit(126);
+	/* Move the channels to 3, 4, 5; everything else is closed. */
+	if (dup2(fds->parent, 100) == -1 || dup2(fds->a, 101) == -1 ||
+	    dup2(fds->b, 102) == -1)
+		_exit(126);
+	if (dup2(100, FD_PARENT) == -1 || dup2(101, FD_PEER_A) == -1 ||
+	    dup2(102, FD_PEER_B) == -1)
+		_exit(126);
+	if (role != PROC_FRONT) {
+		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(devnull, STDIN_FILENO) == -1 ||
+		    dup2(devnull, STDOUT_FILENO) == -1)
+			_exit(126);
+	}
+	closefrom_sf(FD_FIRST_FREE);
+	for (i = FD_PARENT; i <= FD_PEER_B; i++)
+		if (fd_set_cloexec((int)i, 0) == -1)
+			_exit(126);
+
+	/* Started as root: the children run as nobody. */
+	if (geteuid() == 0)
+		sandbox_drop_privileges();
+
+	if (role == PROC_BROKER)
+		for (i = 0; passed_env[i] != NULL && n < 15; i++) {
+			const char *v = getenv(passed_env[i]);
+			if (v != NULL && xasprintf(&envp[n], "%s=%s",
+			    passed_env[i], v) > 0)
+				n++;
+		}
+#ifdef SF_SANITIZERS
+	else
+		for (i = 0; passed_env[i] != NULL && n < 15; i++) {
+			const char *v = getenv(passed_env[i]);
+			if (v != NULL && strstr(passed_env[i], "SAN_") != NULL &&
+			    xasprintf(&envp[n], "%s=%s", passed_env[i], v) > 0)
+				n++;
+		}
+#endif
+	envp[n] = NULL;
+	argv[0] = (char *)SFREVOPS_NAME;
+	argv[1] = (char *)"-R";
+	argv[2] = (char *)proc_name(role);
+	argv[3] = NULL;
+	execve(self_exe, argv, envp);
+	_exit(127);
+}
+
+static void
+socketpair_or_die(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+}
+
+static const char *
+child_status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)%s",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    WTERMSIG(status) == SIGSYS ?
+		    ": a sandbox violation; rebuild with --enable-sandbox-debug "
+		    "to see the system call" : "");
+	else
+		snprintf(buf, len, "stopped (status 0x%x)", status);
+	return buf;
+}
+
+/* Reap whatever has exited; return the first child that ended now. */
+static struct child *
+reap(int block)
+{
+	struct child	*first = NULL;
+	pid_t		 pid;
+	int		 status, i;
+
+	for (;;) {
+		pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+			if (children[i].pid == pid) {
+				children[i].reaped = 1;
+				children[i].status = status;
+				if (first == NULL)
+					first = &children[i];
+			}
+		}
+		block = 0;
+	}
+	return first;
+}
+
+static int
+all_reaped(void)
+{
+	int	 i;
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (!children[i].reaped)
+			return 0;
+	return 1;
+}
+
+static void
+forward_logs(struct child *c)
+{
+	struct ipc_msg	 msg;
+	struct buf	 b;
+	char		 err[256], *line;
+	uint32_t	 level;
+	int		 r;
+
+	for (;;) {
+		if ((r = ipc_get(&c->ipc, &msg, err, sizeof(err))) == 0)
+			return;
+		if (r == -1) {
+			log_warnx("%s", err);
+			(void)kill(c->pid, SIGKILL);
+			ipc_close(&c->ipc);
+			return;
+		}
+		if (msg.hdr.type == IMSG_HELLO) {
+			ipc_msg_free(&msg);
+			continue;
+		}
+		if (policy_check(c->role, PROC_PARENT, msg.hdr.type,
+		    c->ready ? PS_RUN : PS_START) == -1) {
+			log_warnx("%s sent %s, which it may not: stopping it",
+			    proc_name(c->role), imsg_name(msg.hdr.type));
+			(void)kill(c->pid, SIGKILL);
+			ipc_msg_free(&msg);
+			ipc_close(&c->ipc);
+			return;
+		}
+		if (msg.hdr.type == IMSG_READY)
+			c->ready = 1;
+		else if (msg.hdr.type == IMSG_LOG) {
+			buf_from(&b, msg.data, msg.hdr.len);
+			if (buf_get_u32(&b, &level) == 0 &&
+			    buf_get_str(&b, &line, 16384) == 0 &&
+			    buf_get_end(&b) == 0 && strchr(line, '\n') ==
+			    line + strlen(line) - 1 && utf8_valid(line,
+			    strlen(line)))
+				log_write_line(line, strlen(line));
+			else
+				log_warnx("malformed log line from %s",
+				    proc_name(c->role));
+			free(line);
+		}
+		ipc_msg_free(&msg);
+	}
+}
+
+/* Ask every live child to stop, then make sure they have. */
+static void
+stop_children(void)
+{
+	uint64_t	 deadline;
+	int		 i;
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		if (children[i].reaped || children[i].ipc.fd == -1)
+			continue;
+		ipc_send(&children[i].ipc, IMSG_SHUTDOWN, 0, NULL, 0);
+		(void)ipc_flush(&children[i].ipc);
+	}
+	deadline = now_ms() + STOP_GRACE_MS;
+	while (!all_reaped() && now_ms() < deadline) {
+		struct pollfd	 pfd[PROC_MAX];
+		int		 n = 0;
+
+		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+			if (children[i].ipc.fd == -1)
+				continue;
+			pfd[n].fd = children[i].ipc.fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		(void)poll(pfd, (nfds_t)n, 20);
+		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+			int r;
+			if (children[i].ipc.fd == -1)
+				continue;
+			r = ipc_read(&children[i].ipc);
+			if (r == 1)
+				forward_logs(&children[i]);
+			else if (r == 0 || (r == -1 && errno != EAGAIN))
+				ipc_close(&children[i].ipc);
+		}
+		(void)reap(0);
+	}
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (!children[i].reaped && children[i].pid > 0)
+			(void)kill(children[i].pid, SIGKILL);
+	while (!all_reaped() && reap(1) != NULL)
+		;
+}
+
+static int
+supervise(int sfd)
+{
+	struct pollfd		 pfd[PROC_MAX + 1];
+	struct signalfd_siginfo	 si;
+	struct child		*dead;
+	char			 why[256];
+	int			 i, n, r, clean = 1;
+
+	for (;;) {
+		n = 0;
+		pfd[n].fd = sfd;
+		pfd[n].events = POLLIN;
+		n++;
+		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+			pfd[n].fd = children[i].ipc.fd;
+			pfd[n].events = POLLIN |
+			    (ipc_want_write(&children[i].ipc) ? POLLOUT : 0);
+			n++;
+		}
+		if (poll(pfd, (nfds_t)n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				fatal("signalfd read");
+			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
+			    si.ssi_signo == SIGHUP) {
+				log_info("signal %d: stopping", si.ssi_signo);
+				break;
+			}
+		}
+		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+			struct child *c = &children[i];
+			if (c->ipc.fd == -1)
+				continue;
+			if (pfd[i].revents & POLLOUT)
+				(void)ipc_flush(&c->ipc);
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = ipc_read(&c->ipc);
+			if (r == 1)
+				forward_logs(c);
+			else
+				ipc_close(&c->ipc);
+		}
+		if ((dead = reap(0)) == NULL) {
+			/* A closed channel with the child still alive is
+			 * a child that is going away: wait for it. */
+			for (i = PROC_FRONT; i < PROC_MAX; i++)
+				if (children[i].ipc.fd == -1 &&
+				    !children[i].reaped) {
+					dead = reap(1);
+					break;
+				}
+			if (dead == NULL)
+				continue;
+		}
+		if (dead->role == PROC_FRONT && WIFEXITED(dead->status) &&
+		    WEXITSTATUS(dead->status) == 0) {
+			log_debug("front finished: stopping");
+		} else {
+			log_errorx("%s %s; stopping everything",
+			    proc_name(dead->role),
+			    child_status_text(dead->status, why, sizeof(why)));
+			clean = 0;
+		}
+		break;
+	}
+	/* Drain what the children still have to say. */
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (children[i].ipc.fd != -1 && ipc_read(&children[i].ipc) == 1)
+			forward_logs(&children[i]);
+	stop_children();
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		struct child *c = &children[i];
+		if (!clean || (WIFEXITED(c->status) &&
+		    WEXITSTATUS(c->status) == 0))
+			continue;
+		/* Killed by us during an orderly stop is fine. */
+		if (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL)
+			continue;
+		log_errorx("%s %s", proc_name(c->role),
+		    child_status_text(c->status, why, sizeof(why)));
+		clean = 0;
+	}
+	return clean ? 0 : 1;
+}
+
+static void
+send_secret(struct ipc *ipc, uint32_t kind, const struct secret *s)
+{
+	uint8_t		*p;
+	uint32_t	 len;
+	size_t		 n;
+
+	if (s->p == NULL)
+		return;
+	/* Built in one exact allocation: a growing buffer would leave
+	 * copies of the secret behind in freed memory. */
+	len = (uint32_t)s->len;
+	n = 2 * sizeof(uint32_t) + s->len;
+	p = xmalloc(n);
+	memcpy(p, &kind, sizeof(kind));
+	memcpy(p + sizeof(kind), &len, sizeof(len));
+	memcpy(p + 2 * sizeof(uint32_t), s->p, s->len);
+	ipc_send(ipc, IMSG_SECRET, 0, p, n);
+	sodium_memzero(p, n);
+	free(p);
+}
+
+static int
+parent_main(void)
+{
+	struct sf_config	 conf;
+	struct child_fds	 fds[PROC_MAX];
+	struct buf		 b;
+	struct ipc_msg		 msg;
+	sigset_t		 mask;
+	ssize_t			 n;
+	char			 err[512];
+	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2];
+	int			 i, sfd, devnull;
+
+	log_init(PROC_PARENT, LOG_LVL_INFO);
+	if (config_load(&conf, err, sizeof(err)) == -1) {
+		config_wipe_environ();
+		fatalx("configuration: %s", err);
+	}
+	config_wipe_environ();
+	{
+		const char *lvl = getenv("SFDC_LOG_LEVEL");
+		if (lvl != NULL && log_level_parse(lvl) != -1)
+			log_set_level(log_level_parse(lvl));
+	}
+
+	if ((n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1))
+	    == -1)
+		fatal("readlink /proc/self/exe");
+	self_exe[n] = '\0';
+
+
+	/* Signals arrive through a signalfd, never asynchronously. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
+		fatal("sigprocmask");
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		socketpair_or_die(pc[i]);
+	socketpair_or_die(fb);
+	socketpair_or_die(fw);
+	socketpair_or_die(wb);
+	fds[PROC_FRONT] = (struct child_fds){ pc[PROC_FRONT][1], fb[0], fw[0] };
+	fds[PROC_BROKER] = (struct child_fds){ pc[PROC_BROKER][1], fb[1], wb[1] };
+	fds[PROC_WRITER] = (struct child_fds){ pc[PROC_WRITER][1], fw[1], wb[0] };
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		struct child *c = &children[i];
+		c->role = (enum proc_role)i;
+		if ((c->pid = fork()) == -1)
+			fatal("fork");
+		if (c->pid == 0) {
+			sigset_t none;
+			sigemptyset(&none);
+			if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+				_exit(126);
+			child_exec(c->role, &fds[i]);
+		}
+	}
+	/* The parent keeps only its ends of the parent channels. */
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (close(pc[i][1]) == -1)
+			fatal("close");
+	if (close(fb[0]) == -1 || close(fb[1]) == -1 || close(fw[0]) == -1 ||
+	    close(fw[1]) == -1 || close(wb[0]) == -1 || close(wb[1]) == -1)
+		fatal("close");
+	/* Only the front holds stdin and stdout from now on. */
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(devnull, STDOUT_FILENO) == -1 || close(devnull) == -1)
+		fatal("/dev/null");
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		struct child *c = &children[i];
+		ipc_init(&c->ipc, pc[i][0], c->role);
+		ipc_send_hello(&c->ipc, PROC_PARENT);
+		buf_init(&b);
+		buf_put_str(&b, conf.json);
+		ipc_send_buf(&c->ipc, IMSG_CONFIG, 0, &b);
+		buf_free(&b);
+	}
+	send_secret(&children[PROC_BROKER].ipc, SECRET_ACCESS_TOKEN,
+	    &conf.access_token);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_REFRESH_TOKEN,
+	    &conf.refresh_token);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_CLIENT_SECRET,
+	    &conf.client_secret);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_PRIVATE_KEY,
+	    &conf.private_key);
+	buf_init(&b);
+	buf_put_u32(&b, SECRET_DONE);
+	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_SECRET, 0, &b);
+	buf_free(&b);
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (ipc_flush_blocking(&children[i].ipc, 5000) == -1)
+			log_warn("sending configuration to %s", proc_name(i));
+	/* The secrets are the broker's now. */
+	config_free(&conf);
+
+	/* Wait for the HELLOs; a child that fails here says why itself. */
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		if (ipc_recv_blocking(&children[i].ipc, &msg, 5000, err,
+		    sizeof(err)) != 1) {
+			log_errorx("%s did not start: %s", proc_name(i), err);
+			stop_children();
+			return 1;
+		}
+		ipc_msg_free(&msg);
+		forward_logs(&children[i]);
+	}
+	return supervise(sfd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum proc_role	 role;
+
+	if (argc == 3 && strcmp(argv[1], "-R") == 0) {
+		if (role_parse(argv[2], &role) == -1) {
+			fprintf(stderr, "%s: unknown role '%s'\n",
+			    SFREVOPS_NAME, argv[2]);
+			return 2;
+		}
+		if (role == PROC_FRONT)
+			return front_main();
+		if (role == PROC_BROKER)
+			return broker_main();
+		return writer_main();
+	}
+	if (argc == 2 && (strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "--version") == 0)) {
+		printf("%s %s\n", SFREVOPS_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage(0);
+	if (argc != 1)
+		usage(2);
+	return parent_main();
+}

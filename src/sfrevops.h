@@ -1,0 +1,271 @@
+/*
+ * sfrevops-mcp: the one project header.
+ *
+ * Every process (parent, front, broker, writer) shares the message
+ * catalogue below, the framing module (ipc.c), the typed payload buffer
+ * (buf.c), logging (log.c) and the small utilities (util.c).
+ *
+ * Ownership rule: a function that returns a pointer returns memory the
+ * caller owns and frees (free(), or the matching *_free()), unless the
+ * comment above it says otherwise.
+ */
+#ifndef SFREVOPS_H
+#define SFREVOPS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SFREVOPS_NAME		"sfrevops-mcp"
+#define SFREVOPS_PROTO_VERSION	1
+
+/* Fixed descriptors of every child, set up by the parent before exec. */
+#define FD_PARENT	3	/* child <-> parent: hello, config, logs, shutdown */
+#define FD_PEER_A	4	/* front: broker   broker: front   writer: front */
+#define FD_PEER_B	5	/* front: writer   broker: writer  writer: broker */
+#define FD_FIRST_FREE	6
+
+/* Hard limits.  Everything an attacker controls has one. */
+#define IPC_MAX_PAYLOAD		(8u * 1024 * 1024)	/* one framed message */
+#define MCP_MAX_LINE		(4u * 1024 * 1024)	/* one JSON-RPC line on stdin */
+#define MCP_MAX_DEPTH		64			/* JSON nesting on stdin */
+#define MCP_MAX_INFLIGHT	32			/* pending tool calls */
+#define SF_MAX_ROWS		200			/* records per request */
+#define SF_MAX_SOQL		20000			/* bytes of SOQL we accept */
+#define SF_MAX_FIELDS		100			/* fields in one record read */
+#define SF_MAX_NAME		80			/* object or field API name */
+#define SECRET_MAX		16384			/* token, key or secret */
+
+enum proc_role {
+	PROC_PARENT = 0,
+	PROC_FRONT,
+	PROC_BROKER,
+	PROC_WRITER,
+	PROC_MAX
+};
+
+/*
+ * The message catalogue.  A request is even, its answer is the next odd
+ * number; IMSG_ERROR (odd) answers any request with a typed refusal.
+ * Which channel may send which type, and in which state, is policy.c's
+ * table; nothing else decides it.
+ */
+enum imsg_type {
+	IMSG_NONE = 0,
+	IMSG_ERROR = 1,		/* u32 code, str message */
+	IMSG_HELLO = 2,		/* u32 version, u32 role; first on every channel */
+	IMSG_LOG = 4,		/* child -> parent: u32 level, str json line */
+	IMSG_SHUTDOWN = 6,	/* parent -> child: stop now */
+	IMSG_CONFIG = 8,	/* parent -> child: str json (no secrets) */
+	IMSG_SECRET = 10,	/* parent -> broker only: u32 kind, bytes */
+	IMSG_READY = 12,	/* child -> parent: sandboxed, serving */
+
+	/* front or writer -> broker: reads */
+	IMSG_SF_GET = 20,	/* str object, str id, str fields(csv) */
+	IMSG_SF_GET_R = 21,	/* str json record */
+	IMSG_SF_QUERY = 22,	/* str soql (validated again by the broker) */
+	IMSG_SF_QUERY_R = 23,	/* str json page */
+	IMSG_SF_MORE = 24,	/* str cursor */
+	IMSG_SF_MORE_R = 25,	/* str json page */
+	IMSG_SF_DESCRIBE = 26,	/* str object */
+	IMSG_SF_DESCRIBE_R = 27,/* str json describe subset */
+
+	/* writer -> broker only: mutations */
+	IMSG_SF_CREATE = 40,	/* str object, str json body */
+	IMSG_SF_CREATE_R = 41,	/* str id */
+	IMSG_SF_UPDATE = 42,	/* str object, str id, str json body */
+	IMSG_SF_UPDATE_R = 43,	/* (empty) */
+
+	/* front -> writer */
+	IMSG_WR_NOTE = 60,	/* str object, str id, str title, str body */
+	IMSG_WR_NOTE_R = 61,
+	IMSG_WR_UPDATE = 62,	/* str object, str id, str field, str value, str why */
+	IMSG_WR_UPDATE_R = 63,
+
+	IMSG_MAX = 64
+};
+
+/* Kinds of IMSG_SECRET. */
+enum secret_kind {
+	SECRET_ACCESS_TOKEN = 1,
+	SECRET_REFRESH_TOKEN,
+	SECRET_CLIENT_SECRET,
+	SECRET_PRIVATE_KEY,
+	SECRET_DONE		/* no more secrets follow */
+};
+
+/* Codes carried by IMSG_ERROR. */
+enum sf_err {
+	SFE_OK = 0,
+	SFE_POLICY = 1,		/* refused by the policy table */
+	SFE_INVALID = 2,	/* bad argument (id, object, field, soql) */
+	SFE_SALESFORCE = 3,	/* Salesforce answered with an error body */
+	SFE_AUTH = 4,		/* no valid token and none could be obtained */
+	SFE_NETWORK = 5,	/* connection, TLS or timeout */
+	SFE_LIMIT = 6,		/* REQUEST_LIMIT_EXCEEDED or our own cap */
+	SFE_NOT_FOUND = 7,
+	SFE_INTERNAL = 8,
+	SFE_CURSOR = 9		/* unknown or expired cursor */
+};
+
+/* log.c */
+enum log_level {
+	LOG_LVL_DEBUG = 0,
+	LOG_LVL_INFO,
+	LOG_LVL_NOTICE,
+	LOG_LVL_WARNING,
+	LOG_LVL_ERROR,
+	LOG_LVL_CRITICAL
+};
+typedef void (*log_sink_fn)(int level, const char *line, size_t len);
+void	 log_init(enum proc_role, int level);
+void	 log_set_sink(log_sink_fn);
+void	 log_set_level(int);
+int	 log_get_level(void);
+const char *log_level_name(int);
+int	 log_level_parse(const char *);
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Emit a prepared JSON object (without the ts/level/proc keys). */
+void	 log_json(int level, const char *msg, const char *extra_json);
+void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	 log_write_line(const char *line, size_t len);
+const char *proc_name(enum proc_role);
+
+/* util.c: allocation that cannot return NULL, bounded strings */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+size_t	 strlcpy_sf(char *, const char *, size_t);
+int	 utf8_valid(const char *, size_t);
+void	 closefrom_sf(int);
+int	 fd_set_nonblock(int);
+int	 fd_set_cloexec(int, int);
+uint64_t now_ms(void);
+
+/* buf.c: typed payloads with exact length checks */
+struct buf {
+	uint8_t	*data;
+	size_t	 len;	/* bytes written */
+	size_t	 cap;
+	size_t	 off;	/* read position */
+};
+void	 buf_init(struct buf *);
+void	 buf_from(struct buf *, const void *, size_t);	/* borrows memory */
+void	 buf_free(struct buf *);
+void	 buf_put_u32(struct buf *, uint32_t);
+void	 buf_put_bytes(struct buf *, const void *, size_t);
+void	 buf_put_str(struct buf *, const char *);
+void	 buf_put_strn(struct buf *, const char *, size_t);
+int	 buf_get_u32(struct buf *, uint32_t *);
+/* A string: no NUL inside, at most max bytes; *out is NUL-terminated. */
+int	 buf_get_str(struct buf *, char **out, size_t max);
+int	 buf_get_end(struct buf *);	/* -1 if bytes are left over */
+
+/* ipc.c: framed messages on a non-blocking stream socket */
+struct ipc_hdr {
+	uint32_t type;
+	uint32_t len;		/* payload bytes after the header */
+	uint32_t id;		/* request id, echoed in the answer */
+	uint32_t pad;		/* must be 0 */
+};
+struct ipc_msg {
+	struct ipc_hdr	 hdr;
+	uint8_t		*data;	/* hdr.len bytes, owned by the message */
+};
+struct ipc_out;
+struct ipc {
+	int		 fd;
+	enum proc_role	 peer;
+	int		 hello_seen;
+	uint8_t		*rbuf;
+	size_t		 rlen;
+	size_t		 rcap;
+	struct ipc_out	*out_head;
+	struct ipc_out	*out_tail;
+	size_t		 out_bytes;
+};
+void	 ipc_init(struct ipc *, int fd, enum proc_role peer);
+void	 ipc_close(struct ipc *);
+void	 ipc_send(struct ipc *, uint32_t type, uint32_t id, const void *, size_t);
+void	 ipc_send_buf(struct ipc *, uint32_t type, uint32_t id, const struct buf *);
+void	 ipc_send_error(struct ipc *, uint32_t id, uint32_t code, const char *msg);
+void	 ipc_send_hello(struct ipc *, enum proc_role self);
+int	 ipc_want_write(const struct ipc *);
+/* 0 ok, -1 error (errno) */
+int	 ipc_flush(struct ipc *);
+int	 ipc_flush_blocking(struct ipc *, int timeout_ms);
+/* Read what is available: 1 data read, 0 EOF, -1 error. */
+int	 ipc_read(struct ipc *);
+/*
+ * Take the next complete message.  1: *msg filled (caller frees with
+ * ipc_msg_free), 0: none yet, -1: protocol violation (message in errbuf).
+ */
+int	 ipc_get(struct ipc *, struct ipc_msg *, char *errbuf, size_t errlen);
+void	 ipc_msg_free(struct ipc_msg *);
+/* Blocking: wait for one whole message (startup only). */
+int	 ipc_recv_blocking(struct ipc *, struct ipc_msg *, int timeout_ms,
+	    char *errbuf, size_t errlen);
+int	 ipc_check_hello(struct ipc *, const struct ipc_msg *, char *, size_t);
+const char *imsg_name(uint32_t);
+
+/* policy.c: who may send what */
+enum policy_state {
+	PS_START = 1,		/* before the receiver is sandboxed and ready */
+	PS_RUN = 2		/* serving */
+};
+/* 0: the sender may send this type to the receiver now; -1: refuse. */
+int	 policy_check(enum proc_role sender, enum proc_role receiver,
+	    uint32_t type, enum policy_state);
+/* Objects whose records the get tools may read, with their key prefix. */
+const char *policy_object_prefix(const char *object);
+int	 policy_name_valid(const char *name);
+/*
+ * Validate a Salesforce ID (15 or 18 characters, checksum, key prefix)
+ * and write its canonical 18-character form into out18.  expect_prefix
+ * may be NULL.  0 valid; -1 with a sentence in errbuf.
+ */
+int	 policy_id_valid(const char *id, const char *expect_prefix,
+	    char out18[19], char *errbuf, size_t errlen);
+void	 sfid_checksum(const char *id15, char out[3]);
+
+/* sandbox.c */
+enum sandbox_mode {
+	SANDBOX_ENFORCE = 0,	/* default action: kill the process */
+	SANDBOX_TEST_ERRNO	/* tests only: forbidden calls fail with EPERM */
+};
+void	 sandbox_rlimits(enum proc_role);
+int	 sandbox_landlock(enum proc_role, const char *const *ro_paths);
+int	 sandbox_seccomp(enum proc_role, enum sandbox_mode);
+void	 sandbox_drop_privileges(void);
+void	 sandbox_apply(enum proc_role, const char *const *ro_paths);
+
+/* process entry points */
+int	 front_main(void);
+int	 broker_main(void);
+int	 writer_main(void);
+
+/* child side of the parent channel (proc.c) */
+struct proc_ctx {
+	enum proc_role	 self;
+	struct ipc	 parent;
+	char		*config_json;	/* from IMSG_CONFIG */
+};
+void	 proc_start(struct proc_ctx *, enum proc_role);
+void	 proc_ready(struct proc_ctx *);
+/* Handle one message from the parent; 0 go on, 1 shutdown requested. */
+int	 proc_dispatch_parent(struct proc_ctx *);
+void	 proc_log_sink(int, const char *, size_t);
+/* Every process keeps the config JSON; these read it. */
+const char *proc_config_str(struct proc_ctx *, const char *key, const char *def);
+long	 proc_config_int(struct proc_ctx *, const char *key, long def);
+
+#endif /* SFREVOPS_H */
