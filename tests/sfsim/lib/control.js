@@ -1,0 +1,75 @@
+'use strict';
+// The /__sim/ control interface.  Every call needs X-Sim-Secret: the
+// server under test shares the port, and must never be able to drive it.
+
+const crypto = require('node:crypto');
+const { getObject } = require('./schema');
+const { fmtValue } = require('./soql');
+
+const ok = (body = { ok: true }) => ({ status: 200, body });
+const fail = (status, message) => ({ status, body: { error: message } });
+
+function secretOk(sim, given) {
+  const a = Buffer.from(String(given || ''));
+  const b = Buffer.from(sim.controlSecret);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function handle(sim, method, path, search, headers, bodyText) {
+  if (!secretOk(sim, headers['x-sim-secret'])) return fail(403, 'X-Sim-Secret required');
+  let body = null;
+  if (bodyText) {
+    try { body = JSON.parse(bodyText); } catch { return fail(400, 'body must be JSON'); }
+  }
+  const p = path.replace(/^\/__sim\//, '').replace(/\/$/, '');
+  const key = `${method} ${p}`;
+  switch (key) {
+    case 'POST faults': {
+      if (!body || typeof body.action !== 'object' || body.action === null) return fail(400, 'action is required');
+      const a = body.action;
+      if (!(a.status || a.delay_ms || a.reset === 'before' || a.reset === 'after' || a.truncate)) {
+        return fail(400, 'action needs status, delay_ms, reset (before|after) or truncate');
+      }
+      const f = { match: body.match || {}, count: Number.isInteger(body.count) ? body.count : 1, action: a };
+      sim.faults.push(f);
+      return ok({ ok: true, pending: sim.faults.length });
+    }
+    case 'GET faults': return ok(sim.faults);
+    case 'DELETE faults': sim.faults = []; return ok();
+    case 'POST expire-tokens': sim.auth.expireAccess(); return ok();
+    case 'POST revoke-refresh': sim.auth.revokeRefresh(); return ok();
+    case 'POST reset':
+      sim.db = sim.makeDb();
+      sim.apiCalls = 0;
+      sim.auth.reset();
+      sim.cursors.clear();
+      sim.faults = [];
+      return ok();
+    case 'GET log': return ok(sim.log);
+    case 'DELETE log': sim.log = []; return ok();
+    case 'GET state':
+      return ok({
+        api_calls: sim.apiCalls, api_limit: sim.cfg.apiLimit, access_tokens: sim.auth.access.size,
+        refresh_tokens: sim.auth.refresh.size, faults_pending: sim.faults.length, cursors: sim.cursors.size,
+      });
+    case 'POST state':
+      // Lets a test put the org near its daily allocation.
+      if (body && Number.isInteger(body.api_calls)) sim.apiCalls = body.api_calls;
+      return ok({ api_calls: sim.apiCalls });
+    default: break;
+  }
+  const m = /^records\/([A-Za-z0-9_]+)$/.exec(p);
+  if (m && method === 'GET') {
+    const obj = getObject(m[1]);
+    if (!obj) return fail(404, 'no such object');
+    const types = obj.fields.map((f) => [f.name, f.type]);
+    return ok(sim.db.tables[obj.name].records.map((r) => {
+      const o = { attributes: { type: obj.name } };
+      for (const [n, t] of types) o[n] = fmtValue(t, r[n] === undefined ? null : r[n]);
+      return o;
+    }));
+  }
+  return fail(404, 'unknown control call');
+}
+
+module.exports = { handle };

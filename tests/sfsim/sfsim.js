@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+'use strict';
+// sfsim: a Salesforce REST API simulator over real TLS on loopback.
+//
+//   node tests/sfsim/sfsim.js --dir DIR [--port N] [--seed N]
+//        [--opportunities N] [--today YYYY-MM-DD] [--token-ttl SECONDS]
+//        [--rotate-refresh] [--api-limit N] [--verbose]
+//        [--fls-error-code CODE] [--semi-join-error-code CODE]
+//
+// Prints one JSON line on stdout when ready (see README.md), then nothing
+// else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { execFileSync } = require('node:child_process');
+const ids = require('./lib/ids');
+const { generate, INTEGRATION_USERNAME } = require('./lib/data');
+const { Auth } = require('./lib/oauth');
+const { Sim, createServer } = require('./lib/server');
+const { dayNum, DAY } = require('./lib/dates');
+
+function usage(msg) {
+  process.stderr.write(`sfsim: ${msg}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = {
+    dir: null, port: 0, seed: 1, opportunities: 600, today: new Date().toISOString().slice(0, 10),
+    tokenTtl: 7200, rotateRefresh: false, apiLimit: 15000, verbose: false,
+    flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
+  };
+  const num = (v, name) => {
+    if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
+    switch (a) {
+      case '--dir': o.dir = val(); break;
+      case '--port': o.port = num(val(), a); break;
+      case '--seed': o.seed = num(val(), a); break;
+      case '--opportunities': o.opportunities = num(val(), a); break;
+      case '--today': o.today = val(); if (!/^\d{4}-\d{2}-\d{2}$/.test(o.today)) usage('--today needs YYYY-MM-DD'); break;
+      case '--token-ttl': o.tokenTtl = num(val(), a); break;
+      case '--rotate-refresh': o.rotateRefresh = true; break;
+      case '--api-limit': o.apiLimit = num(val(), a); break;
+      case '--fls-error-code': o.flsErrorCode = val(); break;
+      case '--semi-join-error-code': o.semiJoinErrorCode = val(); break;
+      case '--verbose': o.verbose = true; break;
+      default: usage(`unknown option ${a}`);
+    }
+  }
+  if (!o.dir) usage('--dir DIR is required');
+  return o;
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const verbose = opts.verbose ? (m) => process.stderr.write(`sfsim: ${m}\n`) : () => {};
+  const dir = path.resolve(opts.dir);
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('sh', [path.join(__dirname, 'mkcerts.sh'), dir], { stdio: ['ignore', 'ignore', opts.verbose ? 'inherit' : 'pipe'] });
+
+  const t0 = process.hrtime.bigint();
+  const makeDb = () => generate({ seed: opts.seed, today: opts.today, opportunities: opts.opportunities });
+  const db = makeDb();
+  const genMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  verbose(`generated ${opts.opportunities} opportunities in ${genMs.toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+
+  const todayN = dayNum(opts.today);
+  // The simulated clock: the chosen day, at the real time of day.
+  const now = () => todayN * DAY + (Date.now() % DAY);
+  const orgId = ids.make('00D', 1);
+  const userId = db.integrationUser.Id;
+  const clientId = '3MVG9' + crypto.randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
+  const clientSecret = crypto.randomBytes(32).toString('hex').toUpperCase();
+  const controlSecret = crypto.randomBytes(24).toString('hex');
+
+  const sim = new Sim({
+    db, makeDb, now, todayN, userId, controlSecret, verbose, url: 'https://127.0.0.1',
+    cfg: {
+      apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: 10000,
+      flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
+    },
+  });
+  const server = createServer(sim, {
+    key: fs.readFileSync(path.join(dir, 'server-key.pem')),
+    cert: fs.readFileSync(path.join(dir, 'server.pem')),
+  });
+  server.keepAliveTimeout = 5000;
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    verbose('stopping');
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+
+  server.listen(opts.port, '127.0.0.1', () => {
+    const url = `https://127.0.0.1:${server.address().port}`;
+    sim.url = url;
+    sim.auth = new Auth({
+      orgId, userId, username: INTEGRATION_USERNAME, clientId, clientSecret, loginUrl: url, instanceUrl: url,
+      ttlSeconds: opts.tokenTtl, rotate: opts.rotateRefresh, jwtCertPem: fs.readFileSync(path.join(dir, 'jwt-cert.pem')),
+    });
+    const refresh = sim.auth.newRefresh(clientId);
+    const access = sim.auth.newAccess(refresh);
+    sim.auth.setInitial(access, refresh);
+    const ready = {
+      url, instance_url: url, login_url: url,
+      ca_file: path.join(dir, 'ca.pem'),
+      access_token: access, refresh_token: refresh, client_id: clientId, client_secret: clientSecret,
+      username: INTEGRATION_USERNAME, user_id: userId, org_id: orgId,
+      jwt_key_file: path.join(dir, 'jwt-key.pem'), jwt_cert_file: path.join(dir, 'jwt-cert.pem'),
+      control_secret: controlSecret, api_version: 'v60.0', today: opts.today,
+      opportunities: opts.opportunities, seed: opts.seed, generation_ms: Math.round(genMs), pid: process.pid,
+    };
+    process.stdout.write(JSON.stringify(ready) + '\n');
+  });
+}
+
+main();
