@@ -310,16 +310,18 @@ secret_lookup(const char *var, struct secret *s, int required, char *errbuf,
 void
 config_wipe_environ(void)
 {
-	char	**ep;
-	size_t	 i, n;
+	char	**ep, *found[32];
+	size_t	 i, n, nfound = 0;
 	char	 name[128];
 
+	/* Remember where the strings are, take them out of environ, then
+	 * clear the bytes: /proc/PID/environ shows that memory. */
 	for (ep = environ; ep != NULL && *ep != NULL; ep++) {
 		for (i = 0; config_secret_vars[i] != NULL; i++) {
 			n = strlen(config_secret_vars[i]);
 			if (strncmp(*ep, config_secret_vars[i], n) == 0 &&
-			    (*ep)[n] == '=')
-				sodium_memzero(*ep + n + 1, strlen(*ep + n + 1));
+			    (*ep)[n] == '=' && nfound < 32)
+				found[nfound++] = *ep;
 		}
 	}
 	for (i = 0; config_secret_vars[i] != NULL; i++) {
@@ -329,8 +331,11 @@ config_wipe_environ(void)
 		 * are of no use to anyone after this point either. */
 		snprintf(name, sizeof(name), "%s_COMMAND",
 		    config_secret_vars[i]);
-		(void)unsetenv(name);
+		if (unsetenv(name) == -1)
+			fatal("unsetenv %s", name);
 	}
+	for (i = 0; i < nfound; i++)
+		sodium_memzero(found[i], strlen(found[i]));
 }
 
 static const char *

@@ -196,8 +196,20 @@ take_id(const cJSON *id, const char *raw, size_t rawlen, struct jr_msg *m)
 		cJSON_free(p);
 		return 0;
 	}
-	if (!cJSON_IsNumber(id) || raw == NULL ||
-	    jr_member_raw(raw, rawlen, "id", &tok, &tlen) == -1)
+	if (!cJSON_IsNumber(id))
+		return -1;
+	if (raw == NULL) {
+		/* Inside a batch: no raw text; exact up to 2^53. */
+		double d = id->valuedouble;
+		char num[32];
+		if (!(d == (double)(long long)d) || d > 9007199254740992.0 ||
+		    d < -9007199254740992.0)
+			return -1;
+		snprintf(num, sizeof(num), "%lld", (long long)d);
+		m->id = xstrdup(num);
+		return 0;
+	}
+	if (jr_member_raw(raw, rawlen, "id", &tok, &tlen) == -1)
 		return -1;
 	i = (tlen > 0 && tok[0] == '-') ? 1 : 0;
 	if (i == tlen || tlen > 40)
@@ -222,6 +234,10 @@ jr_parse_value(cJSON *v, const char *raw, size_t rawlen, struct jr_msg *m)
 		return;
 	}
 	id = cJSON_GetObjectItemCaseSensitive(v, "id");
+	method = cJSON_GetObjectItemCaseSensitive(v, "method");
+	/* No id and a method: a notification, which is never answered,
+	 * not even when it is malformed. */
+	m->notification = id == NULL && cJSON_IsString(method);
 	if (id != NULL && take_id(id, raw, rawlen, m) == -1) {
 		invalid(m, JR_INVALID_REQUEST, "Invalid Request: id must be a "
 		    "string or an integer");
@@ -233,7 +249,6 @@ jr_parse_value(cJSON *v, const char *raw, size_t rawlen, struct jr_msg *m)
 		    "be \"2.0\"");
 		return;
 	}
-	method = cJSON_GetObjectItemCaseSensitive(v, "method");
 	if (method == NULL) {
 		if (cJSON_GetObjectItemCaseSensitive(v, "result") != NULL ||
 		    cJSON_GetObjectItemCaseSensitive(v, "error") != NULL) {

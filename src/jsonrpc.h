@@ -28,6 +28,7 @@ struct jr_msg {
 	const cJSON	*params;	/* object or NULL */
 	char		*id;		/* the id as JSON text, exactly as sent */
 	int		 code;		/* JR_INVALID: the error to answer */
+	int		 notification;	/* no id: never answer, even if invalid */
 	char		 message[200];
 };
 

@@ -317,13 +317,42 @@ stop_children(void)
 		;
 }
 
+/* A child that ended by itself for a reason of its own, not because a
+ * peer went away first. */
+static struct child *
+find_cause(void)
+{
+	int	 i;
+
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		struct child *c = &children[i];
+		if (!c->reaped)
+			continue;
+		if (WIFSIGNALED(c->status))
+			return c;
+		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0 &&
+		    WEXITSTATUS(c->status) != EXIT_PEER_GONE)
+			return c;
+	}
+	return NULL;
+}
+
+static int
+front_finished(void)
+{
+	const struct child *f = &children[PROC_FRONT];
+
+	return f->reaped && WIFEXITED(f->status) && WEXITSTATUS(f->status) == 0;
+}
+
 static int
 supervise(int sfd)
 {
 	struct pollfd		 pfd[PROC_MAX + 1];
 	struct signalfd_siginfo	 si;
-	struct child		*dead;
+	struct child		*dead = NULL, *cause;
 	char			 why[256];
+	uint64_t		 deadline;
 	int			 i, n, r, clean = 1;
 
 	for (;;) {
@@ -365,46 +394,45 @@ supervise(int sfd)
 			else
 				ipc_close(&c->ipc);
 		}
-		if ((dead = reap(0)) == NULL) {
-			/* A closed channel with the child still alive is
-			 * a child that is going away: wait for it. */
-			for (i = PROC_FRONT; i < PROC_MAX; i++)
-				if (children[i].ipc.fd == -1 &&
-				    !children[i].reaped) {
-					dead = reap(1);
-					break;
-				}
-			if (dead == NULL)
-				continue;
+		if ((dead = reap(0)) != NULL)
+			break;
+		/* A closed channel with the child still alive is a child
+		 * on its way out: wait for it. */
+		for (i = PROC_FRONT; i < PROC_MAX; i++)
+			if (children[i].ipc.fd == -1 && !children[i].reaped) {
+				dead = reap(1);
+				break;
+			}
+		if (dead != NULL)
+			break;
+	}
+	if (dead != NULL) {
+		/* Peers of a dead child leave with EXIT_PEER_GONE: give the
+		 * real cause a moment to show up before naming it. */
+		deadline = now_ms() + 300;
+		while ((cause = find_cause()) == NULL && !front_finished() &&
+		    !all_reaped() && now_ms() < deadline) {
+			(void)poll(NULL, 0, 10);
+			(void)reap(0);
 		}
-		if (dead->role == PROC_FRONT && WIFEXITED(dead->status) &&
-		    WEXITSTATUS(dead->status) == 0) {
-			log_debug("front finished: stopping");
-		} else {
+		if (cause != NULL) {
 			log_errorx("%s %s; stopping everything",
+			    proc_name(cause->role),
+			    child_status_text(cause->status, why, sizeof(why)));
+			clean = 0;
+		} else if (!front_finished()) {
+			log_errorx("%s %s unexpectedly; stopping everything",
 			    proc_name(dead->role),
 			    child_status_text(dead->status, why, sizeof(why)));
 			clean = 0;
-		}
-		break;
+		} else
+			log_debug("the front finished: stopping");
 	}
 	/* Drain what the children still have to say. */
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (children[i].ipc.fd != -1 && ipc_read(&children[i].ipc) == 1)
 			forward_logs(&children[i]);
 	stop_children();
-	for (i = PROC_FRONT; i < PROC_MAX; i++) {
-		struct child *c = &children[i];
-		if (!clean || (WIFEXITED(c->status) &&
-		    WEXITSTATUS(c->status) == 0))
-			continue;
-		/* Killed by us during an orderly stop is fine. */
-		if (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL)
-			continue;
-		log_errorx("%s %s", proc_name(c->role),
-		    child_status_text(c->status, why, sizeof(why)));
-		clean = 0;
-	}
 	return clean ? 0 : 1;
 }
 

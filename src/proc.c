@@ -113,6 +113,33 @@ proc_ready(struct proc_ctx *ctx)
 		fatal("parent channel: write");
 }
 
+void
+proc_flush(struct proc_ctx *ctx, struct ipc *peer)
+{
+	if (ipc_flush(peer) == 0)
+		return;
+	if (errno == EPIPE || errno == ECONNRESET) {
+		/* The peer is gone: not our failure to report. */
+		log_debug("%s closed its channel", proc_name(peer->peer));
+		proc_end(ctx);
+		exit(EXIT_PEER_GONE);
+	}
+	fatal("write to %s", proc_name(peer->peer));
+}
+
+void
+proc_end(struct proc_ctx *ctx)
+{
+	(void)ipc_flush_blocking(&ctx->parent, 500);
+	log_set_sink(NULL);
+	ipc_close(&ctx->parent);
+	cJSON_Delete(proc_config);
+	proc_config = NULL;
+	free(ctx->config_json);
+	ctx->config_json = NULL;
+	proc_self = NULL;
+}
+
 int
 proc_dispatch_parent(struct proc_ctx *ctx)
 {

@@ -26,6 +26,9 @@
 #define FD_PEER_B	5	/* front: writer   broker: writer  writer: broker */
 #define FD_FIRST_FREE	6
 
+/* A child whose peer closed its channel exits with this: not the cause. */
+#define EXIT_PEER_GONE	3
+
 /* Hard limits.  Everything an attacker controls has one. */
 #define IPC_MAX_PAYLOAD		(8u * 1024 * 1024)	/* one framed message */
 #define MCP_MAX_LINE		(4u * 1024 * 1024)	/* one JSON-RPC line on stdin */
@@ -261,6 +264,10 @@ struct proc_ctx {
 };
 void	 proc_start(struct proc_ctx *, enum proc_role);
 void	 proc_ready(struct proc_ctx *);
+/* Flush the last logs, close the parent channel, free the config. */
+void	 proc_end(struct proc_ctx *);
+/* Flush to a peer; a peer that is gone ends us with EXIT_PEER_GONE. */
+void	 proc_flush(struct proc_ctx *, struct ipc *);
 /* Handle one message from the parent; 0 go on, 1 shutdown requested. */
 int	 proc_dispatch_parent(struct proc_ctx *);
 void	 proc_log_sink(int, const char *, size_t);

@@ -1,0 +1,87 @@
+/*
+ * schema.h: the JSON Schema subset that validates tool arguments and
+ * structured results.
+ *
+ * The schema a tool advertises in tools/list is the schema that checks
+ * its arguments: one source of truth.  Only a subset of JSON Schema
+ * 2020-12 is understood, and schema_check() refuses everything else
+ * (fail closed), so a schema can never say more than this code enforces.
+ *
+ * Supported keywords:
+ *   type        "string", "integer", "number", "boolean", "object",
+ *               "array", "null", or an array of those.  "integer" is a
+ *               number with an integral value of magnitude at most
+ *               2^53 - 1 (cJSON keeps doubles, so 2^53 + 1 arrives as
+ *               2^53 and is refused); 1.0 is an integer.
+ *   properties, required, additionalProperties (true, false or a schema),
+ *   minProperties, maxProperties
+ *   enum (non-empty, of scalars), const (a scalar)
+ *   minLength, maxLength (in Unicode code points), pattern, format
+ *               ("date": a real calendar date YYYY-MM-DD; "date-time":
+ *               RFC 3339, e.g. 2025-01-31T09:30:00Z or ...+02:00)
+ *   minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers, as in
+ *               2020-12), multipleOf
+ *   items (one schema), minItems, maxItems, uniqueItems (needs maxItems,
+ *               which bounds the quadratic comparison)
+ *   anyOf, oneOf (below the root only)
+ *   title, description, default, examples, $comment (ignored) and
+ *   $schema (root only, and only the 2020-12 URI).
+ * The root must be {"type":"object", ...} without anyOf/oneOf/allOf (the
+ * Anthropic API refuses those at the top level).  Property names match
+ * ^[A-Za-z0-9_.-]{1,64}$ (also an Anthropic API rule).  Keywords that
+ * cannot apply to the declared type (maxLength on an integer) are refused.
+ * Schemas nest at most SCHEMA_MAX_DEPTH levels.
+ *
+ * Patterns: JSON Schema means ECMA-262 regular expressions; we match with
+ * POSIX regcomp(REG_EXTENDED | REG_NOSUB) in the C locale, unanchored
+ * like ECMA-262 (write ^ and $ yourself).  Only the subset on which both
+ * agree is accepted: ASCII literals, bracket expressions [a-z0-9_] (no
+ * negation, no backslash, no [: :] classes), groups ( ), alternation |,
+ * quantifiers * + ? {n} {n,} {n,m} (n, m <= 1000), anchors ^ $, and the
+ * escapes \^ \$ \\ \. \* \+ \? \( \) \[ \] \{ \} \| \/.  Refused: \d \w
+ * \s \b and every other escape, (?...) groups (lookaround, non-capturing,
+ * named), non-greedy or stacked quantifiers, backreferences, "." and
+ * [^...] (which match bytes, not characters, and match newlines in
+ * POSIX), non-ASCII characters, unescaped { } ] used as literals.
+ *
+ * Instances: every string and property name must be valid UTF-8, every
+ * number finite, no object may repeat a key, and nothing may nest more
+ * than SCHEMA_MAX_DEPTH levels below the root, whatever the schema says.
+ * A string holding "\u0000" reaches us cut at the NUL (cJSON keeps C
+ * strings); every consumer sees the same cut string.
+ */
+#ifndef SCHEMA_H
+#define SCHEMA_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define SCHEMA_MAX_DEPTH	32	/* levels below the root */
+#define SCHEMA_MAX_SHOWN	60	/* bytes of input echoed in a message */
+
+/*
+ * Validate instance against schema.  0: valid.  -1: invalid, and errbuf
+ * holds one sentence naming the path and the problem, e.g.
+ *   argument 'limit' must be an integer between 1 and 200 (got 500)
+ *   unknown argument 'bypass'; allowed: soql, bypass_sharing, dry_run
+ *   missing required argument 'soql'
+ * root_name is the noun for the root's members ("argument"); paths below
+ * it read filter.owner_id or fields[3].  Only the first error is
+ * reported: unknown properties, then required ones, then each property
+ * in the schema's order.  The schema is checked with schema_check()
+ * first; a broken schema fails every instance ("internal error: ...").
+ * User input is echoed at most SCHEMA_MAX_SHOWN bytes at a time, with
+ * control characters escaped.
+ */
+int	 schema_validate(const cJSON *schema, const cJSON *instance,
+	    const char *root_name, char *errbuf, size_t errlen);
+
+/*
+ * Check that schema is a well-formed root schema of the subset above.
+ * 0: fine.  -1: errbuf says where (a JSON pointer into the schema) and
+ * what is wrong.
+ */
+int	 schema_check(const cJSON *schema, char *errbuf, size_t errlen);
+
+#endif /* SCHEMA_H */

@@ -1,0 +1,120 @@
+/*
+ * writer.c: the only peer whose mutation requests the broker accepts.
+ *
+ * Its job is audit-then-update: a light write from the front becomes an
+ * audit row first and the change second, and a change never happens
+ * without its audit row.  The two write tools (add_note, update_field)
+ * and their state machine arrive with the writes issue; until then the
+ * front lists no write tool, and a write request that reaches the writer
+ * is refused with a typed error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sfrevops.h"
+
+struct writer {
+	struct proc_ctx	 proc;
+	struct ipc	 front;
+	struct ipc	 broker;
+};
+
+static void
+writer_dispatch(struct writer *w, struct ipc *from)
+{
+	struct ipc_msg	 msg;
+	char		 err[256];
+	int		 r;
+
+	for (;;) {
+		if ((r = ipc_get(from, &msg, err, sizeof(err))) == -1)
+			fatalx("%s", err);
+		if (r == 0)
+			return;
+		if (msg.hdr.type == IMSG_HELLO) {
+			ipc_msg_free(&msg);
+			continue;
+		}
+		if (policy_check(from->peer, PROC_WRITER, msg.hdr.type,
+		    PS_RUN) == -1)
+			fatalx("%s sent %s, which it may not",
+			    proc_name(from->peer), imsg_name(msg.hdr.type));
+		if (from == &w->front)
+			ipc_send_error(from, msg.hdr.id, SFE_POLICY,
+			    "writes are not enabled in this version");
+		else
+			fatalx("unexpected %s from the broker",
+			    imsg_name(msg.hdr.type));
+		ipc_msg_free(&msg);
+		proc_flush(&w->proc, from);
+	}
+}
+
+int
+writer_main(void)
+{
+	struct writer	 w;
+	struct pollfd	 pfd[3];
+	int		 status = 0;
+
+	memset(&w, 0, sizeof(w));
+	proc_start(&w.proc, PROC_WRITER);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+	ipc_init(&w.front, FD_PEER_A, PROC_FRONT);
+	ipc_init(&w.broker, FD_PEER_B, PROC_BROKER);
+	ipc_send_hello(&w.front, PROC_WRITER);
+	ipc_send_hello(&w.broker, PROC_WRITER);
+	proc_flush(&w.proc, &w.front);
+	proc_flush(&w.proc, &w.broker);
+
+	sandbox_apply(PROC_WRITER, NULL);
+	proc_ready(&w.proc);
+
+	for (;;) {
+		pfd[0].fd = w.proc.parent.fd;
+		pfd[0].events = POLLIN |
+		    (ipc_want_write(&w.proc.parent) ? POLLOUT : 0);
+		pfd[1].fd = w.front.fd;
+		pfd[1].events = POLLIN | (ipc_want_write(&w.front) ? POLLOUT : 0);
+		pfd[2].fd = w.broker.fd;
+		pfd[2].events = POLLIN | (ipc_want_write(&w.broker) ? POLLOUT : 0);
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents & POLLOUT)
+			(void)ipc_flush(&w.proc.parent);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			if (proc_dispatch_parent(&w.proc) == 1)
+				break;
+		if (pfd[1].revents & POLLOUT)
+			proc_flush(&w.proc, &w.front);
+		if (pfd[2].revents & POLLOUT)
+			proc_flush(&w.proc, &w.broker);
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (ipc_read(&w.front) <= 0) {
+				status = EXIT_PEER_GONE;
+				break;
+			}
+			writer_dispatch(&w, &w.front);
+		}
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (ipc_read(&w.broker) <= 0) {
+				status = EXIT_PEER_GONE;
+				break;
+			}
+			writer_dispatch(&w, &w.broker);
+		}
+	}
+	ipc_close(&w.front);
+	ipc_close(&w.broker);
+	proc_end(&w.proc);
+	return status;
+}

@@ -1,0 +1,203 @@
+// Shared helpers for the end-to-end tests: start the Salesforce
+// simulator, start sfrevops-mcp as a desktop client would, and look at
+// the process tree.  Everything started here is stopped here.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+export const srcdir = join(here, '..', '..');
+export const BIN = process.env.SFREVOPS_BIN || join(srcdir, 'sfrevops-mcp');
+
+/** Start sfsim; resolves with its ready line plus stop(). */
+export async function startSim(args = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'sfsim-'));
+  // Started as root, the server's broker drops to an unprivileged user
+  // before it reads SFDC_CA_FILE: the CA must be readable by it (the
+  // keys in there stay 0600).
+  chmodSync(dir, 0o755);
+  const proc = spawn(process.execPath,
+    [join(srcdir, 'tests', 'sfsim', 'sfsim.js'), '--dir', dir, ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const info = await new Promise((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout });
+    const timer = setTimeout(() => reject(new Error('sfsim did not start: ' + stderr)), 60000);
+    rl.once('line', (line) => { clearTimeout(timer); resolve(JSON.parse(line)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sfsim exited ${code}: ${stderr}`)); });
+  });
+  const sim = {
+    ...info, proc, dir,
+    async control(method, path, body) {
+      const res = await simFetch(info, method, '/__sim/' + path, body, { 'X-Sim-Secret': info.control_secret });
+      return res;
+    },
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.stdin.end();
+        await new Promise((r) => { proc.once('exit', r); setTimeout(() => { proc.kill('SIGKILL'); r(); }, 3000); });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return sim;
+}
+
+/** HTTPS to the simulator, trusting only its CA. */
+export async function simFetch(info, method, path, body, headers = {}) {
+  const https = await import('node:https');
+  const ca = readFileSync(info.ca_file);
+  const url = new URL(path, info.url);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(data); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, body: data, json });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(typeof body === 'string' ? body : JSON.stringify(body));
+    req.end();
+  });
+}
+
+/** The environment a desktop client would give the server for sim. */
+export function simEnv(sim, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    SFDC_INSTANCE_URL: sim.instance_url || sim.url,
+    SFDC_LOGIN_URL: sim.login_url || sim.url,
+    SFDC_ACCESS_TOKEN: sim.access_token,
+    SFDC_CA_FILE: sim.ca_file,
+    ...extra,
+  };
+}
+
+/** A server with no reachable org: enough for the MCP core. */
+export function offlineEnv(extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    SFDC_INSTANCE_URL: 'https://127.0.0.1:9',
+    SFDC_ACCESS_TOKEN: '00D000000000001!offline-token',
+    ...extra,
+  };
+}
+
+/**
+ * Spawn the server with raw pipes.  send() writes lines; next() waits
+ * for the next stdout line (parsed); lines and stderr are kept.
+ */
+export function spawnRaw(env) {
+  const proc = spawn(BIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = [];
+  const waiters = [];
+  let stderr = '';
+  let buf = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) !== -1) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.push(line);
+      const w = waiters.shift();
+      if (w) w();
+    }
+  });
+  proc.stderr.on('data', (d) => { stderr += d; });
+  let consumed = 0;
+  const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  return {
+    proc, exited,
+    get stderr() { return stderr; },
+    get lines() { return lines; },
+    send(obj) { proc.stdin.write((typeof obj === 'string' ? obj : JSON.stringify(obj)) + '\n'); },
+    async next(timeout = 10000) {
+      if (consumed >= lines.length) {
+        await new Promise((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('no answer within ' + timeout + ' ms; stderr: ' + stderr)), timeout);
+          waiters.push(() => { clearTimeout(t); resolve(); });
+        });
+      }
+      const line = lines[consumed++];
+      return JSON.parse(line);
+    },
+    /** Resolves true if no line arrives within ms. */
+    async silent(ms = 300) {
+      const before = lines.length;
+      await new Promise((r) => setTimeout(r, ms));
+      return lines.length === before;
+    },
+    async close() {
+      proc.stdin.end();
+      return exited;
+    },
+  };
+}
+
+export async function initialize(s, version = '2025-11-25', id = 0) {
+  s.send({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } });
+  const r = await s.next();
+  s.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return r;
+}
+
+/** Direct children of pid (and theirs): [{pid, name}]. */
+export function descendants(pid) {
+  const out = [];
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  const parentOf = new Map();
+  for (const p of all) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(p), Number(rest[1]));
+    } catch { /* gone */ }
+  }
+  const walk = (pp) => {
+    for (const [c, par] of parentOf) {
+      if (par === pp) {
+        let cmd = '';
+        try { cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' ').trim(); } catch { /* gone */ }
+        out.push({ pid: c, cmd });
+        walk(c);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+export function alive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(pred, ms = 3000, step = 20) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return true;
+    await new Promise((r) => setTimeout(r, step));
+  }
+  return pred();
+}
+
+/** Wait until the process tree has its three children. */
+export async function waitTree(pid) {
+  let kids = [];
+  await waitFor(() => { kids = descendants(pid).filter((k) => / -R /.test(k.cmd)); return kids.length === 3; }, 5000);
+  return kids;
+}

@@ -1,0 +1,67 @@
+// Token isolation: with a recognisable token in the environment, its
+// bytes are absent from the memory and environment of the parent, the
+// front and the writer, and present only in the broker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawnRaw, offlineEnv, initialize, waitTree } from './lib.mjs';
+
+/** Does the process's readable memory contain needle? */
+function memoryHas(pid, needle) {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  let found = false;
+  let scanned = 0;
+  try {
+    for (const line of maps) {
+      const [range, , , , , path] = line.split(/\s+/);
+      if (path === '[vvar]' || path === '[vsyscall]' || path === '[vvar_vclock]') continue;
+      const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
+      const chunk = 1 << 20;
+      for (let at = lo; at < hi && !found; at += chunk) {
+        const len = Math.min(chunk + needle.length, hi - at);
+        const buf = Buffer.alloc(len);
+        let n = 0;
+        try { n = readSync(fd, buf, 0, len, at); } catch { break; }
+        scanned += n;
+        if (buf.subarray(0, n).indexOf(needle) !== -1) found = true;
+      }
+      if (found) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { found, scanned };
+}
+
+test('the token lives in the broker only', { skip: process.getuid() !== 0 && 'needs root to read /proc/PID/mem' }, async () => {
+  const token = '00DISOLATION0001!' + randomBytes(30).toString('hex');
+  const s = spawnRaw(offlineEnv({ SFDC_ACCESS_TOKEN: token }));
+  try {
+    await initialize(s);
+    s.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    await s.next();
+    const kids = await waitTree(s.proc.pid);
+    const byRole = Object.fromEntries(kids.map((k) => [k.cmd.split(' ').at(-1), k.pid]));
+    const needle = Buffer.from(token);
+    const procs = { parent: s.proc.pid, front: byRole.front, writer: byRole.writer, broker: byRole.broker };
+    for (const [role, pid] of Object.entries(procs)) {
+      const env = readFileSync(`/proc/${pid}/environ`);
+      assert.equal(env.indexOf(needle), -1, `${role}'s environment holds the token`);
+      assert.equal(env.indexOf(Buffer.from('SFDC_ACCESS_TOKEN')), -1, `${role}'s environment names the token`);
+      const { found, scanned } = memoryHas(pid, needle);
+      assert.ok(scanned > 100000, `${role}: scanned ${scanned} bytes`);
+      if (role === 'broker') assert.ok(found, 'the broker holds the token');
+      else assert.ok(!found, `${role}'s memory holds the token`);
+    }
+    // A partial leak counts too: the second half alone.
+    const half = Buffer.from(token.slice(token.length / 2));
+    for (const role of ['parent', 'front', 'writer']) {
+      assert.ok(!memoryHas(procs[role], half).found, `${role} holds half the token`);
+    }
+    assert.equal(s.stderr.indexOf(token), -1, 'the token is not logged');
+  } finally {
+    await s.close();
+  }
+});
