@@ -46,7 +46,7 @@ run_check "$top/build/plain"
 run_check "$top/build/sanitizers" --enable-sanitizers
 
 # The unit tests again, under valgrind (memcheck, leaks included).
-for t in $(cd "$top/build/plain" && make -s print-valgrind-tests); do
+for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
 	if (cd "$top/build/plain" && top_srcdir="$top" valgrind -q \
 	    --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
 	    --errors-for-leak-kinds=definite "./$t" >"$t.valgrind.out" 2>&1); then

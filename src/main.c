@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -458,6 +459,32 @@ send_secret(struct ipc *ipc, uint32_t kind, const struct secret *s)
 	free(p);
 }
 
+/*
+ * A child's channel broke before its HELLO.  If the child is gone, say
+ * how it ended (the cause), as supervise() does later; otherwise say
+ * what the channel reported.
+ */
+static void
+startup_failed(enum proc_role role, const char *err)
+{
+	struct child	*c = &children[role];
+	uint64_t	 deadline = now_ms() + 500;
+	char		 text[256];
+
+	while (!c->reaped && now_ms() < deadline) {
+		if (reap(0) == NULL) {
+			struct timespec ts = { 0, 10 * 1000000L };
+			(void)nanosleep(&ts, NULL);
+		}
+	}
+	if (c->reaped)
+		log_errorx("%s %s while starting; stopping everything",
+		    proc_name(role), child_status_text(c->status, text,
+		    sizeof(text)));
+	else
+		log_errorx("%s did not start: %s", proc_name(role), err);
+}
+
 static int
 parent_main(void)
 {
@@ -568,7 +595,7 @@ parent_main(void)
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		if (ipc_recv_blocking(&children[i].ipc, &msg, 5000, err,
 		    sizeof(err)) != 1) {
-			log_errorx("%s did not start: %s", proc_name(i), err);
+			startup_failed((enum proc_role)i, err);
 			stop_children();
 			return 1;
 		}

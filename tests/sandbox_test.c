@@ -335,8 +335,13 @@ check_common_forbidden(enum proc_role role)
 	EXPECT_ERR("fcntl F_DUPFD", fcntl(FD_PEER_A, F_DUPFD, 0), EPERM);
 	EXPECT_ERR("dup", dup(FD_PEER_A), EPERM);
 	EXPECT_ERR("setuid(0)", setuid(0), EPERM);
+#ifndef SF_SANITIZERS
 	EXPECT_ERR("prctl PR_SET_DUMPABLE",
 	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), EPERM);
+#else
+	rep_skip("prctl PR_SET_DUMPABLE",
+	    "sanitizer builds allow prctl (thread names in reports)");
+#endif
 	rl.rlim_cur = rl.rlim_max = 1024;
 	EXPECT_ERR("setrlimit RLIMIT_NOFILE", setrlimit(RLIMIT_NOFILE, &rl),
 	    EPERM);
@@ -373,8 +378,13 @@ check_front_writer(enum proc_role role)
 	EXPECT_ERR("read from an unlisted descriptor",
 	    read(FD_FIRST_FREE, buf, 1), EPERM);
 	EXPECT_ERR("ioctl FIONREAD", ioctl(FD_PEER_A, FIONREAD, &rc), EPERM);
+#ifndef SF_SANITIZERS
 	EXPECT_ERR("rt_sigaction", signal(SIGUSR1, SIG_IGN) == SIG_ERR ? -1 : 0,
 	    EPERM);
+#else
+	rep_skip("rt_sigaction",
+	    "sanitizer builds allow it (deadly-signal handlers)");
+#endif
 	rc = pthread_create(&t, NULL, thread_nothing, NULL);
 	rep("pthread_create refused", rc != 0, rc);
 	if (rc == 0)
@@ -391,8 +401,13 @@ check_front_writer(enum proc_role role)
 		EXPECT_OK("front: write stdout", write(STDOUT_FILENO, "in", 2));
 		EXPECT_OK("front: read stdin", read(STDIN_FILENO, buf, 2));
 	} else {
+#ifndef SF_SANITIZERS
 		EXPECT_ERR("writer: write stdout", write(STDOUT_FILENO, "x", 1),
 		    EPERM);
+#else
+		rep_skip("writer: write stdout",
+		    "sanitizer builds allow write (reports go to stderr)");
+#endif
 		EXPECT_ERR("writer: read stdin", read(STDIN_FILENO, buf, 1),
 		    EPERM);
 	}
@@ -547,6 +562,23 @@ child_profile_test(const void *arg)
 	_exit(0);
 }
 
+/*
+ * Sanitizer builds refuse a few calls with EPERM instead of killing, so
+ * that the ASan runtime's own use of them degrades a report instead of
+ * cutting it (sandbox.c, sc_sanitizer_refused): such a refusal ends the
+ * child with EXIT_POLITE, which test_enforce() accepts in those builds
+ * only.  Every other build must die of SIGSYS.
+ */
+#define EXIT_POLITE	77
+#ifdef SF_SANITIZERS
+#define POLITE(call) do {						\
+	if ((call) == -1 && errno == EPERM)				\
+		_exit(EXIT_POLITE);					\
+} while (0)
+#else
+#define POLITE(call) ((void)(call))
+#endif
+
 /* Forbidden calls, one per child, under the enforcing profile. */
 enum forbidden {
 	FB_SOCKET_INET,
@@ -608,20 +640,24 @@ child_enforce(const void *arg)
 		(void)socket(AF_PACKET, SOCK_RAW, 0);
 		break;
 	case FB_OPENAT_RO:
-		(void)openat(AT_FDCWD, "/etc/hosts", O_RDONLY);
+		POLITE(openat(AT_FDCWD, "/etc/hosts", O_RDONLY));
 		break;
 	case FB_OPENAT_WRITE:
-		(void)openat(AT_FDCWD, new_file, O_WRONLY | O_CREAT, 0600);
+		POLITE(openat(AT_FDCWD, new_file, O_WRONLY | O_CREAT, 0600));
 		break;
 	case FB_EXECVE:
-		(void)execve("/bin/true", argv, envp);
+		POLITE(execve("/bin/true", argv, envp));
 		break;
 	case FB_PTRACE:
-		(void)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		POLITE(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
 		break;
 	case FB_FORK:
-		if (fork() == 0)
-			_exit(0);
+		{
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(0);
+			POLITE(pid);
+		}
 		break;
 	case FB_READ_STDIN:
 		(void)read(STDIN_FILENO, buf, 1);
@@ -1102,6 +1138,14 @@ test_enforce(enum proc_role role, enum forbidden what, int full)
 	child_start(&ch, child_enforce, &a, 1);
 	status = child_finish(&ch, label, NULL);
 	child_err_text(&ch, err, sizeof(err));
+#ifdef SF_SANITIZERS
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_POLITE &&
+	    (what == FB_OPENAT_RO || what == FB_OPENAT_WRITE ||
+	    what == FB_EXECVE || what == FB_PTRACE || what == FB_FORK)) {
+		ok(1, "%s: refused with EPERM (sanitizer build)", label);
+		return;
+	}
+#endif
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 	    "%s: killed by SIGSYS (%s)", label,
 	    status_text(status, st, sizeof(st)));

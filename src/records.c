@@ -1,0 +1,257 @@
+/*
+ * records.c: compact output.  Salesforce returns every record with an
+ * "attributes" object and relationship fields as nested objects; the
+ * model gets columns and rows instead, with relationship paths
+ * flattened (Owner.Name), and a tab-separated text table.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+#include "tools.h"
+
+#define MAX_COLUMNS	500
+
+struct cols {
+	char	*name[MAX_COLUMNS];
+	size_t	 n;
+};
+
+static int
+cols_find(const struct cols *cs, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++)
+		if (strcmp(cs->name[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+cols_add(struct cols *cs, const char *name)
+{
+	int	 i;
+
+	if ((i = cols_find(cs, name)) != -1)
+		return i;
+	if (cs->n == MAX_COLUMNS)
+		return -1;
+	cs->name[cs->n] = xstrdup(name);
+	return (int)cs->n++;
+}
+
+static int
+is_query_result(const cJSON *v)
+{
+	return cJSON_IsObject(v) &&
+	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(v, "records"));
+}
+
+/* Walk one record; with row == NULL only collect columns. */
+static int
+walk(const cJSON *rec, const char *prefix, struct cols *cs, cJSON *row,
+    int depth)
+{
+	const cJSON	*v;
+	char		 name[512];
+	int		 i, ok;
+
+	if (depth > 6)
+		return -1;
+	cJSON_ArrayForEach(v, rec) {
+		if (v->string == NULL)
+			return -1;
+		if (strcmp(v->string, "attributes") == 0)
+			continue;
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix,
+		    v->string) >= sizeof(name))
+			return -1;
+		if (cJSON_IsObject(v) && !is_query_result(v)) {
+			char sub[520];
+			snprintf(sub, sizeof(sub), "%s.", name);
+			if (walk(v, sub, cs, row, depth + 1) == -1)
+				return -1;
+			continue;
+		}
+		if (row == NULL) {
+			if (cols_add(cs, name) == -1)
+				return -1;
+			continue;
+		}
+		if ((i = cols_find(cs, name)) == -1)
+			continue;	/* a null parent dropped below */
+		if (is_query_result(v)) {
+			cJSON *t = records_flatten(
+			    cJSON_GetObjectItemCaseSensitive(v, "records"), &ok);
+			if (!ok) {
+				cJSON_Delete(t);
+				return -1;
+			}
+			cJSON_ReplaceItemInArray(row, i, t);
+		} else
+			cJSON_ReplaceItemInArray(row, i, cJSON_Duplicate(v, 1));
+	}
+	return 0;
+}
+
+cJSON *
+records_flatten(const cJSON *records, int *ok)
+{
+	struct cols	 cs;
+	const cJSON	*rec;
+	cJSON		*out, *colarr, *rows, *row;
+	size_t		 i, j, keep;
+	char		 pre[520];
+
+	memset(&cs, 0, sizeof(cs));
+	*ok = 0;
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	colarr = cJSON_AddArrayToObject(out, "columns");
+	rows = cJSON_AddArrayToObject(out, "rows");
+	if (!cJSON_IsArray(records))
+		return out;
+	cJSON_ArrayForEach(rec, records) {
+		if (!cJSON_IsObject(rec) || walk(rec, "", &cs, NULL, 0) == -1)
+			goto done;
+	}
+	/* A parent that was null in some rows and an object in others
+	 * shows up as "Account" and "Account.Name": keep the paths only. */
+	keep = 0;
+	for (i = 0; i < cs.n; i++) {
+		int covered = 0;
+		snprintf(pre, sizeof(pre), "%s.", cs.name[i]);
+		for (j = 0; j < cs.n; j++)
+			if (strncmp(cs.name[j], pre, strlen(pre)) == 0)
+				covered = 1;
+		if (covered) {
+			free(cs.name[i]);
+			continue;
+		}
+		cs.name[keep++] = cs.name[i];
+	}
+	cs.n = keep;
+	for (i = 0; i < cs.n; i++)
+		cJSON_AddItemToArray(colarr, cJSON_CreateString(cs.name[i]));
+	cJSON_ArrayForEach(rec, records) {
+		if ((row = cJSON_CreateArray()) == NULL)
+			fatalx("cJSON_CreateArray");
+		for (i = 0; i < cs.n; i++)
+			cJSON_AddItemToArray(row, cJSON_CreateNull());
+		cJSON_AddItemToArray(rows, row);
+		if (walk(rec, "", &cs, row, 0) == -1)
+			goto done;
+	}
+	*ok = 1;
+done:
+	for (i = 0; i < cs.n; i++)
+		free(cs.name[i]);
+	return out;
+}
+
+/* One cell as text: numbers without a needless ".0", strings escaped so
+ * that a tab or newline cannot break the table. */
+char *
+records_cell_text(const cJSON *v)
+{
+	char	*out, *p;
+	const char *s;
+	size_t	 n;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return xstrdup("");
+	if (cJSON_IsTrue(v))
+		return xstrdup("true");
+	if (cJSON_IsFalse(v))
+		return xstrdup("false");
+	if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		char buf[64];
+		if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
+			snprintf(buf, sizeof(buf), "%.0f", d);
+		else {
+			snprintf(buf, sizeof(buf), "%.15g", d);
+			if (strtod(buf, NULL) != d)
+				snprintf(buf, sizeof(buf), "%.17g", d);
+		}
+		return xstrdup(buf);
+	}
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+		n = strlen(s);
+		out = p = xmalloc(2 * n + 1);
+		for (; *s != '\0'; s++) {
+			switch (*s) {
+			case '\t': *p++ = '\\'; *p++ = 't'; break;
+			case '\n': *p++ = '\\'; *p++ = 'n'; break;
+			case '\r': *p++ = '\\'; *p++ = 'r'; break;
+			case '\\': *p++ = '\\'; *p++ = '\\'; break;
+			default: *p++ = *s;
+			}
+		}
+		*p = '\0';
+		return out;
+	}
+	/* A child relationship's table: compact JSON. */
+	if ((out = cJSON_PrintUnformatted(v)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	p = xstrdup(out);
+	cJSON_free(out);
+	return p;
+}
+
+/* Append to a growing string. */
+static void
+cat(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		while (*len + n + 1 > *cap)
+			*cap = *cap ? *cap * 2 : 4096;
+		*buf = xreallocarray(*buf, 1, *cap);
+	}
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
+}
+
+char *
+records_text(const cJSON *table, const char *heading)
+{
+	const cJSON	*cols, *rows, *row, *v;
+	char		*buf = NULL, *cell;
+	size_t		 len = 0, cap = 0;
+	int		 first;
+
+	cols = cJSON_GetObjectItemCaseSensitive(table, "columns");
+	rows = cJSON_GetObjectItemCaseSensitive(table, "rows");
+	cat(&buf, &len, &cap, heading);
+	cat(&buf, &len, &cap, "\n");
+	first = 1;
+	cJSON_ArrayForEach(v, cols) {
+		if (!first)
+			cat(&buf, &len, &cap, "\t");
+		cat(&buf, &len, &cap, v->valuestring);
+		first = 0;
+	}
+	cJSON_ArrayForEach(row, rows) {
+		cat(&buf, &len, &cap, "\n");
+		first = 1;
+		cJSON_ArrayForEach(v, row) {
+			if (!first)
+				cat(&buf, &len, &cap, "\t");
+			cell = records_cell_text(v);
+			cat(&buf, &len, &cap, cell);
+			free(cell);
+			first = 0;
+		}
+	}
+	return buf;
+}

@@ -1,0 +1,82 @@
+/*
+ * tools.h: the tool registry of the front.  One table entry and one
+ * handler per tool; the schemas in the table are what tools/list
+ * advertises and what the arguments are validated against.
+ */
+#ifndef TOOLS_H
+#define TOOLS_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+
+#define TOOL_READ_ONLY		0x01
+#define TOOL_DESTRUCTIVE	0x02
+#define TOOL_IDEMPOTENT		0x04
+#define TOOL_OPEN_WORLD		0x08
+
+struct front;
+struct call;
+
+struct tool {
+	const char	*name;
+	const char	*title;
+	const char	*description;
+	const char	*input_schema;	/* JSON text */
+	const char	*output_schema;	/* JSON text */
+	unsigned int	 flags;
+	/* Start the call: send requests, or finish at once.  0 ok, -1 with
+	 * a message in errbuf (the call ends as a tool error). */
+	int		(*start)(struct front *, struct call *, char *, size_t);
+	/* An answer to one of the call's requests arrived. */
+	void		(*answer)(struct front *, struct call *, uint32_t type,
+			    struct buf *payload);
+};
+
+/* One tools/call in progress. */
+struct call {
+	struct call		*next;
+	const struct tool	*tool;
+	char			*rpc_id;	/* JSON text of the request id */
+	cJSON			*args;		/* validated arguments (owned) */
+	uint32_t		 ipc_id;	/* outstanding request, 0 if none */
+	int			 step;		/* for multi-request tools */
+	int			 cancelled;
+	uint64_t		 started_ms;
+	void			*state;		/* the tool's, freed with free() */
+};
+
+extern const struct tool	 tools[];
+extern const size_t		 ntools;
+
+const struct tool *tools_find(const char *name);
+/* At start-up: parse and check every schema, fatal if one is broken. */
+void	 tools_init(void);
+void	 tools_free(void);
+const cJSON *tools_input_schema(const struct tool *);
+const cJSON *tools_output_schema(const struct tool *);
+
+/* Provided by front.c for the handlers. */
+void	 front_send_broker(struct front *, struct call *, uint32_t type,
+	    const struct buf *);
+void	 front_send_writer(struct front *, struct call *, uint32_t type,
+	    const struct buf *);
+/* Finish with a result: structured is consumed, text is copied. */
+void	 front_call_done(struct front *, struct call *, cJSON *structured,
+	    const char *text);
+/* Finish with a tool error (isError: true) whose text says what to do. */
+void	 front_call_fail(struct front *, struct call *, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Finish with the broker's IMSG_ERROR payload. */
+void	 front_call_fail_ipc(struct front *, struct call *, struct buf *);
+const char *front_fls_mode(struct front *);
+
+/* Compact output: Salesforce records to {columns, rows} and a text table. */
+/* records.c: Salesforce records to {columns, rows}, and a text table. */
+cJSON	*records_flatten(const cJSON *records, int *ok);
+char	*records_text(const cJSON *table, const char *heading);
+char	*records_cell_text(const cJSON *cell);
+
+#endif

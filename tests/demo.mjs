@@ -1,0 +1,55 @@
+// The demo: start the Salesforce simulator, start sfrevops-mcp through the
+// official MCP SDK client exactly as Claude Desktop would (stdio), and ask
+// it what a RevOps analyst asks.  Prints what the model would see.
+//
+//   node tests/demo.mjs [path/to/sfrevops-mcp]
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { startSim, simEnv, BIN } from './e2e/lib.mjs';
+
+const bin = process.argv[2] || BIN;
+const sim = await startSim();
+const transport = new StdioClientTransport({ command: bin, args: [], env: simEnv(sim), stderr: 'inherit' });
+const client = new Client({ name: 'sfrevops-demo', version: '1.0.0' });
+let failed = false;
+
+function show(title, res) {
+  console.log(`\n=== ${title}${res.isError ? '  (tool error)' : ''}`);
+  for (const b of res.content) if (b.type === 'text') console.log(b.text);
+}
+
+try {
+  await client.connect(transport);
+  const v = client.getServerVersion();
+  console.log(`connected to ${v.name} ${v.version} over stdio; simulator at ${sim.url}`);
+  const { tools } = await client.listTools();
+  console.log(`tools: ${tools.map((t) => t.name).join(', ')}`);
+
+  const calls = [
+    ['Open pipeline by stage (SOQL through the guard)', 'query', { soql: 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount FROM Opportunity WHERE IsClosed = false AND CloseDate = NEXT_N_DAYS:90 GROUP BY StageName ORDER BY SUM(Amount) DESC' }],
+    ['Ten biggest open deals closing this quarter', 'query', { soql: 'SELECT Name, Account.Name, StageName, Amount, CloseDate, Owner.Name FROM Opportunity WHERE IsClosed = false AND CloseDate = THIS_QUARTER ORDER BY Amount DESC LIMIT 10' }],
+  ];
+  for (const [title, name, args] of calls) {
+    const r = await client.callTool({ name, arguments: args });
+    show(title, r);
+    if (r.isError) failed = true;
+  }
+  const first = await client.callTool({ name: 'query', arguments: { soql: "SELECT Id FROM Opportunity WHERE StageName = 'Commit' LIMIT 1" } });
+  const oppId = first.structuredContent?.rows?.[0]?.[0];
+  if (oppId) {
+    const r = await client.callTool({ name: 'get_opportunity', arguments: { id: oppId } });
+    show(`get_opportunity ${oppId}`, r);
+    if (r.isError) failed = true;
+  }
+  show('A write disguised as a query is refused before anything is sent',
+    await client.callTool({ name: 'query', arguments: { soql: "SELECT Id FROM Account; DELETE FROM Account" } }));
+  show('dry_run shows the exact request and sends nothing',
+    await client.callTool({ name: 'query', arguments: { soql: 'SELECT Id, Name FROM Lead WHERE Status = \'Open - Not Contacted\'', dry_run: true } }));
+} catch (e) {
+  console.error('demo failed:', e.message);
+  failed = true;
+} finally {
+  await client.close().catch(() => {});
+  await sim.stop();
+}
+process.exit(failed ? 1 : 0);
