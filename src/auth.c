@@ -177,34 +177,6 @@ token_chars_ok(const char *p, size_t len)
 	return 1;
 }
 
-/*
- * Copy text from a remote party into dst as one clean line: control
- * characters become spaces, runs of spaces collapse, ends are trimmed.
- */
-static void
-clean_line(char *dst, size_t dstlen, const char *src)
-{
-	size_t	 o = 0;
-	int	 space = 1;
-
-	if (dstlen == 0)
-		return;
-	for (; *src != '\0' && o + 1 < dstlen; src++) {
-		unsigned char c = (unsigned char)*src;
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (!space)
-				dst[o++] = ' ';
-			space = 1;
-			continue;
-		}
-		dst[o++] = (char)c;
-		space = 0;
-	}
-	while (o > 0 && dst[o - 1] == ' ')
-		o--;
-	dst[o] = '\0';
-}
-
 static size_t
 b64url_len(size_t n)
 {
@@ -805,9 +777,9 @@ auth_token_response(struct auth *a, long status, const char *body,
 	}
 	e = json_str(j, "error");
 	if (status != 200 || e != NULL) {
-		clean_line(error, sizeof(error), e != NULL ? e : "");
+		str_oneline(error, sizeof(error), e != NULL ? e : "");
 		d = json_str(j, "error_description");
-		clean_line(desc, sizeof(desc), d != NULL ? d : "");
+		str_oneline(desc, sizeof(desc), d != NULL ? d : "");
 		token_refused(a, status, error, desc, errbuf, errlen);
 		goto out;
 	}

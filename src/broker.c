@@ -843,13 +843,19 @@ broker_secrets(struct broker *br)
 	}
 }
 
+/* proc_serve()'s callback. */
+static void
+broker_serve(void *arg, struct ipc *from)
+{
+	broker_dispatch(arg, from);
+}
+
 int
 broker_main(void)
 {
 	struct broker		 br;
 	struct auth_config	 ac;
 	struct sfhttp_config	 hc;
-	struct pollfd		 pfd[3];
 	const char		*fls;
 	char			 err[512];
 	int			 status = 0;
@@ -903,44 +909,7 @@ broker_main(void)
 	sandbox_apply(PROC_BROKER, broker_ro_paths);
 	proc_ready(&br.proc);
 
-	for (;;) {
-		pfd[0].fd = br.proc.parent.fd;
-		pfd[0].events = POLLIN |
-		    (ipc_want_write(&br.proc.parent) ? POLLOUT : 0);
-		pfd[1].fd = br.front.fd;
-		pfd[1].events = POLLIN | (ipc_want_write(&br.front) ? POLLOUT : 0);
-		pfd[2].fd = br.writer.fd;
-		pfd[2].events = POLLIN |
-		    (ipc_want_write(&br.writer) ? POLLOUT : 0);
-		if (poll(pfd, 3, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if (pfd[0].revents & POLLOUT)
-			(void)ipc_flush(&br.proc.parent);
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
-			if (proc_dispatch_parent(&br.proc) == 1)
-				break;
-		if (pfd[1].revents & POLLOUT)
-			proc_flush(&br.proc, &br.front);
-		if (pfd[2].revents & POLLOUT)
-			proc_flush(&br.proc, &br.writer);
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&br.front) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;	/* the front is gone: so are we */
-			}
-			broker_dispatch(&br, &br.front);
-		}
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&br.writer) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;
-			}
-			broker_dispatch(&br, &br.writer);
-		}
-	}
+	status = proc_serve(&br.proc, &br.front, &br.writer, broker_serve, &br);
 	{
 		size_t i;
 		for (i = 0; i < MAX_CURSORS; i++)

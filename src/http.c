@@ -303,8 +303,8 @@ message_clean(char *dst, size_t dstlen, const char *msg)
 {
 	const char	*at, *rest;
 	char		 pos[64] = "";
-	size_t		 o = 0;
-	int		 row, col, space = 1;
+	size_t		 o;
+	int		 row, col;
 
 	if ((at = strstr(msg, "ERROR at Row:")) != NULL &&
 	    sscanf(at, "ERROR at Row:%d:Column:%d", &row, &col) == 2 &&
@@ -314,24 +314,9 @@ message_clean(char *dst, size_t dstlen, const char *msg)
 	}
 	if (dstlen == 0)
 		return;
-	dst[0] = '\0';
 	o = strlcpy_sf(dst, pos, dstlen);
-	if (o >= dstlen)
-		return;
-	for (; *msg != '\0' && o + 1 < dstlen; msg++) {
-		unsigned char c = (unsigned char)*msg;
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (!space)
-				dst[o++] = ' ';
-			space = 1;
-			continue;
-		}
-		dst[o++] = (char)c;
-		space = 0;
-	}
-	while (o > 0 && dst[o - 1] == ' ')
-		o--;
-	dst[o] = '\0';
+	if (o < dstlen)
+		str_oneline(dst + o, dstlen - o, msg);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,44 @@ proc_end(struct proc_ctx *ctx)
 	free(ctx->config_json);
 	ctx->config_json = NULL;
 	proc_self = NULL;
+}
+
+int
+proc_serve(struct proc_ctx *ctx, struct ipc *a, struct ipc *b,
+    void (*dispatch)(void *, struct ipc *), void *arg)
+{
+	struct pollfd	 pfd[3];
+	struct ipc	*peer[3] = { &ctx->parent, a, b };
+	int		 i;
+
+	for (;;) {
+		for (i = 0; i < 3; i++) {
+			pfd[i].fd = peer[i]->fd;
+			pfd[i].events = POLLIN |
+			    (ipc_want_write(peer[i]) ? POLLOUT : 0);
+		}
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents & POLLOUT)
+			(void)ipc_flush(&ctx->parent);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			if (proc_dispatch_parent(ctx) == 1)
+				return 0;
+		for (i = 1; i < 3; i++)
+			if (pfd[i].revents & POLLOUT)
+				proc_flush(ctx, peer[i]);
+		for (i = 1; i < 3; i++) {
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			/* A peer that is gone takes us with it. */
+			if (ipc_read(peer[i]) <= 0)
+				return EXIT_PEER_GONE;
+			dispatch(arg, peer[i]);
+		}
+	}
 }
 
 int

@@ -149,6 +149,9 @@ char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 size_t	 strlcpy_sf(char *, const char *, size_t);
 int	 utf8_valid(const char *, size_t);
+/* Text from a remote party as one clean line: control characters and
+ * runs of spaces become one space, ends trimmed, cut to fit dstlen. */
+void	 str_oneline(char *dst, size_t dstlen, const char *src);
 void	 closefrom_sf(int);
 int	 fd_set_nonblock(int);
 int	 fd_set_cloexec(int, int);
@@ -268,6 +271,13 @@ void	 proc_ready(struct proc_ctx *);
 void	 proc_end(struct proc_ctx *);
 /* Flush to a peer; a peer that is gone ends us with EXIT_PEER_GONE. */
 void	 proc_flush(struct proc_ctx *, struct ipc *);
+/*
+ * The loop of a child with two peers (broker, writer): flush what is
+ * queued, hand what arrives from a or b to dispatch(arg, peer).  Returns
+ * 0 when the parent asks to shut down, EXIT_PEER_GONE when a peer left.
+ */
+int	 proc_serve(struct proc_ctx *, struct ipc *a, struct ipc *b,
+	    void (*dispatch)(void *, struct ipc *), void *arg);
 /* Handle one message from the parent; 0 go on, 1 shutdown requested. */
 int	 proc_dispatch_parent(struct proc_ctx *);
 void	 proc_log_sink(int, const char *, size_t);

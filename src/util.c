@@ -198,3 +198,31 @@ now_ms(void)
 		fatal("clock_gettime");
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+/*
+ * Copy text from a remote party into dst as one clean line: control
+ * characters become spaces, runs of spaces collapse, ends are trimmed.
+ */
+void
+str_oneline(char *dst, size_t dstlen, const char *src)
+{
+	size_t	 o = 0;
+	int	 space = 1;
+
+	if (dstlen == 0)
+		return;
+	for (; *src != '\0' && o + 1 < dstlen; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			if (!space)
+				dst[o++] = ' ';
+			space = 1;
+			continue;
+		}
+		dst[o++] = (char)c;
+		space = 0;
+	}
+	while (o > 0 && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}

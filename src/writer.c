@@ -55,11 +55,17 @@ writer_dispatch(struct writer *w, struct ipc *from)
 	}
 }
 
+/* proc_serve()'s callback. */
+static void
+writer_serve(void *arg, struct ipc *from)
+{
+	writer_dispatch(arg, from);
+}
+
 int
 writer_main(void)
 {
 	struct writer	 w;
-	struct pollfd	 pfd[3];
 	int		 status = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -76,43 +82,7 @@ writer_main(void)
 	sandbox_apply(PROC_WRITER, NULL);
 	proc_ready(&w.proc);
 
-	for (;;) {
-		pfd[0].fd = w.proc.parent.fd;
-		pfd[0].events = POLLIN |
-		    (ipc_want_write(&w.proc.parent) ? POLLOUT : 0);
-		pfd[1].fd = w.front.fd;
-		pfd[1].events = POLLIN | (ipc_want_write(&w.front) ? POLLOUT : 0);
-		pfd[2].fd = w.broker.fd;
-		pfd[2].events = POLLIN | (ipc_want_write(&w.broker) ? POLLOUT : 0);
-		if (poll(pfd, 3, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if (pfd[0].revents & POLLOUT)
-			(void)ipc_flush(&w.proc.parent);
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
-			if (proc_dispatch_parent(&w.proc) == 1)
-				break;
-		if (pfd[1].revents & POLLOUT)
-			proc_flush(&w.proc, &w.front);
-		if (pfd[2].revents & POLLOUT)
-			proc_flush(&w.proc, &w.broker);
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&w.front) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;
-			}
-			writer_dispatch(&w, &w.front);
-		}
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&w.broker) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;
-			}
-			writer_dispatch(&w, &w.broker);
-		}
-	}
+	status = proc_serve(&w.proc, &w.front, &w.broker, writer_serve, &w);
 	ipc_close(&w.front);
 	ipc_close(&w.broker);
 	proc_end(&w.proc);

@@ -9,7 +9,10 @@ import { startSim, simEnv, BIN } from './e2e/lib.mjs';
 
 const bin = process.argv[2] || BIN;
 const sim = await startSim();
-const transport = new StdioClientTransport({ command: bin, args: [], env: simEnv(sim), stderr: 'inherit' });
+// The server's JSON log lines go to stderr; keep them for a failure.
+const transport = new StdioClientTransport({ command: bin, args: [], env: simEnv(sim), stderr: 'pipe' });
+let serverLog = '';
+transport.stderr.on('data', (d) => { serverLog += d; });
 const client = new Client({ name: 'sfrevops-demo', version: '1.0.0' });
 let failed = false;
 
@@ -48,7 +51,8 @@ try {
 } catch (e) {
   console.error('demo failed:', e.message);
   failed = true;
-} finally {
+}
+if (failed) process.stderr.write('server log:\n' + serverLog); finally {
   await client.close().catch(() => {});
   await sim.stop();
 }

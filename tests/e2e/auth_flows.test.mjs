@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { BIN, startSim, spawnRaw } from './lib.mjs';
+import { startSim, spawnRaw, connectSdk } from './lib.mjs';
 
 let sim;
 let dir;
@@ -36,20 +34,7 @@ function baseEnv(extra) {
   };
 }
 
-async function connect(env) {
-  const transport = new StdioClientTransport({ command: BIN, args: [], env, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr.on('data', (d) => { stderr += d; });
-  const client = new Client({ name: 'e2e-auth', version: '1.0.0' });
-  try {
-    await client.connect(transport);
-  } catch (e) {
-    await new Promise((r) => setTimeout(r, 100));
-    throw new Error(`connect failed: ${e.message}; server stderr: ${stderr}`);
-  }
-  opened.push(client);
-  return { client, get stderr() { return stderr; } };
-}
+const connect = (env) => connectSdk(env, opened);
 
 const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
 async function simLog() { return (await sim.control('GET', 'log')).json; }

@@ -80,6 +80,28 @@ export function simEnv(sim, extra = {}) {
   };
 }
 
+/**
+ * Start the server through the official MCP SDK client, as a desktop
+ * client does; stderr is collected.  The SDK is imported here, not at
+ * the top, so that the tests that need no npm module can use this file.
+ */
+export async function connectSdk(env, opened = null) {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+  const transport = new StdioClientTransport({ command: BIN, args: [], env, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr.on('data', (d) => { stderr += d; });
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+  } catch (e) {
+    await new Promise((r) => setTimeout(r, 100));
+    throw new Error(`connect failed: ${e.message}; server stderr: ${stderr}`);
+  }
+  if (opened) opened.push(client);
+  return { client, transport, get stderr() { return stderr; } };
+}
+
 /** A server with no reachable org: enough for the MCP core. */
 export function offlineEnv(extra = {}) {
   return {

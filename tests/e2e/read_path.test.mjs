@@ -5,9 +5,7 @@
 // never shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { BIN, startSim, simEnv, descendants, alive, waitFor } from './lib.mjs';
+import { startSim, simEnv, connectSdk, descendants, alive, waitFor } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -19,22 +17,7 @@ after(async () => {
 });
 
 /** A connected SDK client; stderr is collected. */
-async function connect(extraEnv = {}, envOverride = null) {
-  const transport = new StdioClientTransport({
-    command: BIN, args: [], env: envOverride || simEnv(sim, extraEnv), stderr: 'pipe',
-  });
-  let stderr = '';
-  const client = new Client({ name: 'e2e-read', version: '1.0.0' });
-  transport.stderr.on('data', (d) => { stderr += d; });
-  try {
-    await client.connect(transport);
-  } catch (e) {
-    await new Promise((r) => setTimeout(r, 100));
-    throw new Error(`connect failed: ${e.message}; server stderr: ${stderr}`);
-  }
-  opened.push(client);
-  return { client, transport, get stderr() { return stderr; } };
-}
+const connect = (extraEnv = {}) => connectSdk(simEnv(sim, extraEnv), opened);
 
 async function simLog() {
   const r = await sim.control('GET', 'log');
@@ -162,6 +145,18 @@ test('query: LIMIT 200 and the FLS clause are added, DML is refused before any r
   assert.equal(r.isError, true);
   assert.match(textOf(r), /bypass_sharing=true is refused/);
   assert.equal(dataCalls(await simLog()).length, 0, 'nothing was sent for refused queries');
+});
+
+test('SFDC_FLS_MODE chooses the clause: user_mode adds WITH USER_MODE, none adds nothing', async () => {
+  for (const [mode, want] of [['user_mode', 'SELECT Id FROM Lead WITH USER_MODE LIMIT 200'], ['none', 'SELECT Id FROM Lead LIMIT 200']]) {
+    const c = await connect({ SFDC_FLS_MODE: mode });
+    await clearLog();
+    const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Lead' } });
+    assert.equal(r.isError, false, textOf(r));
+    assert.equal(r.structuredContent.soql, want);
+    assert.equal(queries(await simLog())[0].soql, want, mode);
+    await c.client.close();
+  }
 });
 
 test('query: a hidden field is an error, not silent data; aggregates work', async () => {
