@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "sfrevops.h"
 #include "jsonrpc.h"
@@ -53,6 +54,10 @@ struct front {
 	size_t		 cap;
 	int		 discarding;	/* skipping an oversized line */
 	int		 stdin_eof;
+	/* Keys the argument hashes in the logs: calls with the same
+	 * arguments match within one run, and a short argument (an ID)
+	 * cannot be recovered by hashing guesses. */
+	unsigned char	 log_key[crypto_generichash_KEYBYTES];
 };
 
 static void front_message(struct front *, struct jr_msg *, cJSON **replies);
@@ -135,12 +140,20 @@ call_new(struct front *f, const struct tool *t, const char *rpc_id,
     cJSON *args)
 {
 	struct call	*c;
+	unsigned char	 h[16];
+	char		*text;
 
 	c = xcalloc(1, sizeof(*c));
 	c->tool = t;
 	c->rpc_id = xstrdup(rpc_id);
 	c->args = args;
 	c->started_ms = now_ms();
+	if ((text = cJSON_PrintUnformatted(args)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	crypto_generichash(h, sizeof(h), (const unsigned char *)text,
+	    strlen(text), f->log_key, sizeof(f->log_key));
+	cJSON_free(text);
+	sodium_bin2hex(c->args_hash, sizeof(c->args_hash), h, sizeof(h));
 	c->next = f->calls;
 	f->calls = c;
 	f->ncalls++;
@@ -172,8 +185,9 @@ call_log(struct front *f, struct call *c, const char *status)
 	char	 msg[200];
 	unsigned long long ms = (unsigned long long)(now_ms() - c->started_ms);
 
-	snprintf(extra, sizeof(extra), "\"tool\":\"%s\",\"status\":\"%s\","
-	    "\"ms\":%llu", c->tool->name, status, ms);
+	snprintf(extra, sizeof(extra), "\"tool\":\"%s\",\"args_hash\":\"%s\","
+	    "\"status\":\"%s\",\"ms\":%llu", c->tool->name, c->args_hash,
+	    status, ms);
 	log_json(LOG_LVL_INFO, "tool call", extra);
 	snprintf(msg, sizeof(msg), "%s: %s in %llu ms", c->tool->name, status,
 	    ms);
@@ -803,6 +817,9 @@ front_main(void)
 	proc_start(&f.proc, PROC_FRONT);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
+	if (sodium_init() == -1)
+		fatalx("sodium_init");
+	randombytes_buf(f.log_key, sizeof(f.log_key));
 	tools_init();
 	peer_start(&f, &f.broker, FD_PEER_A, PROC_BROKER);
 	peer_start(&f, &f.writer, FD_PEER_B, PROC_WRITER);

@@ -50,6 +50,14 @@ struct child {
 
 static struct child	 children[PROC_MAX];
 static char		 self_exe[PATH_MAX];
+/*
+ * The binary, opened before any child drops privileges: a child execs
+ * it through this descriptor, so the path to it need not be searchable
+ * by the unprivileged user (a checkout under a 0700 home or mkdtemp
+ * directory, for one).
+ */
+static int		 self_fd = -1;
+#define FD_SELF_EXE	FD_FIRST_FREE	/* where a child keeps self_fd */
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -118,8 +126,10 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 	if (dup2(fds->parent, 100) == -1 || dup2(fds->a, 101) == -1 ||
 	    dup2(fds->b, 102) == -1)
 		_exit(126);
+	if (dup2(self_fd, 103) == -1)
+		_exit(126);
 	if (dup2(100, FD_PARENT) == -1 || dup2(101, FD_PEER_A) == -1 ||
-	    dup2(102, FD_PEER_B) == -1)
+	    dup2(102, FD_PEER_B) == -1 || dup2(103, FD_SELF_EXE) == -1)
 		_exit(126);
 	if (role != PROC_FRONT) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
@@ -127,10 +137,13 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 		    dup2(devnull, STDOUT_FILENO) == -1)
 			_exit(126);
 	}
-	closefrom_sf(FD_FIRST_FREE);
+	closefrom_sf(FD_SELF_EXE + 1);
 	for (i = FD_PARENT; i <= FD_PEER_B; i++)
 		if (fd_set_cloexec((int)i, 0) == -1)
 			_exit(126);
+	/* Gone with the exec: the child never sees the binary's fd. */
+	if (fd_set_cloexec(FD_SELF_EXE, 1) == -1)
+		_exit(126);
 
 	/* Started as root: the children run as nobody. */
 	if (geteuid() == 0)
@@ -157,7 +170,7 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 	argv[1] = (char *)"-R";
 	argv[2] = (char *)proc_name(role);
 	argv[3] = NULL;
-	execve(self_exe, argv, envp);
+	fexecve(FD_SELF_EXE, argv, envp);
 	_exit(127);
 }
 
@@ -514,6 +527,8 @@ parent_main(void)
 	    == -1)
 		fatal("readlink /proc/self/exe");
 	self_exe[n] = '\0';
+	if ((self_fd = open(self_exe, O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("open %s", self_exe);
 
 
 	/* Signals arrive through a signalfd, never asynchronously. */

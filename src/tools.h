@@ -45,6 +45,7 @@ struct call {
 	int			 step;		/* for multi-request tools */
 	int			 cancelled;
 	uint64_t		 started_ms;
+	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
 	void			*state;		/* the tool's, freed with free() */
 };
 

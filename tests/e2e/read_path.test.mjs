@@ -319,6 +319,17 @@ test('the access token never appears in logs or results', async () => {
   await c.client.close();
   const all = c.stderr + JSON.stringify(results);
   assert.ok(c.stderr.length > 0, 'there are logs to look at');
+  // Structured logs: one JSON object per line, one per tool call with
+  // its name, a keyed hash of the arguments, the status and duration.
+  const lines = c.stderr.trim().split('\n').map((l) => JSON.parse(l));
+  const calls = lines.filter((l) => l.msg === 'tool call');
+  assert.deepEqual(calls.map((l) => [l.tool, l.status]), [['get_account', 'ok'], ['query', 'error'], ['query', 'error']]);
+  for (const l of calls) {
+    assert.match(l.args_hash, /^[0-9a-f]{32}$/);
+    assert.equal(typeof l.ms, 'number');
+    assert.equal(l.proc, 'front');
+  }
+  assert.notEqual(calls[1].args_hash, calls[2].args_hash);
   assert.ok(!all.includes(sim.access_token), 'the token is nowhere');
   const secretPart = sim.access_token.split('!')[1];
   assert.ok(!all.includes(secretPart), 'not even its secret half');
