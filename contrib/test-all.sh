@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build sfrevops-mcp and run every test: the plain build's `make check`
 # (unit, sandbox, simulator and end-to-end tests), the same suite built
-# with AddressSanitizer and UndefinedBehaviorSanitizer, and the unit
-# tests under valgrind.  Prints "N passed, N failed" last.
+# with AddressSanitizer and UndefinedBehaviorSanitizer, the sandbox
+# tests of the --enable-sandbox-debug build, and the unit tests under
+# valgrind.  Prints "N passed, N failed" last.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -23,13 +24,13 @@ tally() {
 }
 
 run_check() {
-	# $1: build dir, $2...: configure arguments
+	# $1: build dir, $2...: configure arguments; $only: a TESTS subset
 	dir=$1
 	shift
 	mkdir -p "$dir"
 	(cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" &&
 	    make -s check -j"$jobs" "SFREVOPS_CHECK_NAME=$(basename "$dir")" \
-	    2>&1 | tee make-check.out) || true
+	    ${only:+"TESTS=$only"} 2>&1 | tee make-check.out) || true
 	sed -n '/^# TOTAL:/,/^# ERROR:/p' "$dir/make-check.out" \
 	    >"$dir/test-suite.log.summary" 2>/dev/null || true
 	if ! grep -q '^# TOTAL:' "$dir/test-suite.log.summary"; then
@@ -44,6 +45,9 @@ run_check() {
 
 run_check "$top/build/plain"
 run_check "$top/build/sanitizers" --enable-sanitizers
+# The debug sandbox: forbidden calls must be trapped and named.
+only="tests/sandbox_test tests/e2e/mcp_core.test.mjs" \
+    run_check "$top/build/sandbox-debug" --enable-sandbox-debug
 
 # The unit tests again, under valgrind (memcheck, leaks included).
 for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
