@@ -642,11 +642,12 @@ sfhttp_request(struct sfhttp *h, const char *method, const char *path,
 			    h->backoff_cap_ms, attempt - 1);
 			if ((long)(now_ms() - start) + delay <
 			    h->retry_budget_ms) {
-				log_json(LOG_LVL_INFO, "http retry", NULL);
-				log_debug("%s attempt %d failed (%s); retrying "
-				    "in %ld ms", method, attempt, rc !=
-				    CURLE_OK ? curl_easy_strerror(rc) :
-				    r->error_msg, delay);
+				char extra[160];
+				snprintf(extra, sizeof(extra), "\"method\":\"%s\","
+				    "\"attempt\":%d,\"status\":%ld,"
+				    "\"curl\":%d,\"delay_ms\":%ld", method,
+				    attempt, r->status, (int)rc, delay);
+				log_json(LOG_LVL_INFO, "http retry", extra);
 				free(x.body);
 				sleep_ms(delay);
 				continue;
@@ -684,7 +685,13 @@ sfhttp_request(struct sfhttp *h, const char *method, const char *path,
 			    "ask a Salesforce admin to raise it",
 			    r->api_usage[0] != '\0' ? r->api_usage : "unknown");
 		} else if (status == 401) {
+			size_t n = strlen(r->error_msg);
 			r->sf_err = SFE_AUTH;
+			if (refreshed)
+				snprintf(r->error_msg + n, sizeof(r->error_msg) -
+				    n, " (even with a token obtained just now: "
+				    "check that the integration user is active "
+				    "and has the API Enabled permission)");
 		} else if (status == 404) {
 			r->sf_err = SFE_NOT_FOUND;
 		} else {
