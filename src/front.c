@@ -80,6 +80,11 @@ out_line(const char *line)
 				continue;
 			if (errno == EPIPE)
 				exit(0);	/* the client went away */
+			if (errno == EFBIG)
+				fatalx("standard output is a regular file, and "
+				    "the sandbox lets the front write to no file "
+				    "(RLIMIT_FSIZE 0): give it a pipe, e.g. "
+				    "| cat > file");
 			fatal("write to stdout");
 		}
 		off += (size_t)n;

@@ -3,7 +3,11 @@
 // lifecycle.  No org is needed: no tool is called here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnRaw, offlineEnv, initialize, descendants, alive, waitFor, waitTree } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, spawnRaw, offlineEnv, initialize, descendants, alive, waitFor, waitTree } from './lib.mjs';
 
 const LATEST = '2025-11-25';
 
@@ -278,4 +282,25 @@ test('configuration errors are named on stderr and nothing is started', async ()
   const u = spawnRaw({ PATH: process.env.PATH, SFDC_INSTANCE_URL: 'https://x.example.com' });
   await u.exited;
   assert.match(u.stderr, /no credentials/);
+});
+
+// Sanitizer builds keep RLIMIT_FSIZE (their runtime writes reports).
+const sanitizerBuild = readFileSync(BIN).includes('__asan_init');
+
+test('stdout redirected to a regular file is refused with a message that says what to do',
+  { skip: sanitizerBuild && 'sanitizer builds keep RLIMIT_FSIZE' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sfout-'));
+  const out = openSync(join(dir, 'out.jsonl'), 'w');
+  try {
+    const p = spawn(BIN, [], { env: offlineEnv(), stdio: ['pipe', out, 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.stdin.end('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+    const code = await new Promise((r) => p.once('exit', r));
+    assert.equal(code, 1);
+    assert.match(stderr, /standard output is a regular file.*\| cat > file/);
+  } finally {
+    closeSync(out);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
