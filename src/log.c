@@ -185,6 +185,9 @@ log_json(int level, const char *msg, const char *extra)
 	errno = saved;
 }
 
+static void	vlog(int, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
