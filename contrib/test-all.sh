@@ -2,8 +2,8 @@
 # Build sfrevops-mcp and run every test: the plain build's `make check`
 # (unit, sandbox, simulator and end-to-end tests), the same suite built
 # with AddressSanitizer and UndefinedBehaviorSanitizer, the sandbox
-# tests of the --enable-sandbox-debug build, and the unit tests under
-# valgrind.  Prints "N passed, N failed" last.
+# tests of the --enable-sandbox-debug build, a clang build, and the unit
+# tests under valgrind.  Prints "N passed, N failed" last.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -48,6 +48,23 @@ run_check "$top/build/sanitizers" --enable-sanitizers
 # The debug sandbox: forbidden calls must be trapped and named.
 only="tests/sandbox_test tests/e2e/mcp_core.test.mjs" \
     run_check "$top/build/sandbox-debug" --enable-sandbox-debug
+
+# A second compiler: the program and the test programs must build
+# warning-free with clang too (-Werror is on in every build); TESTS=
+# builds them and runs nothing.
+if command -v clang >/dev/null 2>&1; then
+	mkdir -p "$top/build/clang"
+	if (cd "$top/build/clang" && "$top/configure" -q CC=clang &&
+	    make -s -j"$jobs" && make -s -j"$jobs" check TESTS=) \
+	    >"$top/build/clang.out" 2>&1; then
+		echo "PASS: clang build"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: clang build" >&2
+		cat "$top/build/clang.out" >&2
+		fail=$((fail + 1))
+	fi
+fi
 
 # The unit tests again, under valgrind (memcheck, leaks included).
 for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
