@@ -32,6 +32,10 @@
 #define MAX_CURSORS		16
 #define CURSOR_IDLE_MS		(15 * 60 * 1000)	/* Salesforce's locator life */
 #define MAX_DESCRIBES		32
+/* Picklists kept from a describe: what an org may have, and no more. */
+#define MAX_PICKLIST_VALUES	1000	/* per field (Salesforce's own cap) */
+#define MAX_PICKLIST_VALUE	1024	/* bytes of one value (255 chars) */
+#define MAX_PICKLIST_BYTES	(1024 * 1024)	/* all values of an object */
 
 struct cursor {
 	char		 token[35];	/* "c_" + 32 hex; "" when free */
@@ -47,6 +51,7 @@ struct cursor {
 struct describe {
 	char		 object[SF_MAX_NAME + 1];
 	cJSON		*fields;	/* name -> relationshipName or "" */
+	cJSON		*picklists;	/* name -> [active values, describe order] */
 };
 
 struct broker {
@@ -470,11 +475,54 @@ handle_more(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 
 /* ----------------------------------------------------------- describe */
 
+/*
+ * Keep the active values of a picklist field, in describe order, within
+ * the bounds above: a value too long or not UTF-8 is left out, and so
+ * are the values beyond MAX_PICKLIST_VALUES or the byte budget.
+ */
+static void
+picklist_keep(cJSON *picklists, const cJSON *fv, const char *name,
+    size_t *budget)
+{
+	const cJSON	*type, *pv, *value;
+	cJSON		*arr = NULL;
+	size_t		 n, count = 0;
+
+	type = cJSON_GetObjectItemCaseSensitive(fv, "type");
+	if (!cJSON_IsString(type) || (strcmp(type->valuestring, "picklist") != 0
+	    && strcmp(type->valuestring, "multipicklist") != 0) ||
+	    !policy_name_valid(name) ||
+	    cJSON_GetObjectItemCaseSensitive(picklists, name) != NULL)
+		return;
+	cJSON_ArrayForEach(pv, cJSON_GetObjectItemCaseSensitive(fv,
+	    "picklistValues")) {
+		if (count == MAX_PICKLIST_VALUES)
+			break;
+		value = cJSON_GetObjectItemCaseSensitive(pv, "value");
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pv,
+		    "active")) || !cJSON_IsString(value))
+			continue;
+		n = strlen(value->valuestring);
+		if (n == 0 || n > MAX_PICKLIST_VALUE ||
+		    !utf8_valid(value->valuestring, n))
+			continue;
+		if (n > *budget)
+			break;
+		*budget -= n;
+		if (arr == NULL && (arr = cJSON_AddArrayToObject(picklists,
+		    name)) == NULL)
+			fatalx("cJSON_AddArrayToObject");
+		cJSON_AddItemToArray(arr, cJSON_CreateString(value->valuestring));
+		count++;
+	}
+}
+
 static struct describe *
 describe_get(struct broker *br, const char *object, struct sf_response *r)
 {
 	struct describe	*d;
-	cJSON		*res, *fields;
+	cJSON		*res, *fields, *picklists;
+	size_t		 budget = MAX_PICKLIST_BYTES;
 	const cJSON	*fv, *name, *rel;
 	char		*path;
 	size_t		 i;
@@ -504,7 +552,8 @@ describe_get(struct broker *br, const char *object, struct sf_response *r)
 		    "answer has no field list");
 		return NULL;
 	}
-	if ((fields = cJSON_CreateObject()) == NULL)
+	if ((fields = cJSON_CreateObject()) == NULL ||
+	    (picklists = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	cJSON_ArrayForEach(fv, cJSON_GetObjectItemCaseSensitive(res, "fields")) {
 		name = cJSON_GetObjectItemCaseSensitive(fv, "name");
@@ -513,11 +562,14 @@ describe_get(struct broker *br, const char *object, struct sf_response *r)
 			continue;
 		cJSON_AddStringToObject(fields, name->valuestring,
 		    cJSON_IsString(rel) ? rel->valuestring : "");
+		picklist_keep(picklists, fv, name->valuestring, &budget);
 	}
 	cJSON_Delete(res);
 	cJSON_Delete(d->fields);
+	cJSON_Delete(d->picklists);
 	strlcpy_sf(d->object, object, sizeof(d->object));
 	d->fields = fields;
+	d->picklists = picklists;
 	return d;
 }
 
@@ -615,6 +667,7 @@ handle_describe(struct broker *br, struct ipc *from, uint32_t id,
 	names = cJSON_AddArrayToObject(j, "fields");
 	cJSON_ArrayForEach(f, d->fields)
 		cJSON_AddItemToArray(names, cJSON_CreateString(f->string));
+	cJSON_AddItemToObject(j, "picklists", cJSON_Duplicate(d->picklists, 1));
 	reply_json(from, IMSG_SF_DESCRIBE_R, id, j);
 	free(object);
 }
@@ -914,8 +967,10 @@ broker_main(void)
 		size_t i;
 		for (i = 0; i < MAX_CURSORS; i++)
 			cursor_clear(&br.cursors[i]);
-		for (i = 0; i < MAX_DESCRIBES; i++)
+		for (i = 0; i < MAX_DESCRIBES; i++) {
 			cJSON_Delete(br.describes[i].fields);
+			cJSON_Delete(br.describes[i].picklists);
+		}
 	}
 	sfhttp_free(br.http);
 	auth_free(br.auth);

@@ -72,7 +72,8 @@ enum imsg_type {
 	IMSG_SF_MORE = 24,	/* str cursor */
 	IMSG_SF_MORE_R = 25,	/* str json page */
 	IMSG_SF_DESCRIBE = 26,	/* str object */
-	IMSG_SF_DESCRIBE_R = 27,/* str json describe subset */
+	IMSG_SF_DESCRIBE_R = 27,/* str json {object, fields: [names],
+				   picklists: {field: [active values]}} */
 
 	/* writer -> broker only: mutations */
 	IMSG_SF_CREATE = 40,	/* str object, str json body */

@@ -1,0 +1,402 @@
+// The three RevOps helpers end to end: the official MCP SDK client
+// spawns sfrevops-mcp against the Salesforce simulator, and every answer
+// is computed again here, independently, from the simulator's raw
+// records (GET /__sim/records/...) and its own describe: pipeline by
+// stage in the org's stage order, stale opportunities with cursor
+// paging, at-risk commits with their reasons, the SOQL actually sent,
+// dry runs that send nothing, and bad arguments refused before any
+// request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSim, simEnv, connectSdk, simFetch } from './lib.mjs';
+
+let sim;
+const opened = [];
+const DAY = 86400000;
+
+before(async () => { sim = await startSim(); });
+after(async () => {
+  for (const c of opened) await c.close().catch(() => {});
+  if (sim) await sim.stop();
+});
+
+const connect = (extraEnv = {}) => connectSdk(simEnv(sim, extraEnv), opened);
+
+async function simLog() {
+  const r = await sim.control('GET', 'log');
+  assert.equal(r.status, 200, 'control log: ' + r.body);
+  return r.json;
+}
+async function clearLog() { assert.equal((await sim.control('DELETE', 'log')).status < 300, true); }
+async function records(object) {
+  const r = await sim.control('GET', 'records/' + object);
+  assert.equal(r.status, 200, r.body);
+  return r.json;
+}
+const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
+const queries = (log) => dataCalls(log).filter((e) => /\/query/.test(e.path));
+const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+
+// Dates as whole UTC days, the simulator's time zone (README: GMT).
+const dayNum = (s) => Math.floor(Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10)) / DAY);
+const dayStr = (n) => new Date(n * DAY).toISOString().slice(0, 10);
+// Salesforce datetimes end in +0000, which Date.parse does not take.
+const dtMs = (s) => Date.parse(s.replace(/\+0000$/, 'Z'));
+const cents = (x) => Math.round(x * 100) / 100;
+
+async function stagePicklist() {
+  const r = await simFetch(sim, 'GET', `/services/data/${sim.api_version}/sobjects/Opportunity/describe`,
+    undefined, { Authorization: 'Bearer ' + sim.access_token });
+  assert.equal(r.status, 200, r.body);
+  const f = r.json.fields.find((x) => x.name === 'StageName');
+  return f.picklistValues.filter((p) => p.active).map((p) => p.value);
+}
+
+/** What pipeline_by_stage must answer, from the raw records. */
+function expectedPipeline(opps, picklist, today, window, owner) {
+  const from = dayNum(today);
+  const by = new Map();
+  for (const o of opps) {
+    if (o.IsClosed) continue;
+    const d = dayNum(o.CloseDate);
+    if (d < from || d > from + window) continue;
+    if (owner && o.OwnerId !== owner) continue;
+    const g = by.get(o.StageName) || { n: 0, amount: 0, weighted: 0 };
+    g.n++;
+    g.amount += o.Amount || 0;
+    g.weighted += o.ExpectedRevenue || 0;
+    by.set(o.StageName, g);
+  }
+  const known = picklist.filter((s) => by.has(s));
+  const unknown = [...by.keys()].filter((s) => !picklist.includes(s)).sort();
+  const rows = [...known, ...unknown].map((s) => [s, by.get(s).n, cents(by.get(s).amount), cents(by.get(s).weighted)]);
+  const totals = {
+    deals: rows.reduce((a, r) => a + r[1], 0),
+    amount: cents([...by.values()].reduce((a, g) => a + g.amount, 0)),
+    weighted: cents([...by.values()].reduce((a, g) => a + g.weighted, 0)),
+  };
+  return { rows, totals };
+}
+
+test('the three RevOps tools are listed, read-only, with closed input schemas', async () => {
+  const c = await connect();
+  const { tools } = await c.client.listTools();
+  for (const name of ['pipeline_by_stage', 'stale_opps', 'at_risk_commits']) {
+    const t = tools.find((x) => x.name === name);
+    assert.ok(t, 'lists ' + name);
+    assert.equal(t.inputSchema.additionalProperties, false);
+    assert.equal(typeof t.outputSchema, 'object');
+    assert.equal(t.annotations.readOnlyHint, true);
+    assert.equal(t.annotations.destructiveHint, false);
+    assert.equal(t.annotations.idempotentHint, true);
+    assert.equal(t.annotations.openWorldHint, true);
+    assert.ok('dry_run' in t.inputSchema.properties, name + ' takes dry_run');
+  }
+  const risk = tools.find((x) => x.name === 'at_risk_commits');
+  assert.equal(risk.inputSchema.properties.quarter_end_date.format, 'date');
+  assert.deepEqual(risk.inputSchema.required, ['quarter_end_date']);
+});
+
+test('pipeline_by_stage: per-stage counts and sums to the cent, in picklist order, after one describe', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const picklist = await stagePicklist();
+  await clearLog();
+  const r = await c.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
+  assert.equal(r.isError, false, textOf(r));
+  const want = expectedPipeline(opps, picklist, sim.today, 90, null);
+  assert.ok(want.rows.length >= 3, 'the data has several stages in the window');
+  const sc = r.structuredContent;
+  assert.deepEqual(sc.columns, ['stage', 'deals', 'amount', 'weighted']);
+  assert.deepEqual(sc.rows, want.rows);
+  assert.deepEqual(sc.totals, want.totals);
+  // Stage order is the org's picklist order, not alphabetical or by size.
+  const order = sc.rows.map((row) => row[0]);
+  assert.deepEqual(order, picklist.filter((s) => order.includes(s)));
+  assert.equal(sc.window_days, 90);
+  assert.equal(sc.from, sim.today);
+  assert.equal(sc.to, dayStr(dayNum(sim.today) + 90));
+  const text = textOf(r);
+  assert.match(text, new RegExp(`${sim.today} through ${sc.to}`));
+  assert.match(text, new RegExp(`\\ntotal\\t${want.totals.deals}\\t`));
+  assert.match(text, /stage\tdeals\tamount\tweighted/);
+
+  const log = dataCalls(await simLog());
+  assert.equal(log.length, 2, 'one describe, one query: ' + JSON.stringify(log.map((e) => e.path)));
+  assert.match(log[0].path, /\/sobjects\/Opportunity\/describe$/);
+  assert.equal(log[1].soql, 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount_sum, SUM(ExpectedRevenue) weighted_sum '
+    + 'FROM Opportunity WHERE IsClosed = false AND CloseDate >= TODAY AND CloseDate <= NEXT_N_DAYS:90 '
+    + 'WITH SECURITY_ENFORCED GROUP BY StageName LIMIT 200');
+  assert.equal(sc.soql, log[1].soql);
+});
+
+test('pipeline_by_stage: a window and one owner', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const picklist = await stagePicklist();
+  // The owner with the most open deals, so the filter matters.
+  const counts = new Map();
+  for (const o of opps) if (!o.IsClosed) counts.set(o.OwnerId, (counts.get(o.OwnerId) || 0) + 1);
+  const owner = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  await clearLog();
+  // The 15-character form is accepted and sent as the 18-character one.
+  const r = await c.client.callTool({ name: 'pipeline_by_stage', arguments: { close_date_window_days: 200, owner_id: owner.slice(0, 15) } });
+  assert.equal(r.isError, false, textOf(r));
+  const want = expectedPipeline(opps, picklist, sim.today, 200, owner);
+  const all = expectedPipeline(opps, picklist, sim.today, 200, null);
+  assert.ok(want.totals.deals > 0 && want.totals.deals < all.totals.deals, 'the owner filter narrows');
+  assert.deepEqual(r.structuredContent.rows, want.rows);
+  assert.deepEqual(r.structuredContent.totals, want.totals);
+  assert.equal(r.structuredContent.owner_id, owner);
+  const q = queries(await simLog());
+  assert.equal(q.length, 1);
+  assert.match(q[0].soql, new RegExp(`CloseDate <= NEXT_N_DAYS:200 AND OwnerId = '${owner}' WITH SECURITY_ENFORCED GROUP BY StageName`));
+});
+
+test('stale_opps: the stale set, oldest first, 200 per call through the cursor, with days_in_stage', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const threshold = 30;
+  const cut = (dayNum(sim.today) - threshold) * DAY; // LAST_N_DAYS:30 starts here
+  const want = opps.filter((o) => !o.IsClosed && o.LastStageChangeDate && dtMs(o.LastStageChangeDate) < cut)
+    .sort((a, b) => dtMs(a.LastStageChangeDate) - dtMs(b.LastStageChangeDate) || (a.Id < b.Id ? -1 : 1));
+  assert.ok(want.length > 200, `the data has more than 200 stale deals (${want.length}) so paging is exercised`);
+  await clearLog();
+  const t0 = Date.now();
+  let r = await c.client.callTool({ name: 'stale_opps', arguments: {} });
+  assert.equal(r.isError, false, textOf(r));
+  const sc = r.structuredContent;
+  assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'StageName', 'Amount', 'CloseDate', 'LastStageChangeDate', 'Owner.Name', 'days_in_stage']);
+  assert.equal(sc.rows.length, 200);
+  assert.equal(sc.total_size, want.length);
+  assert.equal(sc.done, false);
+  assert.match(sc.cursor, /^c_[0-9a-f]{32}$/);
+  assert.match(textOf(r), /call stale_opps with cursor/);
+  const rows = [...sc.rows];
+  let cursor = sc.cursor;
+  let pages = 1;
+  while (cursor) {
+    r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor } });
+    assert.equal(r.isError, false, textOf(r));
+    assert.ok(r.structuredContent.rows.length <= 200);
+    assert.equal(r.structuredContent.columns.at(-1), 'days_in_stage');
+    rows.push(...r.structuredContent.rows);
+    cursor = r.structuredContent.cursor;
+    pages++;
+  }
+  const t1 = Date.now();
+  assert.equal(pages, Math.ceil(want.length / 200));
+  assert.deepEqual(rows.map((row) => row[0]), want.map((o) => o.Id), 'the same deals in the same order');
+  const byId = new Map(opps.map((o) => [o.Id, o]));
+  for (const row of rows) {
+    const o = byId.get(row[0]);
+    assert.equal(row[3], o.StageName);
+    assert.equal(row[4], o.Amount);
+    assert.equal(row[6], o.LastStageChangeDate);
+    const t = dtMs(o.LastStageChangeDate);
+    // Whole days since the change: between what it was when the calls
+    // began and what it is now that they are done.
+    const lo = Math.floor((t0 - t) / DAY), hi = Math.floor((t1 - t) / DAY);
+    assert.ok(row[8] >= lo && row[8] <= hi, `days_in_stage ${row[8]} for ${row[0]} in [${lo}, ${hi}]`);
+    assert.ok(row[8] > threshold - 1);
+  }
+  const q = queries(await simLog());
+  assert.equal(q[0].soql, 'SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, LastStageChangeDate, Owner.Name '
+    + 'FROM Opportunity WHERE IsClosed = false AND LastStageChangeDate < LAST_N_DAYS:30 WITH SECURITY_ENFORCED '
+    + 'ORDER BY LastStageChangeDate ASC, Id ASC LIMIT 2000');
+  // The cursor is spent.
+  r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: sc.cursor } });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /cursor is unknown or has expired/);
+});
+
+test('stale_opps: threshold and owner narrow the set; a cursor of another query is refused', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const owner = opps.find((o) => !o.IsClosed).OwnerId;
+  const cut = (dayNum(sim.today) - 90) * DAY;
+  const want = opps.filter((o) => !o.IsClosed && o.OwnerId === owner && dtMs(o.LastStageChangeDate) < cut)
+    .sort((a, b) => dtMs(a.LastStageChangeDate) - dtMs(b.LastStageChangeDate) || (a.Id < b.Id ? -1 : 1));
+  assert.ok(want.length > 0 && want.length <= 200);
+  let r = await c.client.callTool({ name: 'stale_opps', arguments: { days_in_stage_threshold: 90, owner_id: owner } });
+  assert.equal(r.isError, false, textOf(r));
+  assert.deepEqual(r.structuredContent.rows.map((row) => row[0]), want.map((o) => o.Id));
+  assert.equal(r.structuredContent.done, true);
+  assert.equal(r.structuredContent.cursor, undefined);
+  for (const row of r.structuredContent.rows) assert.ok(row[8] >= 90);
+
+  const q = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Opportunity ORDER BY Id LIMIT 300' } });
+  assert.equal(q.isError, false, textOf(q));
+  r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: q.structuredContent.cursor } });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /belongs to another query/);
+  r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: q.structuredContent.cursor, days_in_stage_threshold: 5 } });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /either a cursor/);
+});
+
+/** The last day of the simulator's current quarter. */
+function quarterEnd(today) {
+  const y = +today.slice(0, 4), m = +today.slice(5, 7) - 1;
+  return dayStr(Math.floor(Date.UTC(y, Math.floor(m / 3) * 3 + 3, 1) / DAY) - 1);
+}
+
+function expectedRisk(opps, events, today, qe, nowMs) {
+  const cutoff = dayNum(today) - 14;
+  const from = dayNum(qe) - 13, to = dayNum(qe);
+  const future = new Set(events.filter((e) => !e.IsChild && e.AccountId && dtMs(e.StartDateTime) >= nowMs).map((e) => e.AccountId));
+  const candidates = opps.filter((o) => !o.IsClosed && o.StageName === 'Commit'
+    && (o.LastActivityDate === null || dayNum(o.LastActivityDate) < cutoff
+      || (dayNum(o.CloseDate) >= from && dayNum(o.CloseDate) <= to)));
+  const rows = [];
+  for (const o of candidates) {
+    const a = o.LastActivityDate === null || dayNum(o.LastActivityDate) < cutoff;
+    const inWin = dayNum(o.CloseDate) >= from && dayNum(o.CloseDate) <= to;
+    const b = inWin && !(o.AccountId && future.has(o.AccountId));
+    const reasons = [];
+    if (a) reasons.push('no activity in 14+ days');
+    if (b) reasons.push('closes within 14 days of quarter end with no future meeting');
+    if (reasons.length) rows.push({ o, reasons: reasons.join('; ') });
+  }
+  const accounts = [...new Set(candidates.filter((o) => o.AccountId && dayNum(o.CloseDate) >= from && dayNum(o.CloseDate) <= to).map((o) => o.AccountId))];
+  return { candidates, rows, accounts, future };
+}
+
+test('at_risk_commits: the at-risk set with its reasons, two requests, the Event check by account', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const events = await records('Event');
+  const qe = quarterEnd(sim.today);
+  await clearLog();
+  const before = Date.now();
+  const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
+  const afterMs = Date.now();
+  assert.equal(r.isError, false, textOf(r));
+  const want = expectedRisk(opps, events, sim.today, qe, before);
+  assert.ok(want.candidates.length < 200, 'fewer than 200 candidates in this org');
+  assert.ok(want.rows.some((x) => x.reasons.includes('no activity')), 'some deals lack activity');
+  assert.ok(want.rows.some((x) => x.reasons.includes('no future meeting')), 'some deals close without a meeting');
+  assert.ok(want.candidates.some((o) => o.AccountId && want.future.has(o.AccountId) && dayNum(o.CloseDate) > dayNum(qe) - 14),
+    'some window deals do have a future meeting, so the Event check matters');
+  const sc = r.structuredContent;
+  assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'Amount', 'CloseDate', 'LastActivityDate', 'Owner.Name', 'reasons']);
+  const got = new Map(sc.rows.map((row) => [row[0], row]));
+  assert.deepEqual([...got.keys()].sort(), want.rows.map((x) => x.o.Id).sort(), 'the at-risk set');
+  for (const x of want.rows) {
+    const row = got.get(x.o.Id);
+    assert.equal(row[7], x.reasons, 'reasons of ' + x.o.Id);
+    assert.equal(row[4], x.o.CloseDate);
+    assert.equal(row[5], x.o.LastActivityDate);
+    assert.equal(row[3], x.o.Amount);
+  }
+  // Ordered by close date.
+  const closes = sc.rows.map((row) => row[4]);
+  assert.deepEqual(closes, [...closes].sort());
+  assert.equal(sc.complete, true);
+  assert.equal(sc.candidates, want.candidates.length);
+  assert.match(textOf(r), /reasons/);
+
+  const q = queries(await simLog());
+  assert.equal(q.length, 2, 'candidates, then Event: ' + JSON.stringify(q.map((e) => e.soql)));
+  const cutoff = dayStr(dayNum(sim.today) - 14), from = dayStr(dayNum(qe) - 13);
+  assert.equal(q[0].soql, 'SELECT Id, Name, AccountId, Account.Name, Amount, CloseDate, LastActivityDate, Owner.Name FROM Opportunity '
+    + `WHERE StageName = 'Commit' AND IsClosed = false AND (LastActivityDate = null OR LastActivityDate < ${cutoff} `
+    + `OR (CloseDate >= ${from} AND CloseDate <= ${qe})) WITH SECURITY_ENFORCED ORDER BY CloseDate ASC, Id ASC LIMIT 200`);
+  const m = /^SELECT AccountId FROM Event WHERE AccountId IN \(([^)]*)\) AND StartDateTime >= (\S+) AND IsChild = false WITH SECURITY_ENFORCED GROUP BY AccountId LIMIT 200$/.exec(q[1].soql);
+  assert.ok(m, 'the Event statement: ' + q[1].soql);
+  assert.deepEqual(m[1].split(', ').map((s) => s.replace(/'/g, '')).sort(), want.accounts.sort());
+  assert.match(m[2], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const now = Date.parse(m[2]);
+  assert.ok(now >= before - 1000 && now <= afterMs, 'now, in UTC');
+});
+
+test('at_risk_commits: the configured commit stage is used, quoted', async () => {
+  const c = await connect({ SFDC_COMMIT_STAGE_NAME: "Negotiation/Review" });
+  const opps = await records('Opportunity');
+  const events = await records('Event');
+  const qe = quarterEnd(sim.today);
+  await clearLog();
+  const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
+  assert.equal(r.isError, false, textOf(r));
+  const renamed = opps.map((o) => ({ ...o, StageName: o.StageName === 'Negotiation/Review' ? 'Commit' : o.StageName === 'Commit' ? 'x' : o.StageName }));
+  const want = expectedRisk(renamed, events, sim.today, qe, Date.now());
+  assert.deepEqual(r.structuredContent.rows.map((row) => row[0]).sort(), want.rows.map((x) => x.o.Id).sort());
+  assert.match(queries(await simLog())[0].soql, /WHERE StageName = 'Negotiation\/Review' AND/);
+
+  // A stage name with a quote and a backslash stays one string literal.
+  const q = await connect({ SFDC_COMMIT_STAGE_NAME: "Deal's \\ Done' OR Name != '" });
+  await clearLog();
+  const r2 = await q.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
+  assert.equal(r2.isError, false, textOf(r2));
+  assert.deepEqual(r2.structuredContent.rows, []);
+  const sent = queries(await simLog());
+  assert.equal(sent.length, 1, 'no candidates, so no Event request');
+  assert.match(sent[0].soql, /WHERE StageName = 'Deal\\'s \\\\ Done\\' OR Name != \\'' AND IsClosed = false/);
+});
+
+test('dry_run: every tool returns its exact statements and sends nothing', async () => {
+  const c = await connect();
+  const qe = quarterEnd(sim.today);
+  await clearLog();
+  let r = await c.client.callTool({ name: 'pipeline_by_stage', arguments: { dry_run: true, close_date_window_days: 30 } });
+  assert.equal(r.isError, false, textOf(r));
+  assert.equal(r.structuredContent.dry_run, true);
+  assert.equal(r.structuredContent.request.soql, 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount_sum, SUM(ExpectedRevenue) weighted_sum '
+    + 'FROM Opportunity WHERE IsClosed = false AND CloseDate >= TODAY AND CloseDate <= NEXT_N_DAYS:30 '
+    + 'WITH SECURITY_ENFORCED GROUP BY StageName LIMIT 200');
+  assert.match(r.structuredContent.requests[0].path, /\/sobjects\/Opportunity\/describe$/);
+  assert.match(textOf(r), /dry run: nothing was sent/);
+
+  r = await c.client.callTool({ name: 'stale_opps', arguments: { dry_run: true, days_in_stage_threshold: 45 } });
+  assert.equal(r.isError, false, textOf(r));
+  assert.match(r.structuredContent.request.soql, /LastStageChangeDate < LAST_N_DAYS:45 WITH SECURITY_ENFORCED ORDER BY/);
+  assert.match(r.structuredContent.request.path, /\/query\?q=SELECT%20Id/);
+
+  r = await c.client.callTool({ name: 'at_risk_commits', arguments: { dry_run: true, quarter_end_date: qe } });
+  assert.equal(r.isError, false, textOf(r));
+  const sc = r.structuredContent;
+  assert.match(sc.request.soql, /^SELECT Id, Name, AccountId, .* FROM Opportunity WHERE StageName = 'Commit'/);
+  assert.ok(sc.requests.length >= 2);
+  const ev = sc.requests.find((x) => /FROM Event/.test(x.soql || ''));
+  assert.ok(ev, 'the Event statement is shown');
+  assert.match(ev.soql, /^SELECT AccountId FROM Event WHERE AccountId IN \(<IDs of the accounts[^>]*>\) AND StartDateTime >= \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ AND IsChild = false/);
+  assert.equal(sc.event_soql, ev.soql);
+  // The text block shows every statement, the Event one included.
+  assert.ok(textOf(r).includes(ev.soql), textOf(r));
+  assert.ok(textOf(r).includes(sc.request.soql));
+  assert.equal(dataCalls(await simLog()).length, 0, 'dry runs send nothing, describe included');
+});
+
+test('bad arguments are refused, naming the argument, before any request', async () => {
+  const c = await connect();
+  const acct = (await records('Account'))[0];
+  const user = (await records('User'))[1];
+  await clearLog();
+  const cases = [
+    ['pipeline_by_stage', { close_date_window_days: 0 }, /close_date_window_days/],
+    ['pipeline_by_stage', { close_date_window_days: 3651 }, /close_date_window_days/],
+    ['pipeline_by_stage', { close_date_window_days: 1.5 }, /close_date_window_days/],
+    ['pipeline_by_stage', { owner_id: acct.Id }, /owner_id.*005/],
+    ['pipeline_by_stage', { owner_id: user.Id.slice(0, 15) + 'ZZZ' }, /owner_id/],
+    ['pipeline_by_stage', { owner_id: "005' OR Name != '" }, /owner_id/],
+    ['pipeline_by_stage', { bogus: 1 }, /bogus/],
+    ['stale_opps', { days_in_stage_threshold: 0 }, /days_in_stage_threshold/],
+    ['stale_opps', { days_in_stage_threshold: 3651 }, /days_in_stage_threshold/],
+    ['stale_opps', { owner_id: acct.Id }, /owner_id.*005/],
+    ['at_risk_commits', {}, /quarter_end_date/],
+    ['at_risk_commits', { quarter_end_date: '2024-13-01' }, /quarter_end_date/],
+    ['at_risk_commits', { quarter_end_date: '2023-02-29' }, /quarter_end_date/],
+    ['at_risk_commits', { quarter_end_date: '31/03/2025' }, /quarter_end_date/],
+    ['at_risk_commits', { quarter_end_date: '2025-03-31T00:00:00Z' }, /quarter_end_date/],
+    ['at_risk_commits', { quarter_end_date: '0001-03-31' }, /quarter_end_date/],
+  ];
+  for (const [name, args, re] of cases) {
+    const r = await c.client.callTool({ name, arguments: args });
+    assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}: ${textOf(r)}`);
+    assert.match(textOf(r), re, `${name} ${JSON.stringify(args)}`);
+  }
+  assert.equal(dataCalls(await simLog()).length, 0, 'nothing was sent');
+  // A leap day that exists is fine.
+  const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: '2024-02-29', dry_run: true } });
+  assert.equal(r.isError, false, textOf(r));
+});
