@@ -315,6 +315,12 @@ front_fls_mode(struct front *f)
 	return proc_config_str(&f->proc, "fls_mode", "security_enforced");
 }
 
+const char *
+front_commit_stage(struct front *f)
+{
+	return proc_config_str(&f->proc, "commit_stage", "Commit");
+}
+
 /* ------------------------------------------------------------ methods */
 
 static cJSON *

@@ -6,6 +6,7 @@
 #ifndef TOOLS_H
 #define TOOLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -59,6 +60,51 @@ void	 tools_free(void);
 const cJSON *tools_input_schema(const struct tool *);
 const cJSON *tools_output_schema(const struct tool *);
 
+/* Flags word of SF_GET and SF_QUERY. */
+#define REQ_DRY_RUN		0x01
+
+/* Schema pieces every tool shares. */
+#define DRY_RUN_PROP \
+	"\"dry_run\":{\"type\":\"boolean\",\"description\":\"Return the " \
+	"exact request (SOQL and REST path) without sending it.\"}"
+#define REQUEST_SCHEMA \
+	"\"request\":{\"type\":\"object\",\"properties\":{" \
+	"\"method\":{\"type\":\"string\"},\"path\":{\"type\":\"string\"}," \
+	"\"soql\":{\"type\":\"string\"}},\"required\":[\"method\",\"path\"]}"
+
+/* tools.c: helpers for the handlers. */
+int	 tools_arg_bool(const struct call *, const char *name);
+/* A string argument, or NULL. */
+const char *tools_arg_str(const struct call *, const char *name);
+/* The broker's JSON answer; NULL after failing the call if it is bad. */
+cJSON	*tools_answer_json(struct front *, struct call *, struct buf *);
+/* Finish a dry run from the broker's answer j (consumed) into out. */
+void	 tools_dry_run_done(struct front *, struct call *, cJSON *j,
+	    cJSON *out);
+/*
+ * One page of a query answer j (consumed): out gets object, returned,
+ * total_size, done, cursor, soql and dry_run; returns the records as
+ * {columns, rows}, or NULL after failing the call.
+ */
+cJSON	*tools_page_take(struct front *, struct call *, cJSON *j, cJSON *out);
+/* "N of M rows", and how to get the rest with tool's cursor. */
+void	 tools_page_heading(const cJSON *out, const char *tool,
+	    const char *what, char *heading, size_t len);
+
+/* revops.c: the RevOps helpers' schemas and handlers. */
+extern const char revops_pipeline_input[], revops_pipeline_output[];
+extern const char revops_stale_input[], revops_stale_output[];
+extern const char revops_risk_input[], revops_risk_output[];
+int	 revops_pipeline_start(struct front *, struct call *, char *, size_t);
+void	 revops_pipeline_answer(struct front *, struct call *, uint32_t,
+	    struct buf *);
+int	 revops_stale_start(struct front *, struct call *, char *, size_t);
+void	 revops_stale_answer(struct front *, struct call *, uint32_t,
+	    struct buf *);
+int	 revops_risk_start(struct front *, struct call *, char *, size_t);
+void	 revops_risk_answer(struct front *, struct call *, uint32_t,
+	    struct buf *);
+
 /* Provided by front.c for the handlers. */
 void	 front_send_broker(struct front *, struct call *, uint32_t type,
 	    const struct buf *);
@@ -73,6 +119,8 @@ void	 front_call_fail(struct front *, struct call *, const char *fmt, ...)
 /* Finish with the broker's IMSG_ERROR payload. */
 void	 front_call_fail_ipc(struct front *, struct call *, struct buf *);
 const char *front_fls_mode(struct front *);
+/* SFDC_COMMIT_STAGE_NAME: the stage that counts as commit. */
+const char *front_commit_stage(struct front *);
 
 /* Compact output: Salesforce records to {columns, rows} and a text table. */
 /* records.c: Salesforce records to {columns, rows}, and a text table. */
