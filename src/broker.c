@@ -527,6 +527,8 @@ describe_get(struct broker *br, const char *object, struct sf_response *r)
 	char		*path;
 	size_t		 i;
 
+	/* r is the caller's to free on every path, the cached one too. */
+	memset(r, 0, sizeof(*r));
 	for (i = 0; i < MAX_DESCRIBES; i++)
 		if (strcmp(br->describes[i].object, object) == 0)
 			return &br->describes[i];

@@ -82,6 +82,14 @@ test('get_* read one record each, with the owner on opportunities', async () => 
   assert.deepEqual(Object.keys(ct.structuredContent.record), ['Id', 'LastName', 'Account.Name']);
   assert.equal(ct.structuredContent.record.LastName, contact.LastName);
 
+  // The same object again, now from the broker's describe cache (a
+  // cached describe once left the response to free uninitialised), and
+  // after a tool that asks for describe itself.
+  for (const name of ['get_opportunity', 'pipeline_by_stage', 'get_opportunity']) {
+    const again = await c.client.callTool({ name, arguments: name === 'get_opportunity' ? { id: opp.Id } : {} });
+    assert.equal(again.isError, false, textOf(again));
+  }
+
   const lead = (await records('Lead'))[0];
   const l = await c.client.callTool({ name: 'get_lead', arguments: { id: lead.Id } });
   assert.equal(l.isError, false, textOf(l));
