@@ -352,7 +352,10 @@ result_initialize(struct front *f, const cJSON *params)
 		cJSON_AddStringToObject(info, "title",
 		    "Salesforce RevOps (read-mostly, audited writes)");
 	cJSON_AddStringToObject(r, "instructions",
-	    "Salesforce tools for revenue operations. Reads are safe. "
+	    "Salesforce tools for revenue operations; every tool only reads. "
+	    "For the forecast, use pipeline_by_stage (open pipeline by "
+	    "stage), stale_opps (deals stuck in a stage) and at_risk_commits "
+	    "(commit deals without recent activity or a coming meeting). "
 	    "The query tool takes one SOQL SELECT; it adds LIMIT 200 when "
 	    "none is given and field-level security; pass the returned "
 	    "cursor to get the next 200 rows. Every tool accepts dry_run "

@@ -28,9 +28,15 @@ try {
   const { tools } = await client.listTools();
   console.log(`tools: ${tools.map((t) => t.name).join(', ')}`);
 
+  // The simulator's org is generated around its own "today".
+  const [y, m] = sim.today.split('-').map(Number);
+  const qEndMonth = Math.ceil(m / 3) * 3;
+  const quarterEnd = new Date(Date.UTC(y, qEndMonth, 0)).toISOString().slice(0, 10);
   const calls = [
-    ['Open pipeline by stage (SOQL through the guard)', 'query', { soql: 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount FROM Opportunity WHERE IsClosed = false AND CloseDate = NEXT_N_DAYS:90 GROUP BY StageName ORDER BY SUM(Amount) DESC' }],
-    ['Ten biggest open deals closing this quarter', 'query', { soql: 'SELECT Name, Account.Name, StageName, Amount, CloseDate, Owner.Name FROM Opportunity WHERE IsClosed = false AND CloseDate = THIS_QUARTER ORDER BY Amount DESC LIMIT 10' }],
+    ['What is in the pipeline for the next 90 days?', 'pipeline_by_stage', { close_date_window_days: 90 }],
+    [`Which commit deals are at risk before the quarter ends (${quarterEnd})?`, 'at_risk_commits', { quarter_end_date: quarterEnd }],
+    ['Which deals have been stuck in their stage for more than 60 days?', 'stale_opps', { days_in_stage_threshold: 60 }],
+    ['Ten biggest open deals closing this quarter (SOQL through the guard)', 'query', { soql: 'SELECT Name, Account.Name, StageName, Amount, CloseDate, Owner.Name FROM Opportunity WHERE IsClosed = false AND CloseDate = THIS_QUARTER ORDER BY Amount DESC LIMIT 10' }],
   ];
   for (const [title, name, args] of calls) {
     const r = await client.callTool({ name, arguments: args });
@@ -51,9 +57,9 @@ try {
 } catch (e) {
   console.error('demo failed:', e.message);
   failed = true;
-}
-if (failed) process.stderr.write('server log:\n' + serverLog); finally {
+} finally {
   await client.close().catch(() => {});
   await sim.stop();
 }
+if (failed) process.stderr.write('server log:\n' + serverLog);
 process.exit(failed ? 1 : 0);
