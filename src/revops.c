@@ -785,8 +785,6 @@ revops_risk_start(struct front *f, struct call *c, char *err, size_t errlen)
 		    "%d-12-31", YEAR_MIN, YEAR_MAX);
 		return -1;
 	}
-	/* The front keeps the configuration of every process; the
-	 * context argument is not used by proc_config_str(). */
 	stage = front_commit_stage(f);
 	r = xcalloc(1, sizeof(*r) + 1);
 	if (strlcpy_sf(r->stage, stage, sizeof(r->stage)) >=
