@@ -217,9 +217,9 @@ call_reply(struct front *f, struct call *c, cJSON *result)
 	call_free(f, c);
 }
 
-void
-front_call_done(struct front *f, struct call *c, cJSON *structured,
-    const char *text)
+/* A result with one text block; isError as given. */
+static cJSON *
+text_result(const char *text, int is_error)
 {
 	cJSON	*result, *content, *block;
 
@@ -230,6 +230,22 @@ front_call_done(struct front *f, struct call *c, cJSON *structured,
 	cJSON_AddStringToObject(block, "type", "text");
 	cJSON_AddStringToObject(block, "text", text);
 	cJSON_AddItemToArray(content, block);
+	cJSON_AddBoolToObject(result, "isError", is_error);
+	return result;
+}
+
+static cJSON *
+error_result(const char *text)
+{
+	return text_result(text, 1);
+}
+
+void
+front_call_done(struct front *f, struct call *c, cJSON *structured,
+    const char *text)
+{
+	cJSON	*result = text_result(text, 0);
+
 	if (structured != NULL) {
 		if (version_at_least(f, "2025-06-18"))
 			cJSON_AddItemToObject(result, "structuredContent",
@@ -237,25 +253,8 @@ front_call_done(struct front *f, struct call *c, cJSON *structured,
 		else
 			cJSON_Delete(structured);
 	}
-	cJSON_AddBoolToObject(result, "isError", 0);
 	call_log(f, c, "ok");
 	call_reply(f, c, result);
-}
-
-static cJSON *
-error_result(const char *text)
-{
-	cJSON	*result, *content, *block;
-
-	if ((result = cJSON_CreateObject()) == NULL ||
-	    (content = cJSON_AddArrayToObject(result, "content")) == NULL ||
-	    (block = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	cJSON_AddStringToObject(block, "type", "text");
-	cJSON_AddStringToObject(block, "text", text);
-	cJSON_AddItemToArray(content, block);
-	cJSON_AddBoolToObject(result, "isError", 1);
-	return result;
 }
 
 void
