@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSim, spawnRaw, connectSdk } from './lib.mjs';
+import { startSim, spawnRaw, connectSdk, dataCalls, textOf } from './lib.mjs';
 
 let sim;
 let dir;
@@ -36,11 +36,9 @@ function baseEnv(extra) {
 
 const connect = (env) => connectSdk(env, opened);
 
-const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
-async function simLog() { return (await sim.control('GET', 'log')).json; }
-async function clearLog() { await sim.control('DELETE', 'log'); }
+const simLog = () => sim.log();
+const clearLog = () => sim.clearLog();
 const grants = (log) => log.filter((e) => e.path === '/services/oauth2/token').map((e) => e.grant_type);
-const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
 
 async function oneQuery(c) {
   const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id, Name FROM Account LIMIT 2' } });

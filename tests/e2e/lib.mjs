@@ -36,6 +36,10 @@ export async function startSim(args = []) {
       const res = await simFetch(info, method, '/__sim/' + path, body, { 'X-Sim-Secret': info.control_secret });
       return res;
     },
+    /** The request log, cleared, and an object's records (control API). */
+    async log() { return controlJson(sim, 'GET', 'log'); },
+    async clearLog() { await controlJson(sim, 'DELETE', 'log'); },
+    async records(object) { return controlJson(sim, 'GET', 'records/' + object); },
     async stop() {
       if (proc.exitCode === null) {
         proc.stdin.end();
@@ -46,6 +50,18 @@ export async function startSim(args = []) {
   };
   return sim;
 }
+
+async function controlJson(sim, method, path) {
+  const r = await sim.control(method, path);
+  if (r.status >= 300) throw new Error(`control ${method} ${path}: HTTP ${r.status} ${r.body}`);
+  return r.json;
+}
+
+/** Filters of the simulator's request log. */
+export const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
+export const queries = (log) => dataCalls(log).filter((e) => /\/query/.test(e.path));
+/** The text blocks of a tool result, joined. */
+export const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
 
 /** HTTPS to the simulator, trusting only its CA. */
 export async function simFetch(info, method, path, body, headers = {}) {

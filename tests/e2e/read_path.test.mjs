@@ -5,7 +5,7 @@
 // never shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, simEnv, connectSdk, descendants, alive, waitFor } from './lib.mjs';
+import { startSim, simEnv, connectSdk, descendants, alive, waitFor, dataCalls, queries, textOf } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -19,20 +19,9 @@ after(async () => {
 /** A connected SDK client; stderr is collected. */
 const connect = (extraEnv = {}) => connectSdk(simEnv(sim, extraEnv), opened);
 
-async function simLog() {
-  const r = await sim.control('GET', 'log');
-  assert.equal(r.status, 200, 'control log: ' + r.body);
-  return r.json;
-}
-async function clearLog() { assert.equal((await sim.control('DELETE', 'log')).status < 300, true); }
-async function records(object) {
-  const r = await sim.control('GET', 'records/' + object);
-  assert.equal(r.status, 200, r.body);
-  return r.json;
-}
-const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
-const queries = (log) => dataCalls(log).filter((e) => /\/query/.test(e.path));
-const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+const simLog = () => sim.log();
+const clearLog = () => sim.clearLog();
+const records = (object) => sim.records(object);
 
 test('the SDK client sees the read tools, pings, and every process exits on close', async () => {
   const c = await connect();

@@ -8,7 +8,7 @@
 // request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, simEnv, connectSdk, simFetch } from './lib.mjs';
+import { startSim, simEnv, connectSdk, simFetch, dataCalls, queries, textOf } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -22,20 +22,9 @@ after(async () => {
 
 const connect = (extraEnv = {}) => connectSdk(simEnv(sim, extraEnv), opened);
 
-async function simLog() {
-  const r = await sim.control('GET', 'log');
-  assert.equal(r.status, 200, 'control log: ' + r.body);
-  return r.json;
-}
-async function clearLog() { assert.equal((await sim.control('DELETE', 'log')).status < 300, true); }
-async function records(object) {
-  const r = await sim.control('GET', 'records/' + object);
-  assert.equal(r.status, 200, r.body);
-  return r.json;
-}
-const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
-const queries = (log) => dataCalls(log).filter((e) => /\/query/.test(e.path));
-const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+const simLog = () => sim.log();
+const clearLog = () => sim.clearLog();
+const records = (object) => sim.records(object);
 
 // Dates as whole UTC days, the simulator's time zone (README: GMT).
 const dayNum = (s) => Math.floor(Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10)) / DAY);
