@@ -703,6 +703,8 @@ revops_stale_answer(struct front *f, struct call *c, uint32_t type, struct buf *
 /* ---------------------------------------------------- at_risk_commits */
 
 /*
+ * First (RISK_STEP_STAGES): describe Opportunity, to refuse a commit
+ * stage the org does not have instead of answering "nothing at risk".
  * Step 0: the open Commit opportunities that may be at risk (no recent
  * activity, or closing in the last RISK_DAYS days of the quarter), at
  * most 200, by close date.  Step 1, only when 200 came back: COUNT() of
@@ -719,6 +721,8 @@ struct risk {
 	long	 total;		/* candidates, when more than returned */
 	char	 records[];	/* step 0's records, JSON text */
 };
+
+#define RISK_STEP_STAGES	3	/* before step 0: check the stage */
 
 #define RISK_FIELDS \
 	"Id, Name, AccountId, Account.Name, Amount, CloseDate, " \
@@ -808,11 +812,61 @@ revops_risk_start(struct front *f, struct call *c, char *err, size_t errlen)
 		strlcpy_sf(r->now, buf, sizeof(r->now));
 	}
 	c->state = r;
+	if (!tools_arg_bool(c, "dry_run")) {
+		/* First make sure the stage exists: a misspelt
+		 * SFDC_COMMIT_STAGE_NAME would otherwise read as "nothing
+		 * is at risk". */
+		struct buf b;
+		c->step = RISK_STEP_STAGES;
+		buf_init(&b);
+		buf_put_str(&b, "Opportunity");
+		front_send_broker(f, c, IMSG_SF_DESCRIBE, &b);
+		buf_free(&b);
+		return 0;
+	}
 	c->step = 0;
 	soql = risk_soql(r);
-	send_query(f, c, tools_arg_bool(c, "dry_run"), soql);
+	send_query(f, c, 1, soql);
 	free(soql);
 	return 0;
+}
+
+/*
+ * The describe answer: is the configured commit stage an active stage of
+ * this org?  0 yes (or the org's describe has no stage picklist to check
+ * against); -1 and the call failed with the org's stages named.
+ */
+static int
+risk_stage_known(struct front *f, struct call *c, const cJSON *j)
+{
+	struct risk	*r = c->state;
+	const cJSON	*stages, *v;
+	char		*list = NULL, *more;
+
+	stages = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(j, "picklists"), "StageName");
+	if (!cJSON_IsArray(stages) || cJSON_GetArraySize(stages) == 0)
+		return 0;
+	cJSON_ArrayForEach(v, stages)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, r->stage) == 0)
+			return 0;
+	cJSON_ArrayForEach(v, stages) {
+		if (!cJSON_IsString(v))
+			continue;
+		xasprintf(&more, "%s%s'%s'", list != NULL ? list : "",
+		    list != NULL ? ", " : "", v->valuestring);
+		free(list);
+		list = more;
+		if (strlen(list) > 1500)
+			break;
+	}
+	front_call_fail(f, c, "at_risk_commits: the commit stage '%s' "
+	    "(SFDC_COMMIT_STAGE_NAME) is not an active stage of this org, so "
+	    "no opportunity can be in it; the stages are %s. Set "
+	    "SFDC_COMMIT_STAGE_NAME to the one that means commit.", r->stage,
+	    list != NULL ? list : "(none)");
+	free(list);
+	return -1;
 }
 
 /* The accounts whose meetings decide reason (b), as a quoted list. */
@@ -995,10 +1049,17 @@ risk_dry_run(struct front *f, struct call *c, cJSON *j)
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	list = cJSON_AddArrayToObject(out, "requests");
+	path = path_prefix(j);
+	xasprintf(&p, "%ssobjects/Opportunity/describe", path);
+	request_add(list, "GET", p, NULL, "first: is the commit stage one of "
+	    "the org's stages (answered from the cache when the broker has "
+	    "described Opportunity already)");
+	free(p);
+	free(path);
 	request_add(list, "GET", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "first: the open "
-	    "Commit opportunities that may be at risk");
+	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the open commit-"
+	    "stage opportunities that may be at risk");
 	/* The statements that depend on the first answer, as the broker
 	 * will send them; the ID list is a marked placeholder. */
 	path = path_prefix(j);
@@ -1041,10 +1102,22 @@ revops_risk_answer(struct front *f, struct call *c, uint32_t type, struct buf *b
 	const cJSON	*v;
 	size_t		 n;
 
-	if (type != IMSG_SF_QUERY_R)
+	if (type != (c->step == RISK_STEP_STAGES ? IMSG_SF_DESCRIBE_R :
+	    IMSG_SF_QUERY_R))
 		fatalx("unexpected %s for %s", imsg_name(type), c->tool->name);
 	if ((j = tools_answer_json(f, c, b)) == NULL)
 		return;
+	if (c->step == RISK_STEP_STAGES) {
+		int known = risk_stage_known(f, c, j);
+		cJSON_Delete(j);
+		if (known == -1)
+			return;
+		c->step = 0;
+		soql = risk_soql(r);
+		send_query(f, c, 0, soql);
+		free(soql);
+		return;
+	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run"))) {
 		risk_dry_run(f, c, j);
 		return;

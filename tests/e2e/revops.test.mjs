@@ -312,15 +312,20 @@ test('at_risk_commits: the configured commit stage is used, quoted', async () =>
   assert.deepEqual(r.structuredContent.rows.map((row) => row[0]).sort(), want.rows.map((x) => x.o.Id).sort());
   assert.match(queries(await simLog())[0].soql, /WHERE StageName = 'Negotiation\/Review' AND/);
 
-  // A stage name with a quote and a backslash stays one string literal.
+  // A stage the org does not have is refused, naming the setting and the
+  // org's stages, after the describe and before any query: a misspelt
+  // stage must not read as "nothing at risk".
   const q = await connect({ SFDC_COMMIT_STAGE_NAME: "Deal's \\ Done' OR Name != '" });
   await clearLog();
   const r2 = await q.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
-  assert.equal(r2.isError, false, textOf(r2));
-  assert.deepEqual(r2.structuredContent.rows, []);
-  const sent = queries(await simLog());
-  assert.equal(sent.length, 1, 'no candidates, so no Event request');
-  assert.match(sent[0].soql, /WHERE StageName = 'Deal\\'s \\\\ Done\\' OR Name != \\'' AND IsClosed = false/);
+  assert.equal(r2.isError, true, textOf(r2));
+  assert.match(textOf(r2), /SFDC_COMMIT_STAGE_NAME/);
+  assert.match(textOf(r2), /'Negotiation\/Review'/);
+  assert.equal(queries(await simLog()).length, 0, 'no query was sent');
+  // Even so, such a name stays one string literal in the statement.
+  const r3 = await q.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe, dry_run: true } });
+  assert.equal(r3.isError, false, textOf(r3));
+  assert.match(r3.structuredContent.request.soql, /WHERE StageName = 'Deal\\'s \\\\ Done\\' OR Name != \\'' AND IsClosed = false/);
 });
 
 test('dry_run: every tool returns its exact statements and sends nothing', async () => {
