@@ -62,6 +62,9 @@ struct broker {
 	struct sfhttp	*http;
 	char		 api_version[16];
 	enum soql_fls	 fls;
+	char		*ca_pem;	/* the CA bundle, until the client has it */
+	size_t		 ca_len;
+	char		 ca_name[1025];
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
 };
@@ -857,6 +860,37 @@ broker_dispatch(struct broker *br, struct ipc *from)
 	}
 }
 
+/*
+ * The CA bundle arrives from the parent after the secrets: a name (its
+ * path, for messages) and the PEM bytes, which the HTTPS client keeps.
+ */
+static void
+broker_ca_bundle(struct broker *br)
+{
+	struct ipc_msg	 msg;
+	struct buf	 b;
+	char		 err[256], *name = NULL;
+
+	if (ipc_recv_blocking(&br->proc.parent, &msg, 5000, err,
+	    sizeof(err)) != 1)
+		fatalx("parent channel: %s", err);
+	if (policy_check(PROC_PARENT, PROC_BROKER, msg.hdr.type,
+	    PS_START) == -1 || msg.hdr.type != IMSG_CA_BUNDLE)
+		fatalx("parent channel: expected CA_BUNDLE, got %s",
+		    imsg_name(msg.hdr.type));
+	buf_from(&b, msg.data, msg.hdr.len);
+	if (buf_get_str(&b, &name, 1024) == -1 || b.len - b.off == 0 ||
+	    b.len - b.off > CA_BUNDLE_MAX)
+		fatalx("parent channel: malformed CA_BUNDLE");
+	strlcpy_sf(br->ca_name, name, sizeof(br->ca_name));
+	free(name);
+	br->ca_len = b.len - b.off;
+	br->ca_pem = xmalloc(br->ca_len + 1);
+	memcpy(br->ca_pem, b.data + b.off, br->ca_len);
+	br->ca_pem[br->ca_len] = '\0';
+	ipc_msg_free(&msg);
+}
+
 /* Secrets arrive from the parent before anything else happens. */
 static void
 broker_secrets(struct broker *br)
@@ -933,6 +967,7 @@ broker_main(void)
 	if ((br.auth = auth_new(&ac)) == NULL)
 		fatalx("auth_new failed");
 	broker_secrets(&br);
+	broker_ca_bundle(&br);
 	if (auth_ready(br.auth, err, sizeof(err)) == -1)
 		fatalx("authentication: %s", err);
 
@@ -945,7 +980,9 @@ broker_main(void)
 
 	memset(&hc, 0, sizeof(hc));
 	hc.api_version = br.api_version;
-	hc.ca_file = proc_config_str(&br.proc, "ca_file", NULL);
+	hc.ca_pem = br.ca_pem;
+	hc.ca_len = br.ca_len;
+	hc.ca_name = br.ca_name;
 	hc.connect_timeout_ms = 10000;
 	hc.total_timeout_ms = 60000;
 	hc.max_attempts = 4;
@@ -953,6 +990,8 @@ broker_main(void)
 	hc.backoff_base_ms = 250;
 	if ((br.http = sfhttp_new(&hc, br.auth)) == NULL)
 		fatalx("the HTTPS client could not start (see above)");
+	free(br.ca_pem);	/* the client keeps its own copy */
+	br.ca_pem = NULL;
 
 	ipc_init(&br.front, FD_PEER_A, PROC_FRONT);
 	ipc_init(&br.writer, FD_PEER_B, PROC_WRITER);

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +381,64 @@ api_version_valid(const char *v)
 	return 1;
 }
 
+/*
+ * Read the CA bundle the broker will trust: a regular file of at most
+ * CA_BUNDLE_MAX bytes holding at least one PEM certificate.
+ */
+static int
+ca_bundle_load(struct sf_config *c, const char *path, char *errbuf,
+    size_t errlen)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	strlcpy_sf(c->ca_name, path, sizeof(c->ca_name));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(errbuf, errlen, "CA bundle %s: %s%s", path,
+		    strerror(errno), errno == ENOENT && strcmp(path,
+		    CA_BUNDLE_DEFAULT) == 0 ? " (install ca-certificates, or "
+		    "set SFDC_CA_FILE)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uintmax_t)st.st_size > CA_BUNDLE_MAX) {
+		snprintf(errbuf, errlen, "CA bundle %s: not a regular file of "
+		    "1 to %u bytes", path, CA_BUNDLE_MAX);
+		(void)close(fd);
+		return -1;
+	}
+	c->ca_pem = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, c->ca_pem + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(errbuf, errlen, "CA bundle %s: %s", path,
+			    strerror(errno));
+			(void)close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (close(fd) == -1) {
+		snprintf(errbuf, errlen, "CA bundle %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	c->ca_pem[off] = '\0';
+	c->ca_len = off;
+	if (strstr(c->ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+		snprintf(errbuf, errlen, "CA bundle %s holds no PEM "
+		    "certificate", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
@@ -469,6 +528,12 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		return -1;
 	}
 
+	if (ca_bundle_load(c, ca != NULL ? ca : CA_BUNDLE_DEFAULT, errbuf,
+	    errlen) == -1) {
+		config_free(c);
+		return -1;
+	}
+
 	/* Which flow obtains new tokens: the most capable one configured. */
 	if (c->refresh_token.p != NULL && client_id != NULL)
 		flow = "refresh_token";
@@ -519,6 +584,7 @@ config_free(struct sf_config *c)
 	secret_free(&c->refresh_token);
 	secret_free(&c->client_secret);
 	secret_free(&c->private_key);
+	free(c->ca_pem);
 	if (c->json != NULL)
 		cJSON_free(c->json);
 	memset(c, 0, sizeof(*c));

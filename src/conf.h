@@ -19,7 +19,16 @@ struct sf_config {
 	struct secret	refresh_token;
 	struct secret	client_secret;
 	struct secret	private_key;
+	/* The CA bundle the broker trusts, read here (as the user that
+	 * started us) so that its path need not be readable by the
+	 * unprivileged user the broker runs as. */
+	char	*ca_pem;
+	size_t	 ca_len;
+	char	 ca_name[1025];	/* its path, for messages */
 };
+
+/* The bundle used without SFDC_CA_FILE: Debian's ca-certificates. */
+#define CA_BUNDLE_DEFAULT	"/etc/ssl/certs/ca-certificates.crt"
 
 /* Read everything; on error fill errbuf and return -1. */
 int	 config_load(struct sf_config *, char *errbuf, size_t errlen);

@@ -4,8 +4,9 @@
  * One easy handle, kept for the life of the broker so its connection is
  * reused.  HTTPS only (for the request and for any redirect, which we do
  * not follow anyway), peer and host verification always on, TLS 1.2 or
- * newer.  The CA bundle is read into memory before the sandbox closes
- * the filesystem (like ntpd's constraint.c), so nothing is opened later.
+ * newer.  The CA bundle comes in memory from the parent, which read it
+ * before any sandbox (like ntpd's constraint.c), so nothing is opened
+ * here, and its path need not be readable by the broker's user.
  *
  * Retries: an idempotent request is tried again after a 502/503/504, a
  * connection failure, a truncated answer or UNABLE_TO_LOCK_ROW, with
@@ -39,8 +40,6 @@
 #include "auth.h"
 #include "http.h"
 
-#define CA_MAX		(4u * 1024 * 1024)	/* a CA bundle, in memory */
-#define DEFAULT_CA	"/etc/ssl/certs/ca-certificates.crt"
 #define AUTH_HDR_MAX	(SECRET_MAX + 32)
 
 struct sfhttp {
@@ -70,63 +69,6 @@ struct xfer {
 static int	curl_ready;
 
 /* ------------------------------------------------------------ set-up */
-
-static int
-ca_load(struct sfhttp *h, const char *path)
-{
-	struct stat	 st;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd;
-
-	strlcpy_sf(h->ca_name, path, sizeof(h->ca_name));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == EACCES && getuid() != 0)
-			log_warnx("CA file %s: permission denied; the broker "
-			    "runs as uid %u (started as root, it dropped to an "
-			    "unprivileged user): make the file and its "
-			    "directories readable by that user", path,
-			    (unsigned)getuid());
-		else
-			log_warn("CA file %s", path);
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		log_warn("CA file %s", path);
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (size_t)st.st_size > CA_MAX) {
-		log_warnx("CA file %s: not a regular file of at most %u bytes",
-		    path, CA_MAX);
-		close(fd);
-		return -1;
-	}
-	h->ca = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, h->ca + off, (size_t)st.st_size - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("CA file %s", path);
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	if (close(fd) == -1)
-		log_warn("close %s", path);
-	h->ca[off] = '\0';
-	h->calen = off;
-	if (strstr(h->ca, "-----BEGIN CERTIFICATE-----") == NULL) {
-		log_warnx("CA file %s holds no PEM certificate", path);
-		return -1;
-	}
-	return 0;
-}
 
 /*
  * The options every transfer has.  HTTPS only, verification on, the CA
@@ -190,8 +132,16 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	h->backoff_cap_ms = c->backoff_cap_ms > 0 ? c->backoff_cap_ms : 8000;
 	snprintf(h->user_agent, sizeof(h->user_agent), "%s/%s (libcurl)",
 	    SFREVOPS_NAME, PACKAGE_VERSION);
-	if (ca_load(h, c->ca_file != NULL ? c->ca_file : DEFAULT_CA) == -1)
+	if (c->ca_pem == NULL || c->ca_len == 0 || c->ca_len > CA_BUNDLE_MAX) {
+		log_warnx("no CA bundle to trust");
 		goto fail;
+	}
+	strlcpy_sf(h->ca_name, c->ca_name != NULL ? c->ca_name : "the CA "
+	    "bundle", sizeof(h->ca_name));
+	h->ca = xmalloc(c->ca_len + 1);
+	memcpy(h->ca, c->ca_pem, c->ca_len);
+	h->ca[c->ca_len] = '\0';
+	h->calen = c->ca_len;
 	if ((h->curl = curl_easy_init()) == NULL) {
 		log_warnx("curl_easy_init failed");
 		goto fail;

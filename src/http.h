@@ -12,7 +12,9 @@ struct sfhttp;	/* opaque: the curl handle and its settings */
 
 struct sfhttp_config {
 	const char	*api_version;		/* "v60.0" */
-	const char	*ca_file;		/* NULL: the system bundle */
+	const char	*ca_pem;		/* trust anchors, PEM (copied) */
+	size_t		 ca_len;
+	const char	*ca_name;		/* where they came from */
 	long		 connect_timeout_ms;	/* 0: 10000 */
 	long		 total_timeout_ms;	/* per attempt; 0: 60000 */
 	int		 max_attempts;		/* 0: 4 */
@@ -22,8 +24,8 @@ struct sfhttp_config {
 };
 
 /*
- * Call before the sandbox: initialises libcurl and OpenSSL and reads the
- * CA bundle into memory.  NULL on failure (the reason is logged).
+ * Call before the sandbox: initialises libcurl and OpenSSL and keeps a
+ * copy of the CA bundle in memory (the parent read it).  NULL on failure (the reason is logged).
  * auth is borrowed and must outlive the client.
  */
 struct sfhttp	*sfhttp_new(const struct sfhttp_config *, struct auth *);

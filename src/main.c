@@ -267,8 +267,14 @@ forward_logs(struct child *c)
 			ipc_close(&c->ipc);
 			return;
 		}
-		if (msg.hdr.type == IMSG_READY)
+		if (msg.hdr.type == IMSG_READY) {
 			c->ready = 1;
+			if (children[PROC_FRONT].ready &&
+			    children[PROC_BROKER].ready &&
+			    children[PROC_WRITER].ready)
+				log_info("ready: front, broker and writer are "
+				    "sandboxed and serving");
+		}
 		else if (msg.hdr.type == IMSG_LOG) {
 			buf_from(&b, msg.data, msg.hdr.len);
 			if (buf_get_u32(&b, &level) == 0 &&
@@ -599,6 +605,14 @@ parent_main(void)
 	buf_init(&b);
 	buf_put_u32(&b, SECRET_DONE);
 	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_SECRET, 0, &b);
+	buf_free(&b);
+	/* Then the trust anchors, read here so that their path need not be
+	 * readable by the user the broker runs as.  After the secrets:
+	 * those leave this process's queue first. */
+	buf_init(&b);
+	buf_put_str(&b, conf.ca_name);
+	buf_put_bytes(&b, conf.ca_pem, conf.ca_len);
+	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_CA_BUNDLE, 0, &b);
 	buf_free(&b);
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (ipc_flush_blocking(&children[i].ipc, 5000) == -1)

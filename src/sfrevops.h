@@ -39,6 +39,7 @@
 #define SF_MAX_FIELDS		100			/* fields in one record read */
 #define SF_MAX_NAME		80			/* object or field API name */
 #define SECRET_MAX		16384			/* token, key or secret */
+#define CA_BUNDLE_MAX		(4u * 1024 * 1024)	/* PEM trust anchors */
 
 enum proc_role {
 	PROC_PARENT = 0,
@@ -63,6 +64,7 @@ enum imsg_type {
 	IMSG_CONFIG = 8,	/* parent -> child: str json (no secrets) */
 	IMSG_SECRET = 10,	/* parent -> broker only: u32 kind, bytes */
 	IMSG_READY = 12,	/* child -> parent: sandboxed, serving */
+	IMSG_CA_BUNDLE = 14,	/* parent -> broker only: str name, bytes PEM */
 
 	/* front or writer -> broker: reads */
 	IMSG_SF_GET = 20,	/* str object, str id, str fields(csv) */

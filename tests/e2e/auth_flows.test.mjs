@@ -99,6 +99,8 @@ test('unsafe or ambiguous secret sources are refused at start, naming the variab
     [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_ACCESS_TOKEN_FILE: secretFile('dup', sim.access_token) }, /more than one/],
     [{ SFDC_ACCESS_TOKEN_COMMAND: 'exit 3' }, /SFDC_ACCESS_TOKEN_COMMAND/],
     [{}, /no credentials/],
+    [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_CA_FILE: join(dir, 'missing.pem') }, /CA bundle .*missing\.pem: No such file/],
+    [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_CA_FILE: secretFile('notpem', 'hello') }, /CA bundle .*notpem holds no PEM certificate/],
   ];
   for (const [extra, re] of cases) {
     const s = spawnRaw(baseEnv(extra));

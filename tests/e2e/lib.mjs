@@ -2,7 +2,7 @@
 // simulator, start sfrevops-mcp as a desktop client would, and look at
 // the process tree.  Everything started here is stopped here.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,9 @@ export const BIN = process.env.SFREVOPS_BIN || join(srcdir, 'sfrevops-mcp');
 
 /** Start sfsim; resolves with its ready line plus stop(). */
 export async function startSim(args = []) {
+  // A 0700 directory: the server's parent reads SFDC_CA_FILE before any
+  // child drops to its unprivileged user, so nobody else needs access.
   const dir = mkdtempSync(join(tmpdir(), 'sfsim-'));
-  // Started as root, the server's broker drops to an unprivileged user
-  // before it reads SFDC_CA_FILE: the CA must be readable by it (the
-  // keys in there stay 0600).
-  chmodSync(dir, 0o755);
   const proc = spawn(process.execPath,
     [join(srcdir, 'tests', 'sfsim', 'sfsim.js'), '--dir', dir, ...args],
     { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { spawnRaw, offlineEnv, initialize, waitTree } from './lib.mjs';
+import { spawnRaw, offlineEnv, initialize, waitTree, waitFor } from './lib.mjs';
 
 /**
  * A sanitizer build maps terabytes of shadow memory: reading it all
@@ -55,6 +55,9 @@ test('the token lives in the broker only', { skip: process.getuid() !== 0 && 'ne
     s.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     await s.next();
     const kids = await waitTree(s.proc.pid);
+    // Until every child is ready, the parent may still be handing the
+    // secrets over; the property is about the tree once it serves.
+    assert.ok(await waitFor(() => /"msg":"ready: front, broker and writer/.test(s.stderr), 5000), 'ready: ' + s.stderr);
     if (sanitized(s.proc.pid)) {
       t.skip('sanitizer build: ASan shadow memory is too large to scan; the plain build runs this test');
       return;
