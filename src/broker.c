@@ -808,18 +808,8 @@ broker_dispatch(struct broker *br, struct ipc *from)
 {
 	struct ipc_msg	 msg;
 	struct buf	 b;
-	char		 err[256];
-	int		 r;
 
-	for (;;) {
-		if ((r = ipc_get(from, &msg, err, sizeof(err))) == -1)
-			fatalx("%s", err);
-		if (r == 0)
-			return;
-		if (msg.hdr.type == IMSG_HELLO) {
-			ipc_msg_free(&msg);
-			continue;
-		}
+	while (ipc_next(from, &msg)) {
 		/* Answers never travel towards the broker. */
 		if ((msg.hdr.type & 1) != 0)
 			fatalx("%s sent an answer (%s) to the broker",

@@ -747,18 +747,8 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 	struct ipc_msg	 msg;
 	struct buf	 b;
 	struct call	*c;
-	char		 err[256];
-	int		 r;
 
-	for (;;) {
-		if ((r = ipc_get(peer, &msg, err, sizeof(err))) == -1)
-			fatalx("%s", err);
-		if (r == 0)
-			return;
-		if (msg.hdr.type == IMSG_HELLO) {
-			ipc_msg_free(&msg);
-			continue;
-		}
+	while (ipc_next(peer, &msg)) {
 		if (policy_check(peer->peer, PROC_FRONT, msg.hdr.type,
 		    PS_RUN) == -1)
 			fatalx("%s sent %s, which it may not",

@@ -348,6 +348,23 @@ ipc_check_hello(struct ipc *ipc, const struct ipc_msg *msg, char *errbuf,
 	return 0;
 }
 
+int
+ipc_next(struct ipc *ipc, struct ipc_msg *msg)
+{
+	char	 err[256];
+	int	 r;
+
+	for (;;) {
+		if ((r = ipc_get(ipc, msg, err, sizeof(err))) == -1)
+			fatalx("%s", err);	/* the peer is presumed compromised */
+		if (r == 0)
+			return 0;
+		if (msg->hdr.type != IMSG_HELLO)
+			return 1;
+		ipc_msg_free(msg);
+	}
+}
+
 void
 ipc_msg_free(struct ipc_msg *msg)
 {

@@ -220,6 +220,12 @@ int	 ipc_read(struct ipc *);
  */
 int	 ipc_get(struct ipc *, struct ipc_msg *, char *errbuf, size_t errlen);
 void	 ipc_msg_free(struct ipc_msg *);
+/*
+ * The next message that is not the HELLO: 1 got one (caller frees), 0
+ * none yet.  A protocol violation is fatal: the peer is presumed
+ * compromised.
+ */
+int	 ipc_next(struct ipc *, struct ipc_msg *);
 /* Blocking: wait for one whole message (startup only). */
 int	 ipc_recv_blocking(struct ipc *, struct ipc_msg *, int timeout_ms,
 	    char *errbuf, size_t errlen);

@@ -28,18 +28,8 @@ static void
 writer_dispatch(struct writer *w, struct ipc *from)
 {
 	struct ipc_msg	 msg;
-	char		 err[256];
-	int		 r;
 
-	for (;;) {
-		if ((r = ipc_get(from, &msg, err, sizeof(err))) == -1)
-			fatalx("%s", err);
-		if (r == 0)
-			return;
-		if (msg.hdr.type == IMSG_HELLO) {
-			ipc_msg_free(&msg);
-			continue;
-		}
+	while (ipc_next(from, &msg)) {
 		if (policy_check(from->peer, PROC_WRITER, msg.hdr.type,
 		    PS_RUN) == -1)
 			fatalx("%s sent %s, which it may not",
