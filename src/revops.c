@@ -318,6 +318,34 @@ request_add(cJSON *list, const char *method, const char *path,
 	cJSON_AddItemToArray(list, r);
 }
 
+/* Ask the broker to describe Opportunity (its stage picklist). */
+static void
+describe_opportunity(struct front *f, struct call *c)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_put_str(&b, "Opportunity");
+	front_send_broker(f, c, IMSG_SF_DESCRIBE, &b);
+	buf_free(&b);
+}
+
+/* A dry run's entry for that describe; j is the broker's dry run. */
+static void
+request_add_describe(cJSON *list, const cJSON *j, const char *why)
+{
+	char	*prefix, *path, *note;
+
+	prefix = path_prefix(j);
+	xasprintf(&path, "%ssobjects/Opportunity/describe", prefix);
+	xasprintf(&note, "%s (answered from the cache when the broker has "
+	    "described Opportunity already)", why);
+	request_add(list, "GET", path, NULL, note);
+	free(note);
+	free(path);
+	free(prefix);
+}
+
 /* Money to the cent. */
 static double
 cents(double v)
@@ -352,7 +380,6 @@ revops_pipeline_start(struct front *f, struct call *c, char *err, size_t errlen)
 {
 	long		 window = arg_int(c, "close_date_window_days", 90);
 	char		 owner18[19], *soql;
-	struct buf	 b;
 
 	if (window < 1 || window > 3650) {
 		snprintf(err, errlen, "pipeline_by_stage: argument "
@@ -370,10 +397,7 @@ revops_pipeline_start(struct front *f, struct call *c, char *err, size_t errlen)
 		return 0;
 	}
 	c->step = 0;
-	buf_init(&b);
-	buf_put_str(&b, "Opportunity");
-	front_send_broker(f, c, IMSG_SF_DESCRIBE, &b);
-	buf_free(&b);
+	describe_opportunity(f, c);
 	return 0;
 }
 
@@ -564,16 +588,7 @@ revops_pipeline_answer(struct front *f, struct call *c, uint32_t type,
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	list = cJSON_AddArrayToObject(out, "requests");
-	text = path_prefix(j);
-	{
-		char *path;
-		xasprintf(&path, "%ssobjects/Opportunity/describe", text);
-		request_add(list, "GET", path, NULL, "first, for the order of "
-		    "the stages (answered from the cache when the broker has "
-		    "described Opportunity already)");
-		free(path);
-	}
-	free(text);
+	request_add_describe(list, j, "first, for the order of the stages");
 	request_add(list, "GET", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")), NULL);
@@ -816,12 +831,8 @@ revops_risk_start(struct front *f, struct call *c, char *err, size_t errlen)
 		/* First make sure the stage exists: a misspelt
 		 * SFDC_COMMIT_STAGE_NAME would otherwise read as "nothing
 		 * is at risk". */
-		struct buf b;
 		c->step = RISK_STEP_STAGES;
-		buf_init(&b);
-		buf_put_str(&b, "Opportunity");
-		front_send_broker(f, c, IMSG_SF_DESCRIBE, &b);
-		buf_free(&b);
+		describe_opportunity(f, c);
 		return 0;
 	}
 	c->step = 0;
@@ -1049,13 +1060,8 @@ risk_dry_run(struct front *f, struct call *c, cJSON *j)
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	list = cJSON_AddArrayToObject(out, "requests");
-	path = path_prefix(j);
-	xasprintf(&p, "%ssobjects/Opportunity/describe", path);
-	request_add(list, "GET", p, NULL, "first: is the commit stage one of "
-	    "the org's stages (answered from the cache when the broker has "
-	    "described Opportunity already)");
-	free(p);
-	free(path);
+	request_add_describe(list, j, "first: is the commit stage one of the "
+	    "org's stages");
 	request_add(list, "GET", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the open commit-"
