@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
 import { startSim, spawnRaw, connectSdk, dataCalls, textOf } from './lib.mjs';
 
 let sim;
@@ -132,4 +134,31 @@ test('idempotent reads are retried on lock contention, resets and truncation; a 
   assert.match(textOf(r), /QUERY_TIMEOUT/);
   assert.equal(dataCalls(await simLog()).length, 1, 'not retried');
   await sim.control('DELETE', 'faults');
+});
+
+test('https_proxy is honoured: the broker tunnels through a CONNECT proxy, TLS verified end to end', async () => {
+  const seen = [];
+  const proxy = http.createServer((req, res) => { res.writeHead(405); res.end(); });
+  proxy.on('connect', (req, client, head) => {
+    seen.push(req.url);
+    const i = req.url.lastIndexOf(':');
+    const up = net.connect(Number(req.url.slice(i + 1)), req.url.slice(0, i), () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const c = await connect(baseEnv({ SFDC_ACCESS_TOKEN: sim.access_token, https_proxy: `http://127.0.0.1:${proxy.address().port}` }));
+    await oneQuery(c);
+    const host = new URL(sim.instance_url).host;
+    assert.ok(seen.length >= 1 && seen.every((u) => u === host), 'CONNECTs: ' + JSON.stringify(seen));
+    await c.client.close();
+  } finally {
+    proxy.close();
+  }
 });

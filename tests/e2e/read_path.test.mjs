@@ -125,6 +125,7 @@ test('query: LIMIT 200 and the FLS clause are added, DML is refused before any r
   const sent = queries(await simLog());
   assert.equal(sent.length, 1);
   assert.equal(sent[0].soql, 'SELECT Id, Name, StageName FROM Opportunity WHERE IsClosed = false WITH SECURITY_ENFORCED ORDER BY Name LIMIT 200');
+  assert.equal(sent[0].gzip, true, 'the broker asked for gzip, and read the compressed answer');
 
   await clearLog();
   for (const bad of [

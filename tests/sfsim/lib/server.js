@@ -4,6 +4,7 @@
 // return {status, body, headers} so composite can run them in-process.
 
 const https = require('node:https');
+const zlib = require('node:zlib');
 const ids = require('./ids');
 const { getObject, describe, OBJECTS } = require('./schema');
 const { runQuery } = require('./soql');
@@ -358,16 +359,25 @@ function createServer(sim, tls) {
   return server;
 }
 
+/** Did the client offer gzip?  Salesforce compresses answers when asked. */
+function wantsGzip(req) {
+  return /(^|[\s,])gzip(\s*(;|,|$))/i.test((req && req.headers['accept-encoding']) || '');
+}
+
 function send(res, status, body, headers = {}) {
-  let text = '';
+  let payload = Buffer.alloc(0);
   const h = { ...headers };
   if (body !== null && body !== undefined) {
-    text = typeof body === 'string' ? body : JSON.stringify(body);
+    payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     if (!h['Content-Type']) h['Content-Type'] = 'application/json;charset=UTF-8';
+    if (wantsGzip(res.req)) {
+      payload = zlib.gzipSync(payload);
+      h['Content-Encoding'] = 'gzip';
+    }
   }
-  h['Content-Length'] = Buffer.byteLength(text);
+  h['Content-Length'] = payload.length;
   res.writeHead(status, h);
-  res.end(text);
+  res.end(payload);
 }
 
 async function handle(sim, req, res) {
@@ -434,6 +444,7 @@ async function handle(sim, req, res) {
     setTimeout(() => req.socket.destroy(), 20);
     return;
   }
+  entry.gzip = r.body !== null && r.body !== undefined && wantsGzip(req);
   send(res, r.status, r.body, h);
 }
 
