@@ -974,7 +974,8 @@ broker_main(void)
 	hc.ca_len = br.ca_len;
 	hc.ca_name = br.ca_name;
 	hc.connect_timeout_ms = 10000;
-	hc.total_timeout_ms = 60000;
+	hc.total_timeout_ms = proc_config_int(&br.proc, "http_timeout_ms",
+	    60000);
 	hc.max_attempts = 4;
 	hc.retry_budget_ms = 20000;
 	hc.backoff_base_ms = 250;

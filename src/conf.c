@@ -444,7 +444,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
 	cJSON		*j;
 	const char	*instance, *login, *version, *audit, *stage, *ca;
-	const char	*fls, *level, *client_id, *username, *flow;
+	const char	*fls, *level, *client_id, *username, *flow, *timeout;
+	long		 timeout_ms;
 	char		*out;
 
 	memset(c, 0, sizeof(*c));
@@ -507,6 +508,19 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		    "info, notice, warning, error, critical");
 		return -1;
 	}
+	timeout = env_or("SFDC_HTTP_TIMEOUT_MS", "60000");
+	{
+		char *end;
+		errno = 0;
+		timeout_ms = strtol(timeout, &end, 10);
+		if (errno != 0 || end == timeout || *end != '\0' ||
+		    timeout_ms < 1000 || timeout_ms > 600000) {
+			snprintf(errbuf, errlen, "SFDC_HTTP_TIMEOUT_MS must be "
+			    "a whole number of milliseconds from 1000 to "
+			    "600000");
+			return -1;
+		}
+	}
 	client_id = env_or("SFDC_CLIENT_ID", NULL);
 	username = env_or("SFDC_USERNAME", NULL);
 	if ((client_id != NULL && strlen(client_id) > 512) ||
@@ -564,6 +578,7 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	cJSON_AddStringToObject(j, "fls_mode", fls);
 	cJSON_AddStringToObject(j, "log_level", level);
 	cJSON_AddStringToObject(j, "auth_flow", flow);
+	cJSON_AddNumberToObject(j, "http_timeout_ms", (double)timeout_ms);
 	if (ca != NULL)
 		cJSON_AddStringToObject(j, "ca_file", ca);
 	if (client_id != NULL)

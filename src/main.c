@@ -76,7 +76,7 @@ usage(int status)
 	    "SFDC_PRIVATE_KEY or SFDC_CLIENT_SECRET; each secret also as\n"
 	    "*_FILE or *_COMMAND), SFDC_API_VERSION, SFDC_CA_FILE,\n"
 	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_FLS_MODE,\n"
-	    "SFDC_LOG_LEVEL.\n", SFREVOPS_NAME);
+	    "SFDC_HTTP_TIMEOUT_MS, SFDC_LOG_LEVEL.\n", SFREVOPS_NAME);
 	exit(status);
 }
 

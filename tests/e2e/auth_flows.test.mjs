@@ -102,6 +102,8 @@ test('unsafe or ambiguous secret sources are refused at start, naming the variab
     [{ SFDC_ACCESS_TOKEN_COMMAND: 'exit 3' }, /SFDC_ACCESS_TOKEN_COMMAND/],
     [{}, /no credentials/],
     [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_CA_FILE: join(dir, 'missing.pem') }, /CA bundle .*missing\.pem: No such file/],
+    [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_HTTP_TIMEOUT_MS: '999' }, /SFDC_HTTP_TIMEOUT_MS must be/],
+    [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_HTTP_TIMEOUT_MS: '5s' }, /SFDC_HTTP_TIMEOUT_MS must be/],
     [{ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_CA_FILE: secretFile('notpem', 'hello') }, /CA bundle .*notpem holds no PEM certificate/],
   ];
   for (const [extra, re] of cases) {
@@ -161,4 +163,14 @@ test('https_proxy is honoured: the broker tunnels through a CONNECT proxy, TLS v
   } finally {
     proxy.close();
   }
+});
+
+test('an attempt that outlives SFDC_HTTP_TIMEOUT_MS is abandoned and retried', async () => {
+  const c = await connect(baseEnv({ SFDC_ACCESS_TOKEN: sim.access_token, SFDC_HTTP_TIMEOUT_MS: '1500' }));
+  await sim.control('POST', 'faults', { match: { path_prefix: '/services/data/' }, count: 1, action: { delay_ms: 5000 } });
+  await oneQuery(c);
+  const retries = c.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.msg === 'http retry');
+  assert.equal(retries.length, 1, c.stderr);
+  assert.equal(retries[0].curl, 28, 'CURLE_OPERATION_TIMEDOUT');
+  await sim.control('DELETE', 'faults');
 });
