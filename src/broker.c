@@ -964,9 +964,7 @@ broker_main(void)
 	strlcpy_sf(br.api_version, proc_config_str(&br.proc, "api_version",
 	    "v60.0"), sizeof(br.api_version));
 	fls = proc_config_str(&br.proc, "fls_mode", "security_enforced");
-	br.fls = strcmp(fls, "user_mode") == 0 ? SOQL_FLS_USER_MODE :
-	    strcmp(fls, "none") == 0 ? SOQL_FLS_NONE :
-	    SOQL_FLS_SECURITY_ENFORCED;
+	br.fls = soql_fls_mode(fls);
 
 	memset(&hc, 0, sizeof(hc));
 	hc.api_version = br.api_version;
@@ -984,12 +982,8 @@ broker_main(void)
 	free(br.ca_pem);	/* the client keeps its own copy */
 	br.ca_pem = NULL;
 
-	ipc_init(&br.front, FD_PEER_A, PROC_FRONT);
-	ipc_init(&br.writer, FD_PEER_B, PROC_WRITER);
-	ipc_send_hello(&br.front, PROC_BROKER);
-	ipc_send_hello(&br.writer, PROC_BROKER);
-	proc_flush(&br.proc, &br.front);
-	proc_flush(&br.proc, &br.writer);
+	proc_peer_open(&br.proc, &br.front, FD_PEER_A, PROC_FRONT);
+	proc_peer_open(&br.proc, &br.writer, FD_PEER_B, PROC_WRITER);
 
 	sandbox_apply(PROC_BROKER, broker_ro_paths);
 	proc_ready(&br.proc);

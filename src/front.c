@@ -799,14 +799,6 @@ front_drain(struct front *f, int timeout_ms)
 	}
 }
 
-static void
-peer_start(struct front *f, struct ipc *ipc, int fd, enum proc_role peer)
-{
-	ipc_init(ipc, fd, peer);
-	ipc_send_hello(ipc, PROC_FRONT);
-	proc_flush(&f->proc, ipc);
-}
-
 int
 front_main(void)
 {
@@ -824,8 +816,8 @@ front_main(void)
 		fatalx("sodium_init");
 	randombytes_buf(f.log_key, sizeof(f.log_key));
 	tools_init();
-	peer_start(&f, &f.broker, FD_PEER_A, PROC_BROKER);
-	peer_start(&f, &f.writer, FD_PEER_B, PROC_WRITER);
+	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
+	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
 
 	sandbox_apply(PROC_FRONT, NULL);
 	proc_ready(&f.proc);

@@ -115,6 +115,15 @@ proc_ready(struct proc_ctx *ctx)
 }
 
 void
+proc_peer_open(struct proc_ctx *ctx, struct ipc *ipc, int fd,
+    enum proc_role peer)
+{
+	ipc_init(ipc, fd, peer);
+	ipc_send_hello(ipc, ctx->self);
+	proc_flush(ctx, ipc);
+}
+
+void
 proc_flush(struct proc_ctx *ctx, struct ipc *peer)
 {
 	if (ipc_flush(peer) == 0)

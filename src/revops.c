@@ -271,18 +271,9 @@ send_query(struct front *f, struct call *c, int dry_run, const char *soql)
 static char *
 soql_as_sent(struct front *f, const char *soql)
 {
-	struct soql_opts	 opts;
-	struct soql_info	 info;
-	const char		*mode = front_fls_mode(f);
-	char			*out, why[512];
+	char	*out, why[512];
 
-	memset(&opts, 0, sizeof(opts));
-	opts.fls = strcmp(mode, "user_mode") == 0 ? SOQL_FLS_USER_MODE :
-	    strcmp(mode, "none") == 0 ? SOQL_FLS_NONE :
-	    SOQL_FLS_SECURITY_ENFORCED;
-	opts.default_limit = SF_MAX_ROWS;
-	if (soql_rewrite(soql, strlen(soql), &opts, &out, &info, why,
-	    sizeof(why)) == -1)
+	if (tools_soql_guard(f, soql, &out, why, sizeof(why)) == -1)
 		fatalx("our own statement is refused: %s", why);
 	return out;
 }

@@ -278,6 +278,9 @@ void	 proc_start(struct proc_ctx *, enum proc_role);
 void	 proc_ready(struct proc_ctx *);
 /* Flush the last logs, close the parent channel, free the config. */
 void	 proc_end(struct proc_ctx *);
+/* Open the channel to a peer on fd: our HELLO goes first. */
+void	 proc_peer_open(struct proc_ctx *, struct ipc *, int fd,
+	    enum proc_role peer);
 /* Flush to a peer; a peer that is gone ends us with EXIT_PEER_GONE. */
 void	 proc_flush(struct proc_ctx *, struct ipc *);
 /*

@@ -1941,3 +1941,13 @@ soql_quote(const char *s)
 	r[o] = '\0';
 	return r;
 }
+
+enum soql_fls
+soql_fls_mode(const char *setting)
+{
+	if (strcmp(setting, "user_mode") == 0)
+		return SOQL_FLS_USER_MODE;
+	if (strcmp(setting, "none") == 0)
+		return SOQL_FLS_NONE;
+	return SOQL_FLS_SECURITY_ENFORCED;
+}

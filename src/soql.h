@@ -91,4 +91,8 @@ int	 soql_rewrite(const char *in, size_t len, const struct soql_opts *,
  */
 char	*soql_quote(const char *s);
 
+/* The SFDC_FLS_MODE setting ("user_mode", "none", otherwise
+ * "security_enforced", which conf.c has validated) as an enum. */
+enum soql_fls soql_fls_mode(const char *setting);
+
 #endif /* SOQL_H */

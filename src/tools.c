@@ -304,14 +304,25 @@ get_answer(struct front *f, struct call *c, uint32_t type, struct buf *b)
 
 /* -------------------------------------------------------------- query */
 
+int
+tools_soql_guard(struct front *f, const char *soql, char **out, char *err,
+    size_t errlen)
+{
+	struct soql_opts	 opts;
+	struct soql_info	 info;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.fls = soql_fls_mode(front_fls_mode(f));
+	opts.default_limit = SF_MAX_ROWS;
+	return soql_rewrite(soql, strlen(soql), &opts, out, &info, err,
+	    errlen);
+}
+
 static int
 query_start(struct front *f, struct call *c, char *err, size_t errlen)
 {
 	const char		*soql = tools_arg_str(c, "soql");
 	const char		*cursor = tools_arg_str(c, "cursor");
-	const char		*mode;
-	struct soql_opts	 opts;
-	struct soql_info	 info;
 	struct buf		 b;
 	char			*rewritten = NULL;
 	char			 why[512];
@@ -343,14 +354,7 @@ query_start(struct front *f, struct call *c, char *err, size_t errlen)
 		return 0;
 	}
 	/* Refuse early, with the same guard the broker applies again. */
-	memset(&opts, 0, sizeof(opts));
-	mode = front_fls_mode(f);
-	opts.fls = strcmp(mode, "user_mode") == 0 ? SOQL_FLS_USER_MODE :
-	    strcmp(mode, "none") == 0 ? SOQL_FLS_NONE :
-	    SOQL_FLS_SECURITY_ENFORCED;
-	opts.default_limit = SF_MAX_ROWS;
-	if (soql_rewrite(soql, strlen(soql), &opts, &rewritten, &info, why,
-	    sizeof(why)) == -1) {
+	if (tools_soql_guard(f, soql, &rewritten, why, sizeof(why)) == -1) {
 		buf_free(&b);
 		snprintf(err, errlen, "%s", why);
 		return -1;

@@ -87,6 +87,12 @@ void	 tools_dry_run_done(struct front *, struct call *, cJSON *j,
  * {columns, rows}, or NULL after failing the call.
  */
 cJSON	*tools_page_take(struct front *, struct call *, cJSON *j, cJSON *out);
+/*
+ * The statement as the broker will send it: the same guard with the
+ * same options.  0 and *out (free()), or -1 and the refusal in err.
+ */
+int	 tools_soql_guard(struct front *, const char *soql, char **out,
+	    char *err, size_t errlen);
 /* "N of M rows", and how to get the rest with tool's cursor. */
 void	 tools_page_heading(const cJSON *out, const char *tool,
 	    const char *what, char *heading, size_t len);

@@ -62,12 +62,8 @@ writer_main(void)
 	proc_start(&w.proc, PROC_WRITER);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
-	ipc_init(&w.front, FD_PEER_A, PROC_FRONT);
-	ipc_init(&w.broker, FD_PEER_B, PROC_BROKER);
-	ipc_send_hello(&w.front, PROC_WRITER);
-	ipc_send_hello(&w.broker, PROC_WRITER);
-	proc_flush(&w.proc, &w.front);
-	proc_flush(&w.proc, &w.broker);
+	proc_peer_open(&w.proc, &w.front, FD_PEER_A, PROC_FRONT);
+	proc_peer_open(&w.proc, &w.broker, FD_PEER_B, PROC_BROKER);
 
 	sandbox_apply(PROC_WRITER, NULL);
 	proc_ready(&w.proc);
