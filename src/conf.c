@@ -439,13 +439,36 @@ ca_bundle_load(struct sf_config *c, const char *path, char *errbuf,
 	return 0;
 }
 
+/* A whole number from the environment within [min, max], or def. */
+static int
+env_long(const char *var, long def, long min, long max, const char *unit,
+    long *out, char *errbuf, size_t errlen)
+{
+	const char	*v = env_or(var, NULL);
+	char		*end;
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || *out < min ||
+	    *out > max) {
+		snprintf(errbuf, errlen, "%s must be a whole number of %s from "
+		    "%ld to %ld", var, unit, min, max);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
 	cJSON		*j;
 	const char	*instance, *login, *version, *audit, *stage, *ca;
-	const char	*fls, *level, *client_id, *username, *flow, *timeout;
-	long		 timeout_ms;
+	const char	*fls, *level, *client_id, *username, *flow;
+	long		 timeout_ms, max_transfers, call_timeout_ms;
 	char		*out;
 
 	memset(c, 0, sizeof(*c));
@@ -508,19 +531,13 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		    "info, notice, warning, error, critical");
 		return -1;
 	}
-	timeout = env_or("SFDC_HTTP_TIMEOUT_MS", "60000");
-	{
-		char *end;
-		errno = 0;
-		timeout_ms = strtol(timeout, &end, 10);
-		if (errno != 0 || end == timeout || *end != '\0' ||
-		    timeout_ms < 1000 || timeout_ms > 600000) {
-			snprintf(errbuf, errlen, "SFDC_HTTP_TIMEOUT_MS must be "
-			    "a whole number of milliseconds from 1000 to "
-			    "600000");
-			return -1;
-		}
-	}
+	if (env_long("SFDC_HTTP_TIMEOUT_MS", 60000, 1000, 600000,
+	    "milliseconds", &timeout_ms, errbuf, errlen) == -1 ||
+	    env_long("SFDC_CALL_TIMEOUT_MS", 120000, 1000, 3600000,
+	    "milliseconds", &call_timeout_ms, errbuf, errlen) == -1 ||
+	    env_long("SFDC_MAX_TRANSFERS", 6, 1, 25, "transfers",
+	    &max_transfers, errbuf, errlen) == -1)
+		return -1;
 	client_id = env_or("SFDC_CLIENT_ID", NULL);
 	username = env_or("SFDC_USERNAME", NULL);
 	if ((client_id != NULL && strlen(client_id) > 512) ||
@@ -579,6 +596,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	cJSON_AddStringToObject(j, "log_level", level);
 	cJSON_AddStringToObject(j, "auth_flow", flow);
 	cJSON_AddNumberToObject(j, "http_timeout_ms", (double)timeout_ms);
+	cJSON_AddNumberToObject(j, "call_timeout_ms", (double)call_timeout_ms);
+	cJSON_AddNumberToObject(j, "max_transfers", (double)max_transfers);
 	if (ca != NULL)
 		cJSON_AddStringToObject(j, "ca_file", ca);
 	if (client_id != NULL)

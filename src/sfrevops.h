@@ -76,6 +76,12 @@ enum imsg_type {
 	IMSG_SF_DESCRIBE = 26,	/* str object */
 	IMSG_SF_DESCRIBE_R = 27,/* str json {object, fields: [names],
 				   picklists: {field: [active values]}} */
+	IMSG_CANCEL = 28,	/* (empty); hdr.id names the request to abort.
+				   No answer of its own: the request it names
+				   is answered (once, as always) with
+				   IMSG_ERROR SFE_CANCELLED, or with its
+				   ordinary answer if that was already on its
+				   way.  An id that is not pending: ignored. */
 
 	/* writer -> broker only: mutations */
 	IMSG_SF_CREATE = 40,	/* str object, str json body */
@@ -112,7 +118,9 @@ enum sf_err {
 	SFE_LIMIT = 6,		/* REQUEST_LIMIT_EXCEEDED or our own cap */
 	SFE_NOT_FOUND = 7,
 	SFE_INTERNAL = 8,
-	SFE_CURSOR = 9		/* unknown or expired cursor */
+	SFE_CURSOR = 9,		/* unknown or expired cursor */
+	SFE_CANCELLED = 10,	/* aborted by IMSG_CANCEL */
+	SFE_DEADLINE = 11	/* the call's time limit passed */
 };
 
 /* log.c */
