@@ -33,34 +33,16 @@ struct ipc_out {
 /* Queued bytes above which a peer that does not read is a fatal error. */
 #define IPC_MAX_QUEUED	(4u * IPC_MAX_PAYLOAD)
 
-static const struct {
-	uint32_t	 type;
-	const char	*name;
-} imsg_names[] = {
-	{ IMSG_ERROR, "ERROR" }, { IMSG_HELLO, "HELLO" }, { IMSG_LOG, "LOG" },
-	{ IMSG_SHUTDOWN, "SHUTDOWN" }, { IMSG_CONFIG, "CONFIG" },
-	{ IMSG_SECRET, "SECRET" }, { IMSG_READY, "READY" },
-	{ IMSG_CA_BUNDLE, "CA_BUNDLE" },
-	{ IMSG_SF_GET, "SF_GET" }, { IMSG_SF_GET_R, "SF_GET_R" },
-	{ IMSG_SF_QUERY, "SF_QUERY" }, { IMSG_SF_QUERY_R, "SF_QUERY_R" },
-	{ IMSG_SF_MORE, "SF_MORE" }, { IMSG_SF_MORE_R, "SF_MORE_R" },
-	{ IMSG_SF_DESCRIBE, "SF_DESCRIBE" },
-	{ IMSG_SF_DESCRIBE_R, "SF_DESCRIBE_R" }, { IMSG_CANCEL, "CANCEL" },
-	{ IMSG_SF_CREATE, "SF_CREATE" }, { IMSG_SF_CREATE_R, "SF_CREATE_R" },
-	{ IMSG_SF_UPDATE, "SF_UPDATE" }, { IMSG_SF_UPDATE_R, "SF_UPDATE_R" },
-	{ IMSG_WR_NOTE, "WR_NOTE" }, { IMSG_WR_NOTE_R, "WR_NOTE_R" },
-	{ IMSG_WR_UPDATE, "WR_UPDATE" }, { IMSG_WR_UPDATE_R, "WR_UPDATE_R" },
+static const char *const imsg_names[IMSG_MAX] = {
+#define IMSG_NAME(name, num)	[num] = #name,
+	IMSG_CATALOGUE(IMSG_NAME)
+#undef IMSG_NAME
 };
 
 const char *
 imsg_name(uint32_t type)
 {
-	size_t	 i;
-
-	for (i = 0; i < sizeof(imsg_names) / sizeof(imsg_names[0]); i++)
-		if (imsg_names[i].type == type)
-			return imsg_names[i].name;
-	return NULL;
+	return type < IMSG_MAX ? imsg_names[type] : NULL;
 }
 
 void

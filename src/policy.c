@@ -1,13 +1,15 @@
 /*
- * policy.c: who may send what, to whom, and when.  Default deny.
+ * policy.c: who may send what, to whom, when, and in which shape.
+ * Default deny.
  *
- * The table is the only place that decides which message types travel
- * on which channel.  Receivers call policy_check() on every message
- * before they look at its payload; a type that is not in the table for
- * that channel and state is a protocol violation.
- *
- * The front may only read: nothing in this table lets it reach a
- * mutation.  Mutations reach the broker only from the writer.
+ * The rows are policy_table.h; this file generates the verdict table
+ * from them and is the one place that judges a message: every receiver
+ * passes every message through policy_admit() (directly, or through
+ * policy_dispatch(), which then calls the row's handler) before it looks
+ * at the payload.  A message no row allows, in a state the row does not
+ * name, of the wrong shape or size, or a once-only type seen before, is
+ * a protocol violation: it is logged and the receiver exits, since its
+ * peer is presumed compromised.  Every process treats it the same way.
  */
 #include "config.h"
 
@@ -15,83 +17,175 @@
 #include <string.h>
 
 #include "sfrevops.h"
+#include "policy_table.h"
 
-#define ANY_STATE	(PS_START | PS_RUN)
+#define ST_START	PS_START
+#define ST_RUN		PS_RUN
+#define ST_ANY		(PS_START | PS_RUN)
+#define ONCE_ONCE	1
+#define ONCE_MANY	0
 
 static const struct policy_rule {
 	enum proc_role	 sender;
 	enum proc_role	 receiver;
 	uint32_t	 type;
 	int		 states;
+	const char	*shape;
+	uint32_t	 max_len;
+	int		 once;
 } policy_table[] = {
-	/* The parent configures its children, then only stops them. */
-	{ PROC_PARENT, PROC_FRONT, IMSG_CONFIG, PS_START },
-	{ PROC_PARENT, PROC_BROKER, IMSG_CONFIG, PS_START },
-	{ PROC_PARENT, PROC_WRITER, IMSG_CONFIG, PS_START },
-	{ PROC_PARENT, PROC_BROKER, IMSG_SECRET, PS_START },
-	{ PROC_PARENT, PROC_BROKER, IMSG_CA_BUNDLE, PS_START },
-	{ PROC_PARENT, PROC_FRONT, IMSG_SHUTDOWN, ANY_STATE },
-	{ PROC_PARENT, PROC_BROKER, IMSG_SHUTDOWN, ANY_STATE },
-	{ PROC_PARENT, PROC_WRITER, IMSG_SHUTDOWN, ANY_STATE },
-
-	/* Children report to the parent. */
-	{ PROC_FRONT, PROC_PARENT, IMSG_LOG, ANY_STATE },
-	{ PROC_BROKER, PROC_PARENT, IMSG_LOG, ANY_STATE },
-	{ PROC_WRITER, PROC_PARENT, IMSG_LOG, ANY_STATE },
-	{ PROC_FRONT, PROC_PARENT, IMSG_READY, PS_START },
-	{ PROC_BROKER, PROC_PARENT, IMSG_READY, PS_START },
-	{ PROC_WRITER, PROC_PARENT, IMSG_READY, PS_START },
-
-	/* The front reads through the broker. */
-	{ PROC_FRONT, PROC_BROKER, IMSG_SF_GET, PS_RUN },
-	{ PROC_FRONT, PROC_BROKER, IMSG_SF_QUERY, PS_RUN },
-	{ PROC_FRONT, PROC_BROKER, IMSG_SF_MORE, PS_RUN },
-	{ PROC_FRONT, PROC_BROKER, IMSG_SF_DESCRIBE, PS_RUN },
-	{ PROC_FRONT, PROC_BROKER, IMSG_CANCEL, PS_RUN },
-	{ PROC_BROKER, PROC_FRONT, IMSG_SF_GET_R, PS_RUN },
-	{ PROC_BROKER, PROC_FRONT, IMSG_SF_QUERY_R, PS_RUN },
-	{ PROC_BROKER, PROC_FRONT, IMSG_SF_MORE_R, PS_RUN },
-	{ PROC_BROKER, PROC_FRONT, IMSG_SF_DESCRIBE_R, PS_RUN },
-	{ PROC_BROKER, PROC_FRONT, IMSG_ERROR, PS_RUN },
-
-	/* The front asks the writer for the two light writes. */
-	{ PROC_FRONT, PROC_WRITER, IMSG_WR_NOTE, PS_RUN },
-	{ PROC_FRONT, PROC_WRITER, IMSG_WR_UPDATE, PS_RUN },
-	{ PROC_WRITER, PROC_FRONT, IMSG_WR_NOTE_R, PS_RUN },
-	{ PROC_WRITER, PROC_FRONT, IMSG_WR_UPDATE_R, PS_RUN },
-	{ PROC_WRITER, PROC_FRONT, IMSG_ERROR, PS_RUN },
-
-	/* The writer reads and mutates through the broker. */
-	{ PROC_WRITER, PROC_BROKER, IMSG_SF_GET, PS_RUN },
-	{ PROC_WRITER, PROC_BROKER, IMSG_SF_QUERY, PS_RUN },
-	{ PROC_WRITER, PROC_BROKER, IMSG_SF_DESCRIBE, PS_RUN },
-	{ PROC_WRITER, PROC_BROKER, IMSG_CANCEL, PS_RUN },
-	{ PROC_WRITER, PROC_BROKER, IMSG_SF_CREATE, PS_RUN },
-	{ PROC_WRITER, PROC_BROKER, IMSG_SF_UPDATE, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_SF_GET_R, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_SF_QUERY_R, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_SF_DESCRIBE_R, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_SF_CREATE_R, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_SF_UPDATE_R, PS_RUN },
-	{ PROC_BROKER, PROC_WRITER, IMSG_ERROR, PS_RUN },
+#define PT_RULE(s, r, t, st, sh, max, once, h)				\
+	{ PROC_##s, PROC_##r, IMSG_##t, ST_##st, sh, max, ONCE_##once },
+	POLICY_TABLE(PT_RULE)
+#undef PT_RULE
 };
 
-int
-policy_check(enum proc_role sender, enum proc_role receiver, uint32_t type,
-    enum policy_state state)
+static const struct policy_rule *
+rule_find(enum proc_role sender, enum proc_role receiver, uint32_t type)
 {
 	size_t	 i;
 
-	if (type == IMSG_HELLO)
-		return 0;	/* ipc.c allows it exactly once, first */
 	for (i = 0; i < sizeof(policy_table) / sizeof(policy_table[0]); i++) {
 		const struct policy_rule *r = &policy_table[i];
 
 		if (r->sender == sender && r->receiver == receiver &&
 		    r->type == type)
-			return (r->states & (int)state) ? 0 : -1;
+			return r;
 	}
-	return -1;
+	return NULL;
+}
+
+int
+policy_check(enum proc_role sender, enum proc_role receiver, uint32_t type,
+    enum policy_state state)
+{
+	const struct policy_rule *r;
+
+	if (type == IMSG_HELLO)
+		return 0;	/* ipc.c allows it exactly once, first */
+	if ((r = rule_find(sender, receiver, type)) == NULL)
+		return -1;
+	return (r->states & (int)state) ? 0 : -1;
+}
+
+int
+policy_shape_ok(const char *shape, const uint8_t *p, size_t len)
+{
+	size_t		 off = 0;
+	uint32_t	 n;
+
+	for (; *shape != '\0'; shape++) {
+		switch (*shape) {
+		case 'u':
+			if (len - off < 4)
+				return 0;
+			off += 4;
+			break;
+		case 's':
+			if (len - off < 4)
+				return 0;
+			memcpy(&n, p + off, 4);
+			off += 4;
+			if (n > len - off || memchr(p + off, '\0', n) != NULL)
+				return 0;
+			off += n;
+			break;
+		case '*':
+			off = len;
+			break;
+		default:
+			return 0;	/* a table typo: refuse everything */
+		}
+	}
+	return off == len;
+}
+
+int
+policy_verdict(enum proc_role sender, enum proc_role receiver,
+    enum policy_state state, const struct ipc_msg *msg, uint64_t *once_seen,
+    char *errbuf, size_t errlen)
+{
+	const struct policy_rule	*r;
+	const char			*name = imsg_name(msg->hdr.type);
+	char				 num[16];
+
+	if (name == NULL) {
+		snprintf(num, sizeof(num), "type %u", msg->hdr.type);
+		name = num;
+	}
+	if ((r = rule_find(sender, receiver, msg->hdr.type)) == NULL) {
+		snprintf(errbuf, errlen, "%s sent %s, which no rule lets it "
+		    "send to the %s", proc_name(sender), name,
+		    proc_name(receiver));
+		return -1;
+	}
+	if ((r->states & (int)state) == 0) {
+		snprintf(errbuf, errlen, "%s sent %s %s", proc_name(sender),
+		    name, state == PS_START ? "before the receiver was ready" :
+		    "after start-up, where only start-up allows it");
+		return -1;
+	}
+	if (msg->hdr.len > r->max_len) {
+		snprintf(errbuf, errlen, "%s sent a %u-byte %s; at most %u are "
+		    "allowed", proc_name(sender), msg->hdr.len, name,
+		    r->max_len);
+		return -1;
+	}
+	if (!policy_shape_ok(r->shape, msg->data, msg->hdr.len)) {
+		snprintf(errbuf, errlen, "%s sent a malformed %s (not of shape "
+		    "\"%s\")", proc_name(sender), name, r->shape);
+		return -1;
+	}
+	if (r->once) {
+		uint64_t bit = (uint64_t)1 << (msg->hdr.type % IMSG_MAX);
+		if (*once_seen & bit) {
+			snprintf(errbuf, errlen, "%s sent %s a second time; it "
+			    "may come only once", proc_name(sender), name);
+			return -1;
+		}
+		*once_seen |= bit;
+	}
+	return 0;
+}
+
+void
+policy_admit(enum proc_role receiver, struct ipc *from,
+    enum policy_state state, const struct ipc_msg *msg)
+{
+	char	 err[256];
+
+	if (policy_verdict(from->peer, receiver, state, msg, &from->once_seen,
+	    err, sizeof(err)) == -1)
+		fatalx("protocol violation: %s", err);
+}
+
+void
+policy_dispatch(enum proc_role receiver, struct ipc *from,
+    enum policy_state state, struct ipc_msg *msg,
+    const struct policy_handler *handlers, size_t n, void *arg)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	policy_admit(receiver, from, state, msg);
+	for (i = 0; i < n; i++)
+		if (handlers[i].sender == from->peer &&
+		    handlers[i].receiver == receiver &&
+		    handlers[i].type == msg->hdr.type)
+			break;
+	if (i == n || handlers[i].fn == NULL)
+		fatalx("protocol violation: %s from %s has no handler in the "
+		    "%s now", imsg_name(msg->hdr.type), proc_name(from->peer),
+		    proc_name(receiver));
+	buf_from(&b, msg->data, msg->hdr.len);
+	handlers[i].fn(arg, from, msg->hdr.id, &b);
+}
+
+int
+policy_answers(uint32_t request, uint32_t answer)
+{
+	return (request & 1) == 0 && request != IMSG_NONE &&
+	    (answer == request + 1 || answer == IMSG_ERROR);
 }
 
 /* The objects the record tools read, and their key prefixes. */

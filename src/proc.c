@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "policy_table.h"
 
 static struct proc_ctx	*proc_self;
 static cJSON		*proc_config;
@@ -69,8 +70,8 @@ proc_start(struct proc_ctx *ctx, enum proc_role self)
 
 	if (ipc_recv_blocking(&ctx->parent, &msg, 5000, err, sizeof(err)) != 1)
 		fatalx("parent channel: %s", err);
-	if (policy_check(PROC_PARENT, self, msg.hdr.type, PS_START) == -1 ||
-	    msg.hdr.type != IMSG_CONFIG)
+	policy_admit(self, &ctx->parent, PS_START, &msg);
+	if (msg.hdr.type != IMSG_CONFIG)
 		fatalx("parent channel: expected CONFIG, got %s",
 		    imsg_name(msg.hdr.type));
 	buf_from(&b, msg.data, msg.hdr.len);
@@ -188,6 +189,27 @@ proc_serve(struct proc_ctx *ctx, struct ipc *a, struct ipc *b,
 	}
 }
 
+/* IMSG_SHUTDOWN: the row's handler in every child. */
+void
+proc_shutdown(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	struct proc_ctx	*ctx = arg;
+
+	(void)from;
+	(void)id;
+	(void)b;
+	ctx->stop = 1;
+}
+
+/* What the parent may send a child: the rows whose sender is PARENT. */
+#define PT_FROM_PARENT(s, r, t, h)	PT_ENTRY(s, r, t, h)
+#define PT_FROM_FRONT(s, r, t, h)
+#define PT_FROM_BROKER(s, r, t, h)
+#define PT_FROM_WRITER(s, r, t, h)
+static const struct policy_handler proc_parent_handlers[] = {
+	POLICY_TABLE(PT_ROW_FROM)
+};
+
 int
 proc_dispatch_parent(struct proc_ctx *ctx)
 {
@@ -202,19 +224,15 @@ proc_dispatch_parent(struct proc_ctx *ctx)
 			return 1;
 		fatal("parent channel: read");
 	}
-	for (;;) {
+	while (!ctx->stop) {
 		if ((r = ipc_get(&ctx->parent, &msg, err, sizeof(err))) == -1)
 			fatalx("parent channel: %s", err);
 		if (r == 0)
 			return 0;
-		if (policy_check(PROC_PARENT, ctx->self, msg.hdr.type,
-		    PS_RUN) == -1)
-			fatalx("parent channel: %s not allowed now",
-			    imsg_name(msg.hdr.type));
-		if (msg.hdr.type == IMSG_SHUTDOWN) {
-			ipc_msg_free(&msg);
-			return 1;
-		}
+		policy_dispatch(ctx->self, &ctx->parent, PS_RUN, &msg,
+		    proc_parent_handlers, sizeof(proc_parent_handlers) /
+		    sizeof(proc_parent_handlers[0]), ctx);
 		ipc_msg_free(&msg);
 	}
+	return 1;
 }

@@ -50,52 +50,65 @@ enum proc_role {
 };
 
 /*
- * The message catalogue.  A request is even, its answer is the next odd
- * number; IMSG_ERROR (odd) answers any request with a typed refusal.
- * Which channel may send which type, and in which state, is policy.c's
- * table; nothing else decides it.
+ * The message catalogue, one line per type: X(name, number).  A request
+ * is even, its answer is the next odd number; IMSG_ERROR (odd) answers
+ * any request with a typed refusal.  The enum and the names in ipc.c are
+ * generated from this list.  Which channel may send which type, in which
+ * state, with which payload shape, and which function handles it, is
+ * policy_table.h; nothing else decides it.
  */
+#define IMSG_CATALOGUE(X)						\
+	X(ERROR,	1)	/* u32 code, str message */		\
+	X(HELLO,	2)	/* u32 version, u32 role; first on	\
+				   every channel, exactly once */	\
+	X(LOG,		4)	/* child -> parent: u32 level, str json	\
+				   line */				\
+	X(SHUTDOWN,	6)	/* parent -> child: stop now */		\
+	X(CONFIG,	8)	/* parent -> child: str json (no	\
+				   secrets) */				\
+	X(SECRET,	10)	/* parent -> broker only: u32 kind,	\
+				   [u32 len, bytes] */			\
+	X(READY,	12)	/* child -> parent: sandboxed, serving */ \
+	X(CA_BUNDLE,	14)	/* parent -> broker only: str name,	\
+				   bytes PEM */				\
+	/* front or writer -> broker: reads */				\
+	X(SF_GET,	20)	/* u32 flags, str object, str id,	\
+				   str fields (csv) */			\
+	X(SF_GET_R,	21)	/* str json record */			\
+	X(SF_QUERY,	22)	/* u32 flags, str soql (validated again	\
+				   by the broker) */			\
+	X(SF_QUERY_R,	23)	/* str json page */			\
+	X(SF_MORE,	24)	/* str cursor */			\
+	X(SF_MORE_R,	25)	/* str json page */			\
+	X(SF_DESCRIBE,	26)	/* str object */			\
+	X(SF_DESCRIBE_R, 27)	/* str json {object, fields: [names],	\
+				   picklists: {field: [values]}} */	\
+	X(CANCEL,	28)	/* (empty); hdr.id names the request to	\
+				   abort.  No answer of its own: the	\
+				   request it names is answered (once,	\
+				   as always) with IMSG_ERROR		\
+				   SFE_CANCELLED, or with its ordinary	\
+				   answer if that was already on its	\
+				   way.  An id not pending: ignored. */	\
+	/* writer -> broker only: mutations */				\
+	X(SF_CREATE,	40)	/* str object, str json body */		\
+	X(SF_CREATE_R,	41)	/* str id */				\
+	X(SF_UPDATE,	42)	/* str object, str id, str json body */	\
+	X(SF_UPDATE_R,	43)	/* (empty) */				\
+	/* front -> writer */						\
+	X(WR_NOTE,	60)	/* str object, str id, str title,	\
+				   str body */				\
+	X(WR_NOTE_R,	61)	/* str json */				\
+	X(WR_UPDATE,	62)	/* str object, str id, str field,	\
+				   str value, str why */		\
+	X(WR_UPDATE_R,	63)	/* str json */
+
 enum imsg_type {
 	IMSG_NONE = 0,
-	IMSG_ERROR = 1,		/* u32 code, str message */
-	IMSG_HELLO = 2,		/* u32 version, u32 role; first on every channel */
-	IMSG_LOG = 4,		/* child -> parent: u32 level, str json line */
-	IMSG_SHUTDOWN = 6,	/* parent -> child: stop now */
-	IMSG_CONFIG = 8,	/* parent -> child: str json (no secrets) */
-	IMSG_SECRET = 10,	/* parent -> broker only: u32 kind, bytes */
-	IMSG_READY = 12,	/* child -> parent: sandboxed, serving */
-	IMSG_CA_BUNDLE = 14,	/* parent -> broker only: str name, bytes PEM */
-
-	/* front or writer -> broker: reads */
-	IMSG_SF_GET = 20,	/* str object, str id, str fields(csv) */
-	IMSG_SF_GET_R = 21,	/* str json record */
-	IMSG_SF_QUERY = 22,	/* str soql (validated again by the broker) */
-	IMSG_SF_QUERY_R = 23,	/* str json page */
-	IMSG_SF_MORE = 24,	/* str cursor */
-	IMSG_SF_MORE_R = 25,	/* str json page */
-	IMSG_SF_DESCRIBE = 26,	/* str object */
-	IMSG_SF_DESCRIBE_R = 27,/* str json {object, fields: [names],
-				   picklists: {field: [active values]}} */
-	IMSG_CANCEL = 28,	/* (empty); hdr.id names the request to abort.
-				   No answer of its own: the request it names
-				   is answered (once, as always) with
-				   IMSG_ERROR SFE_CANCELLED, or with its
-				   ordinary answer if that was already on its
-				   way.  An id that is not pending: ignored. */
-
-	/* writer -> broker only: mutations */
-	IMSG_SF_CREATE = 40,	/* str object, str json body */
-	IMSG_SF_CREATE_R = 41,	/* str id */
-	IMSG_SF_UPDATE = 42,	/* str object, str id, str json body */
-	IMSG_SF_UPDATE_R = 43,	/* (empty) */
-
-	/* front -> writer */
-	IMSG_WR_NOTE = 60,	/* str object, str id, str title, str body */
-	IMSG_WR_NOTE_R = 61,
-	IMSG_WR_UPDATE = 62,	/* str object, str id, str field, str value, str why */
-	IMSG_WR_UPDATE_R = 63,
-
-	IMSG_MAX = 64
+#define IMSG_ENUM(name, num)	IMSG_##name = num,
+	IMSG_CATALOGUE(IMSG_ENUM)
+#undef IMSG_ENUM
+	IMSG_MAX = 64		/* every type is below: a bit of a u64 */
 };
 
 /* Kinds of IMSG_SECRET. */
@@ -203,6 +216,7 @@ struct ipc {
 	int		 fd;
 	enum proc_role	 peer;
 	int		 hello_seen;
+	uint64_t	 once_seen;	/* once-only types received (bit = type) */
 	uint8_t		*rbuf;
 	size_t		 rlen;
 	size_t		 rcap;
@@ -240,7 +254,7 @@ int	 ipc_recv_blocking(struct ipc *, struct ipc_msg *, int timeout_ms,
 int	 ipc_check_hello(struct ipc *, const struct ipc_msg *, char *, size_t);
 const char *imsg_name(uint32_t);
 
-/* policy.c: who may send what */
+/* policy.c: who may send what (the table is policy_table.h) */
 enum policy_state {
 	PS_START = 1,		/* before the receiver is sandboxed and ready */
 	PS_RUN = 2		/* serving */
@@ -248,6 +262,41 @@ enum policy_state {
 /* 0: the sender may send this type to the receiver now; -1: refuse. */
 int	 policy_check(enum proc_role sender, enum proc_role receiver,
 	    uint32_t type, enum policy_state);
+/*
+ * The whole verdict on one message: a row for (sender, receiver, type),
+ * the state, the payload's shape and size, and the once-only flag
+ * against *once_seen (updated when admitted).  0, or -1 with the reason
+ * in errbuf.
+ */
+int	 policy_verdict(enum proc_role sender, enum proc_role receiver,
+	    enum policy_state, const struct ipc_msg *, uint64_t *once_seen,
+	    char *errbuf, size_t errlen);
+/*
+ * policy_verdict() for a message from a peer; a refused one is logged
+ * and ends the process: the peer is presumed compromised.
+ */
+void	 policy_admit(enum proc_role receiver, struct ipc *from,
+	    enum policy_state, const struct ipc_msg *);
+/* A process's handlers, generated from the rows it receives. */
+typedef void (*policy_handler_fn)(void *arg, struct ipc *from, uint32_t id,
+	    struct buf *payload);
+struct policy_handler {
+	enum proc_role		 sender;
+	enum proc_role		 receiver;
+	uint32_t		 type;
+	policy_handler_fn	 fn;
+};
+/*
+ * Admit msg (or exit) and hand its payload to the handler of its row.
+ * A row without a handler in this state is a start-up message: fatal.
+ */
+void	 policy_dispatch(enum proc_role receiver, struct ipc *from,
+	    enum policy_state, struct ipc_msg *,
+	    const struct policy_handler *, size_t, void *arg);
+/* Does answer answer request (request + 1, or IMSG_ERROR)? */
+int	 policy_answers(uint32_t request, uint32_t answer);
+/* Does the payload match shape ("u" u32, "s" string, "*" rest)? */
+int	 policy_shape_ok(const char *shape, const uint8_t *, size_t);
 /* Objects whose records the get tools may read, with their key prefix. */
 const char *policy_object_prefix(const char *object);
 int	 policy_name_valid(const char *name);
@@ -281,6 +330,7 @@ struct proc_ctx {
 	enum proc_role	 self;
 	struct ipc	 parent;
 	char		*config_json;	/* from IMSG_CONFIG */
+	int		 stop;		/* IMSG_SHUTDOWN arrived */
 };
 void	 proc_start(struct proc_ctx *, enum proc_role);
 void	 proc_ready(struct proc_ctx *);
@@ -300,6 +350,8 @@ int	 proc_serve(struct proc_ctx *, struct ipc *a, struct ipc *b,
 	    void (*dispatch)(void *, struct ipc *), void *arg);
 /* Handle one message from the parent; 0 go on, 1 shutdown requested. */
 int	 proc_dispatch_parent(struct proc_ctx *);
+/* The handler of IMSG_SHUTDOWN (policy_table.h): sets ctx->stop. */
+void	 proc_shutdown(void *ctx, struct ipc *, uint32_t, struct buf *);
 void	 proc_log_sink(int, const char *, size_t);
 /* Every process keeps the config JSON; these read it. */
 const char *proc_config_str(struct proc_ctx *, const char *key, const char *def);

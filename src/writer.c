@@ -17,11 +17,53 @@
 #include <unistd.h>
 
 #include "sfrevops.h"
+#include "policy_table.h"
 
 struct writer {
 	struct proc_ctx	 proc;
 	struct ipc	 front;
 	struct ipc	 broker;
+};
+
+/* WR_NOTE, WR_UPDATE: refused until the writes land (their issue). */
+static void
+writer_refuse(struct writer *w, struct ipc *from, uint32_t id)
+{
+	ipc_send_error(from, id, SFE_POLICY, "writes are not enabled in this "
+	    "version");
+	proc_flush(&w->proc, from);
+}
+
+static void
+writer_note(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	writer_refuse(arg, from, id);
+}
+
+static void
+writer_update(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	writer_refuse(arg, from, id);
+}
+
+/* The writer has sent the broker nothing yet: no answer is expected. */
+static void
+writer_answer(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)arg;
+	(void)b;
+	fatalx("protocol violation: %s answered request %u, which the writer "
+	    "never sent", proc_name(from->peer), id);
+}
+
+#define PT_PICK_WRITER(s, r, t, h)	PT_ENTRY(s, r, t, h)
+#define PT_PICK_PARENT(s, r, t, h)
+#define PT_PICK_FRONT(s, r, t, h)
+#define PT_PICK_BROKER(s, r, t, h)
+static const struct policy_handler writer_handlers[] = {
+	POLICY_TABLE(PT_ROW_PICK)
 };
 
 static void
@@ -30,18 +72,10 @@ writer_dispatch(struct writer *w, struct ipc *from)
 	struct ipc_msg	 msg;
 
 	while (ipc_next(from, &msg)) {
-		if (policy_check(from->peer, PROC_WRITER, msg.hdr.type,
-		    PS_RUN) == -1)
-			fatalx("%s sent %s, which it may not",
-			    proc_name(from->peer), imsg_name(msg.hdr.type));
-		if (from == &w->front)
-			ipc_send_error(from, msg.hdr.id, SFE_POLICY,
-			    "writes are not enabled in this version");
-		else
-			fatalx("unexpected %s from the broker",
-			    imsg_name(msg.hdr.type));
+		policy_dispatch(PROC_WRITER, from, PS_RUN, &msg,
+		    writer_handlers, sizeof(writer_handlers) /
+		    sizeof(writer_handlers[0]), w);
 		ipc_msg_free(&msg);
-		proc_flush(&w->proc, from);
 	}
 }
 

@@ -1,0 +1,102 @@
+/*
+ * policy_table.h: every message that may travel between the processes,
+ * one row each, default deny.  As OpenSSH's mon_table, the table is the
+ * dispatcher: each receiving process generates its handler table from
+ * the rows it receives, and policy.c generates the verdict table from
+ * all of them, so what is allowed and what is handled cannot drift.
+ *
+ *	ROW(sender, receiver, type, states, shape, max_len, once, handler)
+ *
+ * states:	START (before the receiver is sandboxed and ready), RUN, ANY
+ * shape:	the payload's fields in order: u (u32), s (u32 length and that
+ *		many bytes, no NUL), * (the rest, any bytes); exact, nothing
+ *		may be left over
+ * max_len:	payload bytes at most
+ * once:	ONCE for types that may arrive only once per channel, MANY
+ * handler:	the receiving process's function, or NULL for a start-up
+ *		message read in sequence by the receiver's start-up code
+ *
+ * The front may only read: no row lets it reach a mutation.  Mutations
+ * (SF_CREATE, SF_UPDATE) get their rows, with their handlers, when the
+ * writer performs them (audit-then-update); until then no process may
+ * send them.
+ */
+#ifndef POLICY_TABLE_H
+#define POLICY_TABLE_H
+
+#define PT_CONFIG_MAX	(64u * 1024)
+#define PT_SECRET_MAX	(8u + SECRET_MAX)
+#define PT_CA_MAX	(8u + 1024 + CA_BUNDLE_MAX)
+#define PT_LOG_MAX	(8u + 64 * 1024)
+#define PT_ERROR_MAX	(8u + 64 * 1024)
+#define PT_GET_MAX	(16u + SF_MAX_NAME + 18 + SF_MAX_SOQL)
+#define PT_QUERY_MAX	(8u + SF_MAX_SOQL)
+#define PT_MORE_MAX	(4u + 64)
+#define PT_DESCRIBE_MAX	(4u + SF_MAX_NAME)
+#define PT_ANSWER_MAX	IPC_MAX_PAYLOAD
+
+#define POLICY_TABLE(ROW)						\
+	/* The parent configures its children, then only stops them. */\
+	ROW(PARENT, FRONT,  CONFIG,    START, "s",  PT_CONFIG_MAX, ONCE, NULL) \
+	ROW(PARENT, BROKER, CONFIG,    START, "s",  PT_CONFIG_MAX, ONCE, NULL) \
+	ROW(PARENT, WRITER, CONFIG,    START, "s",  PT_CONFIG_MAX, ONCE, NULL) \
+	ROW(PARENT, BROKER, SECRET,    START, "u*", PT_SECRET_MAX, MANY, NULL) \
+	ROW(PARENT, BROKER, CA_BUNDLE, START, "s*", PT_CA_MAX,     ONCE, NULL) \
+	ROW(PARENT, FRONT,  SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
+	ROW(PARENT, BROKER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
+	ROW(PARENT, WRITER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
+	/* Children report to the parent. */				\
+	ROW(FRONT,  PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
+	ROW(BROKER, PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
+	ROW(WRITER, PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
+	ROW(FRONT,  PARENT, READY, START, "",   0, ONCE, parent_ready)	\
+	ROW(BROKER, PARENT, READY, START, "",   0, ONCE, parent_ready)	\
+	ROW(WRITER, PARENT, READY, START, "",   0, ONCE, parent_ready)	\
+	/* The front reads through the broker. */			\
+	ROW(FRONT, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
+	ROW(FRONT, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \
+	ROW(FRONT, BROKER, SF_MORE,     RUN, "s",    PT_MORE_MAX,     MANY, broker_more) \
+	ROW(FRONT, BROKER, SF_DESCRIBE, RUN, "s",    PT_DESCRIBE_MAX, MANY, broker_describe) \
+	ROW(FRONT, BROKER, CANCEL,      RUN, "",     0,               MANY, broker_cancel) \
+	ROW(BROKER, FRONT, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(BROKER, FRONT, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(BROKER, FRONT, SF_MORE_R,     RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(BROKER, FRONT, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(BROKER, FRONT, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, front_answer) \
+	/* The front asks the writer for the two light writes. */	\
+	ROW(FRONT, WRITER, WR_NOTE,    RUN, "ssss",  PT_ANSWER_MAX, MANY, writer_note) \
+	ROW(FRONT, WRITER, WR_UPDATE,  RUN, "sssss", PT_ANSWER_MAX, MANY, writer_update) \
+	ROW(WRITER, FRONT, WR_NOTE_R,   RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(WRITER, FRONT, WR_UPDATE_R, RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
+	ROW(WRITER, FRONT, ERROR,       RUN, "us", PT_ERROR_MAX,  MANY, front_answer) \
+	/* The writer reads through the broker. */			\
+	ROW(WRITER, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
+	ROW(WRITER, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \
+	ROW(WRITER, BROKER, SF_DESCRIBE, RUN, "s",    PT_DESCRIBE_MAX, MANY, broker_describe) \
+	ROW(WRITER, BROKER, CANCEL,      RUN, "",     0,               MANY, broker_cancel) \
+	ROW(BROKER, WRITER, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, writer_answer)
+
+/*
+ * A process's handler table is the rows it receives.  It defines one
+ * PT_PICK_<receiver> per role, PT_ENTRY for its own and empty for the
+ * others, then expands POLICY_TABLE(PT_ROW_PICK):
+ *
+ *	#define PT_PICK_BROKER(s, r, t, h)	PT_ENTRY(s, r, t, h)
+ *	#define PT_PICK_FRONT(s, r, t, h)
+ *	...
+ *	static const struct policy_handler handlers[] = {
+ *		POLICY_TABLE(PT_ROW_PICK)
+ *	};
+ *
+ * Only the handlers of that process are named, so each executable links
+ * its own and no other's.  PT_ROW_FROM picks by sender the same way
+ * (PT_FROM_<sender>), for the children's parent channel in proc.c.
+ */
+#define PT_ENTRY(s, r, t, h)	{ PROC_##s, PROC_##r, IMSG_##t, h },
+#define PT_ROW_PICK(s, r, t, st, sh, max, once, h)	PT_PICK_##r(s, r, t, h)
+#define PT_ROW_FROM(s, r, t, st, sh, max, once, h)	PT_FROM_##s(s, r, t, h)
+
+#endif /* POLICY_TABLE_H */
