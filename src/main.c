@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "sfrevops.h"
+#include "policy_table.h"
 #include "conf.h"
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
@@ -236,13 +237,61 @@ all_reaped(void)
 	return 1;
 }
 
+/* IMSG_READY: the child is sandboxed and serving. */
+static void
+parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	struct child	*c = arg;
+
+	(void)from;
+	(void)id;
+	(void)b;
+	c->ready = 1;
+	if (children[PROC_FRONT].ready && children[PROC_BROKER].ready &&
+	    children[PROC_WRITER].ready)
+		log_info("ready: front, broker and writer are sandboxed and "
+		    "serving");
+}
+
+/* IMSG_LOG: one JSON line, written to stderr as it came. */
+static void
+parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	struct child	*c = arg;
+	uint32_t	 level;
+	char		*line = NULL;
+
+	(void)from;
+	(void)id;
+	if (buf_get_u32(b, &level) == 0 && buf_get_str(b, &line, 16384) == 0 &&
+	    buf_get_end(b) == 0 && strchr(line, '\n') == line + strlen(line) - 1
+	    && utf8_valid(line, strlen(line)))
+		log_write_line(line, strlen(line));
+	else
+		log_warnx("malformed log line from %s", proc_name(c->role));
+	free(line);
+}
+
+#define PT_PICK_PARENT(s, r, t, h)	PT_ENTRY(s, r, t, h)
+#define PT_PICK_FRONT(s, r, t, h)
+#define PT_PICK_BROKER(s, r, t, h)
+#define PT_PICK_WRITER(s, r, t, h)
+static const struct policy_handler parent_handlers[] = {
+	POLICY_TABLE(PT_ROW_PICK)
+};
+
+/*
+ * What a child sends: logs, and READY once.  The parent does not exit on
+ * a refused message as the children do: it stops the child, whose death
+ * then stops the tree with one line naming it.
+ */
 static void
 forward_logs(struct child *c)
 {
 	struct ipc_msg	 msg;
 	struct buf	 b;
-	char		 err[256], *line;
-	uint32_t	 level;
+	char		 err[256];
+	size_t		 i;
 	int		 r;
 
 	for (;;) {
@@ -258,36 +307,23 @@ forward_logs(struct child *c)
 			ipc_msg_free(&msg);
 			continue;
 		}
-		if (policy_check(c->role, PROC_PARENT, msg.hdr.type,
-		    c->ready ? PS_RUN : PS_START) == -1) {
-			log_warnx("%s sent %s, which it may not: stopping it",
-			    proc_name(c->role), imsg_name(msg.hdr.type));
+		if (policy_verdict(c->role, PROC_PARENT, c->ready ? PS_RUN :
+		    PS_START, &msg, &c->ipc.once_seen, err, sizeof(err)) == -1) {
+			log_warnx("protocol violation: %s: stopping it", err);
 			(void)kill(c->pid, SIGKILL);
 			ipc_msg_free(&msg);
 			ipc_close(&c->ipc);
 			return;
 		}
-		if (msg.hdr.type == IMSG_READY) {
-			c->ready = 1;
-			if (children[PROC_FRONT].ready &&
-			    children[PROC_BROKER].ready &&
-			    children[PROC_WRITER].ready)
-				log_info("ready: front, broker and writer are "
-				    "sandboxed and serving");
-		}
-		else if (msg.hdr.type == IMSG_LOG) {
-			buf_from(&b, msg.data, msg.hdr.len);
-			if (buf_get_u32(&b, &level) == 0 &&
-			    buf_get_str(&b, &line, 16384) == 0 &&
-			    buf_get_end(&b) == 0 && strchr(line, '\n') ==
-			    line + strlen(line) - 1 && utf8_valid(line,
-			    strlen(line)))
-				log_write_line(line, strlen(line));
-			else
-				log_warnx("malformed log line from %s",
-				    proc_name(c->role));
-			free(line);
-		}
+		for (i = 0; i < sizeof(parent_handlers) /
+		    sizeof(parent_handlers[0]); i++)
+			if (parent_handlers[i].sender == c->role &&
+			    parent_handlers[i].type == msg.hdr.type)
+				break;
+		if (i == sizeof(parent_handlers) / sizeof(parent_handlers[0]))
+			fatalx("no handler for %s", imsg_name(msg.hdr.type));
+		buf_from(&b, msg.data, msg.hdr.len);
+		parent_handlers[i].fn(c, &c->ipc, msg.hdr.id, &b);
 		ipc_msg_free(&msg);
 	}
 }
