@@ -25,6 +25,7 @@
 #include "sfrevops.h"
 #include "auth.h"
 #include "http.h"
+#include "secmem.h"
 #include "soql.h"
 
 #define REQ_DRY_RUN		0x01
@@ -939,6 +940,7 @@ broker_main(void)
 	char			 err[512];
 	int			 status = 0;
 
+	secmem_init();		/* before libcurl, OpenSSL or cJSON allocate */
 	memset(&br, 0, sizeof(br));
 	proc_start(&br.proc, PROC_BROKER);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

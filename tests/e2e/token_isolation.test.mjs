@@ -84,3 +84,81 @@ test('the token lives in the broker only', { skip: process.getuid() !== 0 && 'ne
     await s.close();
   }
 });
+
+/**
+ * Where the needle is in pid's memory: every mapping is read, the
+ * no-access ones too (/proc/PID/mem reads through page protection), and
+ * a mapping that cannot be read fails the test instead of being skipped.
+ * Returns [{perms, path, at}] for each occurrence.
+ */
+function occurrences(pid, needle) {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  const found = [];
+  try {
+    for (const line of maps) {
+      const [range, perms, , , , path] = line.split(/\s+/);
+      if (path === '[vvar]' || path === '[vsyscall]' || path === '[vvar_vclock]') continue;
+      const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
+      const chunk = 1 << 20;
+      for (let at = lo; at < hi; at += chunk) {
+        const len = Math.min(chunk + needle.length, hi - at);
+        const buf = Buffer.alloc(len);
+        let n;
+        try { n = readSync(fd, buf, 0, len, at); } catch (e) {
+          throw new Error(`cannot read ${range} ${perms} ${path || ''} of ${pid}: ${e.message}`);
+        }
+        for (let i = buf.subarray(0, n).indexOf(needle); i !== -1 && i < chunk; i = buf.indexOf(needle, i + 1)) {
+          found.push({ perms, path: path || '', at: (at + i).toString(16) });
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return found;
+}
+
+test('after real requests and a refresh, the broker keeps its secrets only in guarded memory', { skip: process.getuid() !== 0 && 'needs root to read /proc/PID/mem' }, async (t) => {
+  const { startSim, connectSdk, descendants } = await import('./lib.mjs');
+  const sim = await startSim();
+  const opened = [];
+  try {
+    const env = {
+      PATH: process.env.PATH, SFDC_INSTANCE_URL: sim.instance_url, SFDC_LOGIN_URL: sim.login_url,
+      SFDC_CA_FILE: sim.ca_file, SFDC_CLIENT_ID: sim.client_id, SFDC_REFRESH_TOKEN: sim.refresh_token,
+    };
+    const c = await connectSdk(env, opened);
+    const q = async () => {
+      const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id, Name FROM Account LIMIT 5' } });
+      assert.equal(r.isError, false, JSON.stringify(r));
+    };
+    await q();
+    await sim.control('POST', 'expire-tokens', {});
+    await q();	// a 401, a refresh, the repeat
+    await q();
+    const kids = descendants(c.transport.pid);
+    const broker = kids.find((k) => /broker/.test(k.cmd));
+    assert.ok(broker, 'a broker in ' + JSON.stringify(kids));
+    if (sanitized(broker.pid)) {
+      t.skip('sanitizer build: ASan shadow memory is too large to scan; the plain build runs this test');
+      return;
+    }
+    const { json: tokens } = await sim.control('GET', 'tokens');
+    const secrets = { access: tokens.access.filter((a) => a !== sim.access_token), refresh: [sim.refresh_token] };
+    assert.equal(secrets.access.length, 1, 'one access token was minted: ' + JSON.stringify(tokens));
+    for (const [kind, list] of Object.entries(secrets)) {
+      for (const s of list) {
+        for (const piece of [s, s.slice(0, 24), s.slice(-24)]) {
+          const where = occurrences(broker.pid, Buffer.from(piece));
+          const readable = where.filter((w) => w.perms[0] === 'r');
+          assert.deepEqual(readable, [], `${kind} token (${piece.length} chars) in readable broker memory: ${JSON.stringify(where)}`);
+        }
+      }
+    }
+    assert.ok(!c.stderr.includes(sim.refresh_token) && !c.stderr.includes(secrets.access[0]), 'no token in the log');
+  } finally {
+    for (const o of opened) await o.close().catch(() => {});
+    await sim.stop();
+  }
+});

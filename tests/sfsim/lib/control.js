@@ -52,6 +52,10 @@ function handle(sim, method, path, search, headers, bodyText) {
         api_calls: sim.apiCalls, api_limit: sim.cfg.apiLimit, access_tokens: sim.auth.access.size,
         refresh_tokens: sim.auth.refresh.size, faults_pending: sim.faults.length, cursors: sim.cursors.size,
       });
+    case 'GET tokens':
+      // Every token the org would accept now: lets a test look for the
+      // ones a client was given without seeing its traffic.
+      return ok({ access: [...sim.auth.access.keys()], refresh: [...sim.auth.refresh.keys()] });
     case 'POST state':
       // Lets a test put the org near its daily allocation.
       if (body && Number.isInteger(body.api_calls)) sim.apiCalls = body.api_calls;
