@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
-openssl ca-certificates nodejs npm mandoc valgrind"
+openssl ca-certificates nodejs npm mandoc valgrind devscripts"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
