@@ -25,6 +25,7 @@
 #include "sfrevops.h"
 #include "auth.h"
 #include "http.h"
+#include "netpass.h"
 #include "secmem.h"
 #include "soql.h"
 
@@ -68,16 +69,6 @@ struct broker {
 	char		 ca_name[1025];
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
-};
-
-/* The files the broker may still read once sandboxed: the resolver's. */
-static const char *const broker_ro_paths[] = {
-	"/etc/resolv.conf",
-	"/etc/hosts",
-	"/etc/nsswitch.conf",
-	"/etc/gai.conf",
-	"/etc/host.conf",
-	NULL
 };
 
 /* ------------------------------------------------------------ replies */
@@ -979,6 +970,7 @@ broker_main(void)
 	hc.max_attempts = 4;
 	hc.retry_budget_ms = 20000;
 	hc.backoff_base_ms = 250;
+	netpass_init(&br.proc, (int)hc.connect_timeout_ms);
 	if ((br.http = sfhttp_new(&hc, br.auth)) == NULL)
 		fatalx("the HTTPS client could not start (see above)");
 	free(br.ca_pem);	/* the client keeps its own copy */
@@ -987,7 +979,7 @@ broker_main(void)
 	proc_peer_open(&br.proc, &br.front, FD_PEER_A, PROC_FRONT);
 	proc_peer_open(&br.proc, &br.writer, FD_PEER_B, PROC_WRITER);
 
-	sandbox_apply(PROC_BROKER, broker_ro_paths);
+	sandbox_apply(PROC_BROKER, NULL);	/* no file at all */
 	proc_ready(&br.proc);
 
 	status = proc_serve(&br.proc, &br.front, &br.writer, broker_serve, &br);

@@ -39,6 +39,7 @@
 #include "sfrevops.h"
 #include "auth.h"
 #include "http.h"
+#include "netpass.h"
 
 #define AUTH_HDR_MAX	(SECRET_MAX + 32)
 
@@ -396,7 +397,7 @@ transfer(struct sfhttp *h, const char *method, const char *url,
     const char *body, size_t bodylen, const char *content_type,
     int with_auth, struct xfer *x, long *status)
 {
-	struct curl_slist	*hdrs = NULL, *t;
+	struct curl_slist	*hdrs = NULL, *t, *resolve = NULL;
 	char			*authz;
 	char			 ct[128];
 	CURLcode		 rc;
@@ -409,6 +410,11 @@ transfer(struct sfhttp *h, const char *method, const char *url,
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->total_timeout_ms);
 	if ((rc = curl_easy_setopt(h->curl, CURLOPT_URL, url)) != CURLE_OK)
 		return rc;
+	/* The parent connects (netpass.c); the broker cannot. */
+	if (netpass_setup(h->curl, url, &resolve) == -1) {
+		curl_slist_free_all(resolve);
+		return CURLE_URL_MALFORMAT;
+	}
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -455,6 +461,8 @@ transfer(struct sfhttp *h, const char *method, const char *url,
 	/* The token must not outlive the request in curl's copies. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(resolve);
 	slist_wipe(hdrs);
 	if (x->too_big)
 		return CURLE_FILESIZE_EXCEEDED;

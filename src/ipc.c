@@ -27,6 +27,7 @@ struct ipc_out {
 	struct ipc_out	*next;
 	size_t		 len;
 	size_t		 off;
+	int		 fd;	/* passed with the frame's first byte, or -1 */
 	uint8_t		 data[];
 };
 
@@ -62,9 +63,13 @@ ipc_close(struct ipc *ipc)
 
 	for (o = ipc->out_head; o != NULL; o = next) {
 		next = o->next;
+		if (o->fd != -1)
+			(void)close(o->fd);
 		explicit_bzero(o->data, o->len);
 		free(o);
 	}
+	while (ipc->nfds > 0)
+		(void)close(ipc->fds[--ipc->nfds]);
 	if (ipc->rbuf != NULL)
 		explicit_bzero(ipc->rbuf, ipc->rcap);
 	free(ipc->rbuf);
@@ -96,6 +101,7 @@ ipc_send(struct ipc *ipc, uint32_t type, uint32_t id, const void *data,
 	hdr.id = id;
 	o = xmalloc(sizeof(*o) + sizeof(hdr) + len);
 	o->next = NULL;
+	o->fd = -1;
 	o->len = sizeof(hdr) + len;
 	o->off = 0;
 	memcpy(o->data, &hdr, sizeof(hdr));
@@ -113,6 +119,60 @@ void
 ipc_send_buf(struct ipc *ipc, uint32_t type, uint32_t id, const struct buf *b)
 {
 	ipc_send(ipc, type, id, b->data, b->len);
+}
+
+void
+ipc_send_fd(struct ipc *ipc, uint32_t type, uint32_t id, const struct buf *b,
+    int fd)
+{
+	if (ipc->fd == -1) {
+		(void)close(fd);
+		return;
+	}
+	ipc_send_buf(ipc, type, id, b);
+	ipc->out_tail->fd = fd;	/* ours now: closed once it has left */
+}
+
+/* The frame's first bytes with its descriptor attached. */
+static ssize_t
+send_with_fd(int sock, const uint8_t *p, size_t len, int fd)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct cmsghdr	*c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
+int
+ipc_take_fd(struct ipc *ipc)
+{
+	int	 fd;
+
+	if (ipc->nfds == 0)
+		return -1;
+	fd = ipc->fds[0];
+	memmove(ipc->fds, ipc->fds + 1, (size_t)(ipc->nfds - 1) *
+	    sizeof(ipc->fds[0]));
+	ipc->nfds--;
+	return fd;
 }
 
 void
@@ -152,14 +212,22 @@ ipc_flush(struct ipc *ipc)
 	ssize_t		 n;
 
 	while ((o = ipc->out_head) != NULL) {
-		n = send(ipc->fd, o->data + o->off, o->len - o->off,
-		    MSG_NOSIGNAL);
+		if (o->fd != -1 && o->off == 0)
+			n = send_with_fd(ipc->fd, o->data, o->len, o->fd);
+		else
+			n = send(ipc->fd, o->data + o->off, o->len - o->off,
+			    MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
 			return -1;
+		}
+		if (o->fd != -1 && n > 0) {
+			/* The peer has its own copy now. */
+			(void)close(o->fd);
+			o->fd = -1;
 		}
 		o->off += (size_t)n;
 		ipc->out_bytes -= (size_t)n;
@@ -202,6 +270,56 @@ ipc_flush_blocking(struct ipc *ipc, int timeout_ms)
 	return 0;
 }
 
+/*
+ * recv(2), with room for descriptors.  A descriptor on a channel that may
+ * not carry one, more than IPC_MAX_FDS waiting, or truncated control data
+ * is a protocol violation: -1 with EPROTO (the descriptors are closed).
+ */
+static ssize_t
+recv_fds(struct ipc *ipc)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
+	} cm;
+	struct cmsghdr	*c;
+	ssize_t		 n;
+	size_t		 i, k;
+	int		 fd, bad = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = ipc->rbuf + ipc->rlen;
+	iov.iov_len = ipc->rcap - ipc->rlen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	if ((n = recvmsg(ipc->fd, &mh, MSG_CMSG_CLOEXEC)) == -1)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
+			continue;
+		}
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (!ipc->fds_ok || ipc->nfds == IPC_MAX_FDS) {
+				(void)close(fd);
+				bad = 1;
+			} else
+				ipc->fds[ipc->nfds++] = fd;
+		}
+	}
+	if (bad || (mh.msg_flags & MSG_CTRUNC)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return n;
+}
+
 int
 ipc_read(struct ipc *ipc)
 {
@@ -220,8 +338,7 @@ ipc_read(struct ipc *ipc)
 		ipc->rcap = ncap;
 	}
 	for (;;) {
-		n = recv(ipc->fd, ipc->rbuf + ipc->rlen, ipc->rcap - ipc->rlen,
-		    0);
+		n = recv_fds(ipc);
 		if (n == -1 && errno == EINTR)
 			continue;
 		break;

@@ -33,8 +33,11 @@
 
 #include <sodium.h>
 
+#include <cjson/cJSON.h>
+
 #include "sfrevops.h"
 #include "policy_table.h"
+#include "connector.h"
 #include "conf.h"
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
@@ -270,6 +273,71 @@ parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	else
 		log_warnx("malformed log line from %s", proc_name(c->role));
 	free(line);
+}
+
+/*
+ * IMSG_CONNECT: the broker wants a TCP connection (connector.c decides
+ * whether it may have one).  The answer carries the socket, or says why
+ * not; the broker waits for it, so it goes out at once.
+ */
+static void
+parent_connect(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	struct child	*c = arg;
+	struct buf	 out;
+	char		*host = NULL, err[512];
+	uint32_t	 port;
+	int		 fd;
+
+	if (buf_get_str(b, &host, CONNECTOR_HOST_MAX) == -1 ||
+	    buf_get_u32(b, &port) == -1 || buf_get_end(b) == -1 ||
+	    port == 0 || port > 65535) {
+		log_warnx("protocol violation: a malformed CONNECT from the "
+		    "%s: stopping it", proc_name(c->role));
+		(void)kill(c->pid, SIGKILL);
+		free(host);
+		return;
+	}
+	if (connector_open(host, port, &fd, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		ipc_send_error(from, id, SFE_NETWORK, err);
+	} else {
+		buf_init(&out);
+		buf_put_u32(&out, 0);
+		ipc_send_fd(from, IMSG_CONNECT_R, id, &out, fd);
+		buf_free(&out);
+	}
+	(void)ipc_flush(from);
+	free(host);
+}
+
+/*
+ * The hosts the broker may reach: the configured instance and login
+ * hosts, and the proxies libcurl will use (the variables it reads).
+ */
+static void
+connector_setup(const char *config_json)
+{
+	static const char *const proxies[] = { "https_proxy", "HTTPS_PROXY",
+	    "all_proxy", "ALL_PROXY", NULL };
+	cJSON		*j;
+	const char	*v;
+	size_t		 i;
+
+	if ((j = cJSON_Parse(config_json)) == NULL)
+		fatalx("the configuration is not JSON");
+	if (connector_allow(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "instance_url")), "instance") == -1 ||
+	    connector_allow(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "login_url")), "login") == -1)
+		fatalx("the instance or login URL names no host");
+	cJSON_Delete(j);
+	for (i = 0; proxies[i] != NULL; i++)
+		if ((v = getenv(proxies[i])) != NULL && *v != '\0' &&
+		    connector_allow(v, "proxy") == -1)
+			fatalx("%s is not a proxy URL this server can use "
+			    "(http://host:port or https://host:port)",
+			    proxies[i]);
 }
 
 #define PT_PICK_PARENT(s, r, t, h)	PT_ENTRY(s, r, t, h)
@@ -559,6 +627,7 @@ parent_main(void)
 		fatalx("configuration: %s", err);
 	}
 	config_wipe_environ();
+	connector_setup(conf.json);
 	{
 		const char *lvl = getenv("SFDC_LOG_LEVEL");
 		if (lvl != NULL && log_level_parse(lvl) != -1)

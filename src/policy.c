@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sfrevops.h"
 #include "policy_table.h"
@@ -210,6 +211,51 @@ policy_object_prefix(const char *object)
 		if (strcmp(object_prefixes[i].object, object) == 0)
 			return object_prefixes[i].prefix;
 	return NULL;
+}
+
+/*
+ * The domains Salesforce serves orgs from: My Domain hosts
+ * (acme.my.salesforce.com), their sandbox and scratch variants
+ * (acme--uat.sandbox.my.salesforce.com), login and test, Lightning and
+ * Visualforce (*.force.com), and Government Cloud Premium
+ * (*.my.salesforce.mil).  A name of letters, digits and hyphens in
+ * non-empty labels that ends in one of them, below it, not equal to it.
+ */
+static const char *const salesforce_domains[] = {
+	"salesforce.com",
+	"force.com",
+	"salesforce.mil",
+	NULL
+};
+
+int
+policy_salesforce_host(const char *host)
+{
+	size_t	 n = strlen(host), d, i, label = 0;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = host[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;	/* empty label, or a leading dot */
+			label = 0;
+			continue;
+		}
+		if (!(('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') ||
+		    ('0' <= c && c <= '9') || c == '-') || ++label > 63)
+			return 0;
+	}
+	if (label == 0)
+		return 0;		/* a trailing dot */
+	for (i = 0; salesforce_domains[i] != NULL; i++) {
+		d = strlen(salesforce_domains[i]);
+		if (n > d + 1 && host[n - d - 1] == '.' &&
+		    strcasecmp(host + n - d, salesforce_domains[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* An API name: a letter, then letters, digits and single underscores. */

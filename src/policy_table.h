@@ -13,8 +13,9 @@
  *		may be left over
  * max_len:	payload bytes at most
  * once:	ONCE for types that may arrive only once per channel, MANY
- * handler:	the receiving process's function, or NULL for a start-up
- *		message read in sequence by the receiver's start-up code
+ * handler:	the receiving process's function, or NULL for a message the
+ *		receiver reads in sequence where it expects it (start-up,
+ *		the answer to the broker's CONNECT)
  *
  * The front may only read: no row lets it reach a mutation.  Mutations
  * (SF_CREATE, SF_UPDATE) get their rows, with their handlers, when the
@@ -34,6 +35,7 @@
 #define PT_MORE_MAX	(4u + 64)
 #define PT_DESCRIBE_MAX	(4u + SF_MAX_NAME)
 #define PT_ANSWER_MAX	IPC_MAX_PAYLOAD
+#define PT_CONNECT_MAX	(8u + 253)
 
 #define POLICY_TABLE(ROW)						\
 	/* The parent configures its children, then only stops them. */\
@@ -45,6 +47,10 @@
 	ROW(PARENT, FRONT,  SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
 	ROW(PARENT, BROKER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
 	ROW(PARENT, WRITER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
+	/* The parent connects for the broker (connector.c). */	\
+	ROW(BROKER, PARENT, CONNECT,   RUN, "su", PT_CONNECT_MAX, MANY, parent_connect) \
+	ROW(PARENT, BROKER, CONNECT_R, RUN, "u",  4,              MANY, NULL) \
+	ROW(PARENT, BROKER, ERROR,     RUN, "us", PT_ERROR_MAX,   MANY, NULL) \
 	/* Children report to the parent. */				\
 	ROW(FRONT,  PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
 	ROW(BROKER, PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -62,6 +64,8 @@ proc_start(struct proc_ctx *ctx, enum proc_role self)
 		fatalx("started without a parent process");
 
 	ipc_init(&ctx->parent, FD_PARENT, PROC_PARENT);
+	/* The parent passes the broker its connections (connector.c). */
+	ctx->parent.fds_ok = self == PROC_BROKER;
 	ipc_send_hello(&ctx->parent, self);
 	if (ipc_recv_blocking(&ctx->parent, &msg, 5000, err, sizeof(err)) != 1)
 		fatalx("parent channel: %s", err);
@@ -187,6 +191,79 @@ proc_serve(struct proc_ctx *ctx, struct ipc *a, struct ipc *b,
 			dispatch(arg, peer[i]);
 		}
 	}
+}
+
+/*
+ * The broker's connections come from the parent (connector.c): ask for
+ * one to host:port and wait for the answer, at most timeout_ms.  A
+ * SHUTDOWN that arrives meanwhile is noted (ctx->stop) and ends the wait.
+ * The descriptor, or -1 with the reason in errbuf.
+ */
+int
+proc_connect(struct proc_ctx *ctx, const char *host, unsigned int port,
+    int timeout_ms, char *errbuf, size_t errlen)
+{
+	static uint32_t	 next_id;
+	struct ipc_msg	 msg;
+	struct buf	 b;
+	struct stat	 st;
+	uint32_t	 id, code;
+	char		*why = NULL;
+	int		 fd, r;
+
+	if (++next_id == 0)
+		next_id = 1;
+	id = next_id;
+	buf_init(&b);
+	buf_put_str(&b, host);
+	buf_put_u32(&b, port);
+	ipc_send_buf(&ctx->parent, IMSG_CONNECT, id, &b);
+	buf_free(&b);
+	for (;;) {
+		if (ctx->stop) {
+			snprintf(errbuf, errlen, "shutting down");
+			return -1;
+		}
+		if ((r = ipc_recv_blocking(&ctx->parent, &msg, timeout_ms,
+		    errbuf, errlen)) == -1) {
+			if (strstr(errbuf, "timed out") != NULL)
+				return -1;	/* a slow resolver: say so */
+			fatalx("parent channel: %s", errbuf);
+		}
+		policy_admit(ctx->self, &ctx->parent, PS_RUN, &msg);
+		if (msg.hdr.type == IMSG_SHUTDOWN) {
+			ctx->stop = 1;
+			ipc_msg_free(&msg);
+			continue;
+		}
+		if (msg.hdr.id != id)
+			fatalx("protocol violation: the parent answered "
+			    "request %u, not %u", msg.hdr.id, id);
+		break;
+	}
+	buf_from(&b, msg.data, msg.hdr.len);
+	if (msg.hdr.type == IMSG_ERROR) {
+		if (buf_get_u32(&b, &code) == -1 ||
+		    buf_get_str(&b, &why, 1024) == -1)
+			fatalx("protocol violation: a malformed ERROR");
+		snprintf(errbuf, errlen, "%s", why);
+		free(why);
+		ipc_msg_free(&msg);
+		return -1;
+	}
+	if (msg.hdr.type != IMSG_CONNECT_R || buf_get_u32(&b, &code) == -1 ||
+	    code != 0)
+		fatalx("protocol violation: %s does not answer CONNECT",
+		    imsg_name(msg.hdr.type));
+	ipc_msg_free(&msg);
+	if ((fd = ipc_take_fd(&ctx->parent)) == -1)
+		fatalx("protocol violation: CONNECT_R without a socket");
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		(void)close(fd);
+		fatalx("protocol violation: the parent passed something that "
+		    "is not a socket");
+	}
+	return fd;
 }
 
 /* IMSG_SHUTDOWN: the row's handler in every child. */

@@ -168,15 +168,24 @@ sandbox_landlock_abi(void)
 	abi = ll_create_ruleset(NULL, 0, LL_CREATE_RULESET_VERSION);
 	if (abi >= 1)
 		return (int)abi;
+	/*
+	 * A warning, since a layer is lost: seccomp still forbids opening
+	 * files (front, broker) and creating sockets (all but the parent),
+	 * but the writer's journal directory and the TCP rules are no longer
+	 * enforced a second time.
+	 */
 	if (errno == ENOSYS)
-		log_info("Landlock is unavailable: the kernel was built "
-		    "without it; relying on seccomp and rlimits");
+		log_warnx("Landlock is unavailable: the kernel was built "
+		    "without it; lost: the second layer of file and TCP "
+		    "restrictions (seccomp and rlimits still apply)");
 	else if (errno == EOPNOTSUPP)
-		log_info("Landlock is unavailable: it is disabled at boot "
-		    "(add landlock to lsm=); relying on seccomp and rlimits");
+		log_warnx("Landlock is unavailable: it is disabled at boot "
+		    "(add landlock to lsm=); lost: the second layer of file and "
+		    "TCP restrictions (seccomp and rlimits still apply)");
 	else
-		log_info("Landlock is unavailable (%s); relying on seccomp "
-		    "and rlimits", strerror(errno));
+		log_warnx("Landlock is unavailable (%s); lost: the second "
+		    "layer of file and TCP restrictions (seccomp and rlimits "
+		    "still apply)", strerror(errno));
 	return 0;
 }
 
@@ -222,7 +231,8 @@ sandbox_landlock_ro(int ruleset, uint64_t handled, const char *path)
 /*
  * Every filesystem access right the kernel knows is handled and none is
  * granted, except reading ro_paths (NULL-terminated, may be NULL).  TCP
- * bind is denied to all; TCP connect is denied to all but the broker.
+ * bind and connect are denied to all (the broker's sockets come from the
+ * parent already connecting).
  * Abstract UNIX sockets and signals outside the domain are scoped away.
  * Returns the ABI applied (>= 1), 0 when the kernel has no Landlock
  * (logged at info level), -1 on error (logged).
@@ -253,9 +263,8 @@ sandbox_landlock(enum proc_role role, const char *const *ro_paths)
 		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
 	size = sizeof(attr.handled_access_fs);
 	if (abi >= 4) {
-		attr.handled_access_net = LL_NET_BIND_TCP;
-		if (role != PROC_BROKER)
-			attr.handled_access_net |= LL_NET_CONNECT_TCP;
+		/* The broker's sockets arrive connected: nobody connects. */
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = offsetof(struct sandbox_ll_attr, scoped);
 	}
 	if (abi >= 6) {
@@ -374,51 +383,47 @@ static const int sc_writer_read_fds[] = { FD_PARENT, FD_PEER_A, FD_PEER_B };
 static const int sc_writer_write_fds[] = { STDERR_FILENO, FD_PARENT,
     FD_PEER_A, FD_PEER_B };
 
-/* Broker: descriptors come and go with connections; any fd. */
+/*
+ * Broker: descriptors come and go with connections; any fd.  Its sockets
+ * come from the parent (connector.c, netpass.c): the broker may neither
+ * create nor connect one, nor resolve a name, nor open a file, so none of
+ * socket(2), connect(2) or openat(2) is here, and each kills it.
+ */
 static const struct sc_rule sc_broker_io[] = {
 	SC_ANY(read), SC_ANY(readv), SC_ANY(write), SC_ANY(writev),
-	SC_ANY(recvfrom),		/* recv(2): TLS records, DNS answers */
-	SC_ANY(recvmsg),
+	SC_ANY(recvfrom),		/* recv(2): TLS records */
+	SC_ANY(recvmsg),		/* the parent channel: passed sockets */
 	SC_ANY(sendto),			/* send(2) with MSG_NOSIGNAL */
 	SC_ANY(sendmsg),
-	SC_ANY(sendmmsg),		/* glibc resolver: A and AAAA at once */
-	SC_ANY(lseek),			/* glibc re-reading /etc/hosts */
 };
 
-/* Broker: socket domains.  IPv4/IPv6 for HTTPS and DNS. */
-static const int sc_broker_domains[] = { AF_INET, AF_INET6 };
-/*
- * Broker: socket domains refused with EACCES rather than killed, because
- * glibc's resolver tries them and copes with the refusal: AF_UNIX is the
- * nscd / systemd-resolved varlink client (path sockets are not covered by
- * Landlock, so a UNIX socket could reach any daemon), AF_NETLINK is
- * getaddrinfo's interface scan (__check_pf) for AI_ADDRCONFIG and sorting.
- */
-static const int sc_broker_refused_domains[] = { AF_UNIX, AF_NETLINK };
-
-/* Broker: the rest of a TCP/UDP client. */
+/* Broker: what a TCP client does with a socket it was given. */
 static const struct sc_rule sc_broker_net[] = {
-	SC_ANY(connect),
-	SC_ANY(getsockopt),		/* SO_ERROR after a non-blocking connect */
-	SC_ANY(setsockopt),		/* TCP_NODELAY, keepalive, IP_RECVERR */
+	SC_ANY(getsockopt),		/* SO_ERROR, SO_TYPE */
+	SC_ANY(setsockopt),		/* TCP_NODELAY, keepalive */
 	SC_ANY(getsockname),
 	SC_ANY(getpeername),
 	SC_ANY(shutdown),
-	SC_EQ(socketpair, 0, AF_UNIX),	/* curl's wakeup and resolver pairs */
-	SC_EQ(ioctl, 1, FIONREAD),	/* glibc resolver: size of a UDP answer */
+	SC_EQ(socketpair, 0, AF_UNIX),	/* curl's wakeup pair */
+	SC_EQ(ioctl, 1, FIONREAD),
 };
 
-/* Broker: read-only files (Landlock decides which). */
-#ifndef __O_TMPFILE
-#define __O_TMPFILE	020000000
-#endif
-#define SC_OPEN_WRITE_FLAGS	(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | \
-				 __O_TMPFILE)
+/*
+ * Broker: connect(2) never runs, but answers EINPROGRESS.  libcurl
+ * 7.88 (Debian 12) calls connect() on a socket from
+ * CURLOPT_OPENSOCKETFUNCTION even when CURLOPT_SOCKOPTFUNCTION says
+ * CURL_SOCKOPT_ALREADY_CONNECTED (curl issue 10626, fixed by pull
+ * request 10648 in 8.0); told "in progress", it waits for the socket to
+ * become writable and reads SO_ERROR, which is right for the parent's
+ * socket.  Nothing is connected by it: the filter answers, the kernel
+ * never sees the call.
+ */
+static const int sc_broker_fake_connect[] = { SCMP_SYS(connect) };
+
+/* Broker: descriptors it holds, no paths. */
 static const struct sc_rule sc_broker_files[] = {
-	SC_MASK(openat, 2, SC_OPEN_WRITE_FLAGS, O_RDONLY),
-	SC_ANY(newfstatat),		/* fstat(2) and stat(2) in glibc */
 	SC_ANY(fstat),
-	SC_ANY(uname),			/* resolver: the local domain */
+	SC_MASK(newfstatat, 3, AT_EMPTY_PATH, AT_EMPTY_PATH),	/* fstat(3) */
 };
 
 /* Broker: curl's threaded resolver and libsodium's guarded memory. */
@@ -702,36 +707,19 @@ sandbox_seccomp(enum proc_role role, enum sandbox_mode mode)
 			goto out;
 		break;
 	case PROC_BROKER:
-		{
-			static const int sock[] = { SCMP_SYS(socket) };
-			/*
-			 * An executable mapping is refused, not fatal: a
-			 * NSS module dlopen()ed by getaddrinfo on a kernel
-			 * without Landlock then fails and is skipped.
-			 */
-			static const struct sc_rule exec_map[] = {
-				SC_MASK(mmap, 2, PROT_EXEC, PROT_EXEC),
-				SC_MASK(mprotect, 2, PROT_EXEC, PROT_EXEC),
-			};
-
-			if (sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_io,
-			    NELEM(sc_broker_io)) == -1 ||
-			    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_net,
-			    NELEM(sc_broker_net)) == -1 ||
-			    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_files,
-			    NELEM(sc_broker_files)) == -1 ||
-			    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_threads,
-			    NELEM(sc_broker_threads)) == -1 ||
-			    sc_add_list(ctx, SCMP_ACT_ERRNO(EPERM), exec_map,
-			    NELEM(exec_map)) == -1 ||
-			    sc_add_cross(ctx, SCMP_ACT_ALLOW, sock, 1, 0,
-			    sc_broker_domains,
-			    NELEM(sc_broker_domains)) == -1 ||
-			    sc_add_cross(ctx, SCMP_ACT_ERRNO(EACCES), sock, 1, 0,
-			    sc_broker_refused_domains,
-			    NELEM(sc_broker_refused_domains)) == -1)
-				goto out;
-		}
+		if (sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_io,
+		    NELEM(sc_broker_io)) == -1 ||
+		    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_net,
+		    NELEM(sc_broker_net)) == -1 ||
+		    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_files,
+		    NELEM(sc_broker_files)) == -1 ||
+		    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_threads,
+		    NELEM(sc_broker_threads)) == -1)
+			goto out;
+		r = (struct sc_rule){ sc_broker_fake_connect[0], -1,
+		    SCMP_CMP_EQ, 0, 0 };
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EINPROGRESS), &r) == -1)
+			goto out;
 		break;
 	default:
 		goto out;
@@ -744,10 +732,6 @@ sandbox_seccomp(enum proc_role role, enum sandbox_mode mode)
 	for (i = 0; i < NELEM(sc_sanitizer_refused); i++) {
 		r = (struct sc_rule){ sc_sanitizer_refused[i], -1,
 		    SCMP_CMP_EQ, 0, 0 };
-		/* Calls the profile allows with conditions keep them. */
-		if (role == PROC_BROKER &&
-		    sc_sanitizer_refused[i] == SCMP_SYS(openat))
-			continue;
 		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), &r) == -1)
 			goto out;
 	}

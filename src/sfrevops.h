@@ -40,6 +40,7 @@
 #define SF_MAX_NAME		80			/* object or field API name */
 #define SECRET_MAX		16384			/* token, key or secret */
 #define CA_BUNDLE_MAX		(4u * 1024 * 1024)	/* PEM trust anchors */
+#define IPC_MAX_FDS		4			/* descriptors waiting */
 
 enum proc_role {
 	PROC_PARENT = 0,
@@ -71,6 +72,9 @@ enum proc_role {
 	X(READY,	12)	/* child -> parent: sandboxed, serving */ \
 	X(CA_BUNDLE,	14)	/* parent -> broker only: str name,	\
 				   bytes PEM */				\
+	X(CONNECT,	16)	/* broker -> parent: str host, u32	\
+				   port: a TCP connection to it */	\
+	X(CONNECT_R,	17)	/* u32 0, the socket as SCM_RIGHTS */	\
 	/* front or writer -> broker: reads */				\
 	X(SF_GET,	20)	/* u32 flags, str object, str id,	\
 				   str fields (csv) */			\
@@ -177,6 +181,14 @@ int	 utf8_valid(const char *, size_t);
  * runs of spaces become one space, ends trimmed, cut to fit dstlen. */
 void	 str_oneline(char *dst, size_t dstlen, const char *src);
 void	 closefrom_sf(int);
+#define HOST_MAX	253	/* a DNS name */
+/*
+ * Where a URL connects: https://host[:port], http://host[:port], a bare
+ * host[:port] (a proxy, port 1080 as libcurl), [v6] literals, user:pass@
+ * skipped.  0, or -1 if it is none of these.
+ */
+int	 url_hostport(const char *url, char *host, size_t hostlen,
+	    unsigned int *port);
 int	 fd_set_nonblock(int);
 int	 fd_set_cloexec(int, int);
 uint64_t now_ms(void);
@@ -217,6 +229,9 @@ struct ipc {
 	enum proc_role	 peer;
 	int		 hello_seen;
 	uint64_t	 once_seen;	/* once-only types received (bit = type) */
+	int		 fds_ok;	/* the peer may pass descriptors */
+	int		 fds[IPC_MAX_FDS];	/* received, not yet taken */
+	int		 nfds;
 	uint8_t		*rbuf;
 	size_t		 rlen;
 	size_t		 rcap;
@@ -229,6 +244,11 @@ void	 ipc_close(struct ipc *);
 void	 ipc_send(struct ipc *, uint32_t type, uint32_t id, const void *, size_t);
 void	 ipc_send_buf(struct ipc *, uint32_t type, uint32_t id, const struct buf *);
 void	 ipc_send_error(struct ipc *, uint32_t id, uint32_t code, const char *msg);
+/* Send with a descriptor, which the channel then owns (and closes). */
+void	 ipc_send_fd(struct ipc *, uint32_t type, uint32_t id,
+	    const struct buf *, int fd);
+/* The oldest descriptor received and not yet taken (caller owns), or -1. */
+int	 ipc_take_fd(struct ipc *);
 void	 ipc_send_hello(struct ipc *, enum proc_role self);
 int	 ipc_want_write(const struct ipc *);
 /* 0 ok, -1 error (errno) */
@@ -300,6 +320,8 @@ int	 policy_shape_ok(const char *shape, const uint8_t *, size_t);
 /* Objects whose records the get tools may read, with their key prefix. */
 const char *policy_object_prefix(const char *object);
 int	 policy_name_valid(const char *name);
+/* 1 if host is below a domain Salesforce serves orgs from. */
+int	 policy_salesforce_host(const char *host);
 /*
  * Validate a Salesforce ID (15 or 18 characters, checksum, key prefix)
  * and write its canonical 18-character form into out18.  expect_prefix
@@ -350,6 +372,13 @@ int	 proc_serve(struct proc_ctx *, struct ipc *a, struct ipc *b,
 	    void (*dispatch)(void *, struct ipc *), void *arg);
 /* Handle one message from the parent; 0 go on, 1 shutdown requested. */
 int	 proc_dispatch_parent(struct proc_ctx *);
+/*
+ * Broker only: a TCP connection to host:port from the parent (whose
+ * connector.c decides); the socket may still be connecting.  -1 with the
+ * reason in errbuf.
+ */
+int	 proc_connect(struct proc_ctx *, const char *host, unsigned int port,
+	    int timeout_ms, char *errbuf, size_t errlen);
 /* The handler of IMSG_SHUTDOWN (policy_table.h): sets ctx->stop. */
 void	 proc_shutdown(void *ctx, struct ipc *, uint32_t, struct buf *);
 void	 proc_log_sink(int, const char *, size_t);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,4 +226,68 @@ str_oneline(char *dst, size_t dstlen, const char *src)
 	while (o > 0 && dst[o - 1] == ' ')
 		o--;
 	dst[o] = '\0';
+}
+
+int
+url_hostport(const char *url, char *host, size_t hostlen,
+    unsigned int *port)
+{
+	const char	*p = url, *h, *end, *at, *colon = NULL;
+	unsigned long	 v;
+	char		*stop;
+	size_t		 n;
+
+	*port = 0;
+	if (strncasecmp(p, "https://", 8) == 0) {
+		p += 8;
+		*port = 443;
+	} else if (strncasecmp(p, "http://", 7) == 0) {
+		p += 7;
+		*port = 80;
+	} else if (strstr(p, "://") != NULL)
+		return -1;	/* socks and the like: not ours to carry */
+	else
+		*port = 1080;	/* libcurl's default for a bare proxy host */
+	end = p + strcspn(p, "/?#");
+	/* user:password@ of a proxy: not part of where to connect. */
+	for (at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	h = p;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+		if (rb == NULL)
+			return -1;
+		n = (size_t)(rb - h - 1);
+		h++;
+		if (rb + 1 < end) {
+			if (rb[1] != ':')
+				return -1;
+			colon = rb + 1;
+		}
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		n = (size_t)((colon != NULL ? colon : end) - h);
+	}
+	if (n == 0 || n >= hostlen || n > HOST_MAX)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	for (; n > 0; n--) {
+		char c = host[n - 1];
+		if (!(('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') ||
+		    ('0' <= c && c <= '9') || c == '.' || c == '-' ||
+		    c == ':'))
+			return -1;
+	}
+	if (colon != NULL) {
+		if (colon + 1 == end || colon[1] < '0' || colon[1] > '9')
+			return -1;
+		errno = 0;
+		v = strtoul(colon + 1, &stop, 10);
+		if (errno != 0 || stop != end || v == 0 || v > 65535)
+			return -1;
+		*port = (unsigned int)v;
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,133 @@ test_big(void)
 	ipc_close(&b);
 }
 
+static int
+nfds_open(void)
+{
+	int	 fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+/* A raw frame with n descriptors attached, as a hostile peer sends it. */
+static void
+send_raw_fds(int sock, uint32_t type, const int *fds, int n)
+{
+	struct ipc_hdr	 hdr;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	char		 cm[CMSG_SPACE(8 * sizeof(int))];
+	struct cmsghdr	*c;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	memset(&mh, 0, sizeof(mh));
+	memset(cm, 0, sizeof(cm));
+	iov.iov_base = &hdr;
+	iov.iov_len = sizeof(hdr);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm;
+	mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+	if (sendmsg(sock, &mh, 0) == -1)
+		exit(2);
+}
+
+static void
+test_fds(void)
+{
+	struct ipc	 a, b;
+	struct ipc_msg	 m;
+	struct buf	 pl;
+	char		 err[256], c = 0;
+	int		 p[2], fd, before, fds[8], i, sv[2];
+
+	/* A descriptor travels with its frame, and the sender's copy goes. */
+	pair(&a, &b, PROC_PARENT, PROC_BROKER);
+	b.fds_ok = 1;
+	ipc_send_hello(&a, PROC_PARENT);
+	ipc_send_hello(&b, PROC_BROKER);
+	(void)ipc_flush(&b);
+	(void)ipc_read(&a);
+	(void)ipc_get(&a, &m, err, sizeof(err));
+	ipc_msg_free(&m);
+	if (pipe(p) == -1)
+		exit(2);
+	before = nfds_open();
+	buf_init(&pl);
+	buf_put_u32(&pl, 0);
+	ipc_send_fd(&a, IMSG_SF_GET_R, 5, &pl, p[1]);
+	buf_free(&pl);
+	ok(pump(&a, &b, &m, err, sizeof(err)) == 1 &&
+	    m.hdr.type == IMSG_HELLO, "hello first");
+	ipc_msg_free(&m);
+	ok(pump(&a, &b, &m, err, sizeof(err)) == 1 && m.hdr.id == 5,
+	    "the frame that carries a descriptor arrives");
+	ipc_msg_free(&m);
+	fd = ipc_take_fd(&b);
+	ok(fd != -1, "and its descriptor with it (%d)", fd);
+	ok(nfds_open() == before, "the sender's copy was closed once sent");
+	ok(fd != -1 && write(fd, "x", 1) == 1 && read(p[0], &c, 1) == 1 &&
+	    c == 'x', "the received descriptor is the same pipe");
+	ok(fd != -1 && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	    "received close-on-exec");
+	ok(ipc_take_fd(&b) == -1, "nothing more to take");
+	if (fd != -1)
+		(void)close(fd);
+	(void)close(p[0]);
+	ipc_close(&a);
+	ipc_close(&b);
+
+	/* A channel that may not carry descriptors refuses and closes them. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 || pipe(p) == -1)
+		exit(2);
+	ipc_init(&b, sv[1], PROC_FRONT);
+	before = nfds_open();
+	send_raw_fds(sv[0], IMSG_HELLO, &p[0], 1);
+	errno = 0;
+	ok(ipc_read(&b) == -1 && errno == EPROTO, "a descriptor on a channel "
+	    "that carries none is a protocol violation");
+	ok(nfds_open() == before && b.nfds == 0, "and it is not kept "
+	    "(%d open, %d before)", nfds_open(), before);
+	ipc_close(&b);
+	(void)close(sv[0]);
+
+	/* At most IPC_MAX_FDS may wait; IPC_MAX_FDS + 1 is refused. */
+	for (i = 0; i < 8; i++)
+		fds[i] = p[i % 2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		exit(2);
+	ipc_init(&b, sv[1], PROC_PARENT);
+	b.fds_ok = 1;
+	send_raw_fds(sv[0], IMSG_HELLO, fds, IPC_MAX_FDS);
+	ok(ipc_read(&b) == 1 && b.nfds == IPC_MAX_FDS, "%d descriptors may "
+	    "wait", IPC_MAX_FDS);
+	ipc_close(&b);
+	(void)close(sv[0]);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		exit(2);
+	ipc_init(&b, sv[1], PROC_PARENT);
+	b.fds_ok = 1;
+	before = nfds_open();
+	send_raw_fds(sv[0], IMSG_HELLO, fds, IPC_MAX_FDS + 1);
+	errno = 0;
+	ok(ipc_read(&b) == -1 && errno == EPROTO, "%d are refused",
+	    IPC_MAX_FDS + 1);
+	ipc_close(&b);
+	(void)close(sv[0]);
+	ok(nfds_open() == before - 2, "and none of them is left open");
+	(void)close(p[0]);
+	(void)close(p[1]);
+}
+
 int
 main(void)
 {
@@ -280,6 +408,7 @@ main(void)
 	test_hello();
 	test_bad_frames();
 	test_big();
+	test_fds();
 	ok(strcmp(imsg_name(IMSG_SF_QUERY), "SF_QUERY") == 0 &&
 	    imsg_name(3) == NULL, "imsg_name");
 	return tap_done();

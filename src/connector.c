@@ -1,0 +1,128 @@
+/*
+ * connector.c: the parent opens the broker's TCP connections.
+ *
+ * The broker holds the token, so it should reach nothing but Salesforce.
+ * As OpenNTPD keeps name resolution out of its network process, the
+ * broker here may neither resolve a name nor open a socket: it asks the
+ * parent (which holds no secret once the broker has its own) for a
+ * connection to a host and port, and the parent resolves the name,
+ * starts a non-blocking connect and passes the socket over the broker's
+ * channel (SCM_RIGHTS).  The parent connects only to the configured
+ * instance host, the configured login host and the configured proxies,
+ * on their ports, and to a Salesforce domain on 443 (where a token
+ * answer may move the instance); everything else is refused with the
+ * host named.
+ *
+ * The socket leaves while its TCP handshake may still be under way; the
+ * broker's TLS handshake waits for it to become writable, and a refused
+ * or unreachable host surfaces there as a connection error.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "sfrevops.h"
+#include "connector.h"
+
+#define MAX_ENDPOINTS	8
+
+static struct endpoint {
+	char		 host[CONNECTOR_HOST_MAX + 1];
+	unsigned int	 port;
+	const char	*what;
+} endpoints[MAX_ENDPOINTS];
+static size_t	nendpoints;
+
+int
+connector_allow(const char *url, const char *what)
+{
+	struct endpoint	*e;
+
+	if (nendpoints == MAX_ENDPOINTS)
+		return -1;
+	e = &endpoints[nendpoints];
+	if (url_hostport(url, e->host, sizeof(e->host), &e->port) == -1)
+		return -1;
+	e->what = what;
+	nendpoints++;
+	return 0;
+}
+
+void
+connector_reset(void)
+{
+	memset(endpoints, 0, sizeof(endpoints));
+	nendpoints = 0;
+}
+
+int
+connector_permitted(const char *host, unsigned int port)
+{
+	size_t	 i;
+
+	for (i = 0; i < nendpoints; i++)
+		if (endpoints[i].port == port &&
+		    strcasecmp(endpoints[i].host, host) == 0)
+			return 1;
+	return port == 443 && policy_salesforce_host(host);
+}
+
+int
+connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
+    size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 service[8];
+	int		 fd = -1, rc, saved = 0;
+
+	*fdp = -1;
+	if (strlen(host) > CONNECTOR_HOST_MAX ||
+	    !connector_permitted(host, port)) {
+		snprintf(errbuf, errlen, "refusing to connect to %.*s:%u: not "
+		    "the configured instance, login host or proxy, nor a "
+		    "Salesforce domain on port 443", CONNECTOR_HOST_MAX, host,
+		    port);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(service, sizeof(service), "%u", port);
+	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0) {
+		snprintf(errbuf, errlen, "cannot resolve %s: %s", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		saved = errno;
+		(void)close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		snprintf(errbuf, errlen, "cannot connect to %s:%u: %s", host,
+		    port, strerror(saved));
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}
