@@ -363,8 +363,10 @@ nul_sites(const char *tmpl, const struct nul_case *want, size_t nwant,
 static void
 test_nul(void)
 {
-	/* -32600 for the request itself, -32602 below params; no id
-	 * when the id or a member name of the message is affected. */
+	/* \u0000 is valid JSON, so not -32700: -32600 when the request
+	 * itself is wrong (method, jsonrpc, another member), -32602 when
+	 * its params are; no id when the id or a member name of the
+	 * message holds it (cJSON would read "id\u0000x" as "id"). */
 	static const struct nul_case c1[] = {
 		{ JR_INVALID_REQUEST, NULL, "a member name of the message", 0 },
 		{ JR_INVALID_REQUEST, "\"r1\"", "at jsonrpc ", 0 },

@@ -2,7 +2,9 @@
 // (strict RFC 8259, invalid UTF-8, \u0000 anywhere), lines at and past
 // MCP_MAX_LINE however the bytes arrive, and a \u0000 in a SOQL filter
 // that must never reach the simulator.  After every refusal the server
-// must still answer a ping.
+// must still answer a ping.  Codes: -32700 for what is not RFC 8259
+// JSON; \u0000 is JSON but refused, -32602 below params and -32600
+// elsewhere, without an id when the id itself is affected.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
