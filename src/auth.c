@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -438,33 +439,115 @@ auth_header(struct auth *a, char *dst, size_t dstlen)
 	return 0;
 }
 
+/* 8 bytes of text as one number, to compare pieces of 8 at once. */
+#define REDACT_PIECE	8
+
+static uint64_t
+piece_at(const char *p)
+{
+	uint64_t	 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int
+piece_cmp(const void *x, const void *y)
+{
+	uint64_t	 a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Mark in marked[] every byte of s (slen bytes) that belongs to a run of
+ * REDACT_PIECE bytes also found in the secret v (vlen bytes).  A piece of
+ * the secret of any length >= REDACT_PIECE is exactly a run of such
+ * 8-byte windows, so this marks every one of them, wherever a cut left
+ * it.  The secret's windows go into guarded memory, sorted, and are
+ * wiped when done.
+ */
+static void
+redact_mark(const char *s, size_t slen, const char *v, size_t vlen,
+    unsigned char *marked)
+{
+	uint64_t	*w, x;
+	size_t		 nw, i, j;
+
+	if (vlen < REDACT_PIECE) {
+		/* Too short to have pieces: only the whole secret. */
+		for (i = 0; vlen > 0 && i + vlen <= slen; i++)
+			if (memcmp(s + i, v, vlen) == 0)
+				memset(marked + i, 1, vlen);
+		return;
+	}
+	if (slen < REDACT_PIECE)
+		return;
+	nw = vlen - REDACT_PIECE + 1;
+	if ((w = sodium_allocarray(nw, sizeof(*w))) == NULL)
+		fatalx("sodium_allocarray: out of guarded memory");
+	for (j = 0; j < nw; j++)
+		w[j] = piece_at(v + j);
+	qsort(w, nw, sizeof(*w), piece_cmp);
+	for (i = 0; i + REDACT_PIECE <= slen; i++) {
+		x = piece_at(s + i);
+		if (bsearch(&x, w, nw, sizeof(*w), piece_cmp) != NULL)
+			memset(marked + i, 1, REDACT_PIECE);
+	}
+	sodium_memzero(&x, sizeof(x));
+	sodium_free(w);
+}
+
+/*
+ * Every secret held, and every piece of 8 or more bytes of one, becomes
+ * "[redacted]" (or as many '*' when the piece is shorter than that, so s
+ * never grows).  The bytes freed at the end of s are zeroed.  A text cut
+ * before or after this holds no 8 consecutive bytes of a secret either:
+ * what a cut leaves of a piece is itself a piece, or shorter than 8.
+ */
 void
 auth_redact(struct auth *a, char *s)
 {
 	static const char	 mark[] = "[redacted]";
-	size_t			 i, slen, n;
-	char			*hit;
-	const char		*v;
+	unsigned char		*marked;
+	size_t			 i, r, o, slen, k;
+	int			 any = 0;
 
-	for (i = SECRET_ACCESS_TOKEN; i < SECRET_DONE; i++) {
-		struct gsecret *g = &a->s[i];
+	if (a == NULL || s == NULL || (slen = strlen(s)) == 0)
+		return;
+	marked = xcalloc(slen, 1);
+	for (k = SECRET_ACCESS_TOKEN; k < SECRET_DONE; k++) {
+		struct gsecret *g = &a->s[k];
 
-		if (!g->set || g->len < 8 || i == SECRET_PRIVATE_KEY)
+		if (!g->set)
 			continue;
-		v = gs_open(g);
-		slen = strlen(s);
-		while ((hit = memmem(s, slen, v, g->len)) != NULL) {
-			n = g->len;
-			if (n >= sizeof(mark) - 1) {
-				memcpy(hit, mark, sizeof(mark) - 1);
-				memmove(hit + sizeof(mark) - 1, hit + n,
-				    slen - (size_t)(hit - s) - n + 1);
-			} else
-				memset(hit, '*', n);
-			slen = strlen(s);
-		}
+		redact_mark(s, slen, gs_open(g), g->len, marked);
 		gs_close(g);
 	}
+	for (i = 0; i < slen; i++)
+		any |= marked[i];
+	if (!any) {
+		free(marked);
+		return;
+	}
+	for (i = 0, o = 0; i < slen; ) {
+		if (!marked[i]) {
+			s[o++] = s[i++];
+			continue;
+		}
+		for (r = 0; i + r < slen && marked[i + r]; r++)
+			;
+		if (r >= sizeof(mark) - 1) {
+			memcpy(s + o, mark, sizeof(mark) - 1);
+			o += sizeof(mark) - 1;
+		} else {
+			memset(s + o, '*', r);
+			o += r;
+		}
+		i += r;
+	}
+	sodium_memzero(s + o, slen - o);
+	free(marked);
 }
 
 int
@@ -750,6 +833,87 @@ json_str(const cJSON *j, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* src (may be NULL) as one line of at most dstlen - 1 bytes, with every
+ * secret redacted before the cut and again after it. */
+static void
+oneline_redacted(struct auth *a, char *dst, size_t dstlen, const char *src)
+{
+	char	*copy;
+	size_t	 n;
+
+	if (src == NULL)
+		src = "";
+	n = strlen(src);
+	copy = xstrdup(src);
+	auth_redact(a, copy);
+	str_oneline(dst, dstlen, copy);
+	auth_redact(a, dst);
+	sodium_memzero(copy, n);
+	free(copy);
+}
+
+/* The host of url, lowercased, and its port (443 by default), with
+ * libcurl's URL parser; -1 if it is not an https URL with a host. */
+static int
+url_host(const char *url, char *host, size_t hostlen, long *port)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *h = NULL, *p = NULL;
+	int	 ret = -1;
+	size_t	 i;
+
+	host[0] = '\0';
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		str_oneline(host, hostlen, h);
+		for (i = 0; host[i] != '\0'; i++)
+			if ('A' <= host[i] && host[i] <= 'Z')
+				host[i] = (char)(host[i] - 'A' + 'a');
+		*port = strtol(p, NULL, 10);
+		ret = strcmp(scheme, "https") == 0 && host[0] != '\0' ? 0 : -1;
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+/*
+ * A token answer may move the instance only to the host (and port) in
+ * use, which is the configured one or one this rule let in before, or
+ * to a Salesforce host (*.salesforce.com, *.force.com) on port 443.  An
+ * IP literal, a look-alike, a trailing dot or user@ is refused; the
+ * message names the host.  Hosts compare case-insensitively.
+ */
+static int
+instance_url_check(struct auth *a, const char *iu, char *errbuf,
+    size_t errlen)
+{
+	char	 host[256], cur[256];
+	long	 port = 0, cport = 0;
+
+	if (url_host(iu, host, sizeof(host), &port) == 0 && url_ok(iu) &&
+	    url_host(a->instance_url, cur, sizeof(cur), &cport) == 0 &&
+	    ((strcmp(host, cur) == 0 && port == cport) ||
+	    (policy_salesforce_host(host) && port == 443)))
+		return 0;
+	if (host[0] == '\0')
+		oneline_redacted(a, host, sizeof(host), iu);
+	snprintf(errbuf, errlen, "the token endpoint %s answered with an "
+	    "instance_url on host '%s' (port %ld), which is neither the "
+	    "configured instance host nor a Salesforce domain "
+	    "(*.salesforce.com, *.force.com) over https on port 443: the "
+	    "token was not kept; check SFDC_LOGIN_URL", a->login_url, host,
+	    port);
+	return -1;
+}
+
 int
 auth_token_response(struct auth *a, long status, const char *body,
     size_t len, char *errbuf, size_t errlen)
@@ -777,9 +941,10 @@ auth_token_response(struct auth *a, long status, const char *body,
 	}
 	e = json_str(j, "error");
 	if (status != 200 || e != NULL) {
-		str_oneline(error, sizeof(error), e != NULL ? e : "");
+		/* Redacted before they are cut (and after, once joined). */
+		oneline_redacted(a, error, sizeof(error), e);
 		d = json_str(j, "error_description");
-		str_oneline(desc, sizeof(desc), d != NULL ? d : "");
+		oneline_redacted(a, desc, sizeof(desc), d);
 		token_refused(a, status, error, desc, errbuf, errlen);
 		goto out;
 	}
@@ -796,23 +961,23 @@ auth_token_response(struct auth *a, long status, const char *body,
 		    "an unusable refresh_token", a->login_url);
 		goto out;
 	}
+	/* Where the token may be used, before it is kept. */
+	iu = json_str(j, "instance_url");
+	if (iu != NULL && instance_url_check(a, iu, errbuf, errlen) == -1)
+		goto out;
 	gs_store(&a->s[SECRET_ACCESS_TOKEN], at, strlen(at));
 	if (rt != NULL && a->flow == FLOW_REFRESH_TOKEN) {
 		gs_store(&a->s[SECRET_REFRESH_TOKEN], rt, strlen(rt));
 		log_info("auth: the refresh token was rotated");
 	}
-	iu = json_str(j, "instance_url");
-	if (iu != NULL) {
-		if (url_ok(iu))
-			url_copy(a->instance_url, sizeof(a->instance_url), iu);
-		else
-			log_warnx("auth: ignoring an instance_url that is not "
-			    "https://host[:port]; keeping %s", a->instance_url);
-	}
+	if (iu != NULL)
+		url_copy(a->instance_url, sizeof(a->instance_url), iu);
 	log_info("auth: obtained an access token (%s grant)",
 	    flow_names[a->flow]);
 	ret = 0;
 out:
+	if (ret == -1)
+		auth_redact(a, errbuf);
 	json_wipe(j);
 	cJSON_Delete(j);
 	return ret;

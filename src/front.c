@@ -670,13 +670,41 @@ front_line(struct front *f, const char *line, size_t len)
 	jr_free(&m);
 }
 
-/* Read what stdin has; split it into lines. */
+/*
+ * A line longer than MCP_MAX_LINE: answer it once (no id can be read from
+ * a message we do not keep), then skip its bytes up to its newline.
+ */
+static void
+front_line_too_long(struct front *f)
+{
+	char	 msg[128], *line;
+
+	snprintf(msg, sizeof(msg), "Invalid Request: message longer than %u "
+	    "bytes; it was discarded", MCP_MAX_LINE);
+	line = jr_error(NULL, JR_INVALID_REQUEST, msg, NULL);
+	out_line(line);
+	free(line);
+	log_warnx("discarding a message longer than %u bytes", MCP_MAX_LINE);
+	f->discarding = 1;
+	f->len = 0;
+	free(f->line);
+	f->line = NULL;
+	f->cap = 0;
+}
+
+/*
+ * Read what stdin has; split it into lines.  The limit counts every byte
+ * before the newline (a CR too): a line of exactly MCP_MAX_LINE bytes is
+ * a message, one byte more is answered by front_line_too_long() however
+ * the bytes were split between reads.
+ */
 static void
 front_read_stdin(struct front *f)
 {
-	char	 chunk[READ_CHUNK];
-	ssize_t	 n;
-	size_t	 i, start;
+	char		 chunk[READ_CHUNK];
+	const char	*nl;
+	ssize_t		 n;
+	size_t		 start, seg, want;
 
 	n = read(STDIN_FILENO, chunk, sizeof(chunk));
 	if (n == -1) {
@@ -688,55 +716,38 @@ front_read_stdin(struct front *f)
 		f->stdin_eof = 1;
 		return;
 	}
-	start = 0;
-	for (i = 0; i < (size_t)n; i++) {
-		if (chunk[i] != '\n')
-			continue;
-		if (f->discarding) {
-			f->discarding = 0;
-			f->len = 0;
-		} else if (f->len == 0)
-			front_line(f, chunk + start, i - start);
-		else {
-			if (f->len + (i - start) > MCP_MAX_LINE)
-				fatalx("line accounting");
-			if (f->cap < f->len + (i - start)) {
-				f->cap = f->len + (i - start);
-				f->line = xreallocarray(f->line, 1, f->cap);
+	for (start = 0; start < (size_t)n; start += seg + 1) {
+		/* seg: the bytes of this line in this chunk, newline excluded */
+		nl = memchr(chunk + start, '\n', (size_t)n - start);
+		seg = nl != NULL ? (size_t)(nl - (chunk + start)) :
+		    (size_t)n - start;
+		if (!f->discarding && f->len + seg > MCP_MAX_LINE)
+			front_line_too_long(f);
+		if (!f->discarding) {
+			if (nl != NULL && f->len == 0)
+				front_line(f, chunk + start, seg);
+			else {
+				if (f->cap < f->len + seg) {
+					want = (f->len + seg) * 2;
+					if (want < READ_CHUNK)
+						want = READ_CHUNK;
+					if (want > MCP_MAX_LINE)
+						want = MCP_MAX_LINE;
+					f->cap = want;
+					f->line = xreallocarray(f->line, 1,
+					    f->cap);
+				}
+				memcpy(f->line + f->len, chunk + start, seg);
+				f->len += seg;
+				if (nl != NULL)
+					front_line(f, f->line, f->len);
 			}
-			memcpy(f->line + f->len, chunk + start, i - start);
-			f->len += i - start;
-			front_line(f, f->line, f->len);
-			f->len = 0;
 		}
-		start = i + 1;
-	}
-	if (start < (size_t)n && !f->discarding) {
-		size_t rest = (size_t)n - start;
-		if (f->len + rest > MCP_MAX_LINE) {
-			char *line = jr_error(NULL, JR_INVALID_REQUEST,
-			    "Invalid Request: message longer than 4194304 "
-			    "bytes; it was discarded", NULL);
-			out_line(line);
-			free(line);
-			log_warnx("discarding a message longer than %u bytes",
-			    MCP_MAX_LINE);
-			f->discarding = 1;
-			f->len = 0;
-			free(f->line);
-			f->line = NULL;
-			f->cap = 0;
-			return;
-		}
-		if (f->cap < f->len + rest) {
-			f->cap = f->len + rest < 65536 ? 65536 :
-			    (f->len + rest) * 2;
-			if (f->cap > MCP_MAX_LINE)
-				f->cap = MCP_MAX_LINE;
-			f->line = xreallocarray(f->line, 1, f->cap);
-		}
-		memcpy(f->line + f->len, chunk + start, rest);
-		f->len += rest;
+		if (nl == NULL)
+			break;
+		/* The newline ends the line, kept or discarded. */
+		f->discarding = 0;
+		f->len = 0;
 	}
 }
 

@@ -247,31 +247,57 @@ sfhttp_parse_limit_info(const char *line, size_t len, char *out,
  * Salesforce's messages for SOQL errors carry the query and a caret on
  * lines of their own:  "\nSELECT ...\n      ^\nERROR at Row:1:Column:8\n
  * No such column ...".  Keep "row 1 column 8: No such column ..." and
- * make everything one clean line.
+ * make everything one clean line of at most dstlen - 1 bytes, cut on a
+ * UTF-8 character boundary.  Every secret auth holds, and every piece of
+ * 8 or more characters of one, is redacted from the whole text before
+ * it is cut, and once more after (a cut or the joined whitespace cannot
+ * make a piece then).
  */
 static void
-message_clean(char *dst, size_t dstlen, const char *msg)
+message_clean(struct auth *a, char *dst, size_t dstlen, const char *raw)
 {
-	const char	*at, *rest;
-	char		 pos[64] = "";
-	size_t		 o;
+	const char	*at, *rest, *msg;
+	char		 pos[64] = "", *copy;
+	size_t		 o, n, rawlen = strlen(raw);
 	int		 row, col;
 
+	if (dstlen == 0)
+		return;
+	copy = xstrdup(raw);
+	auth_redact(a, copy);
+	msg = copy;
 	if ((at = strstr(msg, "ERROR at Row:")) != NULL &&
 	    sscanf(at, "ERROR at Row:%d:Column:%d", &row, &col) == 2 &&
 	    (rest = strchr(at, '\n')) != NULL) {
 		snprintf(pos, sizeof(pos), "(at row %d, column %d) ", row, col);
 		msg = rest + 1;
 	}
-	if (dstlen == 0)
-		return;
 	o = strlcpy_sf(dst, pos, dstlen);
 	if (o < dstlen)
 		str_oneline(dst + o, dstlen - o, msg);
+	/* A cut must not leave half a UTF-8 sequence at the end. */
+	n = strlen(dst);
+	if (n > 0 && n + 1 == dstlen) {
+		size_t k = n, cont = 0;
+		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80 &&
+		    cont < 3) {
+			k--;
+			cont++;
+		}
+		if (k > 0 && (unsigned char)dst[k - 1] >= 0xc0) {
+			unsigned char lead = (unsigned char)dst[k - 1];
+			size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+			if (cont < need)
+				dst[k - 1] = '\0';
+		}
+	}
+	auth_redact(a, dst);
+	sodium_memzero(copy, rawlen);
+	free(copy);
 }
 
 void
-sfhttp_parse_error(long status, const char *body, size_t len,
+sfhttp_parse_error(struct auth *a, long status, const char *body, size_t len,
     struct sf_response *r)
 {
 	cJSON		*j = NULL;
@@ -286,17 +312,20 @@ sfhttp_parse_error(long status, const char *body, size_t len,
 	e = cJSON_IsArray(j) ? cJSON_GetArrayItem(j, 0) : j;
 	code = cJSON_GetObjectItemCaseSensitive(e, "errorCode");
 	msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+	/* Both are redacted before message_clean() cuts them. */
 	if (cJSON_IsString(code))
-		message_clean(r->error_code, sizeof(r->error_code),
+		message_clean(a, r->error_code, sizeof(r->error_code),
 		    code->valuestring);
 	if (cJSON_IsString(msg)) {
-		message_clean(clean, sizeof(clean), msg->valuestring);
+		message_clean(a, clean, sizeof(clean), msg->valuestring);
 		if (r->error_code[0] != '\0')
 			snprintf(r->error_msg, sizeof(r->error_msg), "%s: %s",
 			    r->error_code, clean);
 		else
 			snprintf(r->error_msg, sizeof(r->error_msg), "%s",
 			    clean);
+		auth_redact(a, r->error_msg);
+		sodium_memzero(clean, sizeof(clean));
 	}
 	cJSON_Delete(j);
 	if (r->error_msg[0] != '\0')
@@ -564,7 +593,7 @@ sfhttp_request(struct sfhttp *h, const char *method, const char *path,
 		}
 		r->status = rc == CURLE_OK ? status : 0;
 		if (rc == CURLE_OK)
-			sfhttp_parse_error(status, x.body, x.len, r);
+			sfhttp_parse_error(h->auth, status, x.body, x.len, r);
 		/* 401: a new token, then once more (nothing was done). */
 		if (rc == CURLE_OK && is_session_error(status, r->error_code) &&
 		    !refreshed) {

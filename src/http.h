@@ -71,9 +71,10 @@ long		 sfhttp_backoff_ms(long base, long cap, int n);
  */
 int		 sfhttp_parse_limit_info(const char *line, size_t len, char *out,
 		    size_t outlen);
-/* Fill r->error_code and r->error_msg from an error answer's body. */
-void		 sfhttp_parse_error(long status, const char *body, size_t len,
-		    struct sf_response *r);
+/* Fill r->error_code and r->error_msg from an error answer's body, with
+ * every secret of auth (and any 8-character piece of one) redacted. */
+void		 sfhttp_parse_error(struct auth *, long status, const char *body,
+		    size_t len, struct sf_response *r);
 /*
  * Is this outcome worth another attempt (for an idempotent request)?
  * curlcode is a CURLcode (0 when a response arrived).

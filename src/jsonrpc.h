@@ -37,8 +37,12 @@ int	 jr_depth(const char *, size_t, int max);
 /* Parse one element (a line, or a member of a batch) into msg. */
 void	 jr_parse_value(cJSON *value, const char *raw, size_t rawlen,
 	    struct jr_msg *);
-/* Parse one line.  Returns 1 if the line is a batch (array): then
- * *batch holds the parsed array (caller owns it) and msg is untouched. */
+/* Parse one line: strict RFC 8259 JSON in valid UTF-8, at most
+ * MCP_MAX_DEPTH deep (else -32700); a \u0000 anywhere is refused with
+ * -32600 or -32602 naming its path (see jsonrpc.c).  Returns 1 if the
+ * line is a batch (array): then *batch holds the parsed array (caller
+ * owns it) and msg is untouched; a member holding a \u0000 carries a
+ * note that jr_parse_value() turns into its refusal. */
 int	 jr_parse_line(const char *line, size_t len, struct jr_msg *,
 	    cJSON **batch);
 void	 jr_free(struct jr_msg *);

@@ -216,15 +216,17 @@ policy_object_prefix(const char *object)
 /*
  * The domains Salesforce serves orgs from: My Domain hosts
  * (acme.my.salesforce.com), their sandbox and scratch variants
- * (acme--uat.sandbox.my.salesforce.com), login and test, Lightning and
- * Visualforce (*.force.com), and Government Cloud Premium
- * (*.my.salesforce.mil).  A name of letters, digits and hyphens in
- * non-empty labels that ends in one of them, below it, not equal to it.
+ * (acme--uat.sandbox.my.salesforce.com), login and test, the older
+ * instance hosts (na1.salesforce.com), Lightning and Visualforce
+ * (*.force.com).  A name of letters, digits and hyphens in non-empty
+ * labels that ends in one of them, below it, not equal to it.  Other
+ * clouds (Government Cloud's salesforce.mil) are reached only as the
+ * configured host.  One rule for the parent's connector and for a
+ * token answer's instance_url (auth.c).
  */
 static const char *const salesforce_domains[] = {
 	"salesforce.com",
 	"force.com",
-	"salesforce.mil",
 	NULL
 };
 

@@ -75,7 +75,7 @@ test_domains(void)
 		"acme.my.salesforce.com", "login.salesforce.com",
 		"test.salesforce.com", "acme--uat.sandbox.my.salesforce.com",
 		"ACME.MY.SALESFORCE.COM", "acme.lightning.force.com",
-		"acme.my.salesforce.mil", "na1.salesforce.com",
+		"na1.salesforce.com",
 	};
 	static const char *const no[] = {
 		"salesforce.com", "force.com", "evil-salesforce.com",
@@ -84,6 +84,7 @@ test_domains(void)
 		"acme..salesforce.com", "127.0.0.1", "::1", "",
 		"my.salesforce.com@evil.com", "acme.my_salesforce.com",
 		"acme.my.salesforce.co", "xsalesforce.com",
+		"acme.my.salesforce.mil",
 	};
 	size_t	 i;
 

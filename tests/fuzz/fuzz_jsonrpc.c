@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: one line from stdin, as the front parses it.  No
- * memory error, and every message is classified.
+ * memory error, every message is classified, and an id we would echo
+ * is JSON of its own (so the answer line is JSON too).
  */
 #include "config.h"
 
@@ -27,6 +28,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (m.kind != JR_INVALID && m.kind != JR_REQUEST &&
 	    m.kind != JR_NOTIFICATION && m.kind != JR_RESPONSE)
 		abort();
+	if (m.id != NULL) {
+		cJSON *id = cJSON_Parse(m.id);
+		if (id == NULL || !(cJSON_IsString(id) || cJSON_IsNumber(id)))
+			abort();
+		cJSON_Delete(id);
+	}
 	jr_free(&m);
 	return 0;
 }

@@ -1,0 +1,169 @@
+// Hostile input over raw stdio: the corpus in tests/hostile/jsonrpc.json
+// (strict RFC 8259, invalid UTF-8, \u0000 anywhere), lines at and past
+// MCP_MAX_LINE however the bytes arrive, and a \u0000 in a SOQL filter
+// that must never reach the simulator.  After every refusal the server
+// must still answer a ping.  Codes: -32700 for what is not RFC 8259
+// JSON; \u0000 is JSON but refused, -32602 below params and -32600
+// elsewhere, without an id when the id itself is affected.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { srcdir, spawnRaw, offlineEnv, initialize, startSim, simEnv, dataCalls } from './lib.mjs';
+
+const MAX_LINE = 4 * 1024 * 1024;	// MCP_MAX_LINE in src/sfrevops.h
+const corpus = JSON.parse(readFileSync(join(srcdir, 'tests', 'hostile', 'jsonrpc.json'), 'utf8'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function withServer(fn, env = offlineEnv()) {
+  const s = spawnRaw(env);
+  try {
+    await initialize(s);
+    await fn(s);
+  } finally {
+    s.proc.stdin.end();
+    const t = setTimeout(() => s.proc.kill('SIGKILL'), 5000);
+    const { code } = await s.exited;
+    clearTimeout(t);
+    assert.equal(code, 0, 'the server ended normally: ' + s.stderr.slice(-500));
+  }
+  for (const line of s.lines) assert.doesNotThrow(() => JSON.parse(line), 'stdout line is JSON: ' + line.slice(0, 80));
+  return s;
+}
+
+let pings = 0;
+async function alive(s, what) {
+  const id = `alive-${++pings}`;
+  s.send({ jsonrpc: '2.0', id, method: 'ping' });
+  const r = await s.next(30000);
+  assert.equal(r.id, id, `a ping is answered after ${what}: ${JSON.stringify(r).slice(0, 200)}`);
+  assert.deepEqual(r.result, {});
+}
+
+/** A ping of exactly n bytes (before the newline), padded in params. */
+function pingOf(n, id) {
+  const head = `{"jsonrpc":"2.0","id":"${id}","method":"ping","params":{"pad":"`;
+  const tail = '"}}';
+  return head + 'a'.repeat(n - head.length - tail.length) + tail;
+}
+
+test('the corpus: each hostile line gets its answer, and the server keeps serving', async () => {
+  assert.ok(corpus.length >= 50, 'the corpus has its cases');
+  await withServer(async (s) => {
+    for (const c of corpus) {
+      const bytes = c.hex !== undefined ? Buffer.from(c.hex, 'hex') : Buffer.from(c.line, 'utf8');
+      assert.ok(!bytes.includes(0x0a), c.name + ': one line');
+      s.proc.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]));
+      if (c.notification) {
+        assert.ok(await s.silent(200), c.name + ': a notification is never answered');
+      } else {
+        const r = await s.next();
+        const shown = `${c.name}: ${JSON.stringify(r).slice(0, 300)}`;
+        if (c.result) {
+          assert.deepEqual(r.result, {}, shown);
+        } else {
+          assert.equal(r.error?.code, c.code, shown);
+          if (c.id === null) assert.equal('id' in r, false, shown);
+          else assert.equal(r.id, c.id, shown);
+          if (c.path !== undefined) {
+            assert.ok(r.error.message.includes(c.path), `${shown} names ${c.path}`);
+            assert.match(r.error.message, /\\u0000/, shown);
+          }
+          if (c.code === -32700) assert.match(r.error.message, /^Parse error: .* at byte \d+$/, shown);
+        }
+      }
+      await alive(s, c.name);
+    }
+  });
+});
+
+test('lines at MCP_MAX_LINE are served, longer ones refused, and the server lives', async () => {
+  await withServer(async (s) => {
+    s.send(pingOf(MAX_LINE, 'exact'));
+    assert.deepEqual((await s.next(30000)).id, 'exact', 'exactly MCP_MAX_LINE bytes is a message');
+    s.proc.stdin.write(pingOf(MAX_LINE - 1, 'exact-cr') + '\r\n');
+    assert.equal((await s.next(30000)).id, 'exact-cr', 'MCP_MAX_LINE bytes with the CR');
+    for (const extra of [1, 2, 65536, 5 * 1024 * 1024 - MAX_LINE]) {
+      s.send(pingOf(MAX_LINE + extra, 'over-' + extra));
+      const r = await s.next(30000);
+      assert.equal(r.error?.code, -32600, `MCP_MAX_LINE + ${extra}: ${JSON.stringify(r).slice(0, 200)}`);
+      assert.equal('id' in r, false);
+      assert.match(r.error.message, /longer than 4194304 bytes/);
+      assert.ok(await s.silent(100), 'one answer per long line');
+      await alive(s, `a line of MCP_MAX_LINE + ${extra}`);
+    }
+  });
+});
+
+test('chunked writes: the newline and the limit wherever the reads split', async () => {
+  await withServer(async (s) => {
+    const w = async (text, pause = 30) => { s.proc.stdin.write(text); await sleep(pause); };
+    // An exact-limit line in odd pieces, the newline on its own.
+    let line = pingOf(MAX_LINE, 'pieces');
+    for (let i = 0; i < line.length; i += 1234567) await w(line.slice(i, i + 1234567));
+    await w('\n');
+    assert.equal((await s.next(30000)).id, 'pieces');
+    // One byte over, split so the kept part is exactly the limit and the
+    // extra byte arrives with the newline and the next message.
+    line = pingOf(MAX_LINE + 1, 'split');
+    await w(line.slice(0, MAX_LINE));
+    await w(line.slice(MAX_LINE) + '\n{"jsonrpc":"2.0","id":"next","method":"ping"}\n');
+    let r = await s.next(30000);
+    assert.equal(r.error?.code, -32600, JSON.stringify(r).slice(0, 200));
+    assert.equal((await s.next()).id, 'next', 'the message after it in the same write');
+    // Over the limit by 64 KiB with the newline alone, a few ms later.
+    line = pingOf(MAX_LINE + 65536, 'late-nl');
+    await w(line.slice(0, 3000000));
+    await w(line.slice(3000000));
+    await w('\n');
+    r = await s.next(30000);
+    assert.equal(r.error?.code, -32600);
+    assert.ok(await s.silent(100), 'one answer');
+    // Byte by byte across a newline, and a message split inside a UTF-8
+    // character and inside a \u escape.
+    const two = '{"jsonrpc":"2.0","id":"b1","method":"ping"}\n{"jsonrpc":"2.0","id":"b2","method":"ping","params":{"v":"\u00e9\\u00e9"}}\n';
+    const bytes = Buffer.from(two, 'utf8');
+    for (let i = 0; i < bytes.length; i += 7) await w(bytes.subarray(i, i + 7), 2);
+    assert.equal((await s.next()).id, 'b1');
+    assert.equal((await s.next()).id, 'b2');
+    // Many messages in one write.
+    s.proc.stdin.write(Array.from({ length: 50 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })).join('\n') + '\n');
+    for (let i = 0; i < 50; i++) assert.equal((await s.next()).id, i);
+    await alive(s, 'chunked writes');
+  });
+});
+
+let sim;
+before(async () => { sim = await startSim(); });
+after(async () => { if (sim) await sim.stop(); });
+
+test('a \\u0000 in a tool argument never reaches Salesforce', async () => {
+  await withServer(async (s) => {
+    const call = async (id, name, args) => {
+      s.proc.stdin.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }) + '\n');
+      return s.next(30000);
+    };
+    await sim.clearLog();
+    const soql = "SELECT Id, Name FROM Account WHERE Name = 'Acme' AND Name = 'x'";
+    const cut = soql.replace(" AND", "\u0000 AND");
+    let r = await call('q1', 'query', { soql: cut });
+    assert.equal(r.id, 'q1');
+    assert.equal(r.error?.code, -32602, JSON.stringify(r));
+    assert.match(r.error.message, /params\.arguments\.soql/);
+    r = await call('q2', 'query\u0000x', { soql });
+    assert.equal(r.error?.code, -32602);
+    assert.match(r.error.message, /params\.name/);
+    r = await call('q3', 'get_account', { id: '001B000001LnobC\u0000' });
+    assert.equal(r.error?.code, -32602);
+    assert.match(r.error.message, /params\.arguments\.id/);
+    await alive(s, 'the refused calls');
+    assert.deepEqual(dataCalls(await sim.log()), [], 'nothing reached the simulator');
+    // The same query without the \u0000 does reach it, whole.
+    r = await call('q4', 'query', { soql });
+    assert.ok(r.result, JSON.stringify(r).slice(0, 300));
+    const log = dataCalls(await sim.log());
+    assert.equal(log.length, 1, JSON.stringify(log));
+    assert.ok(log[0].soql.includes("AND Name = 'x'"), log[0].soql);
+    assert.ok(!log[0].soql.includes('\u0000'));
+  }, simEnv(sim));
+});
