@@ -38,6 +38,7 @@
 
 #include "sfrevops.h"
 #include "conf.h"
+#include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
 #define STOP_GRACE_MS	800
