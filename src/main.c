@@ -93,22 +93,24 @@ usage(int status)
  * variable is read and no symbolic link followed, so a parent installed
  * anywhere else always runs the installed children.
  */
-static const char *
+static void
 child_dir(char *buf, size_t len)
 {
-	char	 exe[PATH_MAX], *slash;
+	char	 exe[PATH_MAX], *slash = NULL;
 	ssize_t	 n;
 
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe))) == -1)
 		fatal("readlink /proc/self/exe");
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL)
-		*slash = '\0';
+	/* A path that fills the buffer may be cut: not the build tree. */
+	if ((size_t)n < sizeof(exe)) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+	}
 	if (slash != NULL && strcmp(exe, SF_BUILDDIR) == 0)
 		strlcpy_sf(buf, SF_BUILDDIR, len);
 	else
 		strlcpy_sf(buf, SF_LIBEXECDIR, len);
-	return buf;
 }
 
 /*
@@ -579,7 +581,7 @@ parent_main(void)
 			log_set_level(log_level_parse(lvl));
 	}
 
-	(void)child_dir(dir, sizeof(dir));
+	child_dir(dir, sizeof(dir));
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		child_exe_fd[i] = child_exe_open(dir, (enum proc_role)i);
 
