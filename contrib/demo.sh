@@ -9,6 +9,8 @@ sh contrib/install-deps.sh
 mkdir -p build/plain
 cd build/plain
 [ -f Makefile ] || "$top/configure" -q
-make -s -j"$(nproc 2>/dev/null || echo 2)" sfrevops-mcp
+# The parent and its three children (one executable per process).
+make -s -j"$(nproc 2>/dev/null || echo 2)" sfrevops-mcp sfrevops-mcp-front \
+    sfrevops-mcp-broker sfrevops-mcp-writer
 cd "$top"
 exec node tests/demo.mjs "$top/build/plain/sfrevops-mcp"

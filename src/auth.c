@@ -764,8 +764,8 @@ flow_advice(enum auth_flow_kind flow)
 	switch (flow) {
 	case FLOW_REFRESH_TOKEN:
 		return "check SFDC_CLIENT_ID, SFDC_CLIENT_SECRET (if the "
-		    "connected app requires it) and SFDC_REFRESH_TOKEN, or run "
-		    "`sfrevops-mcp login` again";
+		    "connected app requires it) and SFDC_REFRESH_TOKEN, or set "
+		    "a new SFDC_REFRESH_TOKEN";
 	case FLOW_JWT:
 		return "check SFDC_USERNAME, that the connected app "
 		    "(SFDC_CLIENT_ID) holds the certificate of SFDC_PRIVATE_KEY "
@@ -798,8 +798,8 @@ token_refused(struct auth *a, long status, const char *error,
 	if (a->flow == FLOW_REFRESH_TOKEN &&
 	    strcmp(error, "invalid_grant") == 0)
 		snprintf(errbuf, errlen, "the refresh token was rejected (%s): "
-		    "it has expired or was revoked; run `sfrevops-mcp login` "
-		    "again or set a new SFDC_REFRESH_TOKEN", what);
+		    "it has expired or was revoked; set a new "
+		    "SFDC_REFRESH_TOKEN", what);
 	else if (strcmp(error, "invalid_client_id") == 0 ||
 	    strcmp(error, "invalid_client") == 0)
 		snprintf(errbuf, errlen, "the token endpoint %s does not accept "

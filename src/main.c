@@ -1,9 +1,11 @@
 /*
- * main.c: the parent.  It reads the configuration, creates the
- * socketpairs, re-executes this binary once per child with a role flag
- * and fixed descriptors, hands the secrets to the broker and forgets
- * them, then supervises: it writes the children's log lines to stderr
- * and, when any child ends, stops the others (fail closed).
+ * main.c: the parent, sfrevops-mcp.  It reads the configuration, opens
+ * the children's executables, creates the socketpairs, starts each child
+ * (sfrevops-mcp-front, -broker, -writer, from $(pkglibexecdir)) through
+ * its descriptor with fixed descriptors and a role flag, hands the
+ * secrets to the broker and forgets them, then supervises: it writes the
+ * children's log lines to stderr and, when any child ends, stops the
+ * others (fail closed).
  *
  *	parent --3-- front   (stdin/stdout: MCP)
  *	parent --3-- broker  (the token; HTTPS)
@@ -17,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -39,6 +42,7 @@
 #include "policy_table.h"
 #include "connector.h"
 #include "conf.h"
+#include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
 #define STOP_GRACE_MS	800
@@ -53,15 +57,15 @@ struct child {
 };
 
 static struct child	 children[PROC_MAX];
-static char		 self_exe[PATH_MAX];
 /*
- * The binary, opened before any child drops privileges: a child execs
- * it through this descriptor, so the path to it need not be searchable
- * by the unprivileged user (a checkout under a 0700 home or mkdtemp
- * directory, for one).
+ * Each child's executable, opened and checked before any child drops
+ * privileges: the child execs it through this descriptor, so the path
+ * to it need not be searchable by the unprivileged user (a build tree
+ * under a 0700 home or mkdtemp directory, for one), and what runs is
+ * what was checked.
  */
-static int		 self_fd = -1;
-#define FD_SELF_EXE	FD_FIRST_FREE	/* where a child keeps self_fd */
+static int		 child_exe_fd[PROC_MAX] = { -1, -1, -1, -1 };
+#define FD_CHILD_EXE	FD_FIRST_FREE	/* where a child keeps its fd */
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -84,18 +88,65 @@ usage(int status)
 	exit(status);
 }
 
-static int
-role_parse(const char *s, enum proc_role *r)
+/*
+ * Where the children are: $(pkglibexecdir), fixed at build time, or, for
+ * a parent that runs from its build directory (make check), that
+ * directory.  The test is a plain string comparison of the directory of
+ * /proc/self/exe, which the kernel resolves to the file that is running,
+ * with SF_BUILDDIR, the physical path configure saw: no environment
+ * variable is read and no symbolic link followed, so a parent installed
+ * anywhere else always runs the installed children.
+ */
+static void
+child_dir(char *buf, size_t len)
 {
-	if (strcmp(s, "front") == 0)
-		*r = PROC_FRONT;
-	else if (strcmp(s, "broker") == 0)
-		*r = PROC_BROKER;
-	else if (strcmp(s, "writer") == 0)
-		*r = PROC_WRITER;
+	char	 exe[PATH_MAX], *slash = NULL;
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe))) == -1)
+		fatal("readlink /proc/self/exe");
+	/* A path that fills the buffer may be cut: not the build tree. */
+	if ((size_t)n < sizeof(exe)) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+	}
+	if (slash != NULL && strcmp(exe, SF_BUILDDIR) == 0)
+		strlcpy_sf(buf, SF_BUILDDIR, len);
 	else
-		return -1;
-	return 0;
+		strlcpy_sf(buf, SF_LIBEXECDIR, len);
+}
+
+/*
+ * Open one child's executable and check it: a regular file, owned by
+ * root or by us, writable by nobody else.  The descriptor is what the
+ * child execs, so the file checked is the file run.
+ */
+static int
+child_exe_open(const char *dir, enum proc_role role)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	int		 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s-%s", dir,
+	    SFREVOPS_NAME, proc_name(role)) >= sizeof(path))
+		fatalx("%s: path too long", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("cannot open the %s's executable %s (is %s installed "
+		    "completely?)", proc_name(role), path, SFREVOPS_NAME);
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", path);
+	if (!S_ISREG(st.st_mode))
+		fatalx("%s is not a regular file; refusing to run it", path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		fatalx("%s is owned by uid %u, neither root nor us; refusing "
+		    "to run it", path, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		fatalx("%s is writable by its group or others (mode %03o); "
+		    "refusing to run it", path, (unsigned)st.st_mode & 0777);
+	log_debug("%s: %s", proc_name(role), path);
+	return fd;
 }
 
 /* Which fds a child gets on 3, 4 and 5. */
@@ -130,10 +181,10 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 	if (dup2(fds->parent, 100) == -1 || dup2(fds->a, 101) == -1 ||
 	    dup2(fds->b, 102) == -1)
 		_exit(126);
-	if (dup2(self_fd, 103) == -1)
+	if (dup2(child_exe_fd[role], 103) == -1)
 		_exit(126);
 	if (dup2(100, FD_PARENT) == -1 || dup2(101, FD_PEER_A) == -1 ||
-	    dup2(102, FD_PEER_B) == -1 || dup2(103, FD_SELF_EXE) == -1)
+	    dup2(102, FD_PEER_B) == -1 || dup2(103, FD_CHILD_EXE) == -1)
 		_exit(126);
 	if (role != PROC_FRONT) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
@@ -141,12 +192,12 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 		    dup2(devnull, STDOUT_FILENO) == -1)
 			_exit(126);
 	}
-	closefrom_sf(FD_SELF_EXE + 1);
+	closefrom_sf(FD_CHILD_EXE + 1);
 	for (i = FD_PARENT; i <= FD_PEER_B; i++)
 		if (fd_set_cloexec((int)i, 0) == -1)
 			_exit(126);
-	/* Gone with the exec: the child never sees the binary's fd. */
-	if (fd_set_cloexec(FD_SELF_EXE, 1) == -1)
+	/* Gone with the exec: the child never sees its binary's fd. */
+	if (fd_set_cloexec(FD_CHILD_EXE, 1) == -1)
 		_exit(126);
 
 	/* Started as root: the children run as nobody. */
@@ -170,11 +221,13 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 		}
 #endif
 	envp[n] = NULL;
-	argv[0] = (char *)SFREVOPS_NAME;
+	if (xasprintf(&argv[0], "%s-%s", SFREVOPS_NAME, proc_name(role)) < 0)
+		_exit(126);
+	/* A sanity check the child makes (proc_init). */
 	argv[1] = (char *)"-R";
 	argv[2] = (char *)proc_name(role);
 	argv[3] = NULL;
-	fexecve(FD_SELF_EXE, argv, envp);
+	fexecve(FD_CHILD_EXE, argv, envp);
 	_exit(127);
 }
 
@@ -616,8 +669,7 @@ parent_main(void)
 	struct buf		 b;
 	struct ipc_msg		 msg;
 	sigset_t		 mask;
-	ssize_t			 n;
-	char			 err[512];
+	char			 err[512], dir[PATH_MAX];
 	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2];
 	int			 i, sfd, devnull;
 
@@ -634,13 +686,9 @@ parent_main(void)
 			log_set_level(log_level_parse(lvl));
 	}
 
-	if ((n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1))
-	    == -1)
-		fatal("readlink /proc/self/exe");
-	self_exe[n] = '\0';
-	if ((self_fd = open(self_exe, O_RDONLY | O_CLOEXEC)) == -1)
-		fatal("open %s", self_exe);
-
+	child_dir(dir, sizeof(dir));
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		child_exe_fd[i] = child_exe_open(dir, (enum proc_role)i);
 
 	/* Signals arrive through a signalfd, never asynchronously. */
 	sigemptyset(&mask);
@@ -678,6 +726,9 @@ parent_main(void)
 		}
 	}
 	/* The parent keeps only its ends of the parent channels. */
+	for (i = PROC_FRONT; i < PROC_MAX; i++)
+		if (close(child_exe_fd[i]) == -1)
+			fatal("close");
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (close(pc[i][1]) == -1)
 			fatal("close");
@@ -742,20 +793,7 @@ parent_main(void)
 int
 main(int argc, char *argv[])
 {
-	enum proc_role	 role;
-
-	if (argc == 3 && strcmp(argv[1], "-R") == 0) {
-		if (role_parse(argv[2], &role) == -1) {
-			fprintf(stderr, "%s: unknown role '%s'\n",
-			    SFREVOPS_NAME, argv[2]);
-			return 2;
-		}
-		if (role == PROC_FRONT)
-			return front_main();
-		if (role == PROC_BROKER)
-			return broker_main();
-		return writer_main();
-	}
+	jsonalloc_init();
 	if (argc == 2 && (strcmp(argv[1], "-V") == 0 ||
 	    strcmp(argv[1], "--version") == 0)) {
 		printf("%s %s\n", SFREVOPS_NAME, PACKAGE_VERSION);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -44,6 +45,30 @@ proc_log_sink(int level, const char *line, size_t len)
 		(void)ipc_flush_blocking(&proc_self->parent, 1000);
 	else
 		(void)ipc_flush(&proc_self->parent);
+}
+
+void
+proc_init(int argc, char *argv[], enum proc_role self)
+{
+	char	 name[16];
+
+	/* Not a command: the parent starts it with its channels set up. */
+	if (argc != 3 || strcmp(argv[1], "-R") != 0 ||
+	    strcmp(argv[2], proc_name(self)) != 0) {
+		fprintf(stderr, "%s-%s: this is the %s process of %s(8), "
+		    "which starts it; run %s instead\n", SFREVOPS_NAME,
+		    proc_name(self), proc_name(self), SFREVOPS_NAME,
+		    SFREVOPS_NAME);
+		exit(2);
+	}
+	jsonalloc_init();
+	/*
+	 * Started through a descriptor, the process is named after it
+	 * ("6"); ps(1) and top(1) should say which child this is.
+	 */
+	(void)snprintf(name, sizeof(name), "sfrevops-%s", proc_name(self));
+	if (prctl(PR_SET_NAME, name, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_NAME");
 }
 
 void

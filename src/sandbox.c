@@ -2,7 +2,8 @@
  * sandbox.c: what a child gives up after it has started.
  *
  * The order follows OpenSSH's: the privilege drop happens in the parent's
- * fork child before exec (sandbox_drop_privileges), then, in the child
+ * fork child before exec (sandbox_drop_privileges, in sandbox-drop.c so
+ * that the parent need not link libseccomp), then, in the child
  * after exec, sandbox_apply(): rlimits, PR_SET_NO_NEW_PRIVS,
  * PR_SET_DUMPABLE 0, Landlock (where the kernel has it), and last a
  * libseccomp allow-list whose default action kills the process.
@@ -29,8 +30,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -43,9 +42,6 @@
 #include <seccomp.h>
 
 #include "sfrevops.h"
-
-#define SANDBOX_USER		"nobody"
-#define SANDBOX_FALLBACK_ID	65534	/* nobody/nogroup on Debian */
 
 /* ------------------------------------------------------------ rlimits */
 
@@ -772,57 +768,7 @@ __lsan_is_turned_off(void)
 }
 #endif
 
-/* ------------------------------------------------- privileges and all */
-
-/*
- * Started as root: become nobody for good.  Called in the parent's fork
- * child before exec.  Keeps a parent-death signal across the change
- * (the kernel clears it when credentials change).
- */
-void
-sandbox_drop_privileges(void)
-{
-	struct passwd	*pw;
-	uid_t		 uid = SANDBOX_FALLBACK_ID, ruid, euid, suid;
-	gid_t		 gid = SANDBOX_FALLBACK_ID, rgid, egid, sgid;
-	int		 pdeathsig = 0;
-
-	if (geteuid() != 0 && getuid() != 0)
-		return;
-	if ((pw = getpwnam(SANDBOX_USER)) != NULL) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	} else
-		log_info("no user %s; dropping to uid/gid %d", SANDBOX_USER,
-		    SANDBOX_FALLBACK_ID);
-	if (uid == 0 || gid == 0)
-		fatalx("user %s has uid or gid 0; refusing to run children "
-		    "as root", SANDBOX_USER);
-	if (prctl(PR_GET_PDEATHSIG, &pdeathsig) == -1)
-		fatal("prctl PR_GET_PDEATHSIG");
-
-	if (setgroups(0, NULL) == -1)
-		fatal("setgroups");
-	if (setresgid(gid, gid, gid) == -1)
-		fatal("setresgid %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) == -1)
-		fatal("setresuid %u", (unsigned)uid);
-
-	/* Verify that it stuck and cannot be undone. */
-	if (getresuid(&ruid, &euid, &suid) == -1 ||
-	    getresgid(&rgid, &egid, &sgid) == -1)
-		fatal("getresuid");
-	if (ruid != uid || euid != uid || suid != uid ||
-	    rgid != gid || egid != gid || sgid != gid ||
-	    getgroups(0, NULL) != 0)
-		fatalx("privilege drop to %u:%u did not take", (unsigned)uid,
-		    (unsigned)gid);
-	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1)
-		fatalx("privilege drop: root could be regained");
-
-	if (pdeathsig != 0 && prctl(PR_SET_PDEATHSIG, pdeathsig) == -1)
-		fatal("prctl PR_SET_PDEATHSIG");
-}
+/* ------------------------------------------------------------ all */
 
 /* Threads of this process, from /proc; 0 if /proc cannot tell. */
 static int

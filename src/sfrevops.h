@@ -180,7 +180,8 @@ int	 utf8_valid(const char *, size_t);
 /* Text from a remote party as one clean line: control characters and
  * runs of spaces become one space, ends trimmed, cut to fit dstlen. */
 void	 str_oneline(char *dst, size_t dstlen, const char *src);
-void	 closefrom_sf(int);
+/* Close every descriptor from lowfd up; cannot fail (fatal if it does). */
+void	 closefrom_sf(int lowfd);
 #define HOST_MAX	253	/* a DNS name */
 /*
  * Where a URL connects: https://host[:port], http://host[:port], a bare
@@ -192,6 +193,9 @@ int	 url_hostport(const char *url, char *host, size_t hostlen,
 int	 fd_set_nonblock(int);
 int	 fd_set_cloexec(int, int);
 uint64_t now_ms(void);
+
+/* jsonalloc.c: cJSON allocates with xmalloc(); first thing in main() */
+void	 jsonalloc_init(void);
 
 /* buf.c: typed payloads with exact length checks */
 struct buf {
@@ -339,10 +343,15 @@ enum sandbox_mode {
 void	 sandbox_rlimits(enum proc_role);
 int	 sandbox_landlock(enum proc_role, const char *const *ro_paths);
 int	 sandbox_seccomp(enum proc_role, enum sandbox_mode);
+/* sandbox-drop.c: in the parent's fork child, before exec */
 void	 sandbox_drop_privileges(void);
 void	 sandbox_apply(enum proc_role, const char *const *ro_paths);
 
-/* process entry points */
+/*
+ * Process entry points.  Each child is its own executable, installed in
+ * $(pkglibexecdir) and started by the parent only: src/front-main.c,
+ * broker-main.c and writer-main.c call proc_init() and then these.
+ */
 int	 front_main(void);
 int	 broker_main(void);
 int	 writer_main(void);
@@ -354,6 +363,12 @@ struct proc_ctx {
 	char		*config_json;	/* from IMSG_CONFIG */
 	int		 stop;		/* IMSG_SHUTDOWN arrived */
 };
+/*
+ * First thing in a child's main(): check that it was started by the
+ * parent as that child ("-R role"; exit 2 otherwise), install the cJSON
+ * allocator, name the process for ps(1).
+ */
+void	 proc_init(int argc, char *argv[], enum proc_role);
 void	 proc_start(struct proc_ctx *, enum proc_role);
 void	 proc_ready(struct proc_ctx *);
 /* Flush the last logs, close the parent channel, free the config. */

@@ -8,7 +8,8 @@
  * by the broker (which never trusts the front).  Both run the same code
  * on the same bytes, so they agree.
  *
- * The grammar accepted (salesforce.md section 5.1), clause order fixed:
+ * The grammar accepted (after Salesforce's "SOQL and SOSL Reference",
+ * SOQL SELECT Syntax), clause order fixed:
  *
  *   SELECT fieldList FROM objectType [alias] [USING SCOPE scope]
  *   [WHERE condition] [WITH SECURITY_ENFORCED | WITH USER_MODE]

@@ -141,9 +141,17 @@ utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * closefrom(3) where the C library has it (glibc 2.34 and later: it uses
+ * close_range(2), falls back to /proc/self/fd and aborts rather than
+ * return with a descriptor left open); otherwise the same by hand.
+ */
 void
 closefrom_sf(int lowfd)
 {
+#ifdef HAVE_CLOSEFROM
+	closefrom(lowfd);
+#else
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0) == 0)
 		return;
@@ -161,12 +169,14 @@ closefrom_sf(int lowfd)
 			fd = strtol(de->d_name, &end, 10);
 			if (*end != '\0' || errno != 0)
 				continue;
-			if (fd >= lowfd && fd != dirfd(d))
-				(void)close((int)fd);
+			if (fd >= lowfd && fd != dirfd(d) && close((int)fd) == -1 &&
+			    errno != EINTR)
+				fatal("closefrom: close %ld", fd);
 		}
 		if (closedir(d) == -1)
 			fatal("closefrom: closedir");
 	}
+#endif
 }
 
 int

@@ -128,10 +128,11 @@ export function offlineEnv(extra = {}) {
 
 /**
  * Spawn the server with raw pipes.  send() writes lines; next() waits
- * for the next stdout line (parsed); lines and stderr are kept.
+ * for the next stdout line (parsed); lines and stderr are kept.  bin:
+ * another build's parent (bench/startup.mjs compares two).
  */
-export function spawnRaw(env) {
-  const proc = spawn(BIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnRaw(env, bin = BIN) {
+  const proc = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines = [];
   const waiters = [];
   let stderr = '';

@@ -1,0 +1,15 @@
+/*
+ * front-main.c: the executable sfrevops-mcp-front, the front process (see
+ * front.c).  Installed in $(pkglibexecdir) and started by the parent
+ * (main.c) only, through a descriptor, with its channels on 3, 4 and 5.
+ */
+#include "config.h"
+
+#include "sfrevops.h"
+
+int
+main(int argc, char *argv[])
+{
+	proc_init(argc, argv, PROC_FRONT);
+	return front_main();
+}
