@@ -26,6 +26,7 @@
 #include "auth.h"
 #include "http.h"
 #include "netpass.h"
+#include "policy_table.h"
 #include "secmem.h"
 #include "soql.h"
 
@@ -795,48 +796,68 @@ out:
 
 /* ----------------------------------------------------------- dispatch */
 
+/* The handlers of the rows the broker receives (policy_table.h). */
+static void
+broker_get(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	handle_get(arg, from, id, b);
+}
+
+static void
+broker_query(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	handle_query(arg, from, id, b);
+}
+
+static void
+broker_more(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	handle_more(arg, from, id, b);
+}
+
+static void
+broker_describe(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	handle_describe(arg, from, id, b);
+}
+
+/*
+ * IMSG_CANCEL: this broker answers each request before it reads the
+ * next, so the request named has been answered already: nothing to do.
+ */
+static void
+broker_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)arg;
+	(void)b;
+	log_debug("cancel of %s request %u: already answered",
+	    proc_name(from->peer), id);
+}
+
+#define PT_PICK_BROKER(s, r, t, h)	PT_ENTRY(s, r, t, h)
+#define PT_PICK_PARENT(s, r, t, h)
+#define PT_PICK_FRONT(s, r, t, h)
+#define PT_PICK_WRITER(s, r, t, h)
+static const struct policy_handler broker_handlers[] = {
+	POLICY_TABLE(PT_ROW_PICK)
+};
+
+/*
+ * Everything from the front and the writer goes through the table: a
+ * type no row allows on that channel (a mutation from the front, an
+ * answer, an unknown type), in the wrong state or of the wrong shape
+ * ends the broker, as it ends every process: the peer is presumed
+ * compromised.
+ */
 static void
 broker_dispatch(struct broker *br, struct ipc *from)
 {
 	struct ipc_msg	 msg;
-	struct buf	 b;
 
 	while (ipc_next(from, &msg)) {
-		/* Answers never travel towards the broker. */
-		if ((msg.hdr.type & 1) != 0)
-			fatalx("%s sent an answer (%s) to the broker",
-			    proc_name(from->peer), imsg_name(msg.hdr.type));
-		if (policy_check(from->peer, PROC_BROKER, msg.hdr.type,
-		    PS_RUN) == -1) {
-			log_warnx("refused %s from %s by policy",
-			    imsg_name(msg.hdr.type), proc_name(from->peer));
-			reply_error(from, msg.hdr.id, SFE_POLICY, "refused: the "
-			    "%s may not send %s to the broker%s",
-			    proc_name(from->peer), imsg_name(msg.hdr.type),
-			    from->peer == PROC_FRONT ? " (the front may only "
-			    "read)" : "");
-			ipc_msg_free(&msg);
-			continue;
-		}
-		buf_from(&b, msg.data, msg.hdr.len);
-		switch (msg.hdr.type) {
-		case IMSG_SF_GET:
-			handle_get(br, from, msg.hdr.id, &b);
-			break;
-		case IMSG_SF_QUERY:
-			handle_query(br, from, msg.hdr.id, &b);
-			break;
-		case IMSG_SF_MORE:
-			handle_more(br, from, msg.hdr.id, &b);
-			break;
-		case IMSG_SF_DESCRIBE:
-			handle_describe(br, from, msg.hdr.id, &b);
-			break;
-		default:
-			reply_error(from, msg.hdr.id, SFE_POLICY, "%s is not "
-			    "served by this broker", imsg_name(msg.hdr.type));
-			break;
-		}
+		policy_dispatch(PROC_BROKER, from, PS_RUN, &msg,
+		    broker_handlers, sizeof(broker_handlers) /
+		    sizeof(broker_handlers[0]), br);
 		ipc_msg_free(&msg);
 		proc_flush(&br->proc, from);
 	}
@@ -856,8 +877,8 @@ broker_ca_bundle(struct broker *br)
 	if (ipc_recv_blocking(&br->proc.parent, &msg, 5000, err,
 	    sizeof(err)) != 1)
 		fatalx("parent channel: %s", err);
-	if (policy_check(PROC_PARENT, PROC_BROKER, msg.hdr.type,
-	    PS_START) == -1 || msg.hdr.type != IMSG_CA_BUNDLE)
+	policy_admit(PROC_BROKER, &br->proc.parent, PS_START, &msg);
+	if (msg.hdr.type != IMSG_CA_BUNDLE)
 		fatalx("parent channel: expected CA_BUNDLE, got %s",
 		    imsg_name(msg.hdr.type));
 	buf_from(&b, msg.data, msg.hdr.len);
@@ -886,8 +907,8 @@ broker_secrets(struct broker *br)
 		if (ipc_recv_blocking(&br->proc.parent, &msg, 5000, err,
 		    sizeof(err)) != 1)
 			fatalx("parent channel: %s", err);
-		if (policy_check(PROC_PARENT, PROC_BROKER, msg.hdr.type,
-		    PS_START) == -1 || msg.hdr.type != IMSG_SECRET)
+		policy_admit(PROC_BROKER, &br->proc.parent, PS_START, &msg);
+		if (msg.hdr.type != IMSG_SECRET)
 			fatalx("parent channel: expected SECRET, got %s",
 			    imsg_name(msg.hdr.type));
 		buf_from(&b, msg.data, msg.hdr.len);

@@ -1,0 +1,205 @@
+// Crafted frames from a compromised peer.  The test is the parent of one
+// real child executable (the broker or the writer), sets it up as
+// main.c does (HELLO, CONFIG, the secrets and the CA bundle), then plays
+// the front on the child's fd 4 and sends frames a compromised front
+// could send.  Whatever the policy table does not allow, on that channel,
+// in that state and in that shape, must end the child with one log line
+// naming the protocol violation; what it allows must be answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BIN } from './lib.mjs';
+
+const T = {
+  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12,
+  CA_BUNDLE: 14, CONNECT: 16, CONNECT_R: 17, SF_GET: 20, SF_GET_R: 21,
+  SF_QUERY: 22, SF_QUERY_R: 23, SF_MORE: 24, SF_DESCRIBE: 26, CANCEL: 28,
+  SF_CREATE: 40, SF_UPDATE: 42, WR_NOTE: 60, WR_UPDATE: 62,
+};
+const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
+const IPC_MAX_PAYLOAD = 8 * 1024 * 1024;
+
+function u32(n) { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; }
+function str(s) { const v = Buffer.from(s); return Buffer.concat([u32(v.length), v]); }
+function frame(type, id, payload = Buffer.alloc(0), pad = 0) {
+  return Buffer.concat([u32(type), u32(payload.length), u32(id), u32(pad), payload]);
+}
+
+/** Frames arriving on a stream, split by their header. */
+class Reader {
+  constructor(stream) {
+    this.buf = Buffer.alloc(0);
+    this.frames = [];
+    this.waiters = [];
+    stream.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      while (this.buf.length >= 16) {
+        const len = this.buf.readUInt32LE(4);
+        if (this.buf.length < 16 + len) break;
+        const f = { type: this.buf.readUInt32LE(0), id: this.buf.readUInt32LE(8), data: this.buf.subarray(16, 16 + len) };
+        this.buf = this.buf.subarray(16 + len);
+        this.frames.push(f);
+      }
+      this.wake();
+    });
+  }
+  wake() { for (const w of this.waiters.splice(0)) w(); }
+  async next(pred, ms = 5000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const i = this.frames.findIndex(pred);
+      if (i !== -1) return this.frames.splice(i, 1)[0];
+      const left = end - Date.now();
+      if (left <= 0) return null;
+      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
+    }
+  }
+}
+
+const childPath = (role) => join(dirname(BIN), `sfrevops-mcp-${role}`);
+const caFile = '/etc/ssl/certs/ca-certificates.crt';
+
+/** Start one child as main.c does; resolves once it is READY. */
+async function startChild(role) {
+  const env = {};
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) if (process.env[k]) env[k] = process.env[k];
+  const proc = spawn(childPath(role), ['-R', role], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  const parent = proc.stdio[3];
+  const peerA = proc.stdio[4];
+  const peerB = proc.stdio[5];
+  const fromParent = new Reader(parent);
+  const fromA = new Reader(peerA);
+  const logs = [];
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
+  // Collect log lines as they come.
+  const pump = setInterval(() => {
+    let f;
+    while ((f = fromParent.frames.findIndex((x) => x.type === T.LOG)) !== -1) {
+      const x = fromParent.frames.splice(f, 1)[0];
+      logs.push(x.data.subarray(8).toString());
+    }
+  }, 10);
+  parent.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.parent)])));
+  const config = {
+    instance_url: 'https://127.0.0.1:9', login_url: 'https://127.0.0.1:9', api_version: 'v60.0',
+    audit_object: 'Cleanup_Audit__c', commit_stage: 'Commit', fls_mode: 'security_enforced',
+    log_level: 'debug', auth_flow: 'access_token', http_timeout_ms: 60000,
+    call_timeout_ms: 120000, max_transfers: 6,
+  };
+  parent.write(frame(T.CONFIG, 0, str(JSON.stringify(config))));
+  if (role === 'broker') {
+    const tok = Buffer.from('00D000000000001!frames-test-token');
+    parent.write(frame(T.SECRET, 0, Buffer.concat([u32(1), u32(tok.length), tok])));
+    parent.write(frame(T.SECRET, 0, u32(5)));
+    parent.write(frame(T.CA_BUNDLE, 0, Buffer.concat([str(caFile), readFileSync(caFile)])));
+  }
+  const ready = await fromParent.next((f) => f.type === T.READY, 10000);
+  assert.ok(ready, `${role} did not become ready: ${stderr} ${logs.join('')}`);
+  // Our HELLO as the front, on the channel the child knows as the front's.
+  peerA.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.front)])));
+  const hello = await fromA.next((f) => f.type === T.HELLO);
+  assert.ok(hello, 'the child greets its front');
+  return {
+    proc, peerA, peerB, fromA, logs, exited,
+    get stderr() { return stderr; },
+    async stop() {
+      clearInterval(pump);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        parent.write(frame(T.SHUTDOWN, 0));
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** Send raw, then expect the child to exit with a protocol violation. */
+async function expectViolation(role, bytes, what) {
+  const c = await startChild(role);
+  try {
+    c.peerA.write(bytes);
+    const timer = new Promise((r) => setTimeout(() => r(null), 5000));
+    const ex = await Promise.race([c.exited, timer]);
+    assert.ok(ex, `${role} still runs after ${what}`);
+    assert.ok(ex.code !== 0 || ex.sig !== null, `${role} exited cleanly after ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+    const all = c.logs.join('') + c.stderr;
+    assert.match(all, /protocol violation|presumed compromised|frame from front/, `${role} after ${what}: ${all}`);
+    // Nothing was answered: the violation is not a request.
+    assert.equal(c.fromA.frames.filter((f) => f.type !== T.HELLO).length, 0, `${role} answered ${what}`);
+  } finally {
+    await c.stop();
+  }
+}
+
+const haveChildren = existsSync(childPath('broker')) && existsSync(caFile);
+
+test('the broker answers what the table allows from the front (the harness works)', { skip: !haveChildren && 'no built children or CA file' }, async () => {
+  const c = await startChild('broker');
+  try {
+    // A dry-run query: answered, nothing sent anywhere.
+    c.peerA.write(frame(T.SF_QUERY, 7, Buffer.concat([u32(1), str('SELECT Id FROM Account')])));
+    const r = await c.fromA.next((f) => f.id === 7);
+    assert.equal(r?.type, T.SF_QUERY_R, 'a dry run is answered with its page');
+    assert.match(r.data.subarray(4).toString(), /"dry_run":true/);
+    // A refused statement is a typed error, not a violation.
+    c.peerA.write(frame(T.SF_QUERY, 8, Buffer.concat([u32(1), str('DELETE FROM Account')])));
+    const e = await c.fromA.next((f) => f.id === 8);
+    assert.equal(e?.type, T.ERROR, 'DML is answered with an error');
+    // A cancel of something long answered: nothing happens.
+    c.peerA.write(frame(T.CANCEL, 7));
+    c.peerA.write(frame(T.SF_QUERY, 9, Buffer.concat([u32(1), str('SELECT Name FROM Lead')])));
+    assert.equal((await c.fromA.next((f) => f.id === 9))?.type, T.SF_QUERY_R, 'still serving');
+    assert.equal(c.proc.exitCode, null);
+  } finally {
+    await c.stop();
+  }
+});
+
+const brokerCases = [
+  ['a mutation (SF_CREATE) from the front', frame(T.SF_CREATE, 1, Buffer.concat([str('Account'), str('{"Name":"x"}')]))],
+  ['an update (SF_UPDATE) from the front', frame(T.SF_UPDATE, 1, Buffer.concat([str('Account'), str('001000000000001AAA'), str('{}')]))],
+  ['an answer (SF_QUERY_R) sent to the broker', frame(T.SF_QUERY_R, 1, str('{}'))],
+  ['an ERROR sent to the broker', frame(T.ERROR, 1, Buffer.concat([u32(1), str('x')]))],
+  ['CONFIG from the front', frame(T.CONFIG, 0, str('{}'))],
+  ['a SECRET from the front', frame(T.SECRET, 0, Buffer.concat([u32(1), u32(3), Buffer.from('abc')]))],
+  ['CONNECT_R from the front', frame(T.CONNECT_R, 1, u32(0))],
+  ['an unknown type (50)', frame(50, 1, Buffer.alloc(0))],
+  ['a type past the catalogue (64)', frame(64, 1, Buffer.alloc(0))],
+  ['a second HELLO', frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.front)]))],
+  ['a non-zero pad', frame(T.SF_DESCRIBE, 1, str('Account'), 1)],
+  ['SF_QUERY without its flags word', frame(T.SF_QUERY, 1, str('SELECT Id FROM Account'))],
+  ['SF_QUERY with a byte left over', frame(T.SF_QUERY, 1, Buffer.concat([u32(1), str('SELECT Id FROM Account'), Buffer.from([0])]))],
+  ['SF_QUERY whose string runs past the frame', frame(T.SF_QUERY, 1, Buffer.concat([u32(1), u32(1000), Buffer.from('SELECT')]))],
+  ['SF_QUERY with a NUL in its string', frame(T.SF_QUERY, 1, Buffer.concat([u32(1), str('SELECT Id\0 FROM Account')]))],
+  ['SF_DESCRIBE of max + 1 bytes', frame(T.SF_DESCRIBE, 1, str('A'.repeat(81)))],
+  ['SF_GET with three strings missing', frame(T.SF_GET, 1, u32(0))],
+  ['a CANCEL with a payload', frame(T.CANCEL, 1, u32(0))],
+  ['a frame longer than IPC_MAX_PAYLOAD', Buffer.concat([u32(T.SF_QUERY), u32(IPC_MAX_PAYLOAD + 1), u32(1), u32(0)])],
+];
+
+for (const [what, bytes] of brokerCases) {
+  test(`broker: ${what} ends it`, { skip: !haveChildren && 'no built children or CA file' }, async () => {
+    await expectViolation('broker', bytes, what);
+  });
+}
+
+test('the writer refuses writes with a typed error and ends on what no row allows', { skip: !haveChildren && 'no built children' }, async () => {
+  const c = await startChild('writer');
+  try {
+    c.peerA.write(frame(T.WR_NOTE, 3, Buffer.concat([str('Account'), str('001000000000001AAA'), str('t'), str('b')])));
+    const r = await c.fromA.next((f) => f.id === 3);
+    assert.equal(r?.type, T.ERROR, 'a note is refused while writes are not enabled');
+    assert.match(r.data.toString(), /not enabled/);
+  } finally {
+    await c.stop();
+  }
+  await expectViolation('writer', frame(T.SF_QUERY, 1, Buffer.concat([u32(0), str('SELECT Id FROM Account')])), 'a query sent to the writer');
+  await expectViolation('writer', frame(T.WR_UPDATE, 1, Buffer.concat([str('Account'), str('x')])), 'WR_UPDATE of the wrong shape');
+  await expectViolation('writer', frame(T.SF_CREATE, 1, Buffer.concat([str('Account'), str('{}')])), 'SF_CREATE sent to the writer');
+});
