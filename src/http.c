@@ -674,23 +674,12 @@ fail:
 char *
 sfhttp_urlencode(const char *s)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = strlen(s), i, o = 0;
-	char			*out;
+	char	*enc, *out;
 
-	out = xreallocarray(NULL, 3, n + 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z') ||
-		    ('0' <= c && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
+	/* RFC 3986 unreserved characters are kept, all else is %XX. */
+	if ((enc = curl_easy_escape(NULL, s, 0)) == NULL)
+		fatalx("curl_easy_escape: out of memory");
+	out = xstrdup(enc);
+	curl_free(enc);
 	return out;
 }
