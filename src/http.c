@@ -373,13 +373,19 @@ sfhttp_parse_limit_info(const char *line, size_t len, char *out,
 	for (p = line + sizeof(name) - 1; p + 10 <= end; p++) {
 		if (strncmp(p, "api-usage=", 10) != 0)
 			continue;
+		/* A key of its own, not the end of per-app-api-usage=. */
+		if (p[-1] != ':' && p[-1] != ' ' && p[-1] != '\t' &&
+		    p[-1] != ';' && p[-1] != ',')
+			continue;
 		p += 10;
-		for (i = 0; p + i < end && (('0' <= p[i] && p[i] <= '9') ||
-		    p[i] == '/'); i++)
+		/* digits "/" digits, and nothing more of either */
+		for (i = 0; p + i < end && '0' <= p[i] && p[i] <= '9'; i++)
 			;
-		n = i;
-		if (n == 0 || n + 1 > outlen || memchr(p, '/', n) == NULL ||
-		    p[0] == '/' || p[n - 1] == '/')
+		if (i == 0 || p + i == end || p[i] != '/')
+			return 0;
+		for (n = ++i; p + n < end && '0' <= p[n] && p[n] <= '9'; n++)
+			;
+		if (n == i || (p + n < end && p[n] == '/') || n + 1 > outlen)
 			return 0;
 		memcpy(out, p, n);
 		out[n] = '\0';
