@@ -1250,7 +1250,13 @@ sfhttp_poll(struct sfhttp *h, struct pollfd *extra, size_t nextra)
 	int			 timeout, ev;
 	short			 re;
 
-	run_ready(h);
+	/*
+	 * What changed since the last call (requests started or aborted)
+	 * may start transfers now; done() calls wait until after poll, so
+	 * that the caller sees their answers when this returns.
+	 */
+	timers_run(h);
+	kick(h);
 	n = nextra + h->nsocks;
 	if (n > h->cappfd) {
 		h->pfd = xreallocarray(h->pfd, n, sizeof(*h->pfd));
@@ -1267,7 +1273,9 @@ sfhttp_poll(struct sfhttp *h, struct pollfd *extra, size_t nextra)
 	TAILQ_FOREACH(q, &h->backoff, entry)
 		if (due == 0 || q->wake < due)
 			due = q->wake;
-	if (due == 0)
+	if (!TAILQ_EMPTY(&h->done))
+		timeout = 0;
+	else if (due == 0)
 		timeout = -1;
 	else if (due <= (now = now_ms()))
 		timeout = 0;

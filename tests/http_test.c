@@ -499,6 +499,26 @@ test_client(void)
 	lfd = listener(&port);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
 
+	/*
+	 * A request that fails without a transfer (no token, no flow) is
+	 * answered by the next sfhttp_poll(), which does not block first:
+	 * the caller flushes answers only when it returns.  (SIGALRM ends
+	 * the test if it does block.)
+	 */
+	a = auth_for("access_token", url, NULL);
+	h = client(a, 1, 2);
+	memset(o, 0, sizeof(o));
+	(void)sfhttp_start(h, "GET", "/services/data/v60.0/limits", NULL, 1,
+	    on_done, &o[0]);
+	alarm(10);
+	(void)sfhttp_poll(h, NULL, 0);
+	alarm(0);
+	ok(o[0].calls == 1 && o[0].sf_err == SFE_AUTH && strstr(o[0].msg,
+	    "set SFDC_ACCESS_TOKEN") != NULL, "no token and no flow: "
+	    "answered by the first sfhttp_poll(): %s", o[0].msg);
+	sfhttp_free(h);
+	auth_free(a);
+
 	/* A static token: three requests, one transfer at a time. */
 	a = auth_for("access_token", url, NULL);
 	(void)auth_set_secret(a, SECRET_ACCESS_TOKEN, "00Dx!static", 11);
