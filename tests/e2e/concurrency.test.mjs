@@ -226,7 +226,7 @@ test('IMSG_CANCEL: a transfer in flight is aborted, a queued request dropped, ea
   const dry = await front.wait((m) => m.id === 3);
   assert.equal(dry.type, T.SF_QUERY_R);
   assert.equal(dry.json.dry_run, true);
-  assert.ok(dry.at - t < 500, `the dry run waited ${dry.at - t} ms`);
+  assert.ok(dry.at - t < 1000, `the dry run waited ${dry.at - t} ms`);
   assert.ok(await waitFor(arrived('cancel-probe-1'), 5000), 'the first query reached the simulator');
 
   front.send(T.CANCEL, 2);
@@ -237,8 +237,7 @@ test('IMSG_CANCEL: a transfer in flight is aborted, a queued request dropped, ea
   front.send(T.CANCEL, 1);
   const c1 = await front.wait((m) => m.id === 1);
   assert.equal(c1.type, T.ERROR);
-  assert.equal(c1.code, SFE_CANCELLED);
-  assert.ok(c1.at - t < 1500, 'cancelled before the delayed answer');
+  assert.equal(c1.code, SFE_CANCELLED, 'cancelled before its delayed answer');
   // Ids that are not pending (answered, or never used) are ignored.
   front.send(T.CANCEL, 1);
   front.send(T.CANCEL, 77);
@@ -264,7 +263,8 @@ test('IMSG_CANCEL: a transfer in flight is aborted, a queued request dropped, ea
 
 test('IMSG_CANCEL is per channel; SHUTDOWN with a transfer in flight aborts it and exits 0', async () => {
   await sim.clearLog();
-  await delayFault('channel-probe', 3, 1500);
+  await delayFault('channel-probe', 2, 1500);
+  await delayFault('last-probe', 1, 10000);
   const b = await startBroker(6);
   const { front, writer } = b;
   // The front and the writer number their own requests: both use 10.
@@ -280,15 +280,15 @@ test('IMSG_CANCEL is per channel; SHUTDOWN with a transfer in flight aborts it a
   assert.equal((await entryOf('channel-probe-front'))[0].aborted, true);
   assert.equal((await entryOf('channel-probe-writer'))[0].aborted, undefined);
 
-  b.query(front, 11, probe('channel-probe', 'last'));
-  assert.ok(await waitFor(arrived('channel-probe-last'), 5000));
+  b.query(front, 11, probe('last-probe', 1));
+  assert.ok(await waitFor(arrived('last-probe'), 5000));
   const t = Date.now();
   b.parent.send(T.SHUTDOWN, 0);
   const { code } = await b.exited;
   assert.equal(code, 0, b.stderr);
-  assert.ok(Date.now() - t < 1000, 'it did not wait for the transfer');
+  assert.ok(Date.now() - t < 5000, `it did not wait for the transfer (${Date.now() - t} ms)`);
   assert.equal(front.answers(11).length, 0, 'nothing is answered while stopping');
-  assert.ok(await waitFor(async () => (await entryOf('channel-probe-last'))[0]?.aborted === true, 3000),
+  assert.ok(await waitFor(async () => (await entryOf('last-probe'))[0]?.aborted === true, 3000),
     'the simulator saw the connection go');
   await sim.control('DELETE', 'faults');
 });
