@@ -92,6 +92,7 @@ struct sfhttp_req {
 	unsigned		 used_gen;	/* token generation sent */
 	uint64_t		 start;		/* first attempt, ms */
 	uint64_t		 wake;		/* RQ_BACKOFF: when, ms */
+	long			 connects;	/* new connections, last attempt */
 	CURL			*easy;		/* RQ_ACTIVE */
 	struct curl_slist	*hdrs;		/* RQ_ACTIVE, may hold the token */
 	struct xfer		 x;
@@ -728,6 +729,8 @@ transfer_end(struct sfhttp *h, struct sfhttp_req *q, long *status,
 	(void)curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, status);
 	(void)curl_easy_getinfo(q->easy, CURLINFO_TOTAL_TIME_T, &us);
 	*ms = (long)(us / 1000);
+	q->connects = 0;
+	(void)curl_easy_getinfo(q->easy, CURLINFO_NUM_CONNECTS, &q->connects);
 	if ((mc = curl_multi_remove_handle(h->multi, q->easy)) != CURLM_OK)
 		log_warnx("curl_multi_remove_handle: %s",
 		    curl_multi_strerror(mc));
@@ -1046,10 +1049,11 @@ data_done(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long status,
 		memset(&q->x, 0, sizeof(q->x));
 		r->sf_err = SFE_OK;
 		r->error_code[0] = r->error_msg[0] = '\0';
-		log_debug("%s %zu-byte path: HTTP %ld in %llu ms, %d attempt%s",
-		    q->method, strlen(q->path), status,
+		log_debug("%s %zu-byte path: HTTP %ld in %llu ms, %d attempt%s, "
+		    "%s connection", q->method, strlen(q->path), status,
 		    (unsigned long long)(now_ms() - q->start), r->attempts,
-		    r->attempts == 1 ? "" : "s");
+		    r->attempts == 1 ? "" : "s", q->connects > 0 ? "a new" :
+		    "a reused");
 		rq_move(q, RQ_DONE);
 		return;
 	}

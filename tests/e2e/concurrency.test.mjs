@@ -85,6 +85,18 @@ test('SFDC_MAX_TRANSFERS=2: the four take two rounds, two at a time', async () =
   await c.client.close();
 });
 
+test('transfers share the connection cache: one after another, they reuse one connection', async () => {
+  const c = await connectSdk(simEnv(sim, { SFDC_LOG_LEVEL: 'debug' }), opened);
+  for (let i = 0; i < 3; i++) {
+    const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
+    assert.equal(r.isError, false, textOf(r));
+  }
+  await c.client.close();
+  const conns = c.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.proc === 'broker')
+    .map((l) => / (a new|a reused) connection$/.exec(l.msg)).filter(Boolean).map((m) => m[1]);
+  assert.deepEqual(conns, ['a new', 'a reused', 'a reused'], c.stderr);
+});
+
 const refreshEnv = () => simEnv(sim, { SFDC_CLIENT_ID: sim.client_id, SFDC_CLIENT_SECRET: sim.client_secret, SFDC_REFRESH_TOKEN: sim.refresh_token });
 const grants = (log) => log.filter((e) => e.path === '/services/oauth2/token');
 
