@@ -8,6 +8,16 @@
  * message that carries a URL, a method or a path.  Query pages beyond
  * the first are reached through opaque cursors that live here; the
  * Salesforce locator behind a cursor never leaves this process.
+ *
+ * It serves many requests at once: its own poll loop (broker_loop) waits
+ * on the parent, the front and the writer and on libcurl's sockets, and
+ * http.c runs the transfers concurrently.  A request that needs
+ * Salesforce becomes a struct breq, a small state machine (SF_GET:
+ * describe, then the record query) answered exactly once: with its
+ * result, an error, or SFE_CANCELLED when its sender cancels it.  A
+ * request that needs no network (a dry run, a cached describe, a bad
+ * argument, an unknown cursor, the rest of a batch held here) is
+ * answered at once, never queued behind transfers.
  */
 #include "config.h"
 
