@@ -550,23 +550,6 @@ auth_redact(struct auth *a, char *s)
 	free(marked);
 }
 
-int
-auth_secret_is(struct auth *a, uint32_t kind, const char *value)
-{
-	struct gsecret	*g;
-	size_t		 n = strlen(value);
-	int		 eq;
-
-	if (kind < SECRET_ACCESS_TOKEN || kind >= SECRET_DONE)
-		return 0;
-	g = &a->s[kind];
-	if (!g->set || g->len != n)
-		return 0;
-	eq = sodium_memcmp(gs_open(g), value, n) == 0;
-	gs_close(g);
-	return eq;
-}
-
 /* ----------------------------------------------------------- the JWT */
 
 char *

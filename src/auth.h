@@ -89,7 +89,5 @@ int		 auth_b64url(const unsigned char *in, size_t len, char *out,
 char		*auth_jwt_make(const char *iss, const char *sub, const char *aud,
 		    long long exp, const char *pem, size_t pemlen, char *errbuf,
 		    size_t errlen);
-/* Constant-time comparison of a held secret with value; 1 if equal. */
-int		 auth_secret_is(struct auth *, uint32_t kind, const char *value);
 
 #endif /* AUTH_H */

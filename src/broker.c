@@ -8,8 +8,20 @@
  * message that carries a URL, a method or a path.  Query pages beyond
  * the first are reached through opaque cursors that live here; the
  * Salesforce locator behind a cursor never leaves this process.
+ *
+ * It serves many requests at once: its own poll loop (broker_loop) waits
+ * on the parent, the front and the writer and on libcurl's sockets, and
+ * http.c runs the transfers concurrently.  A request that needs
+ * Salesforce becomes a struct breq, a small state machine (SF_GET:
+ * describe, then the record query) answered exactly once: with its
+ * result, an error, or SFE_CANCELLED when its sender cancels it.  A
+ * request that needs no network (a dry run, a cached describe, a bad
+ * argument, an unknown cursor, the rest of a batch held here) is
+ * answered at once, never queued behind transfers.
  */
 #include "config.h"
+
+#include <sys/queue.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -39,6 +51,7 @@
 #define MAX_PICKLIST_VALUES	1000	/* per field (Salesforce's own cap) */
 #define MAX_PICKLIST_VALUE	1024	/* bytes of one value (255 chars) */
 #define MAX_PICKLIST_BYTES	(1024 * 1024)	/* all values of an object */
+#define MAX_PENDING		128	/* requests in progress per channel */
 
 struct cursor {
 	char		 token[35];	/* "c_" + 32 hex; "" when free */
@@ -57,6 +70,36 @@ struct describe {
 	cJSON		*picklists;	/* name -> [active values, describe order] */
 };
 
+/*
+ * A request in progress: where it came from, its id there, the step it
+ * is at and that step's transfer.  Owned by the broker's pending list
+ * from the request until its one answer (breq_free).
+ */
+enum breq_step {
+	STEP_DESCRIBE = 1,	/* SF_DESCRIBE, or SF_GET's first step */
+	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
+	STEP_MORE		/* SF_MORE: the next batch behind a locator */
+};
+
+struct broker;
+
+struct breq {
+	TAILQ_ENTRY(breq)	 entry;
+	struct broker		*br;
+	struct ipc		*from;
+	uint32_t		 id;		/* the sender's request id */
+	uint32_t		 type;		/* IMSG_SF_* */
+	enum breq_step		 step;
+	struct sfhttp_req	*http;		/* the step's transfer, or NULL */
+	uint32_t		 flags;		/* SF_GET */
+	char			 object[SF_MAX_NAME + 1];
+	char			 id18[19];	/* SF_GET */
+	char			*fields;	/* SF_GET: the list as asked */
+	char			*soql;		/* as sent; SF_MORE: the cursor's */
+	long			 total;		/* SF_MORE */
+};
+TAILQ_HEAD(breq_list, breq);
+
 struct broker {
 	struct proc_ctx	 proc;
 	struct ipc	 front;
@@ -70,6 +113,8 @@ struct broker {
 	char		 ca_name[1025];
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
+	struct breq_list pending;		/* requests in progress */
+	int		 npending[PROC_MAX];	/* by sender */
 };
 
 /* ------------------------------------------------------------ replies */
@@ -112,13 +157,23 @@ reply_error(struct ipc *to, uint32_t id, uint32_t code, const char *fmt, ...)
 	ipc_send_error(to, id, code, msg);
 }
 
+/*
+ * An HTTP request that did not succeed.  Salesforce refused nothing when
+ * it could not be reached: a network, TLS or timeout failure is said as
+ * it is (the message names the host), without "what".
+ */
 static void
 reply_http_error(struct ipc *to, uint32_t id, const struct sf_response *r,
     const char *what)
 {
-	reply_error(to, id, (uint32_t)(r->sf_err ? r->sf_err : SFE_INTERNAL),
-	    "%s: %s", what, r->error_msg[0] ? r->error_msg :
-	    "Salesforce gave no explanation");
+	const char	*msg = r->error_msg[0] ? r->error_msg :
+	    "Salesforce gave no explanation";
+
+	if (r->sf_err == SFE_NETWORK)
+		reply_error(to, id, SFE_NETWORK, "%s", msg);
+	else
+		reply_error(to, id, (uint32_t)(r->sf_err ? r->sf_err :
+		    SFE_INTERNAL), "%s: %s", what, msg);
 }
 
 /* Parse a response body that must be a JSON object. */
@@ -274,6 +329,78 @@ page_from(struct broker *br, enum proc_role owner, const char *object,
 	return out;
 }
 
+/* ----------------------------------------------------------- requests */
+
+static struct breq *
+breq_find(struct broker *br, const struct ipc *from, uint32_t id)
+{
+	struct breq	*q;
+
+	TAILQ_FOREACH(q, &br->pending, entry)
+		if (q->from == from && q->id == id)
+			return q;
+	return NULL;
+}
+
+static struct breq *
+breq_new(struct broker *br, struct ipc *from, uint32_t id, uint32_t type)
+{
+	struct breq	*q;
+
+	q = xcalloc(1, sizeof(*q));
+	q->br = br;
+	q->from = from;
+	q->id = id;
+	q->type = type;
+	TAILQ_INSERT_TAIL(&br->pending, q, entry);
+	br->npending[from->peer]++;
+	return q;
+}
+
+/* After its answer (or at shutdown): its transfer, if any, is aborted. */
+static void
+breq_free(struct breq *q)
+{
+	if (q->http != NULL)
+		sfhttp_abort(q->http);
+	TAILQ_REMOVE(&q->br->pending, q, entry);
+	q->br->npending[q->from->peer]--;
+	free(q->fields);
+	free(q->soql);
+	free(q);
+}
+
+static void	breq_done(void *, struct sf_response *);
+
+/* The next step of q: one GET of path. */
+static void
+breq_fetch(struct breq *q, enum breq_step step, const char *path)
+{
+	q->step = step;
+	q->http = sfhttp_start(q->br->http, "GET", path, NULL, 1, breq_done,
+	    q);
+}
+
+/* The answer to a query must be a query result: the object, or NULL. */
+static cJSON *
+query_result(struct sf_response *r)
+{
+	cJSON	*res;
+
+	if (r->sf_err != SFE_OK)
+		return NULL;
+	if ((res = body_json(r)) == NULL ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "records"))) {
+		cJSON_Delete(res);
+		r->sf_err = SFE_SALESFORCE;
+		snprintf(r->error_msg, sizeof(r->error_msg), "Salesforce "
+		    "answered the query with something that is not a query "
+		    "result");
+		return NULL;
+	}
+	return res;
+}
+
 /* ------------------------------------------------------------ queries */
 
 static char *
@@ -287,33 +414,6 @@ query_path(struct broker *br, const char *soql)
 	return path;
 }
 
-/* Run one SOQL statement; on success *res holds the parsed result. */
-static int
-run_query(struct broker *br, const char *soql, cJSON **res,
-    struct sf_response *r)
-{
-	char	*path;
-	int	 ret;
-
-	*res = NULL;
-	memset(r, 0, sizeof(*r));
-	path = query_path(br, soql);
-	ret = sfhttp_request(br->http, "GET", path, NULL, 1, r);
-	free(path);
-	if (ret == -1)
-		return -1;
-	if ((*res = body_json(r)) == NULL ||
-	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*res, "records"))) {
-		cJSON_Delete(*res);
-		*res = NULL;
-		r->sf_err = SFE_SALESFORCE;
-		snprintf(r->error_msg, sizeof(r->error_msg), "Salesforce "
-		    "answered the query with something that is not a query "
-		    "result");
-		return -1;
-	}
-	return 0;
-}
 
 static void
 dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
@@ -352,12 +452,9 @@ static void
 handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 {
 	struct soql_info	 info;
-	struct sf_response	 r;
+	struct breq		*q;
 	uint32_t		 flags;
-	char			*soql = NULL, *sent = NULL, err[512];
-	cJSON			*res, *page, *records;
-	const cJSON		*v;
-	const char		*next;
+	char			*soql = NULL, *sent = NULL, *path, err[512];
 
 	if (buf_get_u32(b, &flags) == -1 ||
 	    buf_get_str(b, &soql, SF_MAX_SOQL) == -1 || buf_get_end(b) == -1)
@@ -371,41 +468,59 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 		    sent);
 		goto out;
 	}
-	if (run_query(br, sent, &res, &r) == -1) {
-		reply_http_error(from, id, &r, "Salesforce refused the query");
-		sf_response_free(&r);
-		goto out;
-	}
-	sf_response_free(&r);
-	v = cJSON_GetObjectItemCaseSensitive(res, "nextRecordsUrl");
-	next = cJSON_IsString(v) && !cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(res, "done")) ? v->valuestring :
-	    NULL;
-	records = cJSON_DetachItemFromObjectCaseSensitive(res, "records");
-	v = cJSON_GetObjectItemCaseSensitive(res, "totalSize");
-	page = page_from(br, from->peer, info.object, sent,
-	    cJSON_IsNumber(v) ? (long)v->valuedouble :
-	    cJSON_GetArraySize(records), records, next, err, sizeof(err));
-	cJSON_Delete(res);
-	if (page == NULL)
-		reply_error(from, id, SFE_SALESFORCE, "%s", err);
-	else
-		reply_json(from, IMSG_SF_QUERY_R, id, page);
+	q = breq_new(br, from, id, IMSG_SF_QUERY);
+	strlcpy_sf(q->object, info.object, sizeof(q->object));
+	q->soql = sent;
+	sent = NULL;
+	path = query_path(br, q->soql);
+	breq_fetch(q, STEP_QUERY, path);
+	free(path);
 out:
 	free(soql);
 	free(sent);
 }
 
 static void
+query_done(struct breq *q, struct sf_response *r)
+{
+	struct broker	*br = q->br;
+	cJSON		*res, *page, *records;
+	const cJSON	*v;
+	const char	*next;
+	char		 err[256];
+
+	if ((res = query_result(r)) == NULL) {
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "query");
+		breq_free(q);
+		return;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(res, "nextRecordsUrl");
+	next = cJSON_IsString(v) && !cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(res, "done")) ? v->valuestring :
+	    NULL;
+	records = cJSON_DetachItemFromObjectCaseSensitive(res, "records");
+	v = cJSON_GetObjectItemCaseSensitive(res, "totalSize");
+	page = page_from(br, q->from->peer, q->object, q->soql,
+	    cJSON_IsNumber(v) ? (long)v->valuedouble :
+	    cJSON_GetArraySize(records), records, next, err, sizeof(err));
+	cJSON_Delete(res);
+	if (page == NULL)
+		reply_error(q->from, q->id, SFE_SALESFORCE, "%s", err);
+	else
+		reply_json(q->from, IMSG_SF_QUERY_R, q->id, page);
+	breq_free(q);
+}
+
+static void
 handle_more(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 {
-	struct cursor		*cur;
-	struct sf_response	 r;
-	char			*token = NULL, *soql, *next = NULL, err[256];
-	char			 object[SF_MAX_NAME + 1];
-	cJSON			*records, *res = NULL, *page;
-	const cJSON		*v;
-	long			 total;
+	struct cursor	*cur;
+	struct breq	*q;
+	char		*token = NULL, *soql, *next, *path, err[256];
+	char		 object[SF_MAX_NAME + 1];
+	cJSON		*records, *page;
+	long		 total;
 
 	if (buf_get_str(b, &token, 64) == -1 || buf_get_end(b) == -1)
 		fatalx("%s sent a malformed SF_MORE", proc_name(from->peer));
@@ -423,50 +538,60 @@ handle_more(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 	strlcpy_sf(object, cur->object, sizeof(object));
 	total = cur->total;
 	if (cur->leftover != NULL) {
+		/* The rest of a batch we hold: no request. */
 		records = cur->leftover;
 		cur->leftover = NULL;
 		next = cur->next_path;
 		cur->next_path = NULL;
 		cursor_clear(cur);
-	} else {
-		char *path = cur->next_path;
-		cur->next_path = NULL;
-		cursor_clear(cur);
-		memset(&r, 0, sizeof(r));
-		if (sfhttp_request(br->http, "GET", path, NULL, 1, &r) == -1 ||
-		    (res = body_json(&r)) == NULL || !cJSON_IsArray(
-		    cJSON_GetObjectItemCaseSensitive(res, "records"))) {
-			if (r.sf_err == SFE_OK) {
-				r.sf_err = SFE_SALESFORCE;
-				snprintf(r.error_msg, sizeof(r.error_msg),
-				    "the answer is not a query result");
-			}
-			reply_http_error(from, id, &r, "Salesforce refused the "
-			    "next page");
-			sf_response_free(&r);
-			cJSON_Delete(res);
-			free(path);
-			free(soql);
-			return;
-		}
-		sf_response_free(&r);
-		free(path);
-		v = cJSON_GetObjectItemCaseSensitive(res, "nextRecordsUrl");
-		if (cJSON_IsString(v) && !cJSON_IsTrue(
-		    cJSON_GetObjectItemCaseSensitive(res, "done")))
-			next = xstrdup(v->valuestring);
-		records = cJSON_DetachItemFromObjectCaseSensitive(res,
-		    "records");
-		cJSON_Delete(res);
+		page = page_from(br, from->peer, object, soql, total, records,
+		    next, err, sizeof(err));
+		free(next);
+		free(soql);
+		if (page == NULL)
+			reply_error(from, id, SFE_SALESFORCE, "%s", err);
+		else
+			reply_json(from, IMSG_SF_MORE_R, id, page);
+		return;
 	}
-	page = page_from(br, from->peer, object, soql, total, records, next,
-	    err, sizeof(err));
+	path = cur->next_path;
+	cur->next_path = NULL;
+	cursor_clear(cur);
+	q = breq_new(br, from, id, IMSG_SF_MORE);
+	strlcpy_sf(q->object, object, sizeof(q->object));
+	q->soql = soql;
+	q->total = total;
+	breq_fetch(q, STEP_MORE, path);
+	free(path);
+}
+
+static void
+more_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*res, *records, *page;
+	const cJSON	*v;
+	char		*next = NULL, err[256];
+
+	if ((res = query_result(r)) == NULL) {
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "next page");
+		breq_free(q);
+		return;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(res, "nextRecordsUrl");
+	if (cJSON_IsString(v) && !cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(res, "done")))
+		next = xstrdup(v->valuestring);
+	records = cJSON_DetachItemFromObjectCaseSensitive(res, "records");
+	cJSON_Delete(res);
+	page = page_from(q->br, q->from->peer, q->object, q->soql, q->total,
+	    records, next, err, sizeof(err));
 	free(next);
-	free(soql);
 	if (page == NULL)
-		reply_error(from, id, SFE_SALESFORCE, "%s", err);
+		reply_error(q->from, q->id, SFE_SALESFORCE, "%s", err);
 	else
-		reply_json(from, IMSG_SF_MORE_R, id, page);
+		reply_json(q->from, IMSG_SF_MORE_R, q->id, page);
+	breq_free(q);
 }
 
 /* ----------------------------------------------------------- describe */
@@ -513,35 +638,34 @@ picklist_keep(cJSON *picklists, const cJSON *fv, const char *name,
 	}
 }
 
+
 static struct describe *
-describe_get(struct broker *br, const char *object, struct sf_response *r)
+describe_find(struct broker *br, const char *object)
+{
+	size_t	 i;
+
+	for (i = 0; i < MAX_DESCRIBES; i++)
+		if (strcmp(br->describes[i].object, object) == 0)
+			return &br->describes[i];
+	return NULL;
+}
+
+/*
+ * Keep what a describe answer says of object; NULL (r says why) if it
+ * failed or is not a describe.  Two requests may have described the same
+ * object at once: the later answer replaces the earlier.
+ */
+static struct describe *
+describe_store(struct broker *br, const char *object, struct sf_response *r)
 {
 	struct describe	*d;
 	cJSON		*res, *fields, *picklists;
 	size_t		 budget = MAX_PICKLIST_BYTES;
 	const cJSON	*fv, *name, *rel;
-	char		*path;
 	size_t		 i;
 
-	/* r is the caller's to free on every path, the cached one too. */
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < MAX_DESCRIBES; i++)
-		if (strcmp(br->describes[i].object, object) == 0)
-			return &br->describes[i];
-	for (i = 0; i < MAX_DESCRIBES; i++)
-		if (br->describes[i].object[0] == '\0')
-			break;
-	if (i == MAX_DESCRIBES)
-		i = 0;	/* full: replace the first */
-	d = &br->describes[i];
-	memset(r, 0, sizeof(*r));
-	xasprintf(&path, "/services/data/%s/sobjects/%s/describe",
-	    br->api_version, object);
-	if (sfhttp_request(br->http, "GET", path, NULL, 1, r) == -1) {
-		free(path);
+	if (r->sf_err != SFE_OK)
 		return NULL;
-	}
-	free(path);
 	if ((res = body_json(r)) == NULL ||
 	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "fields"))) {
 		cJSON_Delete(res);
@@ -563,6 +687,14 @@ describe_get(struct broker *br, const char *object, struct sf_response *r)
 		picklist_keep(picklists, fv, name->valuestring, &budget);
 	}
 	cJSON_Delete(res);
+	if ((d = describe_find(br, object)) == NULL) {
+		for (i = 0; i < MAX_DESCRIBES; i++)
+			if (br->describes[i].object[0] == '\0')
+				break;
+		if (i == MAX_DESCRIBES)
+			i = 0;	/* full: replace the first */
+		d = &br->describes[i];
+	}
 	cJSON_Delete(d->fields);
 	cJSON_Delete(d->picklists);
 	strlcpy_sf(d->object, object, sizeof(d->object));
@@ -634,15 +766,41 @@ fields_known(const struct describe *d, const char *list, int drop_unknown,
 	return 0;
 }
 
+
+static void
+describe_reply(struct ipc *to, uint32_t id, const char *object,
+    const struct describe *d)
+{
+	cJSON		*j, *names;
+	const cJSON	*f;
+
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(j, "object", object);
+	names = cJSON_AddArrayToObject(j, "fields");
+	cJSON_ArrayForEach(f, d->fields)
+		cJSON_AddItemToArray(names, cJSON_CreateString(f->string));
+	cJSON_AddItemToObject(j, "picklists", cJSON_Duplicate(d->picklists, 1));
+	reply_json(to, IMSG_SF_DESCRIBE_R, id, j);
+}
+
+static char *
+describe_path(struct broker *br, const char *object)
+{
+	char	*path;
+
+	xasprintf(&path, "/services/data/%s/sobjects/%s/describe",
+	    br->api_version, object);
+	return path;
+}
+
 static void
 handle_describe(struct broker *br, struct ipc *from, uint32_t id,
     struct buf *b)
 {
-	struct describe		*d;
-	struct sf_response	 r;
-	char			*object = NULL;
-	cJSON			*j, *names;
-	const cJSON		*f;
+	struct describe	*d;
+	struct breq	*q;
+	char		*object = NULL, *path;
 
 	if (buf_get_str(b, &object, SF_MAX_NAME) == -1 || buf_get_end(b) == -1)
 		fatalx("%s sent a malformed SF_DESCRIBE", proc_name(from->peer));
@@ -652,22 +810,37 @@ handle_describe(struct broker *br, struct ipc *from, uint32_t id,
 		free(object);
 		return;
 	}
-	if ((d = describe_get(br, object, &r)) == NULL) {
-		reply_http_error(from, id, &r, "describe failed");
-		sf_response_free(&r);
+	if ((d = describe_find(br, object)) != NULL) {
+		describe_reply(from, id, object, d);
 		free(object);
 		return;
 	}
-	sf_response_free(&r);
-	if ((j = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	cJSON_AddStringToObject(j, "object", object);
-	names = cJSON_AddArrayToObject(j, "fields");
-	cJSON_ArrayForEach(f, d->fields)
-		cJSON_AddItemToArray(names, cJSON_CreateString(f->string));
-	cJSON_AddItemToObject(j, "picklists", cJSON_Duplicate(d->picklists, 1));
-	reply_json(from, IMSG_SF_DESCRIBE_R, id, j);
+	q = breq_new(br, from, id, IMSG_SF_DESCRIBE);
+	strlcpy_sf(q->object, object, sizeof(q->object));
 	free(object);
+	path = describe_path(br, q->object);
+	breq_fetch(q, STEP_DESCRIBE, path);
+	free(path);
+}
+
+static void	get_query(struct breq *, const struct describe *);
+
+static void
+describe_done(struct breq *q, struct sf_response *r)
+{
+	struct describe	*d;
+
+	if ((d = describe_store(q->br, q->object, r)) == NULL) {
+		reply_http_error(q->from, q->id, r, "describe failed");
+		breq_free(q);
+		return;
+	}
+	if (q->type == IMSG_SF_GET) {
+		get_query(q, d);
+		return;
+	}
+	describe_reply(q->from, q->id, q->object, d);
+	breq_free(q);
 }
 
 /* -------------------------------------------------------- record read */
@@ -700,19 +873,18 @@ fields_valid(const char *list, char *err, size_t errlen)
 	return ok ? 0 : -1;
 }
 
+
 static void
 handle_get(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 {
 	uint32_t		 flags;
 	char			*object = NULL, *rid = NULL, *fields = NULL;
-	char			*soql = NULL, *sent = NULL, err[512], id18[19];
-	char			*known = NULL;
+	char			*soql = NULL, *sent = NULL, *path, err[512];
+	char			 id18[19];
 	const char		*prefix;
 	struct soql_info	 info;
-	struct sf_response	 r;
 	struct describe		*d;
-	cJSON			*res = NULL, *j;
-	const cJSON		*tot;
+	struct breq		*q;
 
 	if (buf_get_u32(b, &flags) == -1 ||
 	    buf_get_str(b, &object, SF_MAX_NAME) == -1 ||
@@ -745,48 +917,20 @@ handle_get(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 		goto out;
 	}
 	/* Name the unknown field instead of Salesforce's caret message. */
-	if ((d = describe_get(br, object, &r)) == NULL) {
-		reply_http_error(from, id, &r, "describe failed");
-		sf_response_free(&r);
-		goto out;
+	q = breq_new(br, from, id, IMSG_SF_GET);
+	q->flags = flags;
+	strlcpy_sf(q->object, object, sizeof(q->object));
+	strlcpy_sf(q->id18, id18, sizeof(q->id18));
+	q->fields = fields;
+	fields = NULL;
+	if ((d = describe_find(br, q->object)) != NULL)
+		get_query(q, d);
+	else {
+		path = describe_path(br, q->object);
+		breq_fetch(q, STEP_DESCRIBE, path);
+		free(path);
 	}
-	sf_response_free(&r);
-	if (fields_known(d, fields, (flags & REQ_DEFAULT_FIELDS) != 0, &known,
-	    err, sizeof(err)) == -1) {
-		reply_error(from, id, SFE_INVALID, "%s has %s", object, err);
-		goto out;
-	}
-	xasprintf(&soql, "SELECT %s FROM %s WHERE Id = '%s' LIMIT 1", known,
-	    object, id18);
-	free(known);
-	if (guard(br, soql, &sent, &info, err, sizeof(err)) == -1) {
-		reply_error(from, id, SFE_INVALID, "%s", err);
-		goto out;
-	}
-	if (run_query(br, sent, &res, &r) == -1) {
-		reply_http_error(from, id, &r, "Salesforce refused the read");
-		sf_response_free(&r);
-		goto out;
-	}
-	sf_response_free(&r);
-	tot = cJSON_GetObjectItemCaseSensitive(res, "totalSize");
-	if (!cJSON_IsNumber(tot) || tot->valuedouble < 1 ||
-	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res,
-	    "records")) < 1) {
-		reply_error(from, id, SFE_NOT_FOUND, "no %s with ID %s is "
-		    "visible to the integration user: it does not exist, was "
-		    "deleted, or is not shared with that user", object, id18);
-		goto out;
-	}
-	if ((j = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	cJSON_AddStringToObject(j, "object", object);
-	cJSON_AddStringToObject(j, "id", id18);
-	cJSON_AddItemToObject(j, "records",
-	    cJSON_DetachItemFromObjectCaseSensitive(res, "records"));
-	reply_json(from, IMSG_SF_GET_R, id, j);
 out:
-	cJSON_Delete(res);
 	free(object);
 	free(rid);
 	free(fields);
@@ -794,44 +938,178 @@ out:
 	free(sent);
 }
 
+/* SF_GET's second step: the record query, with the fields describe knows. */
+static void
+get_query(struct breq *q, const struct describe *d)
+{
+	struct soql_info	 info;
+	char			*known = NULL, *soql, *sent = NULL, *path;
+	char			 err[512];
+
+	if (fields_known(d, q->fields, (q->flags & REQ_DEFAULT_FIELDS) != 0,
+	    &known, err, sizeof(err)) == -1) {
+		reply_error(q->from, q->id, SFE_INVALID, "%s has %s", q->object,
+		    err);
+		breq_free(q);
+		return;
+	}
+	xasprintf(&soql, "SELECT %s FROM %s WHERE Id = '%s' LIMIT 1", known,
+	    q->object, q->id18);
+	free(known);
+	if (guard(q->br, soql, &sent, &info, err, sizeof(err)) == -1) {
+		free(soql);
+		reply_error(q->from, q->id, SFE_INVALID, "%s", err);
+		breq_free(q);
+		return;
+	}
+	free(soql);
+	q->soql = sent;
+	path = query_path(q->br, q->soql);
+	breq_fetch(q, STEP_QUERY, path);
+	free(path);
+}
+
+static void
+get_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*res, *j;
+	const cJSON	*tot;
+
+	if ((res = query_result(r)) == NULL) {
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "read");
+		breq_free(q);
+		return;
+	}
+	tot = cJSON_GetObjectItemCaseSensitive(res, "totalSize");
+	if (!cJSON_IsNumber(tot) || tot->valuedouble < 1 ||
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res,
+	    "records")) < 1) {
+		reply_error(q->from, q->id, SFE_NOT_FOUND, "no %s with ID %s "
+		    "is visible to the integration user: it does not exist, "
+		    "was deleted, or is not shared with that user", q->object,
+		    q->id18);
+		cJSON_Delete(res);
+		breq_free(q);
+		return;
+	}
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(j, "object", q->object);
+	cJSON_AddStringToObject(j, "id", q->id18);
+	cJSON_AddItemToObject(j, "records",
+	    cJSON_DetachItemFromObjectCaseSensitive(res, "records"));
+	cJSON_Delete(res);
+	reply_json(q->from, IMSG_SF_GET_R, q->id, j);
+	breq_free(q);
+}
+
+/* ------------------------------------------------------------- cancel */
+
+/*
+ * IMSG_CANCEL: hdr.id names a request of the same sender.  A pending one
+ * is answered SFE_CANCELLED and forgotten (its transfer aborted, or its
+ * place in the queue given up); any other id is ignored: its answer has
+ * gone already.
+ */
+static void
+handle_cancel(struct broker *br, struct ipc *from, uint32_t id,
+    struct buf *b)
+{
+	struct breq	*q;
+
+	if (buf_get_end(b) == -1)
+		fatalx("%s sent a malformed CANCEL", proc_name(from->peer));
+	if ((q = breq_find(br, from, id)) == NULL) {
+		log_debug("%s cancelled request %u, which is not pending",
+		    proc_name(from->peer), id);
+		return;
+	}
+	log_info("%s %u of the %s cancelled", imsg_name(q->type), id,
+	    proc_name(from->peer));
+	reply_error(from, id, SFE_CANCELLED, "cancelled by the client");
+	breq_free(q);
+}
+
+/* A transfer of q is over: the next step, or the answer. */
+static void
+breq_done(void *arg, struct sf_response *r)
+{
+	struct breq	*q = arg;
+
+	q->http = NULL;		/* http.c frees it after this call */
+	switch (q->step) {
+	case STEP_DESCRIBE:
+		describe_done(q, r);
+		break;
+	case STEP_QUERY:
+		if (q->type == IMSG_SF_GET)
+			get_done(q, r);
+		else
+			query_done(q, r);
+		break;
+	case STEP_MORE:
+		more_done(q, r);
+		break;
+	}
+}
+
 /* ----------------------------------------------------------- dispatch */
+
+/*
+ * A new request from a peer: its id names no pending request of that
+ * peer (reusing one is a protocol violation: the answers could not be
+ * told apart), and the peer has fewer than MAX_PENDING in progress.
+ */
+static int
+request_admit(struct broker *br, struct ipc *from, uint32_t id)
+{
+	if (breq_find(br, from, id) != NULL)
+		fatalx("protocol violation: %s sent request %u while its "
+		    "request %u is pending", proc_name(from->peer), id, id);
+	if (br->npending[from->peer] >= MAX_PENDING) {
+		reply_error(from, id, SFE_LIMIT, "the %s has %d requests in "
+		    "progress already: wait for some to finish",
+		    proc_name(from->peer), MAX_PENDING);
+		return 0;
+	}
+	return 1;
+}
 
 /* The handlers of the rows the broker receives (policy_table.h). */
 static void
 broker_get(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	handle_get(arg, from, id, b);
+	if (request_admit(arg, from, id))
+		handle_get(arg, from, id, b);
 }
 
 static void
 broker_query(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	handle_query(arg, from, id, b);
+	if (request_admit(arg, from, id))
+		handle_query(arg, from, id, b);
 }
 
 static void
 broker_more(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	handle_more(arg, from, id, b);
+	if (request_admit(arg, from, id))
+		handle_more(arg, from, id, b);
 }
 
 static void
 broker_describe(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	handle_describe(arg, from, id, b);
+	if (request_admit(arg, from, id))
+		handle_describe(arg, from, id, b);
 }
 
-/*
- * IMSG_CANCEL: this broker answers each request before it reads the
- * next, so the request named has been answered already: nothing to do.
- */
+/* IMSG_CANCEL: abort the request named, if it is still pending. */
 static void
 broker_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)arg;
-	(void)b;
-	log_debug("cancel of %s request %u: already answered",
-	    proc_name(from->peer), id);
+	handle_cancel(arg, from, id, b);
 }
 
 #define PT_PICK_BROKER(s, r, t, h)	PT_ENTRY(s, r, t, h)
@@ -859,7 +1137,6 @@ broker_dispatch(struct broker *br, struct ipc *from)
 		    broker_handlers, sizeof(broker_handlers) /
 		    sizeof(broker_handlers[0]), br);
 		ipc_msg_free(&msg);
-		proc_flush(&br->proc, from);
 	}
 }
 
@@ -935,11 +1212,64 @@ broker_secrets(struct broker *br)
 	}
 }
 
-/* proc_serve()'s callback. */
-static void
-broker_serve(void *arg, struct ipc *from)
+/* Send what is queued for a peer; -1 if the peer is gone. */
+static int
+broker_flush(struct ipc *peer)
 {
-	broker_dispatch(arg, from);
+	if (ipc_flush(peer) == 0)
+		return 0;
+	if (errno == EPIPE || errno == ECONNRESET) {
+		log_debug("%s closed its channel", proc_name(peer->peer));
+		return -1;
+	}
+	fatal("write to %s", proc_name(peer->peer));
+}
+
+/*
+ * The broker's event loop: the parent, the front and the writer, and
+ * libcurl's sockets and timers (sfhttp_poll), until the parent says stop
+ * (0) or a peer leaves (EXIT_PEER_GONE).  Answers are sent from here and
+ * from the transfers' callbacks, and flushed at the end of each turn.
+ */
+static int
+broker_loop(struct broker *br)
+{
+	struct pollfd	 pfd[3];
+	struct ipc	*peer[3];
+	int		 i;
+
+	peer[0] = &br->proc.parent;
+	peer[1] = &br->front;
+	peer[2] = &br->writer;
+	for (;;) {
+		/* A SHUTDOWN may arrive while a connection is asked for. */
+		if (br->proc.stop)
+			return 0;
+		for (i = 0; i < 3; i++) {
+			pfd[i].fd = peer[i]->fd;
+			pfd[i].events = POLLIN |
+			    (ipc_want_write(peer[i]) ? POLLOUT : 0);
+		}
+		if (sfhttp_poll(br->http, pfd, 3) == -1)
+			fatal("poll");
+		if (pfd[0].revents & POLLOUT)
+			(void)ipc_flush(&br->proc.parent);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			if (proc_dispatch_parent(&br->proc) == 1)
+				return 0;
+		for (i = 1; i < 3; i++) {
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			/* A peer that is gone takes us with it. */
+			if (ipc_read(peer[i]) <= 0)
+				return EXIT_PEER_GONE;
+			broker_dispatch(br, peer[i]);
+		}
+		for (i = 1; i < 3; i++)
+			if (ipc_want_write(peer[i]) &&
+			    broker_flush(peer[i]) == -1)
+				return EXIT_PEER_GONE;
+	}
 }
 
 int
@@ -951,9 +1281,11 @@ broker_main(void)
 	const char		*fls;
 	char			 err[512];
 	int			 status = 0;
+	size_t			 i;
 
 	secmem_init();		/* before libcurl, OpenSSL or cJSON allocate */
 	memset(&br, 0, sizeof(br));
+	TAILQ_INIT(&br.pending);
 	proc_start(&br.proc, PROC_BROKER);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -991,6 +1323,10 @@ broker_main(void)
 	hc.max_attempts = 4;
 	hc.retry_budget_ms = 20000;
 	hc.backoff_base_ms = 250;
+	hc.backoff_cap_ms = 8000;
+	hc.max_transfers = (int)proc_config_int(&br.proc, "max_transfers", 6);
+	if (hc.max_transfers < 1 || hc.max_transfers > 25)
+		fatalx("max_transfers %d is outside 1..25", hc.max_transfers);
 	netpass_init(&br.proc, (int)hc.connect_timeout_ms);
 	if ((br.http = sfhttp_new(&hc, br.auth)) == NULL)
 		fatalx("the HTTPS client could not start (see above)");
@@ -1003,15 +1339,16 @@ broker_main(void)
 	sandbox_apply(PROC_BROKER, NULL);	/* no file at all */
 	proc_ready(&br.proc);
 
-	status = proc_serve(&br.proc, &br.front, &br.writer, broker_serve, &br);
-	{
-		size_t i;
-		for (i = 0; i < MAX_CURSORS; i++)
-			cursor_clear(&br.cursors[i]);
-		for (i = 0; i < MAX_DESCRIBES; i++) {
-			cJSON_Delete(br.describes[i].fields);
-			cJSON_Delete(br.describes[i].picklists);
-		}
+	status = broker_loop(&br);
+
+	/* Stopping: every transfer is aborted, nothing is answered. */
+	while (!TAILQ_EMPTY(&br.pending))
+		breq_free(TAILQ_FIRST(&br.pending));
+	for (i = 0; i < MAX_CURSORS; i++)
+		cursor_clear(&br.cursors[i]);
+	for (i = 0; i < MAX_DESCRIBES; i++) {
+		cJSON_Delete(br.describes[i].fields);
+		cJSON_Delete(br.describes[i].picklists);
 	}
 	sfhttp_free(br.http);
 	auth_free(br.auth);

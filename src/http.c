@@ -1,36 +1,48 @@
 /*
  * http.c: the broker's HTTPS client for Salesforce, on libcurl.
  *
- * One easy handle, kept for the life of the broker so its connection is
- * reused.  HTTPS only (for the request and for any redirect, which we do
- * not follow anyway), peer and host verification always on, TLS 1.2 or
- * newer.  The CA bundle comes in memory from the parent, which read it
- * before any sandbox (like ntpd's constraint.c), so nothing is opened
- * here, and its path need not be readable by the broker's user.
+ * Transfers run concurrently on one multi handle, driven from the
+ * broker's own poll loop (sfhttp_poll) through libcurl's socket and
+ * timer callbacks.  Every transfer has its own easy handle (a small pool
+ * is reused); connections are reused across transfers through the multi
+ * handle's connection cache.  At most max_transfers are in flight; the
+ * other requests wait in a FIFO queue.  HTTPS only (for the request and
+ * for any redirect, which we do not follow anyway), peer and host
+ * verification always on, TLS 1.2 or newer.  The CA bundle comes in
+ * memory from the parent, which read it before any sandbox (like ntpd's
+ * constraint.c), so nothing is opened here, and its path need not be
+ * readable by the broker's user.
  *
  * Retries: an idempotent request is tried again after a 502/503/504, a
  * connection failure, a truncated answer or UNABLE_TO_LOCK_ROW, with
  * exponential backoff and full jitter, within max_attempts and a time
- * budget.  REQUEST_LIMIT_EXCEEDED is never retried.  Any request, even a
- * mutation, is repeated once after a 401 when auth.c can obtain a new
- * token: Salesforce refused it before doing anything.
+ * budget.  The backoff is a timer: nothing sleeps.  REQUEST_LIMIT_EXCEEDED
+ * is never retried.  Any request, even a mutation, is repeated once after
+ * a 401 when auth.c can obtain a new token: Salesforce refused it before
+ * doing anything.  Obtaining a token ("minting") is itself a transfer;
+ * there is at most one at a time, and every request that needs the
+ * token waits for it and shares its outcome.
  *
- * Secrets: the Authorization header is built in a stack buffer and in a
- * curl_slist, both wiped right after the transfer; token endpoint
- * answers are wiped after auth.c has read them.  Error texts pass
- * through auth_redact() before they leave this file.
+ * Secrets: the Authorization header is built in guarded memory and in a
+ * curl_slist, which is wiped as soon as its transfer ends or is aborted;
+ * token endpoint answers are wiped after auth.c has read them.  Error
+ * texts pass through auth_redact() before they leave this file.
+ *
+ * Ownership: struct sfhttp owns every request (struct sfhttp_req) until
+ * its done() callback has returned or it is aborted; a request owns its
+ * easy handle and header list while its transfer is in flight.
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -42,9 +54,58 @@
 #include "netpass.h"
 
 #define AUTH_HDR_MAX	(SECRET_MAX + 32)
+#define POOL_MAX	8	/* idle easy handles kept for reuse */
+
+/* What one transfer collects. */
+struct xfer {
+	char	*body;
+	size_t	 len;
+	size_t	 cap;
+	int	 too_big;
+	int	 secret;	/* a token endpoint answer: wipe every copy */
+	char	 api_usage[64];
+};
+
+enum rq_state {
+	RQ_NEW = 0,	/* in no list yet */
+	RQ_QUEUED,	/* waiting for a transfer slot */
+	RQ_ACTIVE,	/* its transfer is in flight */
+	RQ_BACKOFF,	/* waiting for its retry timer */
+	RQ_TOKEN,	/* waiting for the token request */
+	RQ_DONE		/* over; done() is due */
+};
+
+struct sfhttp_req {
+	TAILQ_ENTRY(sfhttp_req)	 entry;	/* in the list its state names */
+	struct sfhttp		*h;
+	enum rq_state		 state;
+	int			 is_mint;	/* the token request */
+	enum sfhttp_mint_why	 why;		/* is_mint: what started it */
+	char			 method[8];
+	char			*path;		/* NULL for the token request */
+	char			*body;		/* JSON, or the guarded grant */
+	size_t			 bodylen;
+	int			 idempotent;
+	int			 attempt;	/* HTTP attempts so far */
+	unsigned long		 seq;		/* numbered by sfhttp_start() */
+	int			 repeated;	/* repeated after a 401 */
+	int			 after_401;	/* RQ_TOKEN: waits after a 401 */
+	unsigned		 used_gen;	/* token generation sent */
+	uint64_t		 start;		/* first attempt, ms */
+	uint64_t		 wake;		/* RQ_BACKOFF: when, ms */
+	long			 connects;	/* new connections, last attempt */
+	CURL			*easy;		/* RQ_ACTIVE */
+	struct curl_slist	*hdrs;		/* RQ_ACTIVE, may hold the token */
+	struct curl_slist	*resolve;	/* RQ_ACTIVE: netpass.c's hosts */
+	struct xfer		 x;
+	struct sf_response	 r;
+	sfhttp_done_fn		 done;
+	void			*arg;
+};
+TAILQ_HEAD(rq_list, sfhttp_req);
 
 struct sfhttp {
-	CURL		*curl;
+	CURLM		*multi;
 	struct auth	*auth;
 	char		*ca;		/* the CA bundle, PEM */
 	size_t		 calen;
@@ -55,16 +116,33 @@ struct sfhttp {
 	long		 retry_budget_ms;
 	long		 backoff_base_ms;
 	long		 backoff_cap_ms;
+	int		 max_transfers;
 	char		 user_agent[64];
-};
 
-/* What one transfer collects. */
-struct xfer {
-	char	*body;
-	size_t	 len;
-	size_t	 cap;
-	int	 too_big;
-	char	 api_usage[64];
+	struct rq_list	 queue;		/* RQ_QUEUED, first come first */
+	struct rq_list	 active;	/* RQ_ACTIVE */
+	struct rq_list	 backoff;	/* RQ_BACKOFF */
+	struct rq_list	 token;		/* RQ_TOKEN */
+	struct rq_list	 done;		/* RQ_DONE */
+	int		 nactive;
+	int		 nqueued;
+	struct sfhttp_req *mint;	/* the token request, or NULL */
+	unsigned	 token_gen;	/* +1 with every new token */
+	unsigned long	 seq;		/* requests started so far */
+	int		 mint_failed;	/* the last token request failed */
+	unsigned long	 mint_failed_seq; /* the last request before it */
+	int		 mint_failed_code;
+	char		 mint_failed_msg[1024];
+
+	CURL		*pool[POOL_MAX];
+	int		 npool;
+
+	struct pollfd	*socks;		/* libcurl's sockets and events */
+	size_t		 nsocks;
+	size_t		 capsocks;
+	uint64_t	 curl_due;	/* libcurl's timer, ms; 0: none */
+	struct pollfd	*pfd;		/* sfhttp_poll's scratch */
+	size_t		 cappfd;
 };
 
 static int	curl_ready;
@@ -76,7 +154,7 @@ static int	curl_ready;
  * bundle from memory and nowhere else, no redirects.
  */
 static CURLcode
-setup(struct sfhttp *h)
+setup(struct sfhttp *h, CURL *e)
 {
 	struct curl_blob	 blob;
 	CURLcode		 rc;
@@ -85,7 +163,7 @@ setup(struct sfhttp *h)
 	blob.len = h->calen;
 	blob.flags = CURL_BLOB_NOCOPY;
 #define SET(opt, val) do {						\
-	if ((rc = curl_easy_setopt(h->curl, opt, val)) != CURLE_OK)	\
+	if ((rc = curl_easy_setopt(e, opt, val)) != CURLE_OK)		\
 		return rc;						\
 } while (0)
 	SET(CURLOPT_PROTOCOLS_STR, "https");
@@ -107,11 +185,53 @@ setup(struct sfhttp *h)
 	return CURLE_OK;
 }
 
+/* libcurl tells which sockets to watch, for what. */
+static int
+on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct sfhttp	*h = arg;
+	size_t		 i;
+
+	(void)e;
+	(void)sockp;
+	for (i = 0; i < h->nsocks; i++)
+		if (h->socks[i].fd == s)
+			break;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < h->nsocks)
+			h->socks[i] = h->socks[--h->nsocks];
+		return 0;
+	}
+	if (i == h->nsocks) {
+		if (h->nsocks == h->capsocks) {
+			h->capsocks = h->capsocks ? h->capsocks * 2 : 8;
+			h->socks = xreallocarray(h->socks, h->capsocks,
+			    sizeof(*h->socks));
+		}
+		h->socks[h->nsocks++].fd = s;
+	}
+	h->socks[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	h->socks[i].revents = 0;
+	return 0;
+}
+
+/* libcurl's one timer: -1 deletes it. */
+static int
+on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+	struct sfhttp	*h = arg;
+
+	(void)m;
+	/* now_ms() is monotonic and never 0, which means "none" here. */
+	h->curl_due = timeout_ms < 0 ? 0 : now_ms() + (uint64_t)timeout_ms;
+	return 0;
+}
+
 struct sfhttp *
 sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 {
 	struct sfhttp	*h;
-	CURLcode	 rc;
 
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -121,6 +241,11 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 		curl_ready = 1;
 	}
 	h = xcalloc(1, sizeof(*h));
+	TAILQ_INIT(&h->queue);
+	TAILQ_INIT(&h->active);
+	TAILQ_INIT(&h->backoff);
+	TAILQ_INIT(&h->token);
+	TAILQ_INIT(&h->done);
 	h->auth = auth;
 	h->connect_timeout_ms = c->connect_timeout_ms > 0 ?
 	    c->connect_timeout_ms : 10000;
@@ -131,6 +256,7 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	    20000;
 	h->backoff_base_ms = c->backoff_base_ms > 0 ? c->backoff_base_ms : 250;
 	h->backoff_cap_ms = c->backoff_cap_ms > 0 ? c->backoff_cap_ms : 8000;
+	h->max_transfers = c->max_transfers > 0 ? c->max_transfers : 6;
 	snprintf(h->user_agent, sizeof(h->user_agent), "%s/%s (libcurl)",
 	    SFREVOPS_NAME, PACKAGE_VERSION);
 	if (c->ca_pem == NULL || c->ca_len == 0 || c->ca_len > CA_BUNDLE_MAX) {
@@ -143,29 +269,24 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	memcpy(h->ca, c->ca_pem, c->ca_len);
 	h->ca[c->ca_len] = '\0';
 	h->calen = c->ca_len;
-	if ((h->curl = curl_easy_init()) == NULL) {
-		log_warnx("curl_easy_init failed");
+	/* The multi handle (and its wakeup pair) exists before the sandbox. */
+	if ((h->multi = curl_multi_init()) == NULL) {
+		log_warnx("curl_multi_init failed");
 		goto fail;
 	}
-	if ((rc = setup(h)) != CURLE_OK) {
-		log_warnx("libcurl: %s", curl_easy_strerror(rc));
+	if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket) !=
+	    CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer) !=
+	    CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
+		log_warnx("libcurl: cannot set the multi callbacks");
 		goto fail;
 	}
 	return h;
 fail:
 	sfhttp_free(h);
 	return NULL;
-}
-
-void
-sfhttp_free(struct sfhttp *h)
-{
-	if (h == NULL)
-		return;
-	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
-	free(h->ca);
-	free(h);
 }
 
 void
@@ -178,6 +299,40 @@ sf_response_free(struct sf_response *r)
 
 /* ---------------------------------------------------------- callbacks */
 
+/* Grow a body buffer; a secret one leaves no copy behind in freed memory. */
+static void
+xfer_grow(struct xfer *x, size_t need)
+{
+	size_t	 cap = x->cap == 0 ? 16384 : x->cap;
+	char	*p;
+
+	while (cap < need)
+		cap *= 2;
+	if (!x->secret) {
+		x->body = xreallocarray(x->body, 1, cap);
+		x->cap = cap;
+		return;
+	}
+	p = xmalloc(cap);
+	if (x->body != NULL) {
+		memcpy(p, x->body, x->len);
+		sodium_memzero(x->body, x->cap);
+		free(x->body);
+	}
+	x->body = p;
+	x->cap = cap;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x->body != NULL && x->secret)
+		sodium_memzero(x->body, x->cap);
+	free(x->body);
+	x->body = NULL;
+	x->len = x->cap = 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -188,13 +343,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		x->too_big = 1;
 		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
 	}
-	if (x->len + len + 1 > x->cap) {
-		size_t cap = x->cap == 0 ? 16384 : x->cap;
-		while (cap < x->len + len + 1)
-			cap *= 2;
-		x->body = xreallocarray(x->body, 1, cap);
-		x->cap = cap;
-	}
+	if (x->len + len + 1 > x->cap)
+		xfer_grow(x, x->len + len + 1);
 	memcpy(x->body + x->len, p, len);
 	x->len += len;
 	x->body[x->len] = '\0';
@@ -226,13 +376,19 @@ sfhttp_parse_limit_info(const char *line, size_t len, char *out,
 	for (p = line + sizeof(name) - 1; p + 10 <= end; p++) {
 		if (strncmp(p, "api-usage=", 10) != 0)
 			continue;
+		/* A key of its own, not the end of per-app-api-usage=. */
+		if (p[-1] != ':' && p[-1] != ' ' && p[-1] != '\t' &&
+		    p[-1] != ';' && p[-1] != ',')
+			continue;
 		p += 10;
-		for (i = 0; p + i < end && (('0' <= p[i] && p[i] <= '9') ||
-		    p[i] == '/'); i++)
+		/* digits "/" digits, and nothing more of either */
+		for (i = 0; p + i < end && '0' <= p[i] && p[i] <= '9'; i++)
 			;
-		n = i;
-		if (n == 0 || n + 1 > outlen || memchr(p, '/', n) == NULL ||
-		    p[0] == '/' || p[n - 1] == '/')
+		if (i == 0 || p + i == end || p[i] != '/')
+			return 0;
+		for (n = ++i; p + n < end && '0' <= p[n] && p[n] <= '9'; n++)
+			;
+		if (n == i || (p + n < end && p[n] == '/') || n + 1 > outlen)
 			return 0;
 		memcpy(out, p, n);
 		out[n] = '\0';
@@ -392,18 +548,140 @@ sfhttp_backoff_ms(long base, long cap, int n)
 	return (long)randombytes_uniform((uint32_t)ceil + 1);
 }
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts;
+/* ------------------------------------------------------------ tokens */
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+/*
+ * A failed token request is the answer for every request that was
+ * started before it failed and finds no token: one message for all, not
+ * one more token request each.  A request started later tries again.
+ */
+static int
+tok_failed(const struct sfhttp_tokstate *t, unsigned long seq)
+{
+	return t->failed && seq <= t->failed_seq;
 }
 
-/* --------------------------------------------------------- transfers */
+enum sfhttp_tok_next
+sfhttp_tok_before(const struct sfhttp_tokstate *t, unsigned long seq)
+{
+	if (t->have_token)
+		return SFHTTP_SEND;
+	if (!t->can_mint)
+		return SFHTTP_NO_FLOW;
+	if (t->minting)
+		return SFHTTP_WAIT;
+	if (tok_failed(t, seq))
+		return SFHTTP_FAILED;
+	return SFHTTP_MINT;
+}
+
+enum sfhttp_tok_next
+sfhttp_tok_after_401(const struct sfhttp_tokstate *t, unsigned long seq,
+    int repeated, unsigned used_gen)
+{
+	if (repeated)
+		return SFHTTP_FINAL;	/* even a new token was refused */
+	if (!t->can_mint)
+		return SFHTTP_NO_FLOW;
+	/* A token newer than the one refused came meanwhile: use it. */
+	if (t->have_token && t->gen != used_gen)
+		return SFHTTP_SEND;
+	if (t->minting)
+		return SFHTTP_WAIT;
+	if (tok_failed(t, seq))
+		return SFHTTP_FAILED;
+	return SFHTTP_MINT;
+}
+
+void
+sfhttp_mint_failed_msg(enum sfhttp_mint_why why, const char *err, char *out,
+    size_t outlen)
+{
+	if (why == SFHTTP_MINT_REFUSED)
+		snprintf(out, outlen, "Salesforce refused the access token and "
+		    "a new one could not be obtained: %s", err);
+	else
+		snprintf(out, outlen, "no access token: %s", err);
+}
+
+static void	req_fail(struct sfhttp *, struct sfhttp_req *);
+
+static void
+tok_state(const struct sfhttp *h, struct sfhttp_tokstate *t)
+{
+	t->can_mint = auth_can_mint(h->auth);
+	t->have_token = auth_has_token(h->auth);
+	t->minting = h->mint != NULL;
+	t->gen = h->token_gen;
+	t->failed = h->mint_failed;
+	t->failed_seq = h->mint_failed_seq;
+}
+
+/* Fail q with the message of the token request that failed. */
+static void
+tok_fail(struct sfhttp *h, struct sfhttp_req *q)
+{
+	q->r.sf_err = h->mint_failed_code;
+	q->r.attempts = q->attempt;
+	strlcpy_sf(q->r.error_msg, h->mint_failed_msg,
+	    sizeof(q->r.error_msg));
+	req_fail(h, q);
+}
+
+/* --------------------------------------------------------- requests */
+
+static struct rq_list *
+rq_list_of(struct sfhttp *h, enum rq_state st)
+{
+	switch (st) {
+	case RQ_QUEUED:
+		return &h->queue;
+	case RQ_ACTIVE:
+		return &h->active;
+	case RQ_BACKOFF:
+		return &h->backoff;
+	case RQ_TOKEN:
+		return &h->token;
+	case RQ_DONE:
+		return &h->done;
+	case RQ_NEW:
+		break;
+	}
+	return NULL;
+}
+
+/* Move q to the end of the list of state st (none for RQ_NEW). */
+static void
+rq_move(struct sfhttp_req *q, enum rq_state st)
+{
+	struct sfhttp	*h = q->h;
+	struct rq_list	*l;
+
+	if ((l = rq_list_of(h, q->state)) != NULL)
+		TAILQ_REMOVE(l, q, entry);
+	if (q->state == RQ_QUEUED)
+		h->nqueued--;
+	else if (q->state == RQ_ACTIVE)
+		h->nactive--;
+	q->state = st;
+	if ((l = rq_list_of(h, st)) != NULL)
+		TAILQ_INSERT_TAIL(l, q, entry);
+	if (st == RQ_QUEUED)
+		h->nqueued++;
+	else if (st == RQ_ACTIVE)
+		h->nactive++;
+}
+
+/* Into the queue: the token request goes first, everything else last. */
+static void
+rq_enqueue(struct sfhttp_req *q)
+{
+	rq_move(q, RQ_QUEUED);
+	if (q->is_mint) {
+		TAILQ_REMOVE(&q->h->queue, q, entry);
+		TAILQ_INSERT_HEAD(&q->h->queue, q, entry);
+	}
+}
 
 /* Wipe and free a header list that may hold the token. */
 static void
@@ -417,129 +695,307 @@ slist_wipe(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
-/*
- * One HTTP exchange.  Returns the CURLcode; *status is 0 when no answer
- * arrived.  url and body are borrowed; with_auth adds the bearer token.
- */
-static CURLcode
-transfer(struct sfhttp *h, const char *method, const char *url,
-    const char *body, size_t bodylen, const char *content_type,
-    int with_auth, struct xfer *x, long *status)
+static void
+req_free(struct sfhttp_req *q)
 {
-	struct curl_slist	*hdrs = NULL, *t, *resolve = NULL;
-	char			*authz;
-	char			 ct[128];
-	CURLcode		 rc;
+	xfer_free(&q->x);
+	sf_response_free(&q->r);
+	if (q->hdrs != NULL)
+		slist_wipe(q->hdrs);
+	curl_slist_free_all(q->resolve);
+	if (q->is_mint)
+		auth_grant_free(q->body);
+	else
+		free(q->body);
+	free(q->path);
+	free(q);
+}
+
+/* A request that failed: its message is made safe, then done() is due. */
+static void
+req_fail(struct sfhttp *h, struct sfhttp_req *q)
+{
+	if (q->r.sf_err == SFE_OK)
+		q->r.sf_err = SFE_INTERNAL;
+	auth_redact(h->auth, q->r.error_msg);
+	log_debug("%s failed after %d attempt%s: %s", q->method,
+	    q->r.attempts, q->r.attempts == 1 ? "" : "s", q->r.error_msg);
+	rq_move(q, RQ_DONE);
+}
+
+static CURL *
+easy_get(struct sfhttp *h)
+{
+	CURL	*e;
+
+	if (h->npool > 0)
+		return h->pool[--h->npool];
+	if ((e = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init: out of memory");
+	return e;
+}
+
+static void
+easy_put(struct sfhttp *h, CURL *e)
+{
+	curl_easy_reset(e);	/* connections stay in the multi's cache */
+	if (h->npool < POOL_MAX)
+		h->pool[h->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+/*
+ * End q's transfer, finished or not: out of the multi handle (which
+ * closes a connection in mid-transfer), the header list wiped, the easy
+ * handle back to the pool.
+ */
+static void
+transfer_end(struct sfhttp *h, struct sfhttp_req *q, long *status,
+    long *ms)
+{
+	curl_off_t	 us = 0;
+	CURLMcode	 mc;
 
 	*status = 0;
-	memset(x, 0, sizeof(*x));
-	curl_easy_reset(h->curl);
-	if ((rc = setup(h)) != CURLE_OK)
-		return rc;
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->total_timeout_ms);
-	if ((rc = curl_easy_setopt(h->curl, CURLOPT_URL, url)) != CURLE_OK)
-		return rc;
-	/* The parent connects (netpass.c); the broker cannot. */
-	if (netpass_setup(h->curl, url, &resolve) == -1) {
-		curl_slist_free_all(resolve);
-		return CURLE_URL_MALFORMAT;
-	}
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, x);
+	(void)curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, status);
+	(void)curl_easy_getinfo(q->easy, CURLINFO_TOTAL_TIME_T, &us);
+	*ms = (long)(us / 1000);
+	q->connects = 0;
+	(void)curl_easy_getinfo(q->easy, CURLINFO_NUM_CONNECTS, &q->connects);
+	if ((mc = curl_multi_remove_handle(h->multi, q->easy)) != CURLM_OK)
+		log_warnx("curl_multi_remove_handle: %s",
+		    curl_multi_strerror(mc));
+	/* The token must not outlive the transfer in curl's copies. */
+	(void)curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(q->easy, CURLOPT_POSTFIELDS, NULL);
+	slist_wipe(q->hdrs);
+	q->hdrs = NULL;
+	(void)curl_easy_setopt(q->easy, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(q->resolve);
+	q->resolve = NULL;
+	easy_put(h, q->easy);
+	q->easy = NULL;
+	rq_move(q, RQ_NEW);
+}
 
-	if ((t = curl_slist_append(hdrs, "Accept: application/json")) == NULL)
-		fatalx("curl_slist_append");
-	hdrs = t;
-	if (content_type != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-		if ((t = curl_slist_append(hdrs, ct)) == NULL)
-			fatalx("curl_slist_append");
-		hdrs = t;
+static struct curl_slist *
+slist_add(struct curl_slist *l, const char *line)
+{
+	struct curl_slist	*t;
+
+	if ((t = curl_slist_append(l, line)) == NULL)
+		fatalx("curl_slist_append: out of memory");
+	return t;
+}
+
+static void	mint_over(struct sfhttp *, struct sfhttp_req *, int,
+		    const char *);
+
+/* Put q's next attempt in flight; on failure q fails (or the mint). */
+static void
+attempt_start(struct sfhttp *h, struct sfhttp_req *q)
+{
+	char		*url = NULL, *authz, ct[128];
+	CURL		*e;
+	CURLcode	 rc;
+	CURLMcode	 mc;
+
+	e = easy_get(h);
+	memset(&q->x, 0, sizeof(q->x));
+	q->x.secret = q->is_mint;
+	if ((rc = setup(h, e)) != CURLE_OK)
+		goto fail;
+	if (q->is_mint)
+		url = xstrdup(auth_token_url(h->auth));
+	else
+		xasprintf(&url, "%s%s", auth_instance_url(h->auth), q->path);
+	rc = curl_easy_setopt(e, CURLOPT_URL, url);	/* curl copies it */
+	/* The parent connects (netpass.c); the broker cannot. */
+	if (rc == CURLE_OK && netpass_setup(e, url, &q->resolve) == -1)
+		rc = CURLE_URL_MALFORMAT;
+	free(url);
+	if (rc != CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	    h->total_timeout_ms)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body)) !=
+	    CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, &q->x)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header)) !=
+	    CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_HEADERDATA, &q->x)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)q)) != CURLE_OK)
+		goto fail;
+
+	q->hdrs = slist_add(NULL, "Accept: application/json");
+	if (q->is_mint || q->body != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", q->is_mint ?
+		    "application/x-www-form-urlencoded" : "application/json");
+		q->hdrs = slist_add(q->hdrs, ct);
 	}
-	if (with_auth) {
+	if (!q->is_mint) {
 		if ((authz = sodium_malloc(AUTH_HDR_MAX)) == NULL)
 			fatalx("sodium_malloc");
 		if (auth_header(h->auth, authz, AUTH_HDR_MAX) == -1) {
 			sodium_free(authz);
-			slist_wipe(hdrs);
-			return CURLE_LOGIN_DENIED;
+			rc = CURLE_LOGIN_DENIED;
+			goto fail;
 		}
-		t = curl_slist_append(hdrs, authz);
-		sodium_free(authz);
-		if (t == NULL)
-			fatalx("curl_slist_append");
-		hdrs = t;
+		q->hdrs = slist_add(q->hdrs, authz);
+		sodium_free(authz);	/* wipes */
 	}
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(method, "GET") == 0)
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-	else {
-		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS,
-		    body != NULL ? body : "");
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(body != NULL ? bodylen : 0));
-		if (strcmp(method, "POST") != 0)
-			curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
-			    method);
+	if ((rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs)) !=
+	    CURLE_OK)
+		goto fail;
+	if (strcmp(q->method, "GET") == 0)
+		rc = curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	else if ((rc = curl_easy_setopt(e, CURLOPT_POST, 1L)) == CURLE_OK &&
+	    (rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body != NULL ?
+	    q->body : "")) == CURLE_OK &&
+	    (rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)(q->body != NULL ? q->bodylen : 0))) == CURLE_OK &&
+	    strcmp(q->method, "POST") != 0)
+		rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	if (rc != CURLE_OK)
+		goto fail;
+
+	q->easy = e;
+	q->used_gen = h->token_gen;
+	q->attempt++;
+	if (q->start == 0)
+		q->start = now_ms();
+	if ((mc = curl_multi_add_handle(h->multi, e)) != CURLM_OK) {
+		q->easy = NULL;
+		q->attempt--;
+		log_warnx("curl_multi_add_handle: %s", curl_multi_strerror(mc));
+		rc = CURLE_FAILED_INIT;
+		goto fail;
 	}
-	rc = curl_easy_perform(h->curl);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
-	/* The token must not outlive the request in curl's copies. */
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_RESOLVE, NULL);
-	curl_slist_free_all(resolve);
-	slist_wipe(hdrs);
-	if (x->too_big)
-		return CURLE_FILESIZE_EXCEEDED;
-	return rc;
+	rq_move(q, RQ_ACTIVE);
+	return;
+fail:
+	if (q->hdrs != NULL)
+		slist_wipe(q->hdrs);
+	q->hdrs = NULL;
+	curl_slist_free_all(q->resolve);
+	q->resolve = NULL;
+	easy_put(h, e);
+	if (q->is_mint) {
+		char err[256];
+
+		snprintf(err, sizeof(err), "libcurl: %s", curl_easy_strerror(rc));
+		rq_move(q, RQ_NEW);
+		mint_over(h, q, SFE_INTERNAL, err);
+		return;
+	}
+	q->r.sf_err = rc == CURLE_LOGIN_DENIED ? SFE_AUTH : SFE_INTERNAL;
+	snprintf(q->r.error_msg, sizeof(q->r.error_msg), "%s",
+	    rc == CURLE_LOGIN_DENIED ? "no access token to send" :
+	    curl_easy_strerror(rc));
+	q->r.attempts = q->attempt;
+	req_fail(h, q);
 }
 
-/* Ask the token endpoint for a new access token. */
-static int
-mint(struct sfhttp *h, char *errbuf, size_t errlen)
-{
-	struct xfer	 x;
-	char		*body;
-	size_t		 len;
-	long		 status;
-	CURLcode	 rc;
-	int		 attempt, ret;
+/* ------------------------------------------------------- token request */
 
-	if (auth_grant_body(h->auth, &body, &len, errbuf, errlen) == -1)
-		return -1;
-	for (attempt = 0;; attempt++) {
-		rc = transfer(h, "POST", auth_token_url(h->auth), body, len,
-		    "application/x-www-form-urlencoded", 0, &x, &status);
-		if (attempt + 1 < h->max_attempts &&
-		    sfhttp_retryable(rc, status, NULL)) {
-			if (x.body != NULL)
-				sodium_memzero(x.body, x.len);
-			free(x.body);
-			sleep_ms(sfhttp_backoff_ms(h->backoff_base_ms,
-			    h->backoff_cap_ms, attempt));
-			continue;
-		}
-		break;
+/* Start the one token request, unless it is on its way already. */
+static void
+mint_start(struct sfhttp *h, enum sfhttp_mint_why why)
+{
+	struct sfhttp_req	*m;
+	char			 err[512];
+
+	if (h->mint != NULL)
+		return;
+	m = xcalloc(1, sizeof(*m));
+	m->h = h;
+	m->is_mint = 1;
+	m->why = why;
+	m->idempotent = 1;
+	strlcpy_sf(m->method, "POST", sizeof(m->method));
+	if (auth_grant_body(h->auth, &m->body, &m->bodylen, err,
+	    sizeof(err)) == -1) {
+		m->body = NULL;
+		h->mint = m;
+		mint_over(h, m, SFE_AUTH, err);
+		return;
 	}
-	auth_grant_free(body);
+	h->mint = m;
+	rq_enqueue(m);
+}
+
+/*
+ * The token request is over: err NULL, a new token is held and every
+ * waiter goes back to the queue; otherwise every waiter fails with one
+ * message.  m is freed.
+ */
+static void
+mint_over(struct sfhttp *h, struct sfhttp_req *m, int code, const char *err)
+{
+	struct sfhttp_req	*q;
+	enum sfhttp_mint_why	 why = m->why;
+
+	h->mint = NULL;
+	req_free(m);
+	if (err == NULL) {
+		h->mint_failed = 0;
+		h->token_gen++;
+		while ((q = TAILQ_FIRST(&h->token)) != NULL) {
+			q->r.refreshed = 1;
+			if (q->after_401) {
+				q->after_401 = 0;
+				q->repeated = 1;
+				q->attempt--;	/* the repeat is not a retry */
+			}
+			rq_enqueue(q);
+		}
+		return;
+	}
+	sfhttp_mint_failed_msg(why, err, h->mint_failed_msg,
+	    sizeof(h->mint_failed_msg));
+	auth_redact(h->auth, h->mint_failed_msg);
+	h->mint_failed = 1;
+	h->mint_failed_seq = h->seq;
+	h->mint_failed_code = code;
+	while ((q = TAILQ_FIRST(&h->token)) != NULL)
+		tok_fail(h, q);
+}
+
+/* The token endpoint's answer (or a failure to get one). */
+static void
+mint_done(struct sfhttp *h, struct sfhttp_req *m, CURLcode rc, long status)
+{
+	char	 err[512];
+	int	 ret;
+
+	if (m->x.too_big)
+		rc = CURLE_FILESIZE_EXCEEDED;
+	if (m->attempt < h->max_attempts && sfhttp_retryable(rc, status,
+	    NULL)) {
+		xfer_free(&m->x);
+		m->wake = now_ms() + (uint64_t)sfhttp_backoff_ms(
+		    h->backoff_base_ms, h->backoff_cap_ms, m->attempt - 1);
+		rq_move(m, RQ_BACKOFF);
+		return;
+	}
 	if (rc != CURLE_OK) {
-		snprintf(errbuf, errlen, "cannot reach the token endpoint %s: "
-		    "%s", auth_token_url(h->auth), curl_easy_strerror(rc));
-		ret = -1;
-	} else
-		ret = auth_token_response(h->auth, status, x.body, x.len,
-		    errbuf, errlen);
-	if (x.body != NULL)
-		sodium_memzero(x.body, x.len);
-	free(x.body);
+		snprintf(err, sizeof(err), "cannot reach the token endpoint "
+		    "%s: %s: check SFDC_LOGIN_URL, the network and any "
+		    "https_proxy", auth_token_url(h->auth),
+		    curl_easy_strerror(rc));
+		xfer_free(&m->x);
+		mint_over(h, m, SFE_NETWORK, err);
+		return;
+	}
+	ret = auth_token_response(h->auth, status, m->x.body, m->x.len, err,
+	    sizeof(err));
+	xfer_free(&m->x);	/* wipes the answer */
 	if (ret == 0)
 		log_json(LOG_LVL_INFO, "token refreshed", NULL);
-	return ret;
+	mint_over(h, m, SFE_AUTH, ret == 0 ? NULL : err);
 }
+
+/* -------------------------------------------------------- data answers */
 
 static int
 is_session_error(long status, const char *code)
@@ -548,186 +1004,444 @@ is_session_error(long status, const char *code)
 	    strcmp(code, "INVALID_SESSION_ID") == 0);
 }
 
-int
-sfhttp_request(struct sfhttp *h, const char *method, const char *path,
-    const char *body, int idempotent, struct sf_response *r)
+/* The final error of a request that will not be tried again. */
+static void
+data_error(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long ms)
 {
-	struct xfer	 x;
-	char		*url = NULL, err[512];
-	uint64_t	 start = now_ms();
-	long		 status, delay;
-	CURLcode	 rc = CURLE_OK;
-	int		 attempt = 0, refreshed = 0;
+	struct sf_response	*r = &q->r;
+	const char		*host = auth_instance_url(h->auth);
+	int			 n = q->attempt;
+	size_t			 len;
 
-	memset(r, 0, sizeof(*r));
-	if (strncmp(path, "/services/data/", 15) != 0)
-		fatalx("sfhttp_request: path outside /services/data/");
-	if (!auth_has_token(h->auth)) {
-		if (!auth_can_mint(h->auth) || mint(h, err, sizeof(err)) == -1) {
-			r->sf_err = SFE_AUTH;
-			snprintf(r->error_msg, sizeof(r->error_msg), "no access "
-			    "token: %s", auth_can_mint(h->auth) ? err :
-			    "set SFDC_ACCESS_TOKEN or a refresh, JWT or client "
-			    "credentials flow");
-			auth_redact(h->auth, r->error_msg);
-			return -1;
+	if (rc == CURLE_FILESIZE_EXCEEDED) {
+		r->sf_err = SFE_LIMIT;
+		snprintf(r->error_msg, sizeof(r->error_msg), "Salesforce's "
+		    "answer is larger than %u bytes; select fewer fields or "
+		    "rows", SF_MAX_RESPONSE);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE) {
+		r->sf_err = SFE_NETWORK;
+		snprintf(r->error_msg, sizeof(r->error_msg), "the TLS "
+		    "certificate of %s could not be verified with %s (%s): "
+		    "check SFDC_INSTANCE_URL and SFDC_CA_FILE", host,
+		    h->ca_name, curl_easy_strerror(rc));
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		r->sf_err = SFE_NETWORK;
+		snprintf(r->error_msg, sizeof(r->error_msg), "Salesforce at %s "
+		    "did not answer: timed out after %ld ms (%d attempt%s): "
+		    "check the network and any https_proxy, or raise "
+		    "SFDC_HTTP_TIMEOUT_MS for slow queries", host, ms, n,
+		    n == 1 ? "" : "s");
+	} else if (rc != CURLE_OK) {
+		r->sf_err = SFE_NETWORK;
+		snprintf(r->error_msg, sizeof(r->error_msg), "cannot reach "
+		    "Salesforce at %s after %d attempt%s: %s: check "
+		    "SFDC_INSTANCE_URL, the network and any https_proxy", host,
+		    n, n == 1 ? "" : "s", curl_easy_strerror(rc));
+	} else if (strcmp(r->error_code, "REQUEST_LIMIT_EXCEEDED") == 0) {
+		len = strlen(r->error_msg);
+		r->sf_err = SFE_LIMIT;
+		snprintf(r->error_msg + len, sizeof(r->error_msg) - len,
+		    " (the org's API usage is %s). Not retried: wait for the "
+		    "rolling 24-hour allocation to free up, or ask a Salesforce "
+		    "admin to raise it", r->api_usage[0] != '\0' ?
+		    r->api_usage : "unknown");
+	} else if (r->status == 401) {
+		len = strlen(r->error_msg);
+		r->sf_err = SFE_AUTH;
+		if (q->repeated)
+			snprintf(r->error_msg + len, sizeof(r->error_msg) - len,
+			    " (even with a token obtained just now: check that "
+			    "the integration user is active and has the API "
+			    "Enabled permission)");
+	} else if (r->status == 404) {
+		r->sf_err = SFE_NOT_FOUND;
+	} else {
+		r->sf_err = SFE_SALESFORCE;
+		if (r->status >= 500 && n > 1) {
+			len = strlen(r->error_msg);
+			snprintf(r->error_msg + len, sizeof(r->error_msg) - len,
+			    " (after %d attempts)", n);
 		}
-		r->refreshed = 1;
 	}
-	for (;;) {
-		free(url);
-		xasprintf(&url, "%s%s", auth_instance_url(h->auth), path);
-		attempt++;
-		rc = transfer(h, method, url, body, body != NULL ?
-		    strlen(body) : 0, body != NULL ? "application/json" : NULL,
-		    1, &x, &status);
-		r->attempts = attempt;
-		if (x.api_usage[0] != '\0')
-			strlcpy_sf(r->api_usage, x.api_usage,
-			    sizeof(r->api_usage));
-		if (rc == CURLE_OK && status >= 200 && status < 300) {
-			r->status = status;
-			r->body = x.body;
-			r->len = x.len;
+	req_fail(h, q);
+}
+
+/* One attempt of a data request is over: done, again, or wait. */
+static void
+data_done(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long status,
+    long ms)
+{
+	struct sf_response	*r = &q->r;
+	struct sfhttp_tokstate	 ts;
+	enum sfhttp_tok_next	 next;
+	long			 delay;
+
+	if (q->x.too_big)
+		rc = CURLE_FILESIZE_EXCEEDED;
+	r->attempts = q->attempt;
+	if (q->x.api_usage[0] != '\0')
+		strlcpy_sf(r->api_usage, q->x.api_usage, sizeof(r->api_usage));
+	if (rc == CURLE_OK && status >= 200 && status < 300) {
+		r->status = status;
+		r->body = q->x.body;
+		r->len = q->x.len;
+		memset(&q->x, 0, sizeof(q->x));
+		r->sf_err = SFE_OK;
+		r->error_code[0] = r->error_msg[0] = '\0';
+		log_debug("%s %zu-byte path: HTTP %ld in %llu ms, %d attempt%s, "
+		    "%s connection", q->method, strlen(q->path), status,
+		    (unsigned long long)(now_ms() - q->start), r->attempts,
+		    r->attempts == 1 ? "" : "s", q->connects > 0 ? "a new" :
+		    "a reused");
+		rq_move(q, RQ_DONE);
+		return;
+	}
+	r->status = rc == CURLE_OK ? status : 0;
+	if (rc == CURLE_OK)
+		sfhttp_parse_error(h->auth, status, q->x.body, q->x.len, r);
+	else
+		r->error_code[0] = r->error_msg[0] = '\0';
+	xfer_free(&q->x);
+
+	/* 401: a new token, then once more (nothing was done). */
+	if (rc == CURLE_OK && is_session_error(status, r->error_code)) {
+		tok_state(h, &ts);
+		switch ((next = sfhttp_tok_after_401(&ts, q->seq, q->repeated,
+		    q->used_gen))) {
+		case SFHTTP_SEND:
+			q->repeated = 1;
+			q->attempt--;	/* the repeat is not a retry */
+			r->refreshed = 1;
+			rq_enqueue(q);
+			return;
+		case SFHTTP_MINT:
+		case SFHTTP_WAIT:
+			q->after_401 = 1;
+			rq_move(q, RQ_TOKEN);
+			if (next == SFHTTP_MINT) {
+				auth_drop_token(h->auth);
+				mint_start(h, SFHTTP_MINT_REFUSED);
+			}
+			return;
+		case SFHTTP_FAILED:
+			tok_fail(h, q);
+			return;
+		case SFHTTP_NO_FLOW:
+			r->sf_err = SFE_AUTH;
+			snprintf(r->error_msg, sizeof(r->error_msg), "Salesforce "
+			    "refused the access token (expired or revoked) and "
+			    "this server has no way to get a new one: set a "
+			    "fresh SFDC_ACCESS_TOKEN, or configure SFDC_CLIENT_ID "
+			    "with SFDC_REFRESH_TOKEN (or the JWT or "
+			    "client-credentials flow) so tokens renew "
+			    "themselves");
+			req_fail(h, q);
+			return;
+		case SFHTTP_FINAL:
 			break;
 		}
-		r->status = rc == CURLE_OK ? status : 0;
-		if (rc == CURLE_OK)
-			sfhttp_parse_error(h->auth, status, x.body, x.len, r);
-		/* 401: a new token, then once more (nothing was done). */
-		if (rc == CURLE_OK && is_session_error(status, r->error_code) &&
-		    !refreshed) {
-			free(x.body);
-			refreshed = 1;
-			if (!auth_can_mint(h->auth)) {
-				r->sf_err = SFE_AUTH;
-				snprintf(r->error_msg, sizeof(r->error_msg),
-				    "Salesforce refused the access token "
-				    "(expired or revoked) and this server has "
-				    "no way to get a new one: set a fresh "
-				    "SFDC_ACCESS_TOKEN, or configure "
-				    "SFDC_CLIENT_ID with SFDC_REFRESH_TOKEN "
-				    "(or the JWT or client-credentials flow) "
-				    "so tokens renew themselves");
-				goto fail;
-			}
-			auth_drop_token(h->auth);
-			if (mint(h, err, sizeof(err)) == -1) {
-				r->sf_err = SFE_AUTH;
-				snprintf(r->error_msg, sizeof(r->error_msg),
-				    "Salesforce refused the access token and "
-				    "a new one could not be obtained: %s", err);
-				goto fail;
-			}
-			r->refreshed = 1;
-			attempt--;	/* the repeat is not a retry */
+	}
+	if (q->idempotent && q->attempt < h->max_attempts &&
+	    sfhttp_retryable(rc, r->status, r->error_code)) {
+		delay = sfhttp_backoff_ms(h->backoff_base_ms, h->backoff_cap_ms,
+		    q->attempt - 1);
+		if ((long)(now_ms() - q->start) + delay < h->retry_budget_ms) {
+			char extra[160];
+
+			snprintf(extra, sizeof(extra), "\"method\":\"%s\","
+			    "\"attempt\":%d,\"status\":%ld,\"curl\":%d,"
+			    "\"delay_ms\":%ld", q->method, q->attempt,
+			    r->status, (int)rc, delay);
+			log_json(LOG_LVL_INFO, "http retry", extra);
+			q->wake = now_ms() + (uint64_t)delay;
+			rq_move(q, RQ_BACKOFF);
+			return;
+		}
+	}
+	data_error(h, q, rc, ms);
+}
+
+/* ---------------------------------------------------------- the loop */
+
+/* Fill the free transfer slots from the queue, in order. */
+static void
+kick(struct sfhttp *h)
+{
+	struct sfhttp_req	*q;
+	struct sfhttp_tokstate	 ts;
+
+	while (h->nactive < h->max_transfers &&
+	    (q = TAILQ_FIRST(&h->queue)) != NULL) {
+		if (q->is_mint) {
+			attempt_start(h, q);
 			continue;
 		}
-		if (idempotent && attempt < h->max_attempts &&
-		    sfhttp_retryable(rc, r->status, r->error_code)) {
-			delay = sfhttp_backoff_ms(h->backoff_base_ms,
-			    h->backoff_cap_ms, attempt - 1);
-			if ((long)(now_ms() - start) + delay <
-			    h->retry_budget_ms) {
-				char extra[160];
-				snprintf(extra, sizeof(extra), "\"method\":\"%s\","
-				    "\"attempt\":%d,\"status\":%ld,"
-				    "\"curl\":%d,\"delay_ms\":%ld", method,
-				    attempt, r->status, (int)rc, delay);
-				log_json(LOG_LVL_INFO, "http retry", extra);
-				free(x.body);
-				sleep_ms(delay);
-				continue;
-			}
+		tok_state(h, &ts);
+		switch (sfhttp_tok_before(&ts, q->seq)) {
+		case SFHTTP_SEND:
+			attempt_start(h, q);
+			break;
+		case SFHTTP_MINT:
+			rq_move(q, RQ_TOKEN);
+			mint_start(h, SFHTTP_MINT_NO_TOKEN);
+			break;
+		case SFHTTP_WAIT:
+			rq_move(q, RQ_TOKEN);
+			break;
+		case SFHTTP_FAILED:
+			tok_fail(h, q);
+			break;
+		case SFHTTP_NO_FLOW:
+		case SFHTTP_FINAL:
+			q->r.sf_err = SFE_AUTH;
+			snprintf(q->r.error_msg, sizeof(q->r.error_msg), "no "
+			    "access token: set SFDC_ACCESS_TOKEN or a refresh, "
+			    "JWT or client credentials flow");
+			req_fail(h, q);
+			break;
 		}
-		free(x.body);
-		if (rc != CURLE_OK) {
-			r->sf_err = SFE_NETWORK;
-			if (rc == CURLE_FILESIZE_EXCEEDED)
-				snprintf(r->error_msg, sizeof(r->error_msg),
-				    "Salesforce's answer is larger than %u "
-				    "bytes; select fewer fields or rows",
-				    SF_MAX_RESPONSE);
-			else if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-			    rc == CURLE_SSL_CACERT_BADFILE)
-				snprintf(r->error_msg, sizeof(r->error_msg),
-				    "the TLS certificate of %s could not be "
-				    "verified with %s (%s): check "
-				    "SFDC_INSTANCE_URL and SFDC_CA_FILE",
-				    auth_instance_url(h->auth), h->ca_name,
-				    curl_easy_strerror(rc));
-			else
-				snprintf(r->error_msg, sizeof(r->error_msg),
-				    "cannot reach Salesforce at %s after %d "
-				    "attempt%s: %s", auth_instance_url(h->auth),
-				    attempt, attempt == 1 ? "" : "s",
-				    curl_easy_strerror(rc));
-		} else if (strcmp(r->error_code, "REQUEST_LIMIT_EXCEEDED") ==
-		    0) {
-			size_t n = strlen(r->error_msg);
-			r->sf_err = SFE_LIMIT;
-			snprintf(r->error_msg + n, sizeof(r->error_msg) - n,
-			    " (the org's API usage is %s). Not retried: wait "
-			    "for the rolling 24-hour allocation to free up, or "
-			    "ask a Salesforce admin to raise it",
-			    r->api_usage[0] != '\0' ? r->api_usage : "unknown");
-		} else if (status == 401) {
-			size_t n = strlen(r->error_msg);
-			r->sf_err = SFE_AUTH;
-			if (refreshed)
-				snprintf(r->error_msg + n, sizeof(r->error_msg) -
-				    n, " (even with a token obtained just now: "
-				    "check that the integration user is active "
-				    "and has the API Enabled permission)");
-		} else if (status == 404) {
-			r->sf_err = SFE_NOT_FOUND;
-		} else {
-			r->sf_err = SFE_SALESFORCE;
-			if (status >= 500 && attempt > 1) {
-				size_t n = strlen(r->error_msg);
-				snprintf(r->error_msg + n,
-				    sizeof(r->error_msg) - n, " (after %d "
-				    "attempts)", attempt);
-			}
-		}
-		goto fail;
 	}
-	free(url);
-	log_debug("%s %zu-byte path: HTTP %ld in %llu ms, %d attempt%s",
-	    method, strlen(path), r->status,
-	    (unsigned long long)(now_ms() - start), r->attempts,
-	    r->attempts == 1 ? "" : "s");
+}
+
+/* Retry timers that are due put their request back in the queue. */
+static void
+timers_run(struct sfhttp *h)
+{
+	struct sfhttp_req	*q, *next;
+	uint64_t		 now = now_ms();
+
+	for (q = TAILQ_FIRST(&h->backoff); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, entry);
+		if (q->wake <= now)
+			rq_enqueue(q);
+	}
+}
+
+/* Call done() for the requests that are over; each is freed after. */
+static void
+deliver(struct sfhttp *h)
+{
+	struct sfhttp_req	*q;
+
+	while ((q = TAILQ_FIRST(&h->done)) != NULL) {
+		rq_move(q, RQ_NEW);
+		q->done(q->arg, &q->r);
+		req_free(q);
+	}
+}
+
+static void
+run_ready(struct sfhttp *h)
+{
+	do {
+		timers_run(h);
+		kick(h);
+		deliver(h);	/* done() may start new requests */
+	} while (!TAILQ_EMPTY(&h->done) || (h->nactive < h->max_transfers &&
+	    !TAILQ_EMPTY(&h->queue)));
+}
+
+/* Transfers libcurl says are over. */
+static void
+collect(struct sfhttp *h)
+{
+	struct sfhttp_req	*q;
+	CURLMsg			*m;
+	CURL			*e;
+	CURLcode		 rc;
+	char			*p;
+	long			 status, ms;
+	int			 left;
+
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		/* m does not survive curl_multi_remove_handle(). */
+		e = m->easy_handle;
+		rc = m->data.result;
+		p = NULL;
+		if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &p) != CURLE_OK ||
+		    p == NULL)
+			fatalx("a transfer without its request");
+		q = (struct sfhttp_req *)(void *)p;
+		transfer_end(h, q, &status, &ms);
+		if (q->is_mint)
+			mint_done(h, q, rc, status);
+		else
+			data_done(h, q, rc, status, ms);
+	}
+}
+
+static void
+socket_action(struct sfhttp *h, curl_socket_t s, int ev)
+{
+	CURLMcode	 mc;
+	int		 running;
+
+	mc = curl_multi_socket_action(h->multi, s, ev, &running);
+	if (mc != CURLM_OK && mc != CURLM_BAD_SOCKET)
+		log_warnx("curl_multi_socket_action: %s",
+		    curl_multi_strerror(mc));
+}
+
+int
+sfhttp_poll(struct sfhttp *h, struct pollfd *extra, size_t nextra)
+{
+	struct sfhttp_req	*q;
+	uint64_t		 due, now;
+	size_t			 i, n;
+	int			 timeout, ev;
+	short			 re;
+
+	/*
+	 * What changed since the last call (requests started or aborted)
+	 * may start transfers now; done() calls wait until after poll, so
+	 * that the caller sees their answers when this returns.
+	 */
+	timers_run(h);
+	kick(h);
+	n = nextra + h->nsocks;
+	if (n > h->cappfd) {
+		h->pfd = xreallocarray(h->pfd, n, sizeof(*h->pfd));
+		h->cappfd = n;
+	}
+	for (i = 0; i < nextra; i++)
+		h->pfd[i] = extra[i];
+	for (i = 0; i < h->nsocks; i++)
+		h->pfd[nextra + i] = h->socks[i];
+	for (i = 0; i < n; i++)
+		h->pfd[i].revents = 0;
+
+	due = h->curl_due;
+	TAILQ_FOREACH(q, &h->backoff, entry)
+		if (due == 0 || q->wake < due)
+			due = q->wake;
+	if (!TAILQ_EMPTY(&h->done))
+		timeout = 0;
+	else if (due == 0)
+		timeout = -1;
+	else if (due <= (now = now_ms()))
+		timeout = 0;
+	else
+		timeout = due - now > INT_MAX ? INT_MAX : (int)(due - now);
+
+	if (poll(h->pfd, (nfds_t)n, timeout) == -1) {
+		for (i = 0; i < nextra; i++)
+			extra[i].revents = 0;
+		return errno == EINTR ? 0 : -1;
+	}
+	for (i = 0; i < nextra; i++)
+		extra[i].revents = h->pfd[i].revents;
+	for (i = nextra; i < n; i++) {
+		if ((re = h->pfd[i].revents) == 0)
+			continue;
+		ev = 0;
+		if (re & (POLLIN | POLLHUP | POLLERR))
+			ev |= CURL_CSELECT_IN;
+		if (re & POLLOUT)
+			ev |= CURL_CSELECT_OUT;
+		if (re & POLLERR)
+			ev |= CURL_CSELECT_ERR;
+		socket_action(h, h->pfd[i].fd, ev);
+	}
+	if (h->curl_due != 0 && now_ms() >= h->curl_due) {
+		h->curl_due = 0;	/* libcurl sets the next one */
+		socket_action(h, CURL_SOCKET_TIMEOUT, 0);
+	}
+	collect(h);
+	run_ready(h);
 	return 0;
-fail:
-	free(url);
-	if (r->sf_err == SFE_OK)
-		r->sf_err = SFE_INTERNAL;
-	auth_redact(h->auth, r->error_msg);
-	log_debug("%s failed after %d attempt%s: %s", method, r->attempts,
-	    r->attempts == 1 ? "" : "s", r->error_msg);
-	return -1;
+}
+
+struct sfhttp_req *
+sfhttp_start(struct sfhttp *h, const char *method, const char *path,
+    const char *body, int idempotent, sfhttp_done_fn done, void *arg)
+{
+	struct sfhttp_req	*q;
+
+	if (strncmp(path, "/services/data/", 15) != 0)
+		fatalx("sfhttp_start: path outside /services/data/");
+	q = xcalloc(1, sizeof(*q));
+	if (strlcpy_sf(q->method, method, sizeof(q->method)) >=
+	    sizeof(q->method))
+		fatalx("sfhttp_start: method %s", method);
+	q->h = h;
+	q->path = xstrdup(path);
+	if (body != NULL) {
+		q->body = xstrdup(body);
+		q->bodylen = strlen(body);
+	}
+	q->idempotent = idempotent;
+	q->seq = ++h->seq;
+	q->done = done;
+	q->arg = arg;
+	rq_enqueue(q);		/* started by the next sfhttp_poll() */
+	return q;
+}
+
+void
+sfhttp_abort(struct sfhttp_req *q)
+{
+	long	 status, ms;
+
+	if (q->state == RQ_ACTIVE)
+		transfer_end(q->h, q, &status, &ms);
+	else
+		rq_move(q, RQ_NEW);
+	req_free(q);
+}
+
+int
+sfhttp_running(const struct sfhttp *h)
+{
+	return h->nactive;
+}
+
+int
+sfhttp_queued(const struct sfhttp *h)
+{
+	return h->nqueued;
+}
+
+void
+sfhttp_free(struct sfhttp *h)
+{
+	struct rq_list	*lists[5];
+	struct sfhttp_req *q;
+	size_t		 i;
+
+	if (h == NULL)
+		return;
+	lists[0] = &h->active;
+	lists[1] = &h->queue;
+	lists[2] = &h->backoff;
+	lists[3] = &h->token;
+	lists[4] = &h->done;
+	if (h->multi != NULL)
+		for (i = 0; i < 5; i++)
+			while ((q = TAILQ_FIRST(lists[i])) != NULL)
+				sfhttp_abort(q);	/* the mint too */
+	h->mint = NULL;
+	for (i = 0; i < (size_t)h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	free(h->socks);
+	free(h->pfd);
+	free(h->ca);
+	free(h);
 }
 
 char *
 sfhttp_urlencode(const char *s)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = strlen(s), i, o = 0;
-	char			*out;
+	char	*enc, *out;
 
-	out = xreallocarray(NULL, 3, n + 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z') ||
-		    ('0' <= c && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
+	/* RFC 3986 unreserved characters are kept, all else is %XX. */
+	if ((enc = curl_easy_escape(NULL, s, 0)) == NULL)
+		fatalx("curl_easy_escape: out of memory");
+	out = xstrdup(enc);
+	curl_free(enc);
 	return out;
 }

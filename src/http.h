@@ -4,11 +4,12 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "auth.h"
 
-struct sfhttp;	/* opaque: the curl handle and its settings */
+struct sfhttp;	/* opaque: the multi handle, its requests and settings */
 
 struct sfhttp_config {
 	const char	*api_version;		/* "v60.0" */
@@ -21,14 +22,17 @@ struct sfhttp_config {
 	long		 retry_budget_ms;	/* all retries; 0: 20000 */
 	long		 backoff_base_ms;	/* 0: 250 */
 	long		 backoff_cap_ms;	/* 0: 8000 */
+	int		 max_transfers;		/* in flight at once; 0: 6 */
 };
 
 /*
  * Call before the sandbox: initialises libcurl and OpenSSL and keeps a
- * copy of the CA bundle in memory (the parent read it).  NULL on failure (the reason is logged).
- * auth is borrowed and must outlive the client.
+ * copy of the CA bundle in memory (the parent read it), and creates
+ * the multi handle.  NULL on failure (the reason is logged).  auth is
+ * borrowed and must outlive the client.
  */
 struct sfhttp	*sfhttp_new(const struct sfhttp_config *, struct auth *);
+/* Abort every request still there (no done() calls), then free. */
 void		 sfhttp_free(struct sfhttp *);
 
 #define SF_MAX_RESPONSE	(16u * 1024 * 1024)
@@ -45,18 +49,49 @@ struct sf_response {
 	int	 refreshed;		/* 1 if a new token was obtained */
 };
 
+struct sfhttp_req;	/* one request: its attempts, retries and token wait */
+
 /*
- * One request to {instance_url}{path}.  method is "GET", "POST" or
- * "PATCH"; path begins with "/services/data/" and is already encoded;
- * body is JSON or NULL.  Only an idempotent request is retried after a
- * 502/503/504, a connection failure or UNABLE_TO_LOCK_ROW; any request
- * is repeated once after a 401 when a new token could be obtained.
- * 0 on a 2xx answer (sf_err SFE_OK); -1 otherwise with sf_err and
- * error_msg set.  Free r with sf_response_free() in both cases.
+ * Called once when a request is over (never for one that was aborted),
+ * from inside sfhttp_poll(), never from sfhttp_start().  r belongs to
+ * the request: the callee may take r->body (and set it to NULL); the
+ * rest is freed when the callback returns.  r->sf_err is SFE_OK on a
+ * 2xx answer; otherwise sf_err and error_msg say what went wrong.
  */
-int		 sfhttp_request(struct sfhttp *, const char *method,
+typedef void	(*sfhttp_done_fn)(void *arg, struct sf_response *r);
+
+/*
+ * Start a request to {instance_url}{path}.  method is "GET", "POST" or
+ * "PATCH"; path begins with "/services/data/" and is already encoded;
+ * body is JSON or NULL (both are copied).  Only an idempotent request
+ * is retried after a 502/503/504, a connection failure or
+ * UNABLE_TO_LOCK_ROW, after a backoff timer; any request is repeated
+ * once after a 401 when a new token could be obtained (one token
+ * request at a time, shared by every request that needs it).  At most
+ * max_transfers transfers are in flight; the others wait in order.
+ * The handle stays valid until done() returns or sfhttp_abort().
+ */
+struct sfhttp_req *sfhttp_start(struct sfhttp *, const char *method,
 		    const char *path, const char *body, int idempotent,
-		    struct sf_response *);
+		    sfhttp_done_fn done, void *arg);
+/*
+ * Give a request up: its transfer, if one is in flight, is removed from
+ * the multi handle (the connection closes) and its header list wiped;
+ * done() is not called.
+ */
+void		 sfhttp_abort(struct sfhttp_req *);
+/*
+ * The event loop's one wait: poll the caller's descriptors (extra, whose
+ * revents are filled in) with libcurl's sockets until something happens
+ * or the next timer (libcurl's or a retry's) is due, then drive the
+ * transfers and call done() for the requests that ended.  0, or -1 if
+ * poll(2) failed (errno).
+ */
+int		 sfhttp_poll(struct sfhttp *, struct pollfd *extra,
+		    size_t nextra);
+/* Transfers in flight and requests waiting for a slot (for logs). */
+int		 sfhttp_running(const struct sfhttp *);
+int		 sfhttp_queued(const struct sfhttp *);
 void		 sf_response_free(struct sf_response *);
 /* Percent-encode a query value (RFC 3986 unreserved kept); free(). */
 char		*sfhttp_urlencode(const char *);
@@ -81,5 +116,52 @@ void		 sfhttp_parse_error(struct auth *, long status, const char *body,
  */
 int		 sfhttp_retryable(int curlcode, long status,
 		    const char *error_code);
+
+/*
+ * The token decisions, kept pure so that they can be tested without a
+ * network.  The state is the client's: can the flow mint, is a token
+ * held, is a token request on its way, the generation of the token held
+ * (it grows by one with every new token), and whether the last token
+ * request failed, with the sequence number of the last request started
+ * before it failed.  Requests are numbered as sfhttp_start() sees them.
+ */
+struct sfhttp_tokstate {
+	int		 can_mint;
+	int		 have_token;
+	int		 minting;
+	unsigned	 gen;
+	int		 failed;
+	unsigned long	 failed_seq;
+};
+enum sfhttp_tok_next {
+	SFHTTP_SEND = 0,	/* send now, with the token held */
+	SFHTTP_MINT,		/* start the one token request, and wait */
+	SFHTTP_WAIT,		/* a token request is on its way: wait */
+	SFHTTP_FAILED,		/* the token request it needed failed */
+	SFHTTP_NO_FLOW,		/* no way to obtain a token: fail, say so */
+	SFHTTP_FINAL		/* a 401 that stays the answer */
+};
+/* Before an attempt of request number seq. */
+enum sfhttp_tok_next sfhttp_tok_before(const struct sfhttp_tokstate *,
+		    unsigned long seq);
+/*
+ * After a 401 (session expired or invalid) to an attempt of request
+ * number seq sent with the token of generation used_gen; repeated: this
+ * request was already repeated after a 401 once.
+ */
+enum sfhttp_tok_next sfhttp_tok_after_401(const struct sfhttp_tokstate *,
+		    unsigned long seq, int repeated, unsigned used_gen);
+/* Why a token request was started: no token at all, or a 401. */
+enum sfhttp_mint_why {
+	SFHTTP_MINT_NO_TOKEN = 0,
+	SFHTTP_MINT_REFUSED
+};
+/*
+ * The one message every request that needed a failed token request gets
+ * (those waiting for it, and those started before it failed), from the
+ * reason of that request and its error.
+ */
+void		 sfhttp_mint_failed_msg(enum sfhttp_mint_why, const char *err,
+		    char *out, size_t outlen);
 
 #endif /* HTTP_H */

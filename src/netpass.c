@@ -155,6 +155,13 @@ netpass_setup(CURL *easy, const char *url, struct curl_slist **resolve)
 	size_t		 i;
 
 	*resolve = NULL;
+	/*
+	 * Not set up (a unit test's client, with no parent to ask): libcurl
+	 * connects itself.  The broker always sets it up, and its seccomp
+	 * profile kills a socket(2) of its own, so nothing falls back.
+	 */
+	if (netpass_ctx == NULL)
+		return 0;
 	if (resolve_add(resolve, url) == -1)
 		return -1;
 	for (i = 0; proxy_vars[i] != NULL; i++)

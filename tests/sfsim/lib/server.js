@@ -346,6 +346,15 @@ function matchFault(sim, method, path, soql, bodyText) {
   return null;
 }
 
+/** Wait ms; resolves true early if the client closes the connection. */
+function delayUnlessClosed(res, ms) {
+  return new Promise((resolve) => {
+    const onClose = () => { clearTimeout(timer); resolve(true); };
+    const timer = setTimeout(() => { res.off('close', onClose); resolve(false); }, ms);
+    res.once('close', onClose);
+  });
+}
+
 function createServer(sim, tls) {
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handle(sim, req, res).catch((e) => {
@@ -401,7 +410,12 @@ async function handle(sim, req, res) {
 
   const fault = matchFault(sim, method, path, soql, bodyText);
   const action = fault ? fault.action || {} : {};
-  if (action.delay_ms) await new Promise((r) => setTimeout(r, Number(action.delay_ms)));
+  if (action.delay_ms && await delayUnlessClosed(res, Number(action.delay_ms))) {
+    // The client gave up (closed the connection) before the answer.
+    entry.status = 0;
+    entry.aborted = true;
+    return;
+  }
   if (action.reset === 'before') {
     entry.status = 0;
     entry.fault = 'reset-before';

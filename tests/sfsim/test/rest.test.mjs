@@ -103,6 +103,34 @@ test('fault: truncated body, then delay', async () => {
   assert.equal((await sim.fetch('GET', `${V}/limits`)).status, 200, 'DELETE /__sim/faults cleared them');
 });
 
+test('fault: a client that closes the connection during a delay is logged as aborted', async () => {
+  await sim.control('DELETE', 'log');
+  await sim.control('POST', 'faults', { match: { path_prefix: `${V}/limits` }, count: 2, action: { delay_ms: 2000 } });
+  const https = await import('node:https');
+  const req = https.request(new URL(`${V}/limits`, sim.url), { ca: sim.ca, agent: false, headers: { Authorization: 'Bearer ' + sim.access_token } });
+  const gone = new Promise((r) => req.on('error', r));
+  req.end();
+  // Close it once the simulator has the request (it is logged on arrival).
+  for (let i = 0; i < 100 && (await sim.control('GET', 'log')).json.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  req.destroy();
+  await gone;
+  let log = [];
+  for (let i = 0; i < 100; i++) {
+    log = (await sim.control('GET', 'log')).json.filter((e) => e.path === `${V}/limits`);
+    if (log.length === 1 && log[0].aborted) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(log.length, 1);
+  assert.equal(log[0].aborted, true);
+  assert.equal(log[0].status, 0);
+  // A delayed request that waits for its answer is not aborted.
+  assert.equal((await sim.fetch('GET', `${V}/limits`)).status, 200);
+  log = (await sim.control('GET', 'log')).json.filter((e) => e.path === `${V}/limits`);
+  assert.equal(log.length, 2);
+  assert.equal(log[1].aborted, undefined);
+  assert.equal(log[1].status, 200);
+});
+
 test('DML errors', async () => {
   const post = (body) => sim.fetch('POST', `${V}/sobjects/Opportunity`, { body });
   let r = await post({ Name: 'x', StageName: 'Prospecting', CloseDate: '2030-01-01', IsWon: true });
