@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sfrevops.h"
+#include "objects.h"
 
 #define ANY_STATE	(PS_START | PS_RUN)
 
@@ -94,28 +95,15 @@ policy_check(enum proc_role sender, enum proc_role receiver, uint32_t type,
 	return -1;
 }
 
-/* The objects the record tools read, and their key prefixes. */
-static const struct {
-	const char	*object;
-	const char	*prefix;
-} object_prefixes[] = {
-	{ "Account", "001" },
-	{ "Contact", "003" },
-	{ "User", "005" },
-	{ "Opportunity", "006" },
-	{ "Lead", "00Q" },
-};
-
+/* The objects whose records IMSG_SF_GET reads: objects.c's table. */
 const char *
 policy_object_prefix(const char *object)
 {
-	size_t	 i;
+	const struct sf_object	*o;
 
-	for (i = 0; i < sizeof(object_prefixes) / sizeof(object_prefixes[0]);
-	    i++)
-		if (strcmp(object_prefixes[i].object, object) == 0)
-			return object_prefixes[i].prefix;
-	return NULL;
+	if ((o = objects_find(object)) == NULL || !(o->flags & OBJ_READ))
+		return NULL;
+	return o->prefix;
 }
 
 /* An API name: a letter, then letters, digits and single underscores. */

@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
-#include "tools.h"
+#include "tool.h"
 
 #define MAX_COLUMNS	500
 
