@@ -219,9 +219,15 @@ test_registry(void)
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "uniqueItems")) &&
 	    str_at(cJSON_GetObjectItemCaseSensitive(p, "items"), "pattern") !=
 	    NULL, "get_lead: fields is a bounded array of patterned strings");
-	ok(strstr(cJSON_GetStringValue(cJSON_GetArrayItem(
-	    cJSON_GetObjectItemCaseSensitive(s, "required"), 0)), "id") != NULL,
-	    "get_lead: its ID argument is required");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(s, "required"), 0)), "lead_id",
+	    "get_lead: its ID argument, lead_id as in the design note, is "
+	    "required");
+	args = cJSON_Parse("{\"id\":\"00Q000000000007\"}");
+	ok(schema_validate(s, args, "argument", err, sizeof(err)) == -1 &&
+	    strstr(err, "lead_id") != NULL, "the old name 'id' is refused, "
+	    "naming lead_id: %s", err);
+	cJSON_Delete(args);
 	/* And the validator enforces it. */
 	args = cJSON_Parse("{\"close_date_window_days\":3651}");
 	ok(schema_validate(tools_input_schema(tools_find("pipeline_by_stage")),
@@ -257,19 +263,19 @@ test_get(void)
 	id18_of("00Q000000000007", lead);
 
 	/* Argument errors: no request leaves. */
-	v = fake_start(&fk, "get_account", "{\"id\":\"006000000000001\"}");
+	v = fake_start(&fk, "get_account", "{\"account_id\":\"006000000000001\"}");
 	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text,
 	    "not a valid Account ID") != NULL && strstr(fk.ctx.text, "001") !=
 	    NULL, "get_account refuses an Opportunity ID: %s", fk.ctx.text);
 	fake_free(&fk);
-	snprintf(args, sizeof(args), "{\"id\":\"%.15sZZZ\"}", acct);
+	snprintf(args, sizeof(args), "{\"account_id\":\"%.15sZZZ\"}", acct);
 	v = fake_start(&fk, "get_account", args);
 	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "checksum")
 	    != NULL, "get_account refuses a wrong checksum: %s", fk.ctx.text);
 	fake_free(&fk);
 
 	/* The request: flags, object, canonical ID, the default fields. */
-	snprintf(args, sizeof(args), "{\"id\":\"%.15s\"}", lead);
+	snprintf(args, sizeof(args), "{\"lead_id\":\"%.15s\"}", lead);
 	v = fake_start(&fk, "get_lead", args);
 	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_GET,
 	    "get_lead issues one IMSG_SF_GET");
@@ -309,7 +315,7 @@ test_get(void)
 	fake_free(&fk);
 
 	/* Named fields and a dry run; the broker's refusal. */
-	snprintf(args, sizeof(args), "{\"id\":\"%s\",\"fields\":[\"Name\","
+	snprintf(args, sizeof(args), "{\"account_id\":\"%s\",\"fields\":[\"Name\","
 	    "\"Owner.Name\"],\"dry_run\":true}", acct);
 	v = fake_start(&fk, "get_account", args);
 	ok(v == TOOL_WAIT && req_fields(&fk, 0, &flags, s, 3) == 0 &&
@@ -330,7 +336,7 @@ test_get(void)
 	    != NULL, "a dry run answers with the request");
 	fake_free(&fk);
 
-	snprintf(args, sizeof(args), "{\"id\":\"%s\"}", acct);
+	snprintf(args, sizeof(args), "{\"account_id\":\"%s\"}", acct);
 	(void)fake_start(&fk, "get_account", args);
 	v = answer_error(&fk, SFE_NOT_FOUND, "no Account with ID x is "
 	    "visible to the integration user");

@@ -141,9 +141,9 @@ get_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	    TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD, get_start, \
 	    get_answer, NULL, &kind }
 
-static const struct get_kind account_kind = { "Account", "id" };
+static const struct get_kind account_kind = { "Account", "account_id" };
 static const struct tool_arg account_args[] = {
-	GET_ID_ARG("id", "Account", PREFIX_ACCOUNT), GET_FIELDS_ARG,
+	GET_ID_ARG("account_id", "Account", PREFIX_ACCOUNT), GET_FIELDS_ARG,
 	ARG_DRY_RUN, ARG_END
 };
 GET_TOOL(tool_get_account, "get_account", account_kind, account_args,
@@ -151,9 +151,9 @@ GET_TOOL(tool_get_account, "get_account", account_kind, account_args,
     "Read one Account by ID: name, type, industry, revenue, size, "
     "location, owner and activity dates (or the fields you list).");
 
-static const struct get_kind opportunity_kind = { "Opportunity", "id" };
+static const struct get_kind opportunity_kind = { "Opportunity", "opp_id" };
 static const struct tool_arg opportunity_args[] = {
-	GET_ID_ARG("id", "Opportunity", PREFIX_OPPORTUNITY), GET_FIELDS_ARG,
+	GET_ID_ARG("opp_id", "Opportunity", PREFIX_OPPORTUNITY), GET_FIELDS_ARG,
 	ARG_DRY_RUN, ARG_END
 };
 GET_TOOL(tool_get_opportunity, "get_opportunity", opportunity_kind,
@@ -162,9 +162,9 @@ GET_TOOL(tool_get_opportunity, "get_opportunity", opportunity_kind,
     "probability, forecast category, close date, last activity and "
     "stage change, and the owner's name and email.");
 
-static const struct get_kind contact_kind = { "Contact", "id" };
+static const struct get_kind contact_kind = { "Contact", "contact_id" };
 static const struct tool_arg contact_args[] = {
-	GET_ID_ARG("id", "Contact", PREFIX_CONTACT), GET_FIELDS_ARG,
+	GET_ID_ARG("contact_id", "Contact", PREFIX_CONTACT), GET_FIELDS_ARG,
 	ARG_DRY_RUN, ARG_END
 };
 GET_TOOL(tool_get_contact, "get_contact", contact_kind, contact_args,
@@ -172,9 +172,9 @@ GET_TOOL(tool_get_contact, "get_contact", contact_kind, contact_args,
     "Read one Contact by ID: name, title, email, phone, account and "
     "owner (or the fields you list).");
 
-static const struct get_kind lead_kind = { "Lead", "id" };
+static const struct get_kind lead_kind = { "Lead", "lead_id" };
 static const struct tool_arg lead_args[] = {
-	GET_ID_ARG("id", "Lead", PREFIX_LEAD), GET_FIELDS_ARG,
+	GET_ID_ARG("lead_id", "Lead", PREFIX_LEAD), GET_FIELDS_ARG,
 	ARG_DRY_RUN, ARG_END
 };
 GET_TOOL(tool_get_lead, "get_lead", lead_kind, lead_args, "Get lead",
