@@ -273,6 +273,24 @@ text_result(const char *text, int is_error)
 	return result;
 }
 
+/* The same, referring to text, which must outlive the result. */
+static cJSON *
+text_result_ref(const char *text, int is_error)
+{
+	cJSON	*result, *content, *block, *t;
+
+	if ((result = cJSON_CreateObject()) == NULL ||
+	    (content = cJSON_AddArrayToObject(result, "content")) == NULL ||
+	    (block = cJSON_CreateObject()) == NULL ||
+	    (t = cJSON_CreateStringReference(text)) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(block, "type", "text");
+	cJSON_AddItemToObject(block, "text", t);
+	cJSON_AddItemToArray(content, block);
+	cJSON_AddBoolToObject(result, "isError", is_error);
+	return result;
+}
+
 static cJSON *
 error_result(const char *text)
 {
@@ -437,8 +455,10 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 			    "nothing", c->ctx.tool->name);
 		return;
 	case TOOL_DONE:
-		result = text_result(c->ctx.text != NULL ? c->ctx.text : "",
-		    0);
+		/* The text is printed before the call (and it) is freed:
+		 * referenced, not copied. */
+		result = text_result_ref(c->ctx.text != NULL ? c->ctx.text :
+		    "", 0);
 		if (c->ctx.structured != NULL &&
 		    version_at_least(f, "2025-06-18")) {
 			cJSON_AddItemToObject(result, "structuredContent",
@@ -1227,10 +1247,16 @@ front_main(void)
 	 * waits about two seconds before it sends SIGTERM. */
 	if (f.stdin_eof && status == 0)
 		front_drain(&f, DRAIN_MS);
-	/* Stopping: nothing more is sent to the peers. */
+	/* Stopping: nothing more is sent to the peers, and every call
+	 * still in flight gets its answer. */
 	f.broker_gone = f.writer_gone = 1;
 	while (f.calls != NULL)
-		call_end(&f, f.calls, "abandoned", NULL);
+		call_fail(&f, f.calls, "error", "%s: the server is shutting "
+		    "down (%s) and the call did not finish; its log says why. "
+		    "Call again once it runs again.", f.calls->ctx.tool->name,
+		    f.stdin_eof ? "its input was closed" : "one of its processes "
+		    "stopped, or it was asked to stop");
+
 	while ((p = f.pending) != NULL) {
 		f.pending = p->next;
 		free(p);

@@ -225,12 +225,12 @@ tool_progress(struct tool_ctx *ctx, int total, const char *message)
 }
 
 enum tool_verdict
-tool_done(struct tool_ctx *ctx, cJSON *structured, const char *text)
+tool_done(struct tool_ctx *ctx, cJSON *structured, char *text)
 {
 	cJSON_Delete(ctx->structured);
 	free(ctx->text);
 	ctx->structured = structured;
-	ctx->text = xstrdup(text);
+	ctx->text = text;
 	return TOOL_DONE;
 }
 

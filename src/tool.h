@@ -141,9 +141,9 @@ enum tool_verdict tool_answer(struct tool_ctx *, uint32_t type,
 	    struct buf *payload);
 void	 tool_request(struct tool_ctx *, uint32_t type, const struct buf *);
 void	 tool_progress(struct tool_ctx *, int total, const char *message);
-/* Set the result (structured consumed, text copied); TOOL_DONE. */
+/* Set the result: structured and text (malloc'ed) are consumed; TOOL_DONE. */
 enum tool_verdict tool_done(struct tool_ctx *, cJSON *structured,
-	    const char *text);
+	    char *text);
 /* Set a tool error; TOOL_FAIL. */
 enum tool_verdict tool_fail(struct tool_ctx *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -158,8 +158,10 @@ const char *tool_arg_str(const struct tool_ctx *, const char *name);
 /* A string-array argument, or NULL. */
 const cJSON *tool_arg_strings(const struct tool_ctx *, const char *name);
 
-/* records.c: Salesforce records to {columns, rows}, and a text table. */
-cJSON	*records_flatten(const cJSON *records, int *ok);
+/* records.c: Salesforce records to {columns, rows}, and a text table.
+ * records_flatten moves the values out of records (the caller still
+ * frees what is left). */
+cJSON	*records_flatten(cJSON *records, int *ok);
 char	*records_text(const cJSON *table, const char *heading);
 char	*records_cell_text(const cJSON *cell);
 

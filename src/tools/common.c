@@ -23,22 +23,23 @@
 cJSON *
 common_answer_json(struct tool_ctx *ctx, struct buf *b)
 {
-	char	*text;
-	cJSON	*j = NULL;
+	const char	*text;
+	uint32_t	 n;
+	cJSON		*j = NULL;
 
-	if (buf_get_str(b, &text, IPC_MAX_PAYLOAD) == -1 ||
-	    buf_get_end(b) == -1)
+	/* A str, parsed where it lies: no copy of a page of records. */
+	if (buf_get_u32(b, &n) == -1 || n > IPC_MAX_PAYLOAD ||
+	    n != b->len - b->off || memchr(b->data + b->off, '\0', n) != NULL)
 		fatalx("malformed answer from the broker");
-	if (jr_depth(text, strlen(text), MCP_MAX_DEPTH) > MCP_MAX_DEPTH ||
-	    (j = cJSON_Parse(text)) == NULL || !cJSON_IsObject(j)) {
-		if (j != NULL)
-			cJSON_Delete(j);
-		free(text);
+	text = (const char *)b->data + b->off;
+	b->off += n;
+	if (jr_depth(text, n, MCP_MAX_DEPTH) > MCP_MAX_DEPTH ||
+	    (j = cJSON_ParseWithLength(text, n)) == NULL || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
 		(void)tool_fail(ctx, "internal error: the broker's answer is "
 		    "not a JSON object");
 		return NULL;
 	}
-	free(text);
 	return j;
 }
 
@@ -84,7 +85,6 @@ common_dry_run_done(struct tool_ctx *ctx, cJSON *j, cJSON *out)
 {
 	cJSON		*req;
 	const char	*key[] = { "method", "path", "soql" };
-	enum tool_verdict v;
 	char		*text;
 	size_t		 i;
 
@@ -102,9 +102,7 @@ common_dry_run_done(struct tool_ctx *ctx, cJSON *j, cJSON *out)
 	text = dry_run_text(req, cJSON_GetObjectItemCaseSensitive(out,
 	    "requests"));
 	cJSON_Delete(j);
-	v = tool_done(ctx, out, text);
-	free(text);
-	return v;
+	return tool_done(ctx, out, text);
 }
 
 int

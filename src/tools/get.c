@@ -88,7 +88,6 @@ get_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	cJSON			*j, *out, *table, *rec, *row, *cell;
 	const cJSON		*col;
 	char			*text = NULL, *line, *v;
-	enum tool_verdict	 verdict;
 	int			 ok;
 
 	(void)type;
@@ -131,9 +130,7 @@ get_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	cJSON_AddBoolToObject(out, "dry_run", 0);
 	cJSON_Delete(table);
 	cJSON_Delete(j);
-	verdict = tool_done(ctx, out, text);
-	free(text);
-	return verdict;
+	return tool_done(ctx, out, text);
 }
 
 #define GET_TOOL(var, tname, kind, targs, ttitle, tdesc) \

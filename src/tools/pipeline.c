@@ -148,7 +148,6 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *j)
 	long		 today;
 	double		 deals = 0, amount = 0, weighted = 0;
 	int		 n, i = 0;
-	enum tool_verdict verdict;
 
 	records = cJSON_GetObjectItemCaseSensitive(j, "records");
 	n = cJSON_GetArraySize(records);
@@ -231,9 +230,7 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *j)
 		free(cell[i]);
 	free(text);
 	cJSON_Delete(j);
-	verdict = tool_done(ctx, out, line);
-	free(line);
-	return verdict;
+	return tool_done(ctx, out, line);
 }
 
 static enum tool_verdict

@@ -82,7 +82,6 @@ query_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	cJSON		*j, *out;
 	const cJSON	*v;
 	char		*text, heading[512];
-	enum tool_verdict verdict;
 
 	(void)type;
 	if ((j = common_answer_json(ctx, b)) == NULL)
@@ -99,9 +98,7 @@ query_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		return TOOL_FAIL;
 	common_page_heading(out, "query", "rows", heading, sizeof(heading));
 	text = records_text(out, heading);
-	verdict = tool_done(ctx, out, text);
-	free(text);
-	return verdict;
+	return tool_done(ctx, out, text);
 }
 
 const struct tool tool_query = {

@@ -288,7 +288,6 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 	static const char *const fields[] = { "Id", "Name", "Account.Name",
 	    "Amount", "CloseDate", "LastActivityDate", "Owner.Name" };
 	size_t		 i;
-	enum tool_verdict verdict;
 
 	if ((out = cJSON_CreateObject()) == NULL ||
 	    (cols = cJSON_CreateArray()) == NULL ||
@@ -356,9 +355,7 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 		    "the rest were NOT examined", ncand, r->total);
 	}
 	text = records_text(out, heading);
-	verdict = tool_done(ctx, out, text);
-	free(text);
-	return verdict;
+	return tool_done(ctx, out, text);
 }
 
 /* After the candidates (and their count): the Event step, or the end. */

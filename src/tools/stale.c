@@ -83,7 +83,6 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	char		*text, heading[600];
 	long long	 now, t;
 	int		 at = -1, i = 0;
-	enum tool_verdict verdict;
 
 	(void)type;
 	if ((j = common_answer_json(ctx, b)) == NULL)
@@ -135,9 +134,7 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		    STALE_MAX_ROWS);
 	}
 	text = records_text(out, heading);
-	verdict = tool_done(ctx, out, text);
-	free(text);
-	return verdict;
+	return tool_done(ctx, out, text);
 }
 
 const struct tool tool_stale_opps = {
