@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -182,6 +185,32 @@ today_plus(long days, char out[11])
 
 /* ---------------------------------------------------------- the table */
 
+/* Does reading argument name as type die (fatalx) in a child? */
+static int
+read_dies(const char *tool, const char *name, enum tool_arg_type type)
+{
+	struct fake	 fk;
+	pid_t		 pid;
+	int		 st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		exit(2);
+	if (pid == 0) {
+		fake_init(&fk, tool, "{}");
+		if (type == ARG_STRING)
+			(void)tool_arg_str(&fk.ctx, name);
+		else if (type == ARG_INTEGER)
+			(void)tool_arg_int(&fk.ctx, name);
+		else
+			(void)tool_arg_bool(&fk.ctx, name);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		exit(2);
+	return !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+}
+
 static void
 test_registry(void)
 {
@@ -240,6 +269,13 @@ test_registry(void)
 	    "argument", err, sizeof(err)) == -1 && strstr(err, "limit") != NULL,
 	    "an argument the table does not declare is refused: %s", err);
 	cJSON_Delete(args);
+	ok(read_dies("query", "limit", ARG_INTEGER), "a handler cannot read an "
+	    "argument its table does not declare");
+	ok(read_dies("query", "soql", ARG_BOOLEAN), "nor read one with another "
+	    "type than declared");
+	ok(!read_dies("query", "soql", ARG_STRING) &&
+	    !read_dies("pipeline_by_stage", "close_date_window_days",
+	    ARG_INTEGER), "declared arguments read fine");
 	is_str(objects_prefix("Lead"), "00Q", "Lead's key prefix is in the "
 	    "object table");
 	is_str(policy_object_prefix("Lead"), "00Q", "policy_object_prefix "
