@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -766,8 +767,10 @@ progress_token(const cJSON *params)
 
 	t = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(params, "_meta"), "progressToken");
+	/* An integer is echoed as cJSON prints it: exact up to 2^53. */
 	if (cJSON_IsString(t) || (cJSON_IsNumber(t) &&
-	    t->valuedouble == (double)(long long)t->valuedouble))
+	    fabs(t->valuedouble) <= 9007199254740991.0 &&
+	    t->valuedouble == floor(t->valuedouble)))
 		return t;
 	return NULL;
 }

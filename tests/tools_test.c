@@ -91,11 +91,20 @@ fake_start(struct fake *fk, const char *tool, const char *args)
 	return tool_start(&fk->ctx);
 }
 
-/* What the front does when a call ends. */
+/* What the front does when a call ends; a result must also match the
+ * tool's hand-written outputSchema. */
 static void
 fake_free(struct fake *fk)
 {
+	char	 err[512];
 	int	 i;
+
+	err[0] = '\0';
+	if (fk->ctx.structured != NULL)
+		ok(schema_validate(tools_output_schema(fk->ctx.tool),
+		    fk->ctx.structured, "field", err, sizeof(err)) == 0,
+		    "%s: the result matches its outputSchema: %s",
+		    fk->ctx.tool->name, err);
 
 	if (fk->ctx.state != NULL) {
 		if (fk->ctx.tool->state_free != NULL)
