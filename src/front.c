@@ -2,16 +2,25 @@
  * front.c: the Model Context Protocol on standard input and output.
  *
  * The front parses everything the client sends, validates tool
- * arguments against the tool's own inputSchema, and turns each tool call
- * into typed requests to the broker (reads) or the writer (the two light
- * writes).  It holds no secret and, once sandboxed, opens nothing: it
- * only reads and writes the descriptors it was started with.
+ * arguments against the tool's own inputSchema, and runs each tool call
+ * through its handler (src/tools/), which turns it into typed requests
+ * to the broker.  It holds no secret and, once sandboxed, opens nothing:
+ * it only reads and writes the descriptors it was started with.
+ *
+ * Calls: this file alone creates, sends for, finishes and frees them.
+ * Every call has a deadline (call_timeout_ms); every request it sends
+ * has a pending entry until its one answer arrives, even when the call
+ * has ended (cancelled, past its deadline), and every answer's type is
+ * checked against its request's in front_dispatch_peer().
  *
  * stdout carries JSON-RPC and nothing else; logs go to the parent.
  */
 #include "config.h"
 
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,9 +35,12 @@
 #include "sfrevops.h"
 #include "jsonrpc.h"
 #include "schema.h"
-#include "tools.h"
+#include "tool.h"
 
 #define READ_CHUNK	65536
+#define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
+#define DRAIN_MS	900	/* after EOF: answer what is in flight */
+#define CANCELLED_KEEP	64	/* cancelled requests answered, remembered */
 
 static const char *const protocol_versions[] = {
 	"2025-11-25",	/* the latest first: the answer to unknown versions */
@@ -38,16 +50,57 @@ static const char *const protocol_versions[] = {
 	NULL
 };
 
+struct call;
+
+/* A request sent to a peer and not answered yet. */
+struct pending {
+	struct pending	*next;
+	uint32_t	 id;
+	uint32_t	 type;		/* the request's */
+	struct ipc	*peer;
+	struct call	*call;		/* NULL: the call ended, drop the answer */
+};
+
+/* One tools/call in progress. */
+struct call {
+	struct call		*next;
+	struct front		*f;
+	struct tool_ctx		 ctx;
+	char			*rpc_id;	/* JSON text of the request id */
+	cJSON			*args;		/* validated arguments (owned) */
+	size_t			 outstanding;	/* pending entries it owns */
+	uint64_t		 started_ms;
+	uint64_t		 deadline_ms;
+	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
+	/* notifications/progress, when the request asked for it */
+	char			*progress_token;	/* JSON text, or NULL */
+	int			 steps;		/* steps begun */
+	int			 total;		/* of steps; 0: unknown */
+	int			 ticks;		/* elapsed reports in this step */
+	uint64_t		 step_ms;	/* when the step began */
+	uint64_t		 next_tick_ms;
+	char			 step_msg[160];
+};
+
 struct front {
 	struct proc_ctx	 proc;
 	struct ipc	 broker;
 	struct ipc	 writer;
+	int		 broker_gone;
+	int		 writer_gone;
 	int		 initialized;	/* initialize answered */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
 	struct call	*calls;
 	size_t		 ncalls;
+	struct pending	*pending;
 	uint32_t	 next_ipc_id;
+	long		 call_timeout_ms;
+	/* Cancelled requests whose answer came: a broker that answers the
+	 * IMSG_CANCEL itself too (one that does not serve it) may send one
+	 * more IMSG_ERROR for them, which is dropped, once. */
+	uint32_t	 cancelled[CANCELLED_KEEP];
+	size_t		 ncancelled;
 	/* the line being read from stdin */
 	char		*line;
 	size_t		 len;
@@ -60,21 +113,25 @@ struct front {
 	unsigned char	 log_key[crypto_generichash_KEYBYTES];
 };
 
-static void front_message(struct front *, struct jr_msg *, cJSON **replies);
+static void front_message(struct front *, struct jr_msg *, cJSON *replies);
 
-/* Write one JSON-RPC message and its newline to stdout, whole. */
+/* ------------------------------------------------------------ output */
+
+/* Write len bytes of line and a newline to stdout, whole, unbuffered. */
 static void
-out_line(const char *line)
+out_write(const char *line, size_t len)
 {
-	size_t	 len = strlen(line), off = 0;
-	char	*buf;
-	ssize_t	 n;
+	struct iovec	 iov[2];
+	ssize_t		 n;
+	size_t		 done;
+	int		 i = 0;
 
-	buf = xmalloc(len + 1);
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
-	while (off < len) {
-		n = write(STDOUT_FILENO, buf + off, len - off);
+	iov[0].iov_base = (void *)(uintptr_t)line;
+	iov[0].iov_len = len;
+	iov[1].iov_base = (void *)(uintptr_t)"\n";
+	iov[1].iov_len = 1;
+	while (i < 2) {
+		n = writev(STDOUT_FILENO, iov + i, 2 - i);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -87,24 +144,88 @@ out_line(const char *line)
 				    "| cat > file");
 			fatal("write to stdout");
 		}
-		off += (size_t)n;
+		for (done = (size_t)n; i < 2 && done >= iov[i].iov_len; i++)
+			done -= iov[i].iov_len;
+		if (i < 2) {
+			iov[i].iov_base = (char *)iov[i].iov_base + done;
+			iov[i].iov_len -= done;
+		}
 	}
-	free(buf);
+}
+
+/* Write one JSON-RPC message and its newline to stdout. */
+static void
+out_line(const char *line)
+{
+	out_write(line, strlen(line));
+}
+
+/* Print a message (consumed) and write it: one print, no other copy. */
+static void
+out_json(cJSON *msg)
+{
+	char	*text;
+
+	if ((text = cJSON_PrintUnformatted(msg)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(msg);
+	out_write(text, strlen(text));
+	cJSON_free(text);
+}
+
+/* {"jsonrpc":"2.0","id":ID}: the id is the request's own text, as sent. */
+static cJSON *
+msg_new(const char *id)
+{
+	cJSON	*m;
+
+	if ((m = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(m, "jsonrpc", "2.0") == NULL ||
+	    (id != NULL && cJSON_AddRawToObject(m, "id", id) == NULL))
+		fatalx("cJSON_CreateObject");
+	return m;
+}
+
+/* A response with result (consumed). */
+static cJSON *
+msg_result(const char *id, cJSON *result)
+{
+	cJSON	*m = msg_new(id);
+
+	cJSON_AddItemToObject(m, "result", result);
+	return m;
+}
+
+static cJSON *
+msg_error(const char *id, int code, const char *message)
+{
+	cJSON	*m = msg_new(id), *err;
+
+	if ((err = cJSON_AddObjectToObject(m, "error")) == NULL)
+		fatalx("cJSON_AddObjectToObject");
+	cJSON_AddNumberToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", message);
+	return m;
+}
+
+/* Inside a batch, collect; otherwise write now. */
+static void
+send_or_collect(cJSON *msg, cJSON *replies)
+{
+	if (replies != NULL)
+		cJSON_AddItemToArray(replies, msg);
+	else
+		out_json(msg);
 }
 
 static void
-send_or_collect(char *line, cJSON **replies)
+out_notification(const char *method, cJSON *params)
 {
-	cJSON	*v;
+	cJSON	*m = msg_new(NULL);
 
-	if (replies != NULL) {
-		/* Inside a batch: collect as JSON and answer as one array. */
-		if ((v = cJSON_Parse(line)) == NULL)
-			fatalx("re-parsing our own reply failed");
-		cJSON_AddItemToArray(*replies, v);
-	} else
-		out_line(line);
-	free(line);
+	cJSON_AddStringToObject(m, "method", method);
+	cJSON_AddItemToObject(m, "params", params);
+	out_json(m);
 }
 
 static int
@@ -131,28 +252,92 @@ front_notify_log(struct front *f, int level, const char *logger,
 	cJSON_AddStringToObject(params, "level", log_level_name(level));
 	cJSON_AddStringToObject(params, "logger", logger);
 	cJSON_AddStringToObject(params, "data", message);
-	{
-		char *line = jr_notification("notifications/message", params);
-		out_line(line);
-		free(line);
-	}
+	out_notification("notifications/message", params);
+}
+
+/* ------------------------------------------------------------ results */
+
+/* A result with one text block; isError as given. */
+static cJSON *
+text_result(const char *text, int is_error)
+{
+	cJSON	*result, *content, *block;
+
+	if ((result = cJSON_CreateObject()) == NULL ||
+	    (content = cJSON_AddArrayToObject(result, "content")) == NULL ||
+	    (block = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(block, "type", "text");
+	cJSON_AddStringToObject(block, "text", text);
+	cJSON_AddItemToArray(content, block);
+	cJSON_AddBoolToObject(result, "isError", is_error);
+	return result;
+}
+
+/* The same, referring to text, which must outlive the result. */
+static cJSON *
+text_result_ref(const char *text, int is_error)
+{
+	cJSON	*result, *content, *block, *t;
+
+	if ((result = cJSON_CreateObject()) == NULL ||
+	    (content = cJSON_AddArrayToObject(result, "content")) == NULL ||
+	    (block = cJSON_CreateObject()) == NULL ||
+	    (t = cJSON_CreateStringReference(text)) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(block, "type", "text");
+	cJSON_AddItemToObject(block, "text", t);
+	cJSON_AddItemToArray(content, block);
+	cJSON_AddBoolToObject(result, "isError", is_error);
+	return result;
+}
+
+static cJSON *
+error_result(const char *text)
+{
+	return text_result(text, 1);
 }
 
 /* ------------------------------------------------------------- calls */
 
+static void call_request(struct tool_ctx *, uint32_t, const struct buf *);
+static void call_progress(struct tool_ctx *, int, const char *);
+
+static const struct tool_ops call_ops = {
+	call_request,
+	call_progress
+};
+
 static struct call *
 call_new(struct front *f, const struct tool *t, const char *rpc_id,
-    cJSON *args)
+    cJSON *args, const cJSON *token)
 {
 	struct call	*c;
 	unsigned char	 h[16];
 	char		*text;
 
 	c = xcalloc(1, sizeof(*c));
-	c->tool = t;
+	c->f = f;
 	c->rpc_id = xstrdup(rpc_id);
 	c->args = args;
 	c->started_ms = now_ms();
+	c->deadline_ms = c->started_ms + (uint64_t)f->call_timeout_ms;
+	if (token != NULL) {
+		if ((text = cJSON_PrintUnformatted(token)) == NULL)
+			fatalx("cJSON_PrintUnformatted");
+		c->progress_token = xstrdup(text);
+		cJSON_free(text);
+		c->step_ms = c->started_ms;
+		c->next_tick_ms = c->started_ms + PROGRESS_TICK_MS;
+	}
+	c->ctx.tool = t;
+	c->ctx.args = args;
+	c->ctx.fls_mode = proc_config_str(&f->proc, "fls_mode",
+	    "security_enforced");
+	c->ctx.commit_stage = proc_config_str(&f->proc, "commit_stage",
+	    "Commit");
+	c->ctx.ops = &call_ops;
+	c->ctx.opaque = c;
 	if ((text = cJSON_PrintUnformatted(args)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	crypto_generichash(h, sizeof(h), (const unsigned char *)text,
@@ -176,89 +361,78 @@ call_free(struct front *f, struct call *c)
 			f->ncalls--;
 			break;
 		}
+	if (c->ctx.state != NULL) {
+		if (c->ctx.tool->state_free != NULL)
+			c->ctx.tool->state_free(c->ctx.state);
+		else
+			free(c->ctx.state);
+	}
+	cJSON_Delete(c->ctx.structured);
+	free(c->ctx.text);
 	cJSON_Delete(c->args);
 	free(c->rpc_id);
-	free(c->state);
+	free(c->progress_token);
 	free(c);
 }
 
 static void
 call_log(struct front *f, struct call *c, const char *status)
 {
-	char	 extra[256];
-
-	char	 msg[200];
+	char	 extra[256], msg[200];
 	unsigned long long ms = (unsigned long long)(now_ms() - c->started_ms);
 
 	snprintf(extra, sizeof(extra), "\"tool\":\"%s\",\"args_hash\":\"%s\","
-	    "\"status\":\"%s\",\"ms\":%llu", c->tool->name, c->args_hash,
+	    "\"status\":\"%s\",\"ms\":%llu", c->ctx.tool->name, c->args_hash,
 	    status, ms);
 	log_json(LOG_LVL_INFO, "tool call", extra);
-	snprintf(msg, sizeof(msg), "%s: %s in %llu ms", c->tool->name, status,
-	    ms);
+	snprintf(msg, sizeof(msg), "%s: %s in %llu ms", c->ctx.tool->name,
+	    status, ms);
 	front_notify_log(f, LOG_LVL_DEBUG, "tools", msg);
 }
 
+/* Stop what the call still waits for: its requests are cancelled and
+ * their answers, when they come, are dropped. */
 static void
-call_reply(struct front *f, struct call *c, cJSON *result)
+call_orphan(struct front *f, struct call *c)
 {
-	char	*line;
+	struct pending	*p;
 
-	if (c->cancelled) {
-		/* The client gave up on it: no response, as the spec says. */
-		cJSON_Delete(result);
-		call_log(f, c, "cancelled");
-		call_free(f, c);
-		return;
+	for (p = f->pending; p != NULL && c->outstanding > 0; p = p->next) {
+		if (p->call != c)
+			continue;
+		p->call = NULL;
+		c->outstanding--;
+		if ((p->peer == &f->broker && f->broker_gone) ||
+		    (p->peer == &f->writer && f->writer_gone))
+			continue;
+		ipc_send(p->peer, IMSG_CANCEL, p->id, NULL, 0);
+		proc_flush(&f->proc, p->peer);
 	}
-	line = jr_result(c->rpc_id, result);
-	out_line(line);
-	free(line);
+}
+
+/*
+ * The end of a call, the only one: logged once with status, answered
+ * with result (consumed) unless it is NULL (cancelled: no response), its
+ * outstanding requests cancelled, and freed.
+ */
+static void
+call_end(struct front *f, struct call *c, const char *status, cJSON *result)
+{
+	call_orphan(f, c);
+	call_log(f, c, status);
+	if (result != NULL)
+		out_json(msg_result(c->rpc_id, result));
 	call_free(f, c);
 }
 
-/* A result with one text block; isError as given. */
-static cJSON *
-text_result(const char *text, int is_error)
-{
-	cJSON	*result, *content, *block;
+/* A tool error that ends the call. */
+static void
+call_fail(struct front *f, struct call *c, const char *status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-	if ((result = cJSON_CreateObject()) == NULL ||
-	    (content = cJSON_AddArrayToObject(result, "content")) == NULL ||
-	    (block = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	cJSON_AddStringToObject(block, "type", "text");
-	cJSON_AddStringToObject(block, "text", text);
-	cJSON_AddItemToArray(content, block);
-	cJSON_AddBoolToObject(result, "isError", is_error);
-	return result;
-}
-
-static cJSON *
-error_result(const char *text)
-{
-	return text_result(text, 1);
-}
-
-void
-front_call_done(struct front *f, struct call *c, cJSON *structured,
-    const char *text)
-{
-	cJSON	*result = text_result(text, 0);
-
-	if (structured != NULL) {
-		if (version_at_least(f, "2025-06-18"))
-			cJSON_AddItemToObject(result, "structuredContent",
-			    structured);
-		else
-			cJSON_Delete(structured);
-	}
-	call_log(f, c, "ok");
-	call_reply(f, c, result);
-}
-
-void
-front_call_fail(struct front *f, struct call *c, const char *fmt, ...)
+static void
+call_fail(struct front *f, struct call *c, const char *status,
+    const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 msg[2048];
@@ -266,58 +440,196 @@ front_call_fail(struct front *f, struct call *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	call_log(f, c, "error");
-	call_reply(f, c, error_result(msg));
+	call_end(f, c, status, error_result(msg));
 }
 
-void
-front_call_fail_ipc(struct front *f, struct call *c, struct buf *b)
-{
-	uint32_t	 code;
-	char		*msg = NULL;
-
-	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
-	    buf_get_end(b) == -1)
-		fatalx("malformed ERROR answer");
-	front_call_fail(f, c, "%s", msg);
-	free(msg);
-}
-
+/* What the handler said: wait, or end the call with its outcome. */
 static void
-send_peer(struct front *f, struct ipc *peer, struct call *c, uint32_t type,
-    const struct buf *b)
+call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 {
+	cJSON	*result;
+
+	switch (v) {
+	case TOOL_WAIT:
+		if (c->outstanding == 0)
+			call_fail(f, c, "error", "internal error: %s waits for "
+			    "nothing", c->ctx.tool->name);
+		return;
+	case TOOL_DONE:
+		/* The text is printed before the call (and it) is freed:
+		 * referenced, not copied. */
+		result = text_result_ref(c->ctx.text != NULL ? c->ctx.text :
+		    "", 0);
+		if (c->ctx.structured != NULL &&
+		    version_at_least(f, "2025-06-18")) {
+			cJSON_AddItemToObject(result, "structuredContent",
+			    c->ctx.structured);
+			c->ctx.structured = NULL;
+		}
+		call_end(f, c, "ok", result);
+		return;
+	case TOOL_FAIL:
+		call_end(f, c, "error", error_result(c->ctx.text != NULL ?
+		    c->ctx.text : "internal error"));
+		return;
+	}
+	fatalx("tool %s: verdict %d", c->ctx.tool->name, (int)v);
+}
+
+/* tool_ops: a request to the broker, with its pending entry. */
+static void
+call_request(struct tool_ctx *ctx, uint32_t type, const struct buf *b)
+{
+	struct call	*c = ctx->opaque;
+	struct front	*f = c->f;
+	struct pending	*p;
+
+	if ((type & 1) != 0 || type == IMSG_CANCEL)
+		fatalx("tool %s sends %s, which is no request",
+		    ctx->tool->name, imsg_name(type));
 	if (++f->next_ipc_id == 0)
 		f->next_ipc_id = 1;
-	c->ipc_id = f->next_ipc_id;
-	ipc_send_buf(peer, type, c->ipc_id, b);
-	proc_flush(&f->proc, peer);
+	p = xcalloc(1, sizeof(*p));
+	p->id = f->next_ipc_id;
+	p->type = type;
+	p->peer = &f->broker;
+	p->call = c;
+	p->next = f->pending;
+	f->pending = p;
+	c->outstanding++;
+	ipc_send_buf(p->peer, type, p->id, b);
+	proc_flush(&f->proc, p->peer);
 }
 
-void
-front_send_broker(struct front *f, struct call *c, uint32_t type,
-    const struct buf *b)
+/* ----------------------------------------------------------- progress */
+
+static void
+progress_send(struct call *c, double progress, const char *message)
 {
-	send_peer(f, &f->broker, c, type, b);
+	cJSON	*params;
+
+	if ((params = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddRawToObject(params, "progressToken",
+	    c->progress_token) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddNumberToObject(params, "progress", progress);
+	if (c->total > 0)
+		cJSON_AddNumberToObject(params, "total", c->total);
+	cJSON_AddStringToObject(params, "message", message);
+	out_notification("notifications/progress", params);
 }
 
-void
-front_send_writer(struct front *f, struct call *c, uint32_t type,
-    const struct buf *b)
+/*
+ * Step k (from 1) reports progress k - 1; while it waits, each elapsed
+ * report adds half of what is left to k, so progress always increases
+ * and never reaches the next step's value.
+ */
+static double
+progress_value(const struct call *c)
 {
-	send_peer(f, &f->writer, c, type, b);
+	double	 v = c->steps > 0 ? c->steps - 1 : 0, part = 0.5;
+	int	 i;
+
+	for (i = 0; i < c->ticks; i++, part /= 2)
+		v += part;
+	return v;
 }
 
-const char *
-front_fls_mode(struct front *f)
+/* tool_ops: a step begins. */
+static void
+call_progress(struct tool_ctx *ctx, int total, const char *message)
 {
-	return proc_config_str(&f->proc, "fls_mode", "security_enforced");
+	struct call	*c = ctx->opaque;
+
+	if (c->progress_token == NULL)
+		return;
+	c->steps++;
+	c->ticks = 0;
+	if (total > 0 && total >= c->steps)
+		c->total = total;
+	c->step_ms = now_ms();
+	c->next_tick_ms = c->step_ms + PROGRESS_TICK_MS;
+	strlcpy_sf(c->step_msg, message, sizeof(c->step_msg));
+	progress_send(c, progress_value(c), message);
 }
 
-const char *
-front_commit_stage(struct front *f)
+/* While a request takes long: how long it has been waiting. */
+static void
+call_tick(struct call *c, uint64_t now)
 {
-	return proc_config_str(&f->proc, "commit_stage", "Commit");
+	char	 msg[256];
+
+	if (c->steps == 0) {
+		/* One request, no steps: it is the first. */
+		c->steps = 1;
+		strlcpy_sf(c->step_msg, "waiting for Salesforce",
+		    sizeof(c->step_msg));
+	}
+	if (c->ticks < 40)
+		c->ticks++;
+	snprintf(msg, sizeof(msg), "%s: %llu s elapsed", c->step_msg,
+	    (unsigned long long)((now - c->step_ms) / 1000));
+	progress_send(c, progress_value(c), msg);
+	c->next_tick_ms = now + PROGRESS_TICK_MS;
+}
+
+/* Deadlines and progress ticks that are due. */
+static void
+front_timers(struct front *f)
+{
+	struct call	*c, *next;
+	uint64_t	 now = now_ms();
+
+	for (c = f->calls; c != NULL; c = next) {
+		next = c->next;
+		if (now >= c->deadline_ms) {
+			call_fail(f, c, "deadline", "%s: the call took longer "
+			    "than %g s (SFDC_CALL_TIMEOUT_MS) and was stopped: "
+			    "Salesforce or the network is slow. Try again, "
+			    "narrow the request, or raise "
+			    "SFDC_CALL_TIMEOUT_MS.", c->ctx.tool->name,
+			    (double)f->call_timeout_ms / 1000.0);
+			continue;
+		}
+		if (c->progress_token != NULL && now >= c->next_tick_ms)
+			call_tick(c, now);
+	}
+}
+
+/* The poll timeout: the nearest deadline or tick; -1 without calls. */
+static int
+front_poll_timeout(const struct front *f)
+{
+	const struct call *c;
+	uint64_t	 now = now_ms(), next = UINT64_MAX;
+
+	for (c = f->calls; c != NULL; c = c->next) {
+		if (c->deadline_ms < next)
+			next = c->deadline_ms;
+		if (c->progress_token != NULL && c->next_tick_ms < next)
+			next = c->next_tick_ms;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* A peer's channel closed: every call in flight gets an answer. */
+static void
+front_peer_gone(struct front *f, struct ipc *peer)
+{
+	if (peer == &f->broker)
+		f->broker_gone = 1;
+	else
+		f->writer_gone = 1;
+	while (f->calls != NULL)
+		call_fail(f, f->calls, "error", "%s: the %s stopped while the "
+		    "call was in progress, so the server is shutting down; "
+		    "restart it (its log says why the %s stopped)",
+		    f->calls->ctx.tool->name, proc_name(peer->peer),
+		    proc_name(peer->peer));
 }
 
 /* ------------------------------------------------------------ methods */
@@ -411,7 +723,7 @@ method_tools_list(struct front *f, const cJSON *params, cJSON **result,
 		fatalx("cJSON_CreateObject");
 	arr = cJSON_AddArrayToObject(*result, "tools");
 	for (i = 0; i < ntools; i++)
-		cJSON_AddItemToArray(arr, tool_to_json(f, &tools[i]));
+		cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
 	return 0;
 }
 
@@ -447,6 +759,22 @@ method_set_level(struct front *f, const cJSON *params, char *err,
 	return 0;
 }
 
+/* params._meta.progressToken: a string or an integer, or NULL. */
+static const cJSON *
+progress_token(const cJSON *params)
+{
+	const cJSON	*t;
+
+	t = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(params, "_meta"), "progressToken");
+	/* An integer is echoed as cJSON prints it: exact up to 2^53. */
+	if (cJSON_IsString(t) || (cJSON_IsNumber(t) &&
+	    fabs(t->valuedouble) <= 9007199254740991.0 &&
+	    t->valuedouble == floor(t->valuedouble)))
+		return t;
+	return NULL;
+}
+
 static int
 method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
     char *err, size_t errlen)
@@ -474,14 +802,12 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		*result = error_result("arguments must be a JSON object");
 		return 0;
 	}
+	copy = NULL;
 	if (args == NULL || cJSON_IsNull(args))
-		copy = cJSON_CreateObject();
-	else
-		copy = cJSON_Duplicate(args, 1);
-	if (copy == NULL)
-		fatalx("cJSON_Duplicate");
-	if (schema_validate(tools_input_schema(t), copy, "argument", verr,
-	    sizeof(verr)) == -1) {
+		if ((copy = cJSON_CreateObject()) == NULL)
+			fatalx("cJSON_CreateObject");
+	if (schema_validate(tools_input_schema(t), copy != NULL ? copy : args,
+	    "argument", verr, sizeof(verr)) == -1) {
 		char msg[1200];
 		cJSON_Delete(copy);
 		snprintf(msg, sizeof(msg), "%s: %s", t->name, verr);
@@ -495,11 +821,12 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		    "(32); wait for some to finish");
 		return 0;
 	}
-	c = call_new(f, t, m->id, copy);
-	if (t->start(f, c, verr, sizeof(verr)) == -1) {
-		front_call_fail(f, c, "%s", verr);
-		return 0;
-	}
+	/* The arguments move into the call. */
+	if (copy == NULL)
+		copy = cJSON_DetachItemViaPointer((cJSON *)m->params,
+		    (cJSON *)args);
+	c = call_new(f, t, m->id, copy, progress_token(m->params));
+	call_verdict(f, c, tool_start(&c->ctx));
 	/* The tool answers later (or has answered already). */
 	*result = NULL;
 	return 0;
@@ -509,7 +836,7 @@ static void
 method_cancelled(struct front *f, const cJSON *params)
 {
 	const cJSON	*rid;
-	struct call	*c;
+	struct call	*c, *next;
 	char		*text;
 
 	rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
@@ -517,14 +844,17 @@ method_cancelled(struct front *f, const cJSON *params)
 		return;	/* invalid cancellations are ignored */
 	if ((text = cJSON_PrintUnformatted(rid)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
-	for (c = f->calls; c != NULL; c = c->next)
+	for (c = f->calls; c != NULL; c = next) {
+		next = c->next;
+		/* The client gave up on it: no response, as the spec says. */
 		if (strcmp(c->rpc_id, text) == 0)
-			c->cancelled = 1;
+			call_end(f, c, "cancelled", NULL);
+	}
 	cJSON_free(text);
 }
 
 static void
-front_request(struct front *f, struct jr_msg *m, cJSON **replies)
+front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 {
 	cJSON		*result = NULL;
 	char		 err[256];
@@ -571,13 +901,13 @@ front_request(struct front *f, struct jr_msg *m, cJSON **replies)
 	if (answered_later)
 		return;
 	if (code != 0)
-		send_or_collect(jr_error(m->id, code, err, NULL), replies);
+		send_or_collect(msg_error(m->id, code, err), replies);
 	else
-		send_or_collect(jr_result(m->id, result), replies);
+		send_or_collect(msg_result(m->id, result), replies);
 }
 
 static void
-front_message(struct front *f, struct jr_msg *m, cJSON **replies)
+front_message(struct front *f, struct jr_msg *m, cJSON *replies)
 {
 	switch (m->kind) {
 	case JR_INVALID:
@@ -585,8 +915,8 @@ front_message(struct front *f, struct jr_msg *m, cJSON **replies)
 			log_debug("dropped a malformed notification: %s",
 			    m->message);
 		else
-			send_or_collect(jr_error(m->id, m->code, m->message,
-			    NULL), replies);
+			send_or_collect(msg_error(m->id, m->code, m->message),
+			    replies);
 		break;
 	case JR_RESPONSE:
 		break;	/* we send no requests, so nothing waits for it */
@@ -606,17 +936,14 @@ front_batch(struct front *f, cJSON *batch)
 {
 	cJSON		*replies, *el, *next;
 	struct jr_msg	 m;
-	char		*line;
 
 	if (strcmp(f->version, "2025-03-26") != 0 ||
 	    cJSON_GetArraySize(batch) == 0) {
-		line = jr_error(NULL, JR_INVALID_REQUEST,
+		out_json(msg_error(NULL, JR_INVALID_REQUEST,
 		    cJSON_GetArraySize(batch) == 0 ?
 		    "Invalid Request: empty batch" :
 		    "Invalid Request: JSON-RPC batches are only part of MCP "
-		    "2025-03-26; send one message per line", NULL);
-		out_line(line);
-		free(line);
+		    "2025-03-26; send one message per line"));
 		cJSON_Delete(batch);
 		return;
 	}
@@ -627,21 +954,18 @@ front_batch(struct front *f, cJSON *batch)
 		cJSON_DetachItemViaPointer(batch, el);
 		jr_parse_value(el, NULL, 0, &m);
 		if (m.kind == JR_REQUEST && strcmp(m.method, "initialize") == 0)
-			send_or_collect(jr_error(m.id, JR_INVALID_REQUEST,
+			send_or_collect(msg_error(m.id, JR_INVALID_REQUEST,
 			    "Invalid Request: initialize must not be part of "
-			    "a batch", NULL), &replies);
+			    "a batch"), replies);
 		else
-			front_message(f, &m, &replies);
+			front_message(f, &m, replies);
 		jr_free(&m);
 	}
 	cJSON_Delete(batch);
-	if (cJSON_GetArraySize(replies) > 0) {
-		if ((line = cJSON_PrintUnformatted(replies)) == NULL)
-			fatalx("cJSON_PrintUnformatted");
-		out_line(line);
-		cJSON_free(line);
-	}
-	cJSON_Delete(replies);
+	if (cJSON_GetArraySize(replies) > 0)
+		out_json(replies);
+	else
+		cJSON_Delete(replies);
 }
 
 static void
@@ -751,12 +1075,33 @@ front_read_stdin(struct front *f)
 	}
 }
 
-/* An answer from the broker or the writer. */
+/* Was id a cancelled request whose answer came already?  Forget it. */
+static int
+front_cancelled_seen(struct front *f, uint32_t id)
+{
+	size_t	 i, n = f->ncancelled < CANCELLED_KEEP ? f->ncancelled :
+		    CANCELLED_KEEP;
+
+	for (i = 0; i < n; i++)
+		if (f->cancelled[i] == id) {
+			f->cancelled[i] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * An answer from the broker or the writer: the one place answers from
+ * peers enter.  Every answer must match a pending request on that
+ * channel, with the request's type plus one or IMSG_ERROR; anything
+ * else means the peer is compromised.
+ */
 static void
 front_dispatch_peer(struct front *f, struct ipc *peer)
 {
 	struct ipc_msg	 msg;
 	struct buf	 b;
+	struct pending	*p, **pp;
 	struct call	*c;
 
 	while (ipc_next(peer, &msg)) {
@@ -764,20 +1109,52 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 		    PS_RUN) == -1)
 			fatalx("%s sent %s, which it may not",
 			    proc_name(peer->peer), imsg_name(msg.hdr.type));
-		for (c = f->calls; c != NULL; c = c->next)
-			if (c->ipc_id == msg.hdr.id && msg.hdr.id != 0)
+		for (pp = &f->pending; (p = *pp) != NULL; pp = &p->next)
+			if (p->id == msg.hdr.id && p->peer == peer)
 				break;
-		if (c == NULL)
+		if (p == NULL) {
+			if (msg.hdr.type == IMSG_ERROR && msg.hdr.id != 0 &&
+			    front_cancelled_seen(f, msg.hdr.id)) {
+				/* A broker that does not serve IMSG_CANCEL
+				 * answers it too. */
+				ipc_msg_free(&msg);
+				continue;
+			}
 			fatalx("%s answered request %u, which is not pending",
 			    proc_name(peer->peer), msg.hdr.id);
-		c->ipc_id = 0;
+		}
+		if (msg.hdr.type != p->type + 1 && msg.hdr.type != IMSG_ERROR)
+			fatalx("%s answered %s with %s", proc_name(peer->peer),
+			    imsg_name(p->type), imsg_name(msg.hdr.type));
+		*pp = p->next;
+		c = p->call;
+		if (c == NULL) {
+			/* Its call ended (cancelled, deadline): dropped. */
+			f->cancelled[f->ncancelled++ % CANCELLED_KEEP] = p->id;
+			free(p);
+			ipc_msg_free(&msg);
+			continue;
+		}
+		free(p);
+		c->outstanding--;
 		buf_from(&b, msg.data, msg.hdr.len);
-		if (msg.hdr.type == IMSG_ERROR)
-			front_call_fail_ipc(f, c, &b);
-		else
-			c->tool->answer(f, c, msg.hdr.type, &b);
+		call_verdict(f, c, tool_answer(&c->ctx, msg.hdr.type, &b));
 		ipc_msg_free(&msg);
 	}
+}
+
+/* Read from a peer; 0 if its channel closed. */
+static int
+front_read_peer(struct front *f, struct ipc *peer)
+{
+	if (ipc_read(peer) <= 0) {
+		/* What it sent before closing still counts. */
+		front_dispatch_peer(f, peer);
+		front_peer_gone(f, peer);
+		return 0;
+	}
+	front_dispatch_peer(f, peer);
+	return 1;
 }
 
 /* After EOF: wait for the calls in flight, at most timeout_ms. */
@@ -786,27 +1163,28 @@ front_drain(struct front *f, int timeout_ms)
 {
 	struct pollfd	 pfd[2];
 	uint64_t	 deadline = now_ms() + (uint64_t)timeout_ms, now;
+	int		 wait;
 
 	while (f->calls != NULL && (now = now_ms()) < deadline) {
 		pfd[0].fd = f->broker.fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = f->writer.fd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+		wait = front_poll_timeout(f);
+		if (wait < 0 || (uint64_t)wait > deadline - now)
+			wait = (int)(deadline - now);
+		if (poll(pfd, 2, wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&f->broker) <= 0)
-				break;
-			front_dispatch_peer(f, &f->broker);
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (ipc_read(&f->writer) <= 0)
-				break;
-			front_dispatch_peer(f, &f->writer);
-		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !front_read_peer(f, &f->broker))
+			break;
+		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !front_read_peer(f, &f->writer))
+			break;
+		front_timers(f);
 	}
 }
 
@@ -815,7 +1193,8 @@ front_main(void)
 {
 	struct front	 f;
 	struct pollfd	 pfd[4];
-	int		 r, status = 0;
+	struct pending	*p;
+	int		 status = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.mcp_log_level = -1;
@@ -826,6 +1205,10 @@ front_main(void)
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 	randombytes_buf(f.log_key, sizeof(f.log_key));
+	f.call_timeout_ms = proc_config_int(&f.proc, "call_timeout_ms",
+	    120000);
+	if (f.call_timeout_ms < 1)
+		f.call_timeout_ms = 120000;
 	tools_init();
 	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
 	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
@@ -843,7 +1226,7 @@ front_main(void)
 		pfd[2].events = POLLIN | (ipc_want_write(&f.broker) ? POLLOUT : 0);
 		pfd[3].fd = f.writer.fd;
 		pfd[3].events = POLLIN | (ipc_want_write(&f.writer) ? POLLOUT : 0);
-		if (poll(pfd, 4, -1) == -1) {
+		if (poll(pfd, 4, front_poll_timeout(&f)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -857,20 +1240,17 @@ front_main(void)
 			proc_flush(&f.proc, &f.broker);
 		if (pfd[3].revents & POLLOUT)
 			proc_flush(&f.proc, &f.writer);
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((r = ipc_read(&f.broker)) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;
-			}
-			front_dispatch_peer(&f, &f.broker);
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !front_read_peer(&f, &f.broker)) {
+			status = EXIT_PEER_GONE;
+			break;
 		}
-		if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((r = ipc_read(&f.writer)) <= 0) {
-				status = EXIT_PEER_GONE;
-				break;
-			}
-			front_dispatch_peer(&f, &f.writer);
+		if ((pfd[3].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !front_read_peer(&f, &f.writer)) {
+			status = EXIT_PEER_GONE;
+			break;
 		}
+		front_timers(&f);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 			front_read_stdin(&f);
 	}
@@ -879,10 +1259,22 @@ front_main(void)
 		front_line(&f, f.line, f.len);
 	/* Answer what is in flight, briefly: a client that closes stdin
 	 * waits about two seconds before it sends SIGTERM. */
-	if (f.stdin_eof)
-		front_drain(&f, 900);
+	if (f.stdin_eof && status == 0)
+		front_drain(&f, DRAIN_MS);
+	/* Stopping: nothing more is sent to the peers, and every call
+	 * still in flight gets its answer. */
+	f.broker_gone = f.writer_gone = 1;
 	while (f.calls != NULL)
-		call_free(&f, f.calls);
+		call_fail(&f, f.calls, "error", "%s: the server is shutting "
+		    "down (%s) and the call did not finish; its log says why. "
+		    "Call again once it runs again.", f.calls->ctx.tool->name,
+		    f.stdin_eof ? "its input was closed" : "one of its processes "
+		    "stopped, or it was asked to stop");
+
+	while ((p = f.pending) != NULL) {
+		f.pending = p->next;
+		free(p);
+	}
 	ipc_close(&f.broker);
 	ipc_close(&f.writer);
 	proc_end(&f.proc);

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "sfrevops.h"
+#include "objects.h"
 #include "policy_table.h"
 
 #define ST_START	PS_START
@@ -189,28 +190,15 @@ policy_answers(uint32_t request, uint32_t answer)
 	    (answer == request + 1 || answer == IMSG_ERROR);
 }
 
-/* The objects the record tools read, and their key prefixes. */
-static const struct {
-	const char	*object;
-	const char	*prefix;
-} object_prefixes[] = {
-	{ "Account", "001" },
-	{ "Contact", "003" },
-	{ "User", "005" },
-	{ "Opportunity", "006" },
-	{ "Lead", "00Q" },
-};
-
+/* The objects whose records IMSG_SF_GET reads: objects.c's table. */
 const char *
 policy_object_prefix(const char *object)
 {
-	size_t	 i;
+	const struct sf_object	*o;
 
-	for (i = 0; i < sizeof(object_prefixes) / sizeof(object_prefixes[0]);
-	    i++)
-		if (strcmp(object_prefixes[i].object, object) == 0)
-			return object_prefixes[i].prefix;
-	return NULL;
+	if ((o = objects_find(object)) == NULL || !(o->flags & OBJ_READ))
+		return NULL;
+	return o->prefix;
 }
 
 /*

@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
-#include "tools.h"
+#include "tool.h"
 
 #define MAX_COLUMNS	500
 
@@ -54,38 +54,47 @@ is_query_result(const cJSON *v)
 	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(v, "records"));
 }
 
-/* Walk one record; with row == NULL only collect columns. */
+/*
+ * Walk one record.  With cells == NULL, only collect the columns;
+ * otherwise move each value out of rec into cells[its column].
+ */
 static int
-walk(const cJSON *rec, const char *prefix, struct cols *cs, cJSON *row,
+walk(cJSON *rec, const char *prefix, struct cols *cs, cJSON **cells,
     int depth)
 {
-	const cJSON	*v;
+	cJSON		*v, *next;
 	char		 name[512];
+	size_t		 plen, slen;
 	int		 i, ok;
 
 	if (depth > 6)
 		return -1;
-	cJSON_ArrayForEach(v, rec) {
+	for (v = rec->child; v != NULL; v = next) {
+		next = v->next;
 		if (v->string == NULL)
 			return -1;
 		if (strcmp(v->string, "attributes") == 0)
 			continue;
-		if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix,
-		    v->string) >= sizeof(name))
+		plen = strlen(prefix);
+		slen = strlen(v->string);
+		if (plen + slen >= sizeof(name))
 			return -1;
+		memcpy(name, prefix, plen);
+		memcpy(name + plen, v->string, slen + 1);
 		if (cJSON_IsObject(v) && !is_query_result(v)) {
 			char sub[520];
-			snprintf(sub, sizeof(sub), "%s.", name);
-			if (walk(v, sub, cs, row, depth + 1) == -1)
+			memcpy(sub, name, plen + slen);
+			memcpy(sub + plen + slen, ".", 2);
+			if (walk(v, sub, cs, cells, depth + 1) == -1)
 				return -1;
 			continue;
 		}
-		if (row == NULL) {
+		if (cells == NULL) {
 			if (cols_add(cs, name) == -1)
 				return -1;
 			continue;
 		}
-		if ((i = cols_find(cs, name)) == -1)
+		if ((i = cols_find(cs, name)) == -1 || cells[i] != NULL)
 			continue;	/* a null parent dropped below */
 		if (is_query_result(v)) {
 			cJSON *t = records_flatten(
@@ -94,19 +103,19 @@ walk(const cJSON *rec, const char *prefix, struct cols *cs, cJSON *row,
 				cJSON_Delete(t);
 				return -1;
 			}
-			cJSON_ReplaceItemInArray(row, i, t);
+			cells[i] = t;
 		} else
-			cJSON_ReplaceItemInArray(row, i, cJSON_Duplicate(v, 1));
+			cells[i] = cJSON_DetachItemViaPointer(rec, v);
 	}
 	return 0;
 }
 
 cJSON *
-records_flatten(const cJSON *records, int *ok)
+records_flatten(cJSON *records, int *ok)
 {
 	struct cols	 cs;
-	const cJSON	*rec;
-	cJSON		*out, *colarr, *rows, *row;
+	cJSON		*rec;
+	cJSON		*out, *colarr, *rows, *row, **cells = NULL;
 	size_t		 i, j, keep;
 	char		 pre[520];
 
@@ -140,17 +149,24 @@ records_flatten(const cJSON *records, int *ok)
 	cs.n = keep;
 	for (i = 0; i < cs.n; i++)
 		cJSON_AddItemToArray(colarr, cJSON_CreateString(cs.name[i]));
+	cells = xcalloc(cs.n + 1, sizeof(*cells));
 	cJSON_ArrayForEach(rec, records) {
+		memset(cells, 0, (cs.n + 1) * sizeof(*cells));
+		if (walk(rec, "", &cs, cells, 0) == -1) {
+			for (i = 0; i < cs.n; i++)
+				cJSON_Delete(cells[i]);
+			goto done;
+		}
 		if ((row = cJSON_CreateArray()) == NULL)
 			fatalx("cJSON_CreateArray");
 		for (i = 0; i < cs.n; i++)
-			cJSON_AddItemToArray(row, cJSON_CreateNull());
+			cJSON_AddItemToArray(row, cells[i] != NULL ? cells[i] :
+			    cJSON_CreateNull());
 		cJSON_AddItemToArray(rows, row);
-		if (walk(rec, "", &cs, row, 0) == -1)
-			goto done;
 	}
 	*ok = 1;
 done:
+	free(cells);
 	for (i = 0; i < cs.n; i++)
 		free(cs.name[i]);
 	return out;
@@ -222,6 +238,32 @@ cat(char **buf, size_t *len, size_t *cap, const char *s)
 	*len += n;
 }
 
+/* Append a string cell, escaped as records_cell_text() does. */
+static void
+cat_escaped(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t	 n = strlen(s);
+	char	*p;
+
+	if (*len + 2 * n + 1 > *cap) {
+		while (*len + 2 * n + 1 > *cap)
+			*cap = *cap ? *cap * 2 : 4096;
+		*buf = xreallocarray(*buf, 1, *cap);
+	}
+	p = *buf + *len;
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\t': *p++ = '\\'; *p++ = 't'; break;
+		case '\n': *p++ = '\\'; *p++ = 'n'; break;
+		case '\r': *p++ = '\\'; *p++ = 'r'; break;
+		case '\\': *p++ = '\\'; *p++ = '\\'; break;
+		default: *p++ = *s;
+		}
+	}
+	*p = '\0';
+	*len = (size_t)(p - *buf);
+}
+
 char *
 records_text(const cJSON *table, const char *heading)
 {
@@ -247,9 +289,13 @@ records_text(const cJSON *table, const char *heading)
 		cJSON_ArrayForEach(v, row) {
 			if (!first)
 				cat(&buf, &len, &cap, "\t");
-			cell = records_cell_text(v);
-			cat(&buf, &len, &cap, cell);
-			free(cell);
+			if (cJSON_IsString(v))
+				cat_escaped(&buf, &len, &cap, v->valuestring);
+			else {
+				cell = records_cell_text(v);
+				cat(&buf, &len, &cap, cell);
+				free(cell);
+			}
 			first = 0;
 		}
 	}

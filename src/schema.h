@@ -7,29 +7,28 @@
  * 2020-12 is understood, and schema_check() refuses everything else
  * (fail closed), so a schema can never say more than this code enforces.
  *
- * Supported keywords:
- *   type        "string", "integer", "number", "boolean", "object",
- *               "array", "null", or an array of those.  "integer" is a
- *               number with an integral value of magnitude at most
- *               2^53 - 1 (cJSON keeps doubles, so 2^53 + 1 arrives as
- *               2^53 and is refused); 1.0 is an integer.
- *   properties, required, additionalProperties (true, false or a schema),
- *   minProperties, maxProperties
- *   enum (non-empty, of scalars), const (a scalar)
+ * Supported keywords, which are what our tools' schemas use (the input
+ * schemas generated from the argument tables of src/tools/, the output
+ * schemas written by hand there) and nothing more:
+ *   type        one of "string", "integer", "number", "boolean", "object",
+ *               "array".  "integer" is a number with an integral value of
+ *               magnitude at most 2^53 - 1 (cJSON keeps doubles, so
+ *               2^53 + 1 arrives as 2^53 and is refused); 1.0 is an
+ *               integer.  A schema without type accepts any type.
+ *   properties, required, additionalProperties (true or false)
  *   minLength, maxLength (in Unicode code points), pattern, format
- *               ("date": a real calendar date YYYY-MM-DD; "date-time":
- *               RFC 3339, e.g. 2025-01-31T09:30:00Z or ...+02:00)
- *   minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers, as in
- *               2020-12), multipleOf
+ *               ("date": a real calendar date YYYY-MM-DD)
+ *   minimum, maximum
  *   items (one schema), minItems, maxItems, uniqueItems (needs maxItems,
  *               which bounds the quadratic comparison)
- *   anyOf, oneOf (below the root only)
- *   title, description, default, examples, $comment (ignored) and
- *   $schema (root only, and only the 2020-12 URI).
- * The root must be {"type":"object", ...} without anyOf/oneOf/allOf (the
- * Anthropic API refuses those at the top level).  Property names match
- * ^[A-Za-z0-9_.-]{1,64}$ (also an Anthropic API rule).  Keywords that
- * cannot apply to the declared type (maxLength on an integer) are refused.
+ *   description, default (not interpreted).
+ * Everything else (enum, const, anyOf, oneOf, exclusive bounds,
+ * multipleOf, min/maxProperties, type lists, "null", $schema, ...) is
+ * refused by schema_check(): a schema cannot say more than this code
+ * enforces.  Add a keyword here when a tool needs it.
+ * The root must be {"type":"object", ...}.  Property names match
+ * ^[A-Za-z0-9_.-]{1,64}$ (an Anthropic API rule).  Keywords that cannot
+ * apply to the declared type (maxLength on an integer) are refused.
  * Schemas nest at most SCHEMA_MAX_DEPTH levels.
  *
  * Patterns: JSON Schema means ECMA-262 regular expressions; we match with

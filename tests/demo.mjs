@@ -46,7 +46,7 @@ try {
   const first = await client.callTool({ name: 'query', arguments: { soql: "SELECT Id FROM Opportunity WHERE StageName = 'Commit' LIMIT 1" } });
   const oppId = first.structuredContent?.rows?.[0]?.[0];
   if (oppId) {
-    const r = await client.callTool({ name: 'get_opportunity', arguments: { id: oppId } });
+    const r = await client.callTool({ name: 'get_opportunity', arguments: { opp_id: oppId } });
     show(`get_opportunity ${oppId}`, r);
     if (r.isError) failed = true;
   }

@@ -1,6 +1,6 @@
 /*
  * schema_test.c: the JSON Schema subset (schema.h), with the tool
- * schemas of tools.c and hostile instances.
+ * schemas of src/tools/ and hostile instances.
  */
 #include "config.h"
 
@@ -12,62 +12,40 @@
 
 #include "sfrevops.h"
 #include "schema.h"
+#include "tool.h"
 #include "tap.h"
 
-/* ------------------------------------- the shapes tools.c advertises */
+/* The schemas the tools advertise: generated from their argument
+ * tables (input) or written in their files (output). */
+static char	*printed[64];
+static size_t	 nprinted;
 
+static const char *
+keep(cJSON *j)
+{
+	char	*t;
+
+	if (nprinted == sizeof(printed) / sizeof(printed[0]) ||
+	    (t = cJSON_PrintUnformatted(j)) == NULL)
+		exit(2);
+	return printed[nprinted++] = t;
+}
+
+static const char *
+tool_in(const char *name)
+{
+	return keep((cJSON *)tools_input_schema(tools_find(name)));
+}
+
+static const char *
+tool_out(const char *name)
+{
+	return keep((cJSON *)tools_output_schema(tools_find(name)));
+}
+
+/* The pattern of get.c's fields items, as a JSON string body. */
 #define FIELD_PATTERN \
 	"^[A-Za-z][A-Za-z0-9_]{0,79}(\\\\.[A-Za-z][A-Za-z0-9_]{0,79}){0,4}$"
-
-#define DRY_RUN_PROP \
-	"\"dry_run\":{\"type\":\"boolean\",\"description\":\"Return the " \
-	"exact request (SOQL and REST path) without sending it.\"}"
-
-#define GET_INPUT(what, prefix) \
-	"{\"type\":\"object\",\"properties\":{" \
-	"\"id\":{\"type\":\"string\",\"description\":\"The " what " ID, " \
-	"15 or 18 characters, starting with " prefix ".\"," \
-	"\"pattern\":\"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$\"}," \
-	"\"fields\":{\"type\":\"array\",\"description\":\"API names of the " \
-	"fields to read instead of the default set; relationship paths such " \
-	"as Owner.Name are allowed.\",\"minItems\":1,\"maxItems\":100," \
-	"\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"pattern\":\"" \
-	FIELD_PATTERN "\"}}," DRY_RUN_PROP "}," \
-	"\"required\":[\"id\"],\"additionalProperties\":false}"
-
-#define REQUEST_SCHEMA \
-	"\"request\":{\"type\":\"object\",\"properties\":{" \
-	"\"method\":{\"type\":\"string\"},\"path\":{\"type\":\"string\"}," \
-	"\"soql\":{\"type\":\"string\"}},\"required\":[\"method\",\"path\"]}"
-
-#define GET_OUTPUT \
-	"{\"type\":\"object\",\"properties\":{" \
-	"\"object\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"}," \
-	"\"record\":{\"type\":\"object\"},\"dry_run\":{\"type\":\"boolean\"}," \
-	REQUEST_SCHEMA "},\"required\":[\"object\",\"id\",\"dry_run\"]}"
-
-static const char query_input[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"soql\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":20000,"
-	"\"description\":\"One SOQL SELECT statement.\"},"
-	"\"bypass_sharing\":{\"type\":\"boolean\",\"description\":\"Reserved; "
-	"true is refused.\"},"
-	"\"cursor\":{\"type\":\"string\",\"pattern\":\"^c_[0-9a-f]{32}$\","
-	"\"description\":\"The cursor from an earlier result.\"},"
-	DRY_RUN_PROP "},\"additionalProperties\":false}";
-
-static const char query_output[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"object\":{\"type\":\"string\"},"
-	"\"columns\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-	"\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"array\"}},"
-	"\"returned\":{\"type\":\"integer\",\"minimum\":0},"
-	"\"total_size\":{\"type\":\"integer\",\"minimum\":0},"
-	"\"done\":{\"type\":\"boolean\"},"
-	"\"cursor\":{\"type\":\"string\"},"
-	"\"soql\":{\"type\":\"string\"},"
-	"\"dry_run\":{\"type\":\"boolean\"}," REQUEST_SCHEMA "},"
-	"\"required\":[\"dry_run\"]}";
 
 /* The example of schema.h, word for word. */
 static const char example[] =
@@ -210,60 +188,59 @@ utf8_ok(const char *s)
 static void
 test_tool_schemas(void)
 {
-	static const char *const schemas[] = {
-		GET_INPUT("account", "001"), GET_INPUT("opportunity", "006"),
-		GET_INPUT("contact", "003"), GET_INPUT("lead", "00Q"),
-		GET_OUTPUT, query_input, query_output, example,
-	};
 	size_t	 i;
 
-	for (i = 0; i < sizeof(schemas) / sizeof(schemas[0]); i++)
-		ok(check(schemas[i]) == 0, "tool schema %zu passes "
-		    "schema_check: %s", i, err);
+	for (i = 0; i < ntools; i++) {
+		ok(check(tool_in(tools[i]->name)) == 0, "%s: inputSchema passes "
+		    "schema_check: %s", tools[i]->name, err);
+		ok(check(tool_out(tools[i]->name)) == 0, "%s: outputSchema "
+		    "passes schema_check: %s", tools[i]->name, err);
+	}
+	ok(check(example) == 0, "the example of schema.h: %s", err);
 
-	ok(validate(GET_INPUT("account", "001"),
-	    "{\"id\":\"001B000001LnobC\"}") == 0, "get: a 15-character id");
-	ok(validate(GET_INPUT("account", "001"),
-	    "{\"id\":\"001B000001LnobCIAR\",\"fields\":[\"Name\","
+	ok(validate(tool_in("get_account"),
+	    "{\"account_id\":\"001B000001LnobC\"}") == 0, "get: a 15-character id");
+	ok(validate(tool_in("get_account"),
+	    "{\"account_id\":\"001B000001LnobCIAR\",\"fields\":[\"Name\","
 	    "\"Owner.Name\"],\"dry_run\":true}") == 0,
 	    "get: 18 characters, fields and dry_run: %s", err);
-	ok(validate(GET_INPUT("account", "001"),
-	    "{\"id\":\"001B000001LnobCI\"}") == -1,
+	ok(validate(tool_in("get_account"),
+	    "{\"account_id\":\"001B000001LnobCI\"}") == -1,
 	    "get: a 16-character id is refused");
-	ok(validate(GET_INPUT("account", "001"), "{\"id\":\"001B000001LnobC\","
+	ok(validate(tool_in("get_account"), "{\"account_id\":\"001B000001LnobC\","
 	    "\"fields\":[\"Name\",\"Name\"]}") == -1, "get: repeated fields");
 	is_str(err, "argument 'fields' must not repeat an item (fields[1] "
 	    "equals fields[0])", "get: repeated fields, message");
-	ok(validate(GET_INPUT("account", "001"), "{\"id\":\"001B000001LnobC\","
+	ok(validate(tool_in("get_account"), "{\"account_id\":\"001B000001LnobC\","
 	    "\"fields\":[]}") == -1, "get: an empty field list");
 	is_str(err, "argument 'fields' must have between 1 and 100 items "
 	    "(got 0)", "get: empty field list, message");
-	ok(validate(GET_INPUT("account", "001"), "{\"id\":\"x\"}") == -1,
+	ok(validate(tool_in("get_account"), "{\"account_id\":\"x\"}") == -1,
 	    "get: a short id");
-	is_str(err, "argument 'id' must match the pattern "
+	is_str(err, "argument 'account_id' must match the pattern "
 	    "^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$ (got \"x\")",
 	    "get: pattern message quotes the pattern as written");
 
-	ok(validate(query_input, "{\"soql\":\"SELECT Id FROM Account\"}") == 0,
+	ok(validate(tool_in("query"), "{\"soql\":\"SELECT Id FROM Account\"}") == 0,
 	    "query: soql");
-	ok(validate(query_input, "{\"cursor\":\"c_0123456789abcdef0123456789"
+	ok(validate(tool_in("query"), "{\"cursor\":\"c_0123456789abcdef0123456789"
 	    "abcdef\"}") == 0, "query: a cursor");
-	ok(validate(query_input, "{\"cursor\":\"c_0123456789ABCDEF0123456789"
+	ok(validate(tool_in("query"), "{\"cursor\":\"c_0123456789ABCDEF0123456789"
 	    "abcdef\"}") == -1, "query: an upper-case cursor is refused");
-	ok(validate(query_input, "{\"cursor\":\"c_0123456789abcdef0123456789"
+	ok(validate(tool_in("query"), "{\"cursor\":\"c_0123456789abcdef0123456789"
 	    "abcde\"}") == -1, "query: a 31-digit cursor is refused");
-	ok(validate(query_input, "{\"soql\":\"\"}") == -1 &&
+	ok(validate(tool_in("query"), "{\"soql\":\"\"}") == -1 &&
 	    strcmp(err, "argument 'soql' must be between 1 and 20000 "
 	    "characters long (got 0)") == 0, "query: empty soql: %s", err);
 
-	ok(validate(query_output, "{\"object\":\"Account\",\"columns\":[\"Id\","
+	ok(validate(tool_out("query"), "{\"object\":\"Account\",\"columns\":[\"Id\","
 	    "\"Name\"],\"rows\":[[\"001\",\"Acme\"],[\"002\",null]],"
 	    "\"returned\":2,\"total_size\":2,\"done\":true,\"dry_run\":false}")
 	    == 0, "query output: a page of rows: %s", err);
-	ok(validate_as(query_output, "{\"rows\":[1],\"dry_run\":false}",
+	ok(validate_as(tool_out("query"), "{\"rows\":[1],\"dry_run\":false}",
 	    "field") == -1 && strcmp(err, "field 'rows[0]' must be an array "
 	    "(got 1)") == 0, "query output: root_name is the noun: %s", err);
-	ok(validate_as(GET_OUTPUT, "{\"object\":\"Account\",\"id\":\"1\","
+	ok(validate_as(tool_out("get_account"), "{\"object\":\"Account\",\"id\":\"1\","
 	    "\"dry_run\":true,\"request\":{\"method\":\"GET\"}}", "field") ==
 	    -1 && strcmp(err, "missing required field 'request.path'") == 0,
 	    "get output: nested required: %s", err);
@@ -274,6 +251,14 @@ test_tool_schemas(void)
 static void
 test_check_refuses(void)
 {
+	static const char *const unused[] = {
+		"\"enum\":[\"a\"]", "\"const\":1", "\"anyOf\":[{}]",
+		"\"oneOf\":[{}]", "\"exclusiveMinimum\":0",
+		"\"exclusiveMaximum\":0", "\"multipleOf\":2",
+		"\"minProperties\":1", "\"maxProperties\":1", "\"title\":\"t\"",
+		"\"examples\":[]", "\"$comment\":\"c\"",
+		"\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"",
+	};
 	char	*s, *deep, name[80];
 	size_t	 i;
 	int	 r;
@@ -287,17 +272,27 @@ test_check_refuses(void)
 	    "root without type: %s", err);
 	ok(refused("{\"type\":\"string\"}", "\"type\": \"object\""),
 	    "root of type string");
-	ok(refused("{\"type\":[\"object\",\"null\"]}", "\"type\": \"object\""),
-	    "root of two types");
-	ok(refused("{\"type\":\"object\",\"anyOf\":[{\"type\":\"object\"}]}",
-	    "#/anyOf: anyOf and oneOf are not allowed at the root"),
-	    "top-level anyOf: %s", err);
-	ok(refused("{\"type\":\"object\",\"oneOf\":[{\"type\":\"object\"}]}",
-	    "not allowed at the root"), "top-level oneOf");
+	ok(refused("{\"type\":[\"object\",\"null\"]}", "#/type: must be one "
+	    "type name"), "root of two types: %s", err);
 	ok(refused("{\"type\":\"object\",\"allOf\":[{\"type\":\"object\"}]}",
 	    "#/allOf: unsupported keyword"), "allOf: %s", err);
-	ok(check_x("{\"type\":\"string\",\"anyOf\":[{\"minLength\":1}]}") == 0,
-	    "anyOf below the root is fine: %s", err);
+	/* Keywords no tool schema uses are outside the subset, at the
+	 * root and below it. */
+	for (i = 0; i < sizeof(unused) / sizeof(unused[0]); i++) {
+		xasprintf(&s, "{\"type\":\"object\",%s}", unused[i]);
+		ok(refused(s, "unsupported keyword"), "at the root: %s", err);
+		free(s);
+		xasprintf(&s, "{\"type\":\"object\",\"properties\":{\"x\":{%s}}}",
+		    unused[i]);
+		ok(refused(s, "#/properties/x/") && strstr(err, "unsupported "
+		    "keyword") != NULL, "below the root: %s", err);
+		free(s);
+	}
+	ok(check_x("{\"type\":\"null\"}") == -1 && strstr(err, "must be one "
+	    "type name") != NULL, "type null: %s", err);
+	ok(check_x("{\"type\":\"object\",\"additionalProperties\":"
+	    "{\"type\":\"integer\"}}") == -1 && strstr(err, "must be true or "
+	    "false") != NULL, "additionalProperties as a schema: %s", err);
 
 	ok(check_x("{\"type\":\"string\",\"foo\":1}") == -1 &&
 	    strcmp(err, "#/properties/x/foo: unsupported keyword (the subset "
@@ -314,8 +309,6 @@ test_check_refuses(void)
 	    "items on an object");
 	ok(check_x("{\"type\":\"array\",\"required\":[]}") == -1,
 	    "required on an array");
-	ok(check_x("{\"type\":[\"string\",\"null\"],\"maxLength\":5}") == 0,
-	    "maxLength on string-or-null is fine");
 	ok(check_x("{\"maxLength\":5}") == 0, "maxLength without a type");
 
 	ok(check_x("{\"type\":\"array\",\"items\":{},\"uniqueItems\":true}") ==
@@ -346,20 +339,7 @@ test_check_refuses(void)
 	ok(check(s) == 0, "64-byte name: %s", err);
 	free(s);
 
-	ok(refused("{\"type\":\"object\",\"$schema\":\"http://json-schema.org/"
-	    "draft-07/schema#\"}", "#/$schema: only"), "draft-07: %s", err);
-	ok(check("{\"type\":\"object\",\"$schema\":\"https://json-schema.org/"
-	    "draft/2020-12/schema\"}") == 0, "2020-12 $schema at the root");
-	ok(check_x("{\"$schema\":\"https://json-schema.org/draft/2020-12/"
-	    "schema\"}") == -1 && strstr(err, "root only") != NULL,
-	    "$schema below the root");
 
-	ok(check_x("{\"enum\":[]}") == -1, "empty enum");
-	ok(check_x("{\"enum\":[{}]}") == -1, "enum of an object");
-	ok(check_x("{\"const\":[1]}") == -1, "const of an array");
-	ok(check_x("{\"type\":\"string\",\"enum\":[\"a\",1]}") == -1 &&
-	    strstr(err, "#/properties/x/enum/1: does not have the declared "
-	    "type") != NULL, "enum value of the wrong type: %s", err);
 	ok(check_x("{\"type\":\"int\"}") == -1, "unknown type name");
 	ok(check_x("{\"type\":[\"string\",\"string\"]}") == -1,
 	    "repeated type name");
@@ -372,12 +352,8 @@ test_check_refuses(void)
 	    -1, "minLength above maxLength");
 	ok(check_x("{\"type\":\"number\",\"minimum\":5,\"maximum\":4}") == -1,
 	    "minimum above maximum");
-	ok(check_x("{\"type\":\"number\",\"exclusiveMinimum\":4,"
-	    "\"maximum\":4}") == -1, "bounds that leave no number");
 	ok(check_x("{\"type\":\"number\",\"minimum\":\"1\"}") == -1,
 	    "a string as minimum");
-	ok(check_x("{\"type\":\"number\",\"multipleOf\":0}") == -1,
-	    "multipleOf 0");
 	ok(check_x("{\"type\":\"string\",\"format\":\"email\"}") == -1,
 	    "format email");
 	ok(check_x("{\"type\":\"array\",\"items\":[{}]}") == -1,
@@ -422,12 +398,12 @@ test_check_refuses(void)
 	}
 	deep = xstrdup("{}");
 	for (i = 0; i < 40; i++) {
-		xasprintf(&s, "{\"anyOf\":[%s]}", deep);
+		xasprintf(&s, "{\"type\":\"array\",\"items\":%s}", deep);
 		free(deep);
 		deep = s;
 	}
 	ok(check_x(deep) == -1 && strstr(err, "nest more than 32") != NULL,
-	    "anyOf inside anyOf 40 deep");
+	    "items inside items 40 deep");
 	free(deep);
 }
 
@@ -501,7 +477,7 @@ test_patterns(void)
 		ok(pattern_ok(good[i]) == 0, "pattern %s accepted: %s",
 		    good[i], err);
 
-	/* The regex behind FIELD_PATTERN, which tools.c writes escaped. */
+	/* The regex behind FIELD_PATTERN, the one get.c declares. */
 	ok(pattern_match(FIELD_PATTERN, "Owner.Name") == 0, "Owner.Name");
 	ok(pattern_match(FIELD_PATTERN, "A.B.C.D.E") == 0, "five segments");
 	ok(pattern_match(FIELD_PATTERN, "A.B.C.D.E.F") == -1, "six segments");
@@ -597,89 +573,14 @@ test_numbers(void)
 	ok(val_x(integer, "-0") == 0, "-0 is an integer");
 	ok(val_x("{\"type\":\"integer\",\"minimum\":0}", "-0") == 0,
 	    "-0 >= 0");
-	ok(val_x("{\"type\":\"number\",\"exclusiveMinimum\":0}", "-0") == -1 &&
-	    strcmp(err, "argument 'x' must be a number greater than 0 "
-	    "(got 0)") == 0, "-0 is not > 0: %s", err);
 	ok(val_x("{\"type\":\"integer\",\"minimum\":0}", "-1") == -1 &&
 	    strcmp(err, "argument 'x' must be an integer of at least 0 "
 	    "(got -1)") == 0, "minimum only: %s", err);
-	ok(val_x("{\"type\":\"number\",\"exclusiveMinimum\":0,"
-	    "\"exclusiveMaximum\":1}", "0.5") == 0, "inside exclusive bounds");
-	ok(val_x("{\"type\":\"number\",\"exclusiveMinimum\":0,"
-	    "\"exclusiveMaximum\":1}", "0") == -1, "exclusiveMinimum itself");
-	ok(val_x("{\"type\":\"number\",\"exclusiveMinimum\":0,"
-	    "\"exclusiveMaximum\":1}", "1") == -1, "exclusiveMaximum itself");
-	is_str(err, "argument 'x' must be a number greater than 0 and less "
-	    "than 1 (got 1)", "exclusive bounds message");
 	ok(val_x("{\"type\":\"number\",\"maximum\":1}", "1.0000001") == -1 &&
 	    strcmp(err, "argument 'x' must be a number of at most 1 "
 	    "(got 1.0000001)") == 0, "maximum only: %s", err);
-	ok(val_x("{\"type\":\"number\",\"minimum\":0,\"exclusiveMinimum\":2}",
-	    "1") == -1 && strstr(err, "greater than 2") != NULL,
-	    "the stricter lower bound is named: %s", err);
-
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.01}", "19.99") == 0,
-	    "19.99 is a multiple of 0.01");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.01}", "0.015") == -1,
-	    "0.015 is not");
-	is_str(err, "argument 'x' must be a multiple of 0.01 (got 0.015)",
-	    "multipleOf message");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.01}", "1.005") == -1,
-	    "1.005 is not a multiple of 0.01");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.1}", "0.3") == 0,
-	    "0.3 is a multiple of 0.1");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.1}", "0.35") == -1,
-	    "0.35 is not");
-	ok(val_x("{\"type\":\"integer\",\"multipleOf\":3}", "9") == 0 &&
-	    val_x("{\"type\":\"integer\",\"multipleOf\":3}", "10") == -1,
-	    "integer multiples");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.5}", "-2.5") == 0,
-	    "negative multiples");
-	ok(val_x("{\"type\":\"number\",\"multipleOf\":0.01}",
-	    "100000000.005") == -1, "a large value that is not a multiple");
-
-	ok(val_x("{\"type\":[\"integer\",\"null\"],\"maximum\":3}", "null") ==
-	    0, "integer or null: null");
-	ok(val_x("{\"type\":[\"integer\",\"null\"],\"maximum\":3}", "\"a\"") ==
-	    -1 && strcmp(err, "argument 'x' must be an integer of at most 3 "
-	    "or null (got \"a\")") == 0, "integer or null: %s", err);
 }
 
-/* --------------------------------------------------- enum and const */
-
-static void
-test_enum_const(void)
-{
-	static const char strs[] = "{\"type\":\"string\",\"enum\":[\"asc\","
-	    "\"desc\"]}";
-	static const char mixed[] = "{\"enum\":[1,2.5,\"1\",true,null]}";
-
-	ok(val_x(strs, "\"asc\"") == 0, "enum: asc");
-	ok(val_x(strs, "\"ASC\"") == -1, "enum is case-sensitive");
-	is_str(err, "argument 'x' must be one of \"asc\", \"desc\" "
-	    "(got \"ASC\")", "enum message");
-	ok(val_x(mixed, "1.0") == 0, "enum: 1.0 equals 1");
-	ok(val_x(mixed, "2.5") == 0, "enum: 2.5");
-	ok(val_x(mixed, "\"1\"") == 0, "enum: the string \"1\"");
-	ok(val_x(mixed, "true") == 0, "enum: true");
-	ok(val_x(mixed, "null") == 0, "enum: null");
-	ok(val_x(mixed, "false") == -1, "enum: false is not listed");
-	ok(val_x(mixed, "2") == -1, "enum: 2 is not listed");
-	ok(val_x(mixed, "\"2.5\"") == -1, "enum: \"2.5\" is not 2.5");
-	ok(val_x("{\"enum\":[\"only\"]}", "\"other\"") == -1 &&
-	    strcmp(err, "argument 'x' must be \"only\" (got \"other\")") == 0,
-	    "a one-value enum: %s", err);
-
-	ok(val_x("{\"const\":\"abc\"}", "\"abc\"") == 0, "const string");
-	ok(val_x("{\"const\":\"abc\"}", "\"abd\"") == -1 &&
-	    strcmp(err, "argument 'x' must be \"abc\" (got \"abd\")") == 0,
-	    "const message: %s", err);
-	ok(val_x("{\"const\":0}", "-0") == 0, "const 0 matches -0");
-	ok(val_x("{\"const\":0}", "false") == -1, "false is not 0");
-	ok(val_x("{\"const\":null}", "null") == 0, "const null");
-	ok(val_x("{\"const\":false}", "null") == -1, "null is not false");
-	ok(val_x("{\"const\":true}", "true") == 0, "const true");
-}
 
 /* ------------------------------------------------------------- objects */
 
@@ -690,16 +591,10 @@ test_objects(void)
 	    "\"filter\":{\"type\":\"object\",\"properties\":{"
 	    "\"owner_id\":{\"type\":\"string\"},"
 	    "\"stage\":{\"type\":\"string\"}},"
-	    "\"required\":[\"owner_id\"],\"additionalProperties\":false,"
-	    "\"minProperties\":1,\"maxProperties\":2}},"
+	    "\"required\":[\"owner_id\"],\"additionalProperties\":false}},"
 	    "\"additionalProperties\":false}";
 	static const char open[] = "{\"type\":\"object\",\"properties\":{"
 	    "\"a\":{\"type\":\"string\"}},\"additionalProperties\":true}";
-	static const char typed[] = "{\"type\":\"object\",\"properties\":{"
-	    "\"a\":{\"type\":\"string\"}},\"additionalProperties\":"
-	    "{\"type\":\"integer\"}}";
-	static const char counted[] = "{\"type\":\"object\","
-	    "\"minProperties\":1,\"maxProperties\":2}";
 
 	ok(validate(example, "{\"soql\":\"x\",\"bypass\":true}") == -1,
 	    "an unknown argument");
@@ -741,25 +636,9 @@ test_objects(void)
 	    "additionalProperties true");
 	ok(validate("{\"type\":\"object\"}", "{\"anything\":1}") == 0,
 	    "no additionalProperties means any");
-	ok(validate(typed, "{\"a\":\"s\",\"n\":3}") == 0,
-	    "additionalProperties schema: valid");
-	ok(validate(typed, "{\"a\":\"s\",\"n\":\"3\"}") == -1 &&
-	    strcmp(err, "argument 'n' must be an integer (got \"3\")") == 0,
-	    "additionalProperties schema: invalid: %s", err);
-	ok(validate(typed, "{\"a\":3}") == -1 &&
-	    strcmp(err, "argument 'a' must be a string (got 3)") == 0,
-	    "properties win over additionalProperties");
-
-	ok(validate(counted, "{}") == -1 &&
-	    strcmp(err, "at least 1 argument is required (got 0)") == 0,
-	    "minProperties at the root: %s", err);
-	ok(validate(counted, "{\"a\":1,\"b\":2,\"c\":3}") == -1 &&
-	    strcmp(err, "at most 2 arguments are allowed (got 3)") == 0,
-	    "maxProperties at the root: %s", err);
-	ok(validate(counted, "{\"a\":1,\"b\":2}") == 0, "two members");
 	ok(validate(nested, "{\"filter\":{}}") == -1 && strcmp(err,
 	    "missing required argument 'filter.owner_id'") == 0,
-	    "required before counts");
+	    "an empty nested object misses its required member");
 }
 
 /* -------------------------------------------------------------- arrays */
@@ -812,8 +691,6 @@ test_strings(void)
 	static const char three[] = "{\"type\":\"string\",\"minLength\":2,"
 	    "\"maxLength\":3}";
 	static const char date[] = "{\"type\":\"string\",\"format\":\"date\"}";
-	static const char dt[] = "{\"type\":\"string\",\"format\":"
-	    "\"date-time\"}";
 	static const struct {
 		const char	*value;
 		int		 valid;
@@ -823,18 +700,6 @@ test_strings(void)
 		{ "2023-13-01", 0 }, { "2023-00-10", 0 }, { "2023-01-00", 0 },
 		{ "2023-1-01", 0 }, { "2023-01-01x", 0 }, { "20230101", 0 },
 		{ "2023-01-0", 0 }, { "", 0 },
-	}, times[] = {
-		{ "2025-01-31T09:30:00Z", 1 },
-		{ "2025-01-31T09:30:00+02:00", 1 },
-		{ "2025-01-31T09:30:00.123Z", 1 },
-		{ "2025-01-31T23:59:59-00:00", 1 },
-		{ "2024-02-29T00:00:00Z", 1 }, { "2023-02-29T00:00:00Z", 0 },
-		{ "2025-01-31 09:30:00Z", 0 }, { "2025-01-31T09:30Z", 0 },
-		{ "2025-01-31T24:00:00Z", 0 }, { "2025-01-31T09:60:00Z", 0 },
-		{ "2025-01-31T09:30:00", 0 }, { "2025-01-31T09:30:00.Z", 0 },
-		{ "2025-01-31T09:30:00+2:00", 0 },
-		{ "2025-01-31T09:30:00+24:00", 0 },
-		{ "2025-01-31T09:30:00Zx", 0 }, { "2025-01-31", 0 },
 	};
 	size_t	 i;
 	char	 v[64];
@@ -865,46 +730,11 @@ test_strings(void)
 	val_x(date, "\"2023-02-29\"");
 	is_str(err, "argument 'x' must be a real calendar date written "
 	    "YYYY-MM-DD (got \"2023-02-29\")", "date message");
-	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-		snprintf(v, sizeof(v), "\"%s\"", times[i].value);
-		ok((val_x(dt, v) == 0) == times[i].valid, "date-time %s %s",
-		    times[i].value, times[i].valid ? "valid" : "invalid");
-	}
-	ok(val_x("{\"type\":[\"string\",\"null\"],\"format\":\"date\"}",
-	    "null") == 0, "format does not apply to null");
+	ok(check_x("{\"type\":\"string\",\"format\":\"date-time\"}") == -1 &&
+	    strstr(err, "only \"date\" is supported") != NULL,
+	    "format date-time is not in the subset: %s", err);
 }
 
-/* ----------------------------------------------------- anyOf and oneOf */
-
-static void
-test_alternatives(void)
-{
-	static const char any[] = "{\"anyOf\":[{\"type\":\"string\","
-	    "\"maxLength\":2},{\"type\":\"null\"}]}";
-	static const char onex[] = "{\"oneOf\":[{\"type\":\"integer\"},"
-	    "{\"type\":\"number\"}]}";
-
-	ok(val_x(any, "\"ab\"") == 0, "anyOf: first form");
-	ok(val_x(any, "null") == 0, "anyOf: second form");
-	ok(val_x(any, "\"abc\"") == -1, "anyOf: neither");
-	is_str(err, "argument 'x' matches none of the 2 allowed forms: "
-	    "(1) argument 'x' must be at most 2 characters long (got 3); "
-	    "(2) argument 'x' must be null (got \"abc\")", "anyOf message");
-	ok(val_x("{\"anyOf\":[{\"type\":\"string\"},{\"minLength\":1}]}",
-	    "\"ab\"") == 0, "anyOf: two matches are fine");
-	ok(val_x(onex, "1.5") == 0, "oneOf: only a number");
-	ok(val_x(onex, "2") == -1, "oneOf: two matches fail");
-	is_str(err, "argument 'x' matches more than one of the allowed forms "
-	    "(1 and 2); it must match exactly one", "oneOf message");
-	ok(val_x(onex, "\"2\"") == -1 && strstr(err, "matches none") != NULL,
-	    "oneOf: no match");
-	ok(val_x("{\"type\":\"array\",\"items\":{\"anyOf\":[{\"type\":"
-	    "\"string\"},{\"type\":\"object\",\"properties\":{\"a\":{\"type\":"
-	    "\"integer\"}}}]}}", "[\"s\",{\"a\":1},{\"a\":\"b\"}]") == -1 &&
-	    strstr(err, "argument 'x[2]' matches none") != NULL &&
-	    strstr(err, "argument 'x[2].a' must be an integer") != NULL,
-	    "the path survives a failed alternative: %s", err);
-}
 
 /* -------------------------------------------------- hostile instances */
 
@@ -1010,12 +840,12 @@ test_hostile(void)
 	memset(big, 'a', 1000000);
 	big[1000000] = '\0';
 	xasprintf(&j, "{\"soql\":\"%s\"}", big);
-	ok(validate(query_input, j) == -1 && strcmp(err, "argument 'soql' "
+	ok(validate(tool_in("query"), j) == -1 && strcmp(err, "argument 'soql' "
 	    "must be between 1 and 20000 characters long (got 1000000)") == 0,
 	    "a megabyte of soql: %.80s", err);
 	free(j);
 	xasprintf(&j, "{\"cursor\":\"%s\"}", big);
-	ok(validate(query_input, j) == -1 && strstr(err, "too long to match "
+	ok(validate(tool_in("query"), j) == -1 && strstr(err, "too long to match "
 	    "against its pattern") != NULL, "no regex on a megabyte: %s", err);
 	free(j);
 	big[8192] = '\0';
@@ -1146,16 +976,20 @@ test_hostile(void)
 int
 main(void)
 {
+	size_t	 i;
+
 	log_init(PROC_PARENT, LOG_LVL_CRITICAL);
+	tools_init();
 	test_tool_schemas();
 	test_check_refuses();
 	test_patterns();
 	test_numbers();
-	test_enum_const();
 	test_objects();
 	test_arrays();
 	test_strings();
-	test_alternatives();
 	test_hostile();
+	for (i = 0; i < nprinted; i++)
+		cJSON_free(printed[i]);
+	tools_free();
 	return tap_done();
 }

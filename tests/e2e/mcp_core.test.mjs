@@ -193,14 +193,19 @@ test('argument validation names the bad argument, as a tool error', async () => 
     };
     let r = await call('get_account', {});
     assert.equal(r.result.isError, true);
-    assert.match(r.result.content[0].text, /id/);
-    r = await call('get_account', { id: 42 });
+    assert.match(r.result.content[0].text, /missing required argument 'account_id'/);
+    r = await call('get_account', { account_id: 42 });
     assert.equal(r.result.isError, true);
-    assert.match(r.result.content[0].text, /'id'/);
-    r = await call('get_account', { id: '001B000001LnobC', color: 'red' });
+    assert.match(r.result.content[0].text, /'account_id'/);
+    r = await call('get_account', { account_id: '001B000001LnobC', color: 'red' });
     assert.equal(r.result.isError, true);
     assert.match(r.result.content[0].text, /color/);
-    r = await call('get_account', { id: '006gK000002aKKU' });
+    // The name the tool used to take is refused, and the error names the
+    // one it takes now.
+    r = await call('get_account', { id: '001B000001LnobC' });
+    assert.equal(r.result.isError, true);
+    assert.match(r.result.content[0].text, /unknown argument 'id'.*account_id/);
+    r = await call('get_account', { account_id: '006gK000002aKKU' });
     assert.equal(r.result.isError, true);
     assert.match(r.result.content[0].text, /starts with '006'/);
     r = await call('query', { soql: 'DELETE FROM Account' });

@@ -47,7 +47,7 @@ test('get_* read one record each, with the owner on opportunities', async () => 
   const opp = (await records('Opportunity')).find((o) => o.OwnerId && o.AccountId);
   const users = await records('User');
   const owner = users.find((u) => u.Id === opp.OwnerId);
-  const r = await c.client.callTool({ name: 'get_opportunity', arguments: { id: opp.Id } });
+  const r = await c.client.callTool({ name: 'get_opportunity', arguments: { opp_id: opp.Id } });
   assert.equal(r.isError, false, textOf(r));
   const rec = r.structuredContent.record;
   assert.equal(rec.Id, opp.Id);
@@ -60,13 +60,13 @@ test('get_* read one record each, with the owner on opportunities', async () => 
 
   // A 15-character ID works and comes back as the 18-character one.
   const acct = (await records('Account'))[3];
-  const a = await c.client.callTool({ name: 'get_account', arguments: { id: acct.Id.slice(0, 15) } });
+  const a = await c.client.callTool({ name: 'get_account', arguments: { account_id: acct.Id.slice(0, 15) } });
   assert.equal(a.isError, false, textOf(a));
   assert.equal(a.structuredContent.id, acct.Id);
   assert.equal(a.structuredContent.record.Name, acct.Name);
 
   const contact = (await records('Contact'))[0];
-  const ct = await c.client.callTool({ name: 'get_contact', arguments: { id: contact.Id, fields: ['Id', 'LastName', 'Account.Name'] } });
+  const ct = await c.client.callTool({ name: 'get_contact', arguments: { contact_id: contact.Id, fields: ['Id', 'LastName', 'Account.Name'] } });
   assert.equal(ct.isError, false, textOf(ct));
   assert.deepEqual(Object.keys(ct.structuredContent.record), ['Id', 'LastName', 'Account.Name']);
   assert.equal(ct.structuredContent.record.LastName, contact.LastName);
@@ -75,12 +75,12 @@ test('get_* read one record each, with the owner on opportunities', async () => 
   // cached describe once left the response to free uninitialised), and
   // after a tool that asks for describe itself.
   for (const name of ['get_opportunity', 'pipeline_by_stage', 'get_opportunity']) {
-    const again = await c.client.callTool({ name, arguments: name === 'get_opportunity' ? { id: opp.Id } : {} });
+    const again = await c.client.callTool({ name, arguments: name === 'get_opportunity' ? { opp_id: opp.Id } : {} });
     assert.equal(again.isError, false, textOf(again));
   }
 
   const lead = (await records('Lead'))[0];
-  const l = await c.client.callTool({ name: 'get_lead', arguments: { id: lead.Id } });
+  const l = await c.client.callTool({ name: 'get_lead', arguments: { lead_id: lead.Id } });
   assert.equal(l.isError, false, textOf(l));
   assert.equal(l.structuredContent.record.Company, lead.Company);
 });
@@ -93,24 +93,24 @@ test('bad IDs are refused before any request; NOT_FOUND is a clear tool error', 
   // the digits in 001... cannot be: a broken checksum.  (Another valid
   // suffix would name another record, case-insensitively.)
   const wrongSum = acct.Id.slice(0, 15) + '555';
-  let r = await c.client.callTool({ name: 'get_account', arguments: { id: wrongSum } });
+  let r = await c.client.callTool({ name: 'get_account', arguments: { account_id: wrongSum } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /checksum/i);
-  r = await c.client.callTool({ name: 'get_opportunity', arguments: { id: acct.Id } });
+  r = await c.client.callTool({ name: 'get_opportunity', arguments: { opp_id: acct.Id } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /006/);
-  r = await c.client.callTool({ name: 'get_account', arguments: { id: "001' OR Name != '" } });
+  r = await c.client.callTool({ name: 'get_account', arguments: { account_id: "001' OR Name != '" } });
   assert.equal(r.isError, true);
-  assert.match(textOf(r), /argument 'id'/);
+  assert.match(textOf(r), /argument 'account_id'/);
   assert.equal(dataCalls(await simLog()).length, 0, 'nothing was sent');
 
   // Well-formed, but no such record.
   const missing = '001gK000009zzzz';
-  r = await c.client.callTool({ name: 'get_account', arguments: { id: missing } });
+  r = await c.client.callTool({ name: 'get_account', arguments: { account_id: missing } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /no Account with ID 001gK000009zzzz/);
 
-  r = await c.client.callTool({ name: 'get_account', arguments: { id: acct.Id, fields: ['Name', 'No_Such_Field__c'] } });
+  r = await c.client.callTool({ name: 'get_account', arguments: { account_id: acct.Id, fields: ['Name', 'No_Such_Field__c'] } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /No_Such_Field__c/);
 });
@@ -211,7 +211,7 @@ test('dry_run returns the exact request and sends nothing', async () => {
   assert.equal(r.structuredContent.request.method, 'GET');
   assert.equal(r.structuredContent.request.soql, 'SELECT Id FROM Lead WITH SECURITY_ENFORCED LIMIT 200');
   assert.match(r.structuredContent.request.path, /^\/services\/data\/v\d+\.\d\/query\?q=SELECT%20Id%20FROM%20Lead/);
-  r = await c.client.callTool({ name: 'get_opportunity', arguments: { id: opp.Id, dry_run: true } });
+  r = await c.client.callTool({ name: 'get_opportunity', arguments: { opp_id: opp.Id, dry_run: true } });
   assert.equal(r.isError, false, textOf(r));
   assert.match(r.structuredContent.request.soql, new RegExp(`WHERE Id = '${opp.Id}'`));
   assert.equal(dataCalls(await simLog()).length, 0, 'dry runs send nothing');
@@ -276,7 +276,7 @@ test('an expired refresh token is reported clearly, with what to do', async () =
 test('a static token that expires fails loudly and says what to do', async () => {
   const c = await connect();
   await sim.control('POST', 'expire-tokens', {});
-  const r = await c.client.callTool({ name: 'get_account', arguments: { id: (await records('Account'))[0].Id } });
+  const r = await c.client.callTool({ name: 'get_account', arguments: { account_id: (await records('Account'))[0].Id } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /SFDC_ACCESS_TOKEN/);
   await sim.control('POST', 'reset', {});
@@ -309,7 +309,7 @@ test('the access token never appears in logs or results', async () => {
   const c = await connect({ SFDC_LOG_LEVEL: 'debug' });
   const acct = (await records('Account'))[0];
   const results = [];
-  results.push(await c.client.callTool({ name: 'get_account', arguments: { id: acct.Id } }));
+  results.push(await c.client.callTool({ name: 'get_account', arguments: { account_id: acct.Id } }));
   results.push(await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Nope__c' } }));
   await sim.control('POST', 'expire-tokens', {});
   results.push(await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } }));

@@ -1,0 +1,322 @@
+/*
+ * tool.c: the machinery every tool shares.  The inputSchema of a tool is
+ * generated here from its argument table, and its handlers read their
+ * arguments here through the same table; the verdict helpers fill the
+ * context the front reads back.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+#include "schema.h"
+#include "tool.h"
+
+static cJSON	**input_schemas;
+static cJSON	**output_schemas;
+
+static size_t
+tool_index(const struct tool *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < ntools; i++)
+		if (tools[i] == t)
+			return i;
+	fatalx("tool %s is not in the registry", t->name);
+}
+
+const struct tool *
+tools_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ntools; i++)
+		if (strcmp(tools[i]->name, name) == 0)
+			return tools[i];
+	return NULL;
+}
+
+const cJSON *
+tools_input_schema(const struct tool *t)
+{
+	return input_schemas[tool_index(t)];
+}
+
+const cJSON *
+tools_output_schema(const struct tool *t)
+{
+	return output_schemas[tool_index(t)];
+}
+
+static void
+add_bound(cJSON *o, const char *key, long v)
+{
+	if (cJSON_AddNumberToObject(o, key, (double)v) == NULL)
+		fatalx("cJSON_AddNumberToObject");
+}
+
+static cJSON *
+arg_schema(const struct tool_arg *a)
+{
+	cJSON	*p, *items;
+	int	 bounded = a->min != 0 || a->max != 0;
+
+	if ((p = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	switch (a->type) {
+	case ARG_STRING:
+		cJSON_AddStringToObject(p, "type", "string");
+		if (bounded) {
+			add_bound(p, "minLength", a->min);
+			add_bound(p, "maxLength", a->max);
+		}
+		if (a->pattern != NULL)
+			cJSON_AddStringToObject(p, "pattern", a->pattern);
+		if (a->format != NULL)
+			cJSON_AddStringToObject(p, "format", a->format);
+		break;
+	case ARG_INTEGER:
+		cJSON_AddStringToObject(p, "type", "integer");
+		if (bounded) {
+			add_bound(p, "minimum", a->min);
+			add_bound(p, "maximum", a->max);
+		}
+		if (a->has_default)
+			add_bound(p, "default", a->def);
+		break;
+	case ARG_BOOLEAN:
+		cJSON_AddStringToObject(p, "type", "boolean");
+		break;
+	case ARG_STRINGS:
+		cJSON_AddStringToObject(p, "type", "array");
+		if (bounded) {
+			add_bound(p, "minItems", a->min);
+			add_bound(p, "maxItems", a->max);
+		}
+		if (a->unique)
+			cJSON_AddBoolToObject(p, "uniqueItems", 1);
+		items = cJSON_AddObjectToObject(p, "items");
+		cJSON_AddStringToObject(items, "type", "string");
+		if (a->pattern != NULL)
+			cJSON_AddStringToObject(items, "pattern", a->pattern);
+		break;
+	default:
+		fatalx("argument %s has no type", a->name);
+	}
+	cJSON_AddStringToObject(p, "description", a->description);
+	return p;
+}
+
+cJSON *
+tool_schema_generate(const struct tool *t)
+{
+	cJSON			*s, *props, *req;
+	const struct tool_arg	*a;
+
+	if ((s = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(s, "type", "object");
+	props = cJSON_AddObjectToObject(s, "properties");
+	req = cJSON_CreateArray();
+	for (a = t->args; a->name != NULL; a++) {
+		cJSON_AddItemToObject(props, a->name, arg_schema(a));
+		if (a->required)
+			cJSON_AddItemToArray(req, cJSON_CreateString(a->name));
+	}
+	if (cJSON_GetArraySize(req) > 0)
+		cJSON_AddItemToObject(s, "required", req);
+	else
+		cJSON_Delete(req);
+	cJSON_AddBoolToObject(s, "additionalProperties", 0);
+	return s;
+}
+
+void
+tools_free(void)
+{
+	size_t	 i;
+
+	if (input_schemas == NULL)
+		return;
+	for (i = 0; i < ntools; i++) {
+		cJSON_Delete(input_schemas[i]);
+		cJSON_Delete(output_schemas[i]);
+	}
+	free(input_schemas);
+	free(output_schemas);
+	input_schemas = output_schemas = NULL;
+}
+
+void
+tools_init(void)
+{
+	char	 err[512];
+	size_t	 i, j, n;
+
+	input_schemas = xcalloc(ntools, sizeof(*input_schemas));
+	output_schemas = xcalloc(ntools, sizeof(*output_schemas));
+	for (i = 0; i < ntools; i++) {
+		const struct tool *t = tools[i];
+
+		n = strlen(t->name);
+		if (n == 0 || n > 64)
+			fatalx("tool name '%s' has a bad length", t->name);
+		for (j = 0; j < n; j++) {
+			char ch = t->name[j];
+			if (!(('a' <= ch && ch <= 'z') || ('A' <= ch &&
+			    ch <= 'Z') || ('0' <= ch && ch <= '9') ||
+			    ch == '_' || ch == '-'))
+				fatalx("tool name '%s' is not [a-zA-Z0-9_-]",
+				    t->name);
+		}
+		if (tools_find(t->name) != t)
+			fatalx("tool name '%s' is listed twice", t->name);
+		input_schemas[i] = tool_schema_generate(t);
+		if ((output_schemas[i] = cJSON_Parse(t->output_schema)) == NULL)
+			fatalx("tool %s: outputSchema is not JSON", t->name);
+		if (schema_check(input_schemas[i], err, sizeof(err)) == -1)
+			fatalx("tool %s: inputSchema: %s", t->name, err);
+		if (schema_check(output_schemas[i], err, sizeof(err)) == -1)
+			fatalx("tool %s: outputSchema: %s", t->name, err);
+	}
+}
+
+/* ----------------------------------------------------------- verdicts */
+
+enum tool_verdict
+tool_start(struct tool_ctx *ctx)
+{
+	return ctx->tool->start(ctx);
+}
+
+enum tool_verdict
+tool_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
+{
+	uint32_t	 code;
+	char		*msg = NULL;
+	enum tool_verdict v;
+
+	if (type != IMSG_ERROR)
+		return ctx->tool->answer(ctx, type, b);
+	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
+	    buf_get_end(b) == -1)
+		fatalx("malformed ERROR answer");
+	v = tool_fail(ctx, "%s", msg);
+	free(msg);
+	return v;
+}
+
+void
+tool_request(struct tool_ctx *ctx, uint32_t type, const struct buf *b)
+{
+	ctx->ops->request(ctx, type, b);
+}
+
+void
+tool_progress(struct tool_ctx *ctx, int total, const char *message)
+{
+	ctx->ops->progress(ctx, total, message);
+}
+
+enum tool_verdict
+tool_done(struct tool_ctx *ctx, cJSON *structured, char *text)
+{
+	cJSON_Delete(ctx->structured);
+	free(ctx->text);
+	ctx->structured = structured;
+	ctx->text = text;
+	return TOOL_DONE;
+}
+
+enum tool_verdict
+tool_fail(struct tool_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_Delete(ctx->structured);
+	free(ctx->text);
+	ctx->structured = NULL;
+	ctx->text = xstrdup(msg);
+	return TOOL_FAIL;
+}
+
+/* ---------------------------------------------------------- arguments */
+
+static const struct tool_arg *
+arg_decl(const struct tool_ctx *ctx, const char *name,
+    enum tool_arg_type type)
+{
+	const struct tool_arg	*a;
+
+	for (a = ctx->tool->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0) {
+			if (a->type != type)
+				fatalx("tool %s reads argument %s with the "
+				    "wrong type", ctx->tool->name, name);
+			return a;
+		}
+	fatalx("tool %s reads argument %s, which its table does not declare",
+	    ctx->tool->name, name);
+}
+
+static const cJSON *
+arg_value(const struct tool_ctx *ctx, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(ctx->args, name);
+}
+
+int
+tool_arg_given(const struct tool_ctx *ctx, const char *name)
+{
+	const struct tool_arg	*a;
+
+	for (a = ctx->tool->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return arg_value(ctx, name) != NULL;
+	fatalx("tool %s asks for argument %s, which its table does not "
+	    "declare", ctx->tool->name, name);
+}
+
+int
+tool_arg_bool(const struct tool_ctx *ctx, const char *name)
+{
+	(void)arg_decl(ctx, name, ARG_BOOLEAN);
+	return cJSON_IsTrue(arg_value(ctx, name));
+}
+
+long
+tool_arg_int(const struct tool_ctx *ctx, const char *name)
+{
+	const struct tool_arg	*a = arg_decl(ctx, name, ARG_INTEGER);
+	const cJSON		*v = arg_value(ctx, name);
+
+	/* The schema bounded it: it fits. */
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : a->def;
+}
+
+const char *
+tool_arg_str(const struct tool_ctx *ctx, const char *name)
+{
+	(void)arg_decl(ctx, name, ARG_STRING);
+	return cJSON_GetStringValue(arg_value(ctx, name));
+}
+
+const cJSON *
+tool_arg_strings(const struct tool_ctx *ctx, const char *name)
+{
+	const cJSON	*v;
+
+	(void)arg_decl(ctx, name, ARG_STRINGS);
+	v = arg_value(ctx, name);
+	return cJSON_IsArray(v) ? v : NULL;
+}

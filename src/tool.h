@@ -1,0 +1,168 @@
+/*
+ * tool.h: what a tool is, and the narrow context its handler runs in.
+ *
+ * A tool is one file in src/tools/ exporting one const struct tool, and
+ * one line in src/tools/registry.c.  Its handlers never see the front:
+ * they get a struct tool_ctx holding the validated arguments and their
+ * own per-call state, issue typed requests to the broker through it,
+ * report progress through it, and answer by returning a verdict:
+ *
+ *   TOOL_WAIT  requests were issued; call answer() with each answer
+ *   TOOL_DONE  ctx->structured and ctx->text hold the result
+ *   TOOL_FAIL  ctx->text holds a tool error that says what to do
+ *
+ * Ownership: the front owns the call and everything hanging off the
+ * context.  When the call ends (answered, failed, cancelled or past its
+ * deadline) the front frees ctx->state with the tool's state_free,
+ * ctx->structured with cJSON_Delete (unless it took it) and ctx->text
+ * with free().  A handler only ever sets these fields.
+ */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+
+#define TOOL_READ_ONLY		0x01
+#define TOOL_DESTRUCTIVE	0x02
+#define TOOL_IDEMPOTENT		0x04
+#define TOOL_OPEN_WORLD		0x08
+
+/* Flags word of IMSG_SF_GET and IMSG_SF_QUERY (the broker's too). */
+#define REQ_DRY_RUN		0x01
+#define REQ_DEFAULT_FIELDS	0x02	/* SF_GET: the curated set, trimmed */
+
+enum tool_verdict {
+	TOOL_WAIT = 0,
+	TOOL_DONE,
+	TOOL_FAIL
+};
+
+/*
+ * One argument.  The inputSchema is generated from these tables, the
+ * validator checks the arguments against that schema, and the handlers
+ * read their arguments through the same table (tool_arg_*, which refuse
+ * a name the table does not declare with that type).
+ */
+enum tool_arg_type {
+	ARG_STRING = 1,
+	ARG_INTEGER,
+	ARG_BOOLEAN,
+	ARG_STRINGS		/* an array of strings */
+};
+
+struct tool_arg {
+	const char		*name;
+	enum tool_arg_type	 type;
+	int			 required;
+	const char		*description;
+	/* bounds; 0 and 0: none.  String: minLength, maxLength; integer:
+	 * minimum, maximum; strings: minItems, maxItems. */
+	long			 min, max;
+	const char		*pattern;	/* string, or each item */
+	const char		*format;	/* string: "date" */
+	int			 has_default;	/* integer: def is its default */
+	long			 def;
+	int			 unique;	/* strings: uniqueItems */
+};
+
+#define ARG_END		{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0 }
+/* Every tool takes dry_run. */
+#define ARG_DRY_RUN \
+	{ "dry_run", ARG_BOOLEAN, 0, "Return the exact request (SOQL and " \
+	  "REST path) without sending it.", 0, 0, NULL, NULL, 0, 0, 0 }
+#define ID_PATTERN	"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$"
+#define CURSOR_PATTERN	"^c_[0-9a-f]{32}$"
+
+struct tool_ctx;
+
+struct tool_ops {
+	/* Send a typed request to the broker; its answer (the next type,
+	 * or IMSG_ERROR) comes back through tool_answer(). */
+	void	(*request)(struct tool_ctx *, uint32_t type, const struct buf *);
+	/* A step of a call begins: message names it; total is the number
+	 * of steps when known, else 0. */
+	void	(*progress)(struct tool_ctx *, int total, const char *message);
+};
+
+struct tool_ctx {
+	const struct tool	*tool;
+	const cJSON		*args;		/* validated; the front's */
+	const char		*fls_mode;	/* SOQL guard options */
+	const char		*commit_stage;	/* SFDC_COMMIT_STAGE_NAME */
+	void			*state;		/* the tool's; see state_free */
+	int			 step;		/* the tool's */
+	/* The outcome: set by tool_done() and tool_fail(). */
+	cJSON			*structured;
+	char			*text;
+	/* The services, and their owner's cookie. */
+	const struct tool_ops	*ops;
+	void			*opaque;
+};
+
+struct tool {
+	const char		*name;
+	const char		*title;
+	const char		*description;
+	const struct tool_arg	*args;		/* ends with ARG_END */
+	const char		*output_schema;	/* JSON text */
+	unsigned int		 flags;
+	enum tool_verdict	(*start)(struct tool_ctx *);
+	/* An answer to one of the call's requests: its type is the
+	 * request's plus one (checked by the front); IMSG_ERROR is handled
+	 * by tool_answer() and never reaches this. */
+	enum tool_verdict	(*answer)(struct tool_ctx *, uint32_t type,
+				    struct buf *payload);
+	void			(*state_free)(void *);	/* NULL: free() */
+	const void		*data;		/* the handler's own constant */
+};
+
+/* tools/registry.c */
+extern const struct tool *const	 tools[];
+extern const size_t		 ntools;
+
+/* tool.c: the registry's schemas, and the verdict helpers. */
+const struct tool *tools_find(const char *name);
+/* At start-up: generate and check every schema; fatal if one is broken. */
+void	 tools_init(void);
+void	 tools_free(void);
+const cJSON *tools_input_schema(const struct tool *);
+const cJSON *tools_output_schema(const struct tool *);
+/* The generated inputSchema of t (caller frees). */
+cJSON	*tool_schema_generate(const struct tool *t);
+
+/* Hand an answer to the call's tool (IMSG_ERROR: fail with its text). */
+enum tool_verdict tool_start(struct tool_ctx *);
+enum tool_verdict tool_answer(struct tool_ctx *, uint32_t type,
+	    struct buf *payload);
+void	 tool_request(struct tool_ctx *, uint32_t type, const struct buf *);
+void	 tool_progress(struct tool_ctx *, int total, const char *message);
+/* Set the result: structured and text (malloc'ed) are consumed; TOOL_DONE. */
+enum tool_verdict tool_done(struct tool_ctx *, cJSON *structured,
+	    char *text);
+/* Set a tool error; TOOL_FAIL. */
+enum tool_verdict tool_fail(struct tool_ctx *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Arguments, read through the tool's table. */
+int	 tool_arg_given(const struct tool_ctx *, const char *name);
+int	 tool_arg_bool(const struct tool_ctx *, const char *name);
+/* The value, or the table's default. */
+long	 tool_arg_int(const struct tool_ctx *, const char *name);
+/* A string argument, or NULL. */
+const char *tool_arg_str(const struct tool_ctx *, const char *name);
+/* A string-array argument, or NULL. */
+const cJSON *tool_arg_strings(const struct tool_ctx *, const char *name);
+
+/* records.c: Salesforce records to {columns, rows}, and a text table.
+ * records_flatten moves the values out of records (the caller still
+ * frees what is left). */
+cJSON	*records_flatten(cJSON *records, int *ok);
+char	*records_text(const cJSON *table, const char *heading);
+char	*records_cell_text(const cJSON *cell);
+
+#endif /* TOOL_H */

@@ -1,0 +1,402 @@
+/*
+ * common.c: what the tool handlers share.  Broker answers are parsed
+ * once here, query pages are turned into {columns, rows} by moving the
+ * rows, and dry runs are answered the same way by every tool.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+#include "jsonrpc.h"
+#include "objects.h"
+#include "soql.h"
+#include "tool.h"
+#include "tools/common.h"
+
+cJSON *
+common_answer_json(struct tool_ctx *ctx, struct buf *b)
+{
+	const char	*text;
+	uint32_t	 n;
+	cJSON		*j = NULL;
+
+	/* A str, parsed where it lies: no copy of a page of records. */
+	if (buf_get_u32(b, &n) == -1 || n > IPC_MAX_PAYLOAD ||
+	    n != b->len - b->off || memchr(b->data + b->off, '\0', n) != NULL)
+		fatalx("malformed answer from the broker");
+	text = (const char *)b->data + b->off;
+	b->off += n;
+	if (jr_depth(text, n, MCP_MAX_DEPTH) > MCP_MAX_DEPTH ||
+	    (j = cJSON_ParseWithLength(text, n)) == NULL || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		(void)tool_fail(ctx, "internal error: the broker's answer is "
+		    "not a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* A dry run's text: the one request, or the list of them in order. */
+static char *
+dry_run_text(const cJSON *req, const cJSON *list)
+{
+	const cJSON	*r, *soql;
+	char		*text, *more;
+	int		 i = 0;
+
+	if (!cJSON_IsArray(list)) {
+		soql = cJSON_GetObjectItemCaseSensitive(req, "soql");
+		xasprintf(&text, "dry run: nothing was sent.\n%s %s%s%s",
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req,
+		    "method")), cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(req, "path")),
+		    cJSON_IsString(soql) ? "\nSOQL: " : "",
+		    cJSON_IsString(soql) ? soql->valuestring : "");
+		return text;
+	}
+	text = xstrdup("dry run: nothing was sent. The requests, in order:");
+	cJSON_ArrayForEach(r, list) {
+		const char *s = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(r, "soql"));
+		const char *n = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(r, "note"));
+		xasprintf(&more, "%s\n%d. %s%s%s%s %s%s%s", text, ++i,
+		    n != NULL ? "(" : "", n != NULL ? n : "",
+		    n != NULL ? ")\n   " : "", cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(r, "method")),
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r,
+		    "path")), s != NULL ? "\n   SOQL: " : "",
+		    s != NULL ? s : "");
+		free(text);
+		text = more;
+	}
+	return text;
+}
+
+enum tool_verdict
+common_dry_run_done(struct tool_ctx *ctx, cJSON *j, cJSON *out)
+{
+	cJSON		*req;
+	const char	*key[] = { "method", "path", "soql" };
+	char		*text;
+	size_t		 i;
+
+	if ((req = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	for (i = 0; i < sizeof(key) / sizeof(key[0]); i++) {
+		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(j, key[i]);
+		if (cJSON_IsString(e))
+			cJSON_AddItemToObject(req, key[i], e);
+		else
+			cJSON_Delete(e);
+	}
+	cJSON_AddBoolToObject(out, "dry_run", 1);
+	cJSON_AddItemToObject(out, "request", req);
+	text = dry_run_text(req, cJSON_GetObjectItemCaseSensitive(out,
+	    "requests"));
+	cJSON_Delete(j);
+	return tool_done(ctx, out, text);
+}
+
+int
+common_page_take(struct tool_ctx *ctx, cJSON *j, cJSON *out)
+{
+	cJSON		*table, *e;
+	const cJSON	*v, *cursor;
+	long		 total, returned;
+	int		 ok;
+
+	table = records_flatten(cJSON_GetObjectItemCaseSensitive(j, "records"),
+	    &ok);
+	if (!ok) {
+		cJSON_Delete(table);
+		cJSON_Delete(out);
+		cJSON_Delete(j);
+		(void)tool_fail(ctx, "internal error: the broker's answer has "
+		    "no records");
+		return -1;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(j, "object");
+	cJSON_AddStringToObject(out, "object", cJSON_IsString(v) ?
+	    v->valuestring : "");
+	returned = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(table,
+	    "rows"));
+	v = cJSON_GetObjectItemCaseSensitive(j, "totalSize");
+	total = cJSON_IsNumber(v) ? (long)v->valuedouble : returned;
+	cJSON_AddNumberToObject(out, "returned", (double)returned);
+	cJSON_AddNumberToObject(out, "total_size", (double)total);
+	cJSON_AddBoolToObject(out, "done",
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "done")));
+	cursor = cJSON_GetObjectItemCaseSensitive(j, "cursor");
+	if (cJSON_IsString(cursor))
+		cJSON_AddItemToObject(out, "cursor",
+		    cJSON_DetachItemViaPointer(j, (cJSON *)cursor));
+	if (cJSON_IsString(e = cJSON_GetObjectItemCaseSensitive(j, "soql")))
+		cJSON_AddItemToObject(out, "soql",
+		    cJSON_DetachItemViaPointer(j, e));
+	cJSON_AddBoolToObject(out, "dry_run", 0);
+	cJSON_AddItemToObject(out, "columns",
+	    cJSON_DetachItemFromObjectCaseSensitive(table, "columns"));
+	cJSON_AddItemToObject(out, "rows",
+	    cJSON_DetachItemFromObjectCaseSensitive(table, "rows"));
+	cJSON_Delete(table);
+	cJSON_Delete(j);
+	return 0;
+}
+
+void
+common_page_heading(const cJSON *out, const char *tool, const char *what,
+    char *heading, size_t len)
+{
+	const cJSON	*cursor = cJSON_GetObjectItemCaseSensitive(out, "cursor");
+	long		 returned, total;
+
+	returned = (long)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(out, "returned"));
+	total = (long)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(out, "total_size"));
+	if (cJSON_IsString(cursor))
+		snprintf(heading, len, "%ld of %ld %s; more: call %s with "
+		    "cursor \"%s\"", returned, total, what, tool,
+		    cursor->valuestring);
+	else
+		snprintf(heading, len, "%ld of %ld %s%s", returned, total, what,
+		    returned < total ? " (the rest were not requested: raise "
+		    "LIMIT or add filters)" : "");
+}
+
+int
+common_soql_guard(const struct tool_ctx *ctx, const char *soql, char **out,
+    char *err, size_t errlen)
+{
+	struct soql_opts	 opts;
+	struct soql_info	 info;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.fls = soql_fls_mode(ctx->fls_mode);
+	opts.default_limit = SF_MAX_ROWS;
+	return soql_rewrite(soql, strlen(soql), &opts, out, &info, err,
+	    errlen);
+}
+
+char *
+common_soql_as_sent(const struct tool_ctx *ctx, const char *soql)
+{
+	char	*out, why[512];
+
+	if (common_soql_guard(ctx, soql, &out, why, sizeof(why)) == -1)
+		fatalx("our own statement is refused: %s", why);
+	return out;
+}
+
+void
+common_send_query(struct tool_ctx *ctx, int dry_run, const char *soql)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_put_u32(&b, dry_run ? REQ_DRY_RUN : 0);
+	buf_put_str(&b, soql);
+	tool_request(ctx, IMSG_SF_QUERY, &b);
+	buf_free(&b);
+}
+
+void
+common_send_describe(struct tool_ctx *ctx, const char *object)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_put_str(&b, object);
+	tool_request(ctx, IMSG_SF_DESCRIBE, &b);
+	buf_free(&b);
+}
+
+int
+common_arg_owner(struct tool_ctx *ctx, char id18[19])
+{
+	const char	*owner = tool_arg_str(ctx, "owner_id");
+	char		 why[200];
+
+	id18[0] = '\0';
+	if (owner == NULL)
+		return 0;
+	if (policy_id_valid(owner, objects_prefix("User"), id18, why,
+	    sizeof(why)) == -1) {
+		id18[0] = '\0';
+		(void)tool_fail(ctx, "%s: argument 'owner_id' is not a valid "
+		    "User ID (%s...): %s", ctx->tool->name,
+		    objects_prefix("User"), why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+common_request_add(cJSON *list, const char *method, const char *path,
+    const char *soql, const char *note)
+{
+	cJSON	*r;
+
+	if ((r = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(r, "method", method);
+	cJSON_AddStringToObject(r, "path", path);
+	if (soql != NULL)
+		cJSON_AddStringToObject(r, "soql", soql);
+	if (note != NULL)
+		cJSON_AddStringToObject(r, "note", note);
+	cJSON_AddItemToArray(list, r);
+}
+
+char *
+common_path_prefix(const cJSON *j)
+{
+	const char	*path = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "path"));
+	const char	*q;
+
+	if (path == NULL || (q = strstr(path, "/query?q=")) == NULL)
+		return xstrdup("/services/data/vXX.X/");
+	return xstrndup(path, (size_t)(q - path) + 1);
+}
+
+void
+common_request_add_describe(cJSON *list, const cJSON *j, const char *why)
+{
+	char	*prefix, *path, *note;
+
+	prefix = common_path_prefix(j);
+	xasprintf(&path, "%ssobjects/Opportunity/describe", prefix);
+	xasprintf(&note, "%s (answered from the cache when the broker has "
+	    "described Opportunity already)", why);
+	common_request_add(list, "GET", path, NULL, note);
+	free(note);
+	free(path);
+	free(prefix);
+}
+
+double
+common_cents(double v)
+{
+	return round(v * 100.0) / 100.0;
+}
+
+/* -------------------------------------------------------------- dates */
+
+long long
+common_utc_now_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		fatal("clock_gettime");
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+long
+common_days_from_civil(long y, long m, long d)
+{
+	long	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+common_civil_from_days(long z, long *y, long *m, long *d)
+{
+	long	 era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp + (mp < 10 ? 3 : -9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+void
+common_date_fmt(long days, char out[11])
+{
+	long	 y, m, d;
+	char	 buf[64];
+
+	common_civil_from_days(days, &y, &m, &d);
+	snprintf(buf, sizeof(buf), "%04ld-%02ld-%02ld", y, m, d);
+	strlcpy_sf(out, buf, 11);
+}
+
+/* YYYY-MM-DD (the schema has checked it is a real date) to days. */
+int
+common_date_parse(const char *s, long *days)
+{
+	int	 y, m, d, n = 0;
+
+	if (s == NULL || strlen(s) != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+		return -1;
+	*days = common_days_from_civil(y, m, d);
+	return 0;
+}
+
+/*
+ * A Salesforce datetime (2013-05-20T20:49:32.000+0000; also ...Z and
+ * +hh:mm) to milliseconds since the epoch.  -1 if it is not one.
+ */
+int
+common_datetime_parse(const char *s, long long *ms)
+{
+	int	 y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0, frac = 0;
+	const char *p;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d,
+	    &h, &mi, &sec, &n) != 6 || n != 19 || mo < 1 || mo > 12 ||
+	    d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		int i;
+		for (i = 0, p++; *p >= '0' && *p <= '9'; p++, i++)
+			if (i < 3)
+				frac = frac * 10 + (*p - '0');
+		for (; i < 3; i++)
+			frac *= 10;
+	}
+	if (*p == 'Z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1;
+		if (sscanf(p + 1, "%2d%n", &oh, &n) != 1 || n != 2)
+			return -1;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if (sscanf(p, "%2d%n", &om, &n) != 1 || n != 2)
+			return -1;
+		p += 2;
+		oh *= sign;
+		om *= sign;
+	} else
+		return -1;
+	if (*p != '\0')
+		return -1;
+	*ms = ((long long)common_days_from_civil(y, mo, d) * 86400 +
+	    h * 3600 + mi * 60 + sec - oh * 3600 - om * 60) * 1000 + frac;
+	return 0;
+}

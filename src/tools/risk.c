@@ -1,0 +1,501 @@
+/*
+ * risk.c: at_risk_commits.
+ *
+ * First (RISK_STEP_STAGES): describe Opportunity, to refuse a commit
+ * stage the org does not have instead of answering "nothing at risk".
+ * Step 0: the open Commit opportunities that may be at risk (no recent
+ * activity, or closing in the last RISK_DAYS days of the quarter), at
+ * most 200, by close date.  Step 1, only when 200 came back: COUNT() of
+ * the same, to say how many were left out.  Step 2, only when some close
+ * in the window: which of their accounts have a future Event (Event
+ * cannot be the inner object of a semi-join, so its account IDs are
+ * listed instead).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+#include "objects.h"
+#include "soql.h"
+#include "tool.h"
+#include "tools/common.h"
+
+#define RISK_DAYS		14	/* activity age and quarter-end window */
+#define YEAR_MIN		1700	/* Salesforce's date range */
+#define YEAR_MAX		4000
+#define RISK_STEP_STAGES	3	/* before step 0: check the stage */
+#define RISK_FIELDS \
+	"Id, Name, AccountId, Account.Name, Amount, CloseDate, " \
+	"LastActivityDate, Owner.Name"
+#define RISK_PLACEHOLDER	"001000000000000AAA"
+
+static const struct tool_arg risk_args[] = {
+	{ "quarter_end_date", ARG_STRING, 1, "The last day of the quarter, "
+	  "YYYY-MM-DD.", 0, 0, NULL, "date", 0, 0, 0 },
+	ARG_DRY_RUN,
+	ARG_END
+};
+
+static const char risk_output[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"quarter_end_date\":{\"type\":\"string\"},"
+	"\"commit_stage\":{\"type\":\"string\"},"
+	"\"window_from\":{\"type\":\"string\"},"
+	"\"activity_before\":{\"type\":\"string\"},"
+	"\"now\":{\"type\":\"string\"}," TABLE_SCHEMA ","
+	"\"returned\":{\"type\":\"integer\",\"minimum\":0},"
+	"\"candidates\":{\"type\":\"integer\",\"minimum\":0},"
+	"\"candidates_total\":{\"type\":\"integer\",\"minimum\":0},"
+	"\"complete\":{\"type\":\"boolean\"},"
+	"\"soql\":{\"type\":\"string\"},\"event_soql\":{\"type\":\"string\"},"
+	"\"dry_run\":{\"type\":\"boolean\"}," REQUEST_SCHEMA ","
+	REQUESTS_SCHEMA "},\"required\":[\"dry_run\"]}";
+
+/* Per call. */
+struct risk {
+	char	 cutoff[11];	/* LastActivityDate before this: stale */
+	char	 from[11];	/* the quarter-end window, inclusive */
+	char	 qend[11];
+	char	 now[21];	/* YYYY-MM-DDThh:mm:ssZ */
+	char	 stage[256];
+	long	 total;		/* candidates, when more than returned */
+	cJSON	*records;	/* step 0's records, moved from its answer */
+};
+
+static void
+risk_free(void *p)
+{
+	struct risk	*r = p;
+
+	if (r == NULL)
+		return;
+	cJSON_Delete(r->records);
+	free(r);
+}
+
+static char *
+risk_where(const struct risk *r)
+{
+	char	*q, *w;
+
+	q = soql_quote(r->stage);
+	xasprintf(&w, "WHERE StageName = '%s' AND IsClosed = false AND "
+	    "(LastActivityDate = null OR LastActivityDate < %s OR "
+	    "(CloseDate >= %s AND CloseDate <= %s))", q, r->cutoff, r->from,
+	    r->qend);
+	free(q);
+	return w;
+}
+
+static char *
+risk_soql(const struct risk *r)
+{
+	char	*w, *s;
+
+	w = risk_where(r);
+	xasprintf(&s, "SELECT " RISK_FIELDS " FROM Opportunity %s ORDER BY "
+	    "CloseDate ASC, Id ASC LIMIT %d", w, SF_MAX_ROWS);
+	free(w);
+	return s;
+}
+
+static char *
+risk_count_soql(const struct risk *r)
+{
+	char	*w, *s;
+
+	w = risk_where(r);
+	xasprintf(&s, "SELECT COUNT() FROM Opportunity %s", w);
+	free(w);
+	return s;
+}
+
+static char *
+risk_event_soql(const struct risk *r, const char *ids)
+{
+	char	*s;
+
+	/* GROUP BY: one row per account however many meetings it has. */
+	xasprintf(&s, "SELECT AccountId FROM Event WHERE AccountId IN (%s) "
+	    "AND StartDateTime >= %s AND IsChild = false GROUP BY AccountId",
+	    ids, r->now);
+	return s;
+}
+
+static void
+risk_send_candidates(struct tool_ctx *ctx, int dry_run)
+{
+	char	*soql = risk_soql(ctx->state);
+
+	ctx->step = 0;
+	if (!dry_run)
+		tool_progress(ctx, 0, "commit-stage candidates query");
+	common_send_query(ctx, dry_run, soql);
+	free(soql);
+}
+
+static enum tool_verdict
+risk_start(struct tool_ctx *ctx)
+{
+	struct risk	*r;
+	const char	*qe = tool_arg_str(ctx, "quarter_end_date");
+	long		 qdays, today, y, m, d, s;
+	long long	 now;
+	char		 day[11], buf[64];
+
+	if (common_date_parse(qe, &qdays) == -1)
+		return tool_fail(ctx, "at_risk_commits: argument "
+		    "'quarter_end_date' must be a date YYYY-MM-DD");
+	common_civil_from_days(qdays, &y, &m, &d);
+	if (y < YEAR_MIN || y > YEAR_MAX)
+		return tool_fail(ctx, "at_risk_commits: argument "
+		    "'quarter_end_date' must be between %d-01-01 and "
+		    "%d-12-31", YEAR_MIN, YEAR_MAX);
+	r = xcalloc(1, sizeof(*r));
+	if (strlcpy_sf(r->stage, ctx->commit_stage, sizeof(r->stage)) >=
+	    sizeof(r->stage)) {
+		free(r);
+		return tool_fail(ctx, "at_risk_commits: the configured commit "
+		    "stage (SFDC_COMMIT_STAGE_NAME) is too long");
+	}
+	now = common_utc_now_ms();
+	today = (long)(now / DAY_MS);
+	common_date_fmt(today - RISK_DAYS, r->cutoff);
+	common_date_fmt(qdays - (RISK_DAYS - 1), r->from);
+	common_date_fmt(qdays, r->qend);
+	s = (long)((now / 1000) % 86400);
+	common_date_fmt(today, day);
+	snprintf(buf, sizeof(buf), "%sT%02ld:%02ld:%02ldZ", day, s / 3600,
+	    s / 60 % 60, s % 60);
+	strlcpy_sf(r->now, buf, sizeof(r->now));
+	ctx->state = r;
+	if (tool_arg_bool(ctx, "dry_run")) {
+		risk_send_candidates(ctx, 1);
+		return TOOL_WAIT;
+	}
+	/* First make sure the stage exists: a misspelt
+	 * SFDC_COMMIT_STAGE_NAME would otherwise read as "nothing is at
+	 * risk". */
+	ctx->step = RISK_STEP_STAGES;
+	tool_progress(ctx, 0, "describe Opportunity (is the commit stage one "
+	    "of the org's stages)");
+	common_send_describe(ctx, "Opportunity");
+	return TOOL_WAIT;
+}
+
+/*
+ * The describe answer: is the configured commit stage an active stage of
+ * this org?  0 yes (or the org's describe has no stage picklist to check
+ * against); -1 and the call failed with the org's stages named.
+ */
+static int
+risk_stage_known(struct tool_ctx *ctx, const cJSON *j)
+{
+	struct risk	*r = ctx->state;
+	const cJSON	*stages, *v;
+	char		*list = NULL, *more;
+
+	stages = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(j, "picklists"), "StageName");
+	if (!cJSON_IsArray(stages) || cJSON_GetArraySize(stages) == 0)
+		return 0;
+	cJSON_ArrayForEach(v, stages)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, r->stage) == 0)
+			return 0;
+	cJSON_ArrayForEach(v, stages) {
+		if (!cJSON_IsString(v))
+			continue;
+		xasprintf(&more, "%s%s'%s'", list != NULL ? list : "",
+		    list != NULL ? ", " : "", v->valuestring);
+		free(list);
+		list = more;
+		if (strlen(list) > 1500)
+			break;
+	}
+	(void)tool_fail(ctx, "at_risk_commits: the commit stage '%s' "
+	    "(SFDC_COMMIT_STAGE_NAME) is not an active stage of this org, so "
+	    "no opportunity can be in it; the stages are %s. Set "
+	    "SFDC_COMMIT_STAGE_NAME to the one that means commit.", r->stage,
+	    list != NULL ? list : "(none)");
+	free(list);
+	return -1;
+}
+
+/* The accounts whose meetings decide reason (b), as a quoted list. */
+static int
+risk_accounts(const struct risk *r, char **list)
+{
+	const cJSON	*rec;
+	const char	*close, *acct;
+	char		 id18[19], why[200];
+	size_t		 len = 0;
+	int		 n = 0;
+
+	*list = NULL;
+	cJSON_ArrayForEach(rec, r->records) {
+		close = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    rec, "CloseDate"));
+		acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    rec, "AccountId"));
+		if (close == NULL || acct == NULL ||
+		    strcmp(close, r->from) < 0 || strcmp(close, r->qend) > 0)
+			continue;
+		if (policy_id_valid(acct, objects_prefix("Account"), id18, why,
+		    sizeof(why)) == -1)
+			return -1;
+		if (*list != NULL && strstr(*list, id18) != NULL)
+			continue;
+		*list = xreallocarray(*list, 1, len + 24);
+		len += (size_t)snprintf(*list + len, 24, "%s'%s'",
+		    len > 0 ? ", " : "", id18);
+		n++;
+	}
+	return n;
+}
+
+/* A row's cell: a scalar field, or a relationship's Name. */
+static cJSON *
+risk_cell(const cJSON *rec, const char *name)
+{
+	const cJSON	*v;
+
+	if (strcmp(name, "Account.Name") == 0)
+		v = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(rec, "Account"), "Name");
+	else if (strcmp(name, "Owner.Name") == 0)
+		v = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(rec, "Owner"), "Name");
+	else
+		v = cJSON_GetObjectItemCaseSensitive(rec, name);
+	return v != NULL && !cJSON_IsObject(v) && !cJSON_IsArray(v) ?
+	    cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+}
+
+static enum tool_verdict
+risk_finish(struct tool_ctx *ctx, const cJSON *events)
+{
+	struct risk	*r = ctx->state;
+	cJSON		*out, *cols, *rows, *row;
+	const cJSON	*rec, *ev;
+	const char	*lad, *close, *acct;
+	char		*text, heading[1024], reasons[200];
+	int		 a, bw, bm, n = 0, ncand;
+	static const char *const fields[] = { "Id", "Name", "Account.Name",
+	    "Amount", "CloseDate", "LastActivityDate", "Owner.Name" };
+	size_t		 i;
+
+	if ((out = cJSON_CreateObject()) == NULL ||
+	    (cols = cJSON_CreateArray()) == NULL ||
+	    (rows = cJSON_CreateArray()) == NULL)
+		fatalx("cJSON_CreateObject");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		cJSON_AddItemToArray(cols, cJSON_CreateString(fields[i]));
+	cJSON_AddItemToArray(cols, cJSON_CreateString("reasons"));
+	cJSON_ArrayForEach(rec, r->records) {
+		lad = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    rec, "LastActivityDate"));
+		close = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    rec, "CloseDate"));
+		acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    rec, "AccountId"));
+		a = lad == NULL || strcmp(lad, r->cutoff) < 0;
+		bw = close != NULL && strcmp(close, r->from) >= 0 &&
+		    strcmp(close, r->qend) <= 0;
+		bm = 0;
+		if (bw && acct != NULL) {
+			cJSON_ArrayForEach(ev, events) {
+				const char *e = cJSON_GetStringValue(
+				    cJSON_GetObjectItemCaseSensitive(ev,
+				    "AccountId"));
+				if (e != NULL && strcmp(e, acct) == 0)
+					bm = 1;
+			}
+		}
+		if (!a && !(bw && !bm))
+			continue;
+		snprintf(reasons, sizeof(reasons), "%s%s%s",
+		    a ? "no activity in 14+ days" : "", a && bw && !bm ? "; " :
+		    "", bw && !bm ? "closes within 14 days of quarter end "
+		    "with no future meeting" : "");
+		if ((row = cJSON_CreateArray()) == NULL)
+			fatalx("cJSON_CreateArray");
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			cJSON_AddItemToArray(row, risk_cell(rec, fields[i]));
+		cJSON_AddItemToArray(row, cJSON_CreateString(reasons));
+		cJSON_AddItemToArray(rows, row);
+		n++;
+	}
+	ncand = cJSON_GetArraySize(r->records);
+	cJSON_AddStringToObject(out, "quarter_end_date", r->qend);
+	cJSON_AddStringToObject(out, "commit_stage", r->stage);
+	cJSON_AddStringToObject(out, "window_from", r->from);
+	cJSON_AddStringToObject(out, "activity_before", r->cutoff);
+	cJSON_AddStringToObject(out, "now", r->now);
+	cJSON_AddItemToObject(out, "columns", cols);
+	cJSON_AddItemToObject(out, "rows", rows);
+	cJSON_AddNumberToObject(out, "returned", (double)n);
+	cJSON_AddNumberToObject(out, "candidates", (double)ncand);
+	cJSON_AddNumberToObject(out, "candidates_total", (double)(r->total >
+	    ncand ? r->total : ncand));
+	cJSON_AddBoolToObject(out, "complete", r->total <= ncand);
+	cJSON_AddBoolToObject(out, "dry_run", 0);
+	snprintf(heading, sizeof(heading), "%d at-risk %s opportunities "
+	    "(open; no activity since before %s, or closing %s through %s "
+	    "with no future meeting on the account)", n, r->stage,
+	    r->cutoff, r->from, r->qend);
+	if (r->total > ncand) {
+		size_t len = strlen(heading);
+		snprintf(heading + len, sizeof(heading) - len, ". Only the "
+		    "first %d of %ld candidates by close date were checked: "
+		    "the rest were NOT examined", ncand, r->total);
+	}
+	text = records_text(out, heading);
+	return tool_done(ctx, out, text);
+}
+
+/* After the candidates (and their count): the Event step, or the end. */
+static enum tool_verdict
+risk_events(struct tool_ctx *ctx)
+{
+	struct risk	*r = ctx->state;
+	char		*ids, *soql;
+	int		 n;
+
+	n = risk_accounts(r, &ids);
+	if (n == -1) {
+		free(ids);
+		return tool_fail(ctx, "internal error: Salesforce returned an "
+		    "AccountId that is not an Account ID");
+	}
+	if (n == 0)
+		return risk_finish(ctx, NULL);
+	ctx->step = 2;
+	tool_progress(ctx, 0, "Event check (future meetings on the "
+	    "accounts closing in the window)");
+	soql = risk_event_soql(r, ids);
+	free(ids);
+	common_send_query(ctx, 0, soql);
+	free(soql);
+	return TOOL_WAIT;
+}
+
+static enum tool_verdict
+risk_dry_run(struct tool_ctx *ctx, cJSON *j)
+{
+	struct risk	*r = ctx->state;
+	cJSON		*out, *list;
+	char		*soql, *sent, *shown, *p, *path, *w;
+	const char	*mark = "<IDs of the accounts of the candidates closing "
+			    "in the window>";
+	size_t		 n;
+
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	list = cJSON_AddArrayToObject(out, "requests");
+	common_request_add_describe(list, j, "first: is the commit stage one "
+	    "of the org's stages");
+	common_request_add(list, "GET", cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the open commit-"
+	    "stage opportunities that may be at risk");
+	/* The statements that depend on the first answer, as the broker
+	 * will send them; the ID list is a marked placeholder. */
+	path = common_path_prefix(j);
+	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
+	free(path);
+	soql = risk_count_soql(r);
+	sent = common_soql_as_sent(ctx, soql);
+	free(soql);
+	common_request_add(list, "GET", p, sent, "only when the first answer "
+	    "has 200 rows: how many candidates there are in all");
+	free(sent);
+	soql = risk_event_soql(r, "'" RISK_PLACEHOLDER "'");
+	sent = common_soql_as_sent(ctx, soql);
+	free(soql);
+	if ((w = strstr(sent, "'" RISK_PLACEHOLDER "'")) == NULL)
+		fatalx("placeholder lost");
+	n = (size_t)(w - sent);
+	xasprintf(&shown, "%.*s%s%s", (int)n, sent, mark,
+	    w + strlen("'" RISK_PLACEHOLDER "'"));
+	free(sent);
+	common_request_add(list, "GET", p, shown, "only when candidates close "
+	    "in the window: the placeholder stands for their distinct account "
+	    "IDs, quoted and comma-separated");
+	free(p);
+	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "soql")));
+	cJSON_AddStringToObject(out, "event_soql", shown);
+	free(shown);
+	return common_dry_run_done(ctx, j, out);
+}
+
+static enum tool_verdict
+risk_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
+{
+	struct risk	*r = ctx->state;
+	enum tool_verdict verdict;
+	cJSON		*j;
+	char		*soql;
+	const cJSON	*v;
+
+	(void)type;
+	if ((j = common_answer_json(ctx, b)) == NULL)
+		return TOOL_FAIL;
+	switch (ctx->step) {
+	case RISK_STEP_STAGES:
+		if (risk_stage_known(ctx, j) == -1) {
+			cJSON_Delete(j);
+			return TOOL_FAIL;
+		}
+		cJSON_Delete(j);
+		risk_send_candidates(ctx, 0);
+		return TOOL_WAIT;
+	case 0:
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
+		    "dry_run")))
+			return risk_dry_run(ctx, j);
+		r->records = cJSON_DetachItemFromObjectCaseSensitive(j,
+		    "records");
+		cJSON_Delete(j);
+		if (!cJSON_IsArray(r->records))
+			return tool_fail(ctx, "internal error: the broker's "
+			    "answer has no records");
+		r->total = cJSON_GetArraySize(r->records);
+		if (r->total >= SF_MAX_ROWS) {
+			ctx->step = 1;
+			tool_progress(ctx, 0, "count of all the candidates");
+			soql = risk_count_soql(r);
+			common_send_query(ctx, 0, soql);
+			free(soql);
+			return TOOL_WAIT;
+		}
+		return risk_events(ctx);
+	case 1:
+		v = cJSON_GetObjectItemCaseSensitive(j, "totalSize");
+		r->total = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+		cJSON_Delete(j);
+		return risk_events(ctx);
+	default:
+		verdict = risk_finish(ctx, cJSON_GetObjectItemCaseSensitive(j,
+		    "records"));
+		cJSON_Delete(j);
+		return verdict;
+	}
+}
+
+const struct tool tool_at_risk_commits = {
+	"at_risk_commits", "At-risk commits",
+	"Open Commit-stage opportunities at risk: no activity in more than "
+	"14 days, or closing within the 14 days up to quarter_end_date with "
+	"no future meeting (Event) on the account. Each row says which "
+	"reasons apply. Checks at most 200 candidates, by close date, and "
+	"says when there are more.",
+	risk_args, risk_output,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
+	risk_start, risk_answer, risk_free, NULL
+};

@@ -1,0 +1,756 @@
+/*
+ * tools_test.c: every tool's handlers through the narrow context, with a
+ * fake one (no front, no broker): argument errors, the exact typed
+ * requests each tool issues, and the answers it builds from canned
+ * broker answers and from IMSG_ERROR.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "sfrevops.h"
+#include "objects.h"
+#include "schema.h"
+#include "tool.h"
+#include "tools/common.h"
+#include "tap.h"
+
+#define MAX_REQ		8
+
+/* The fake context: it records what the handler asks for. */
+struct fake {
+	struct tool_ctx	 ctx;
+	cJSON		*args;
+	int		 nreq;
+	uint32_t	 type[MAX_REQ];
+	struct buf	 req[MAX_REQ];
+	int		 nprog;
+	int		 total[MAX_REQ];
+	char		 prog[MAX_REQ][200];
+};
+
+static void
+fake_request(struct tool_ctx *ctx, uint32_t type, const struct buf *b)
+{
+	struct fake	*fk = ctx->opaque;
+
+	if (fk->nreq == MAX_REQ)
+		exit(2);
+	fk->type[fk->nreq] = type;
+	buf_init(&fk->req[fk->nreq]);
+	buf_put_bytes(&fk->req[fk->nreq], b->data, b->len);
+	fk->nreq++;
+}
+
+static void
+fake_progress(struct tool_ctx *ctx, int total, const char *msg)
+{
+	struct fake	*fk = ctx->opaque;
+
+	if (fk->nprog == MAX_REQ)
+		exit(2);
+	fk->total[fk->nprog] = total;
+	strlcpy_sf(fk->prog[fk->nprog++], msg, sizeof(fk->prog[0]));
+}
+
+static const struct tool_ops fake_ops = { fake_request, fake_progress };
+
+/* Set up a call of tool with args (JSON text), as the front would. */
+static void
+fake_init(struct fake *fk, const char *tool, const char *args)
+{
+	char	 err[512];
+
+	memset(fk, 0, sizeof(*fk));
+	if ((fk->ctx.tool = tools_find(tool)) == NULL ||
+	    (fk->args = cJSON_Parse(args)) == NULL)
+		exit(2);
+	if (schema_validate(tools_input_schema(fk->ctx.tool), fk->args,
+	    "argument", err, sizeof(err)) == -1) {
+		printf("# %s %s: %s\n", tool, args, err);
+		exit(2);
+	}
+	fk->ctx.args = fk->args;
+	fk->ctx.fls_mode = "security_enforced";
+	fk->ctx.commit_stage = "Commit";
+	fk->ctx.ops = &fake_ops;
+	fk->ctx.opaque = fk;
+}
+
+static enum tool_verdict
+fake_start(struct fake *fk, const char *tool, const char *args)
+{
+	fake_init(fk, tool, args);
+	return tool_start(&fk->ctx);
+}
+
+/* What the front does when a call ends; a result must also match the
+ * tool's hand-written outputSchema. */
+static void
+fake_free(struct fake *fk)
+{
+	char	 err[512];
+	int	 i;
+
+	err[0] = '\0';
+	if (fk->ctx.structured != NULL)
+		ok(schema_validate(tools_output_schema(fk->ctx.tool),
+		    fk->ctx.structured, "field", err, sizeof(err)) == 0,
+		    "%s: the result matches its outputSchema: %s",
+		    fk->ctx.tool->name, err);
+
+	if (fk->ctx.state != NULL) {
+		if (fk->ctx.tool->state_free != NULL)
+			fk->ctx.tool->state_free(fk->ctx.state);
+		else
+			free(fk->ctx.state);
+	}
+	cJSON_Delete(fk->ctx.structured);
+	free(fk->ctx.text);
+	cJSON_Delete(fk->args);
+	for (i = 0; i < fk->nreq; i++)
+		buf_free(&fk->req[i]);
+}
+
+/* A canned answer of the broker: one JSON string. */
+static enum tool_verdict
+answer_json(struct fake *fk, uint32_t type, const char *json)
+{
+	struct buf	 b, r;
+	enum tool_verdict v;
+
+	buf_init(&b);
+	buf_put_str(&b, json);
+	buf_from(&r, b.data, b.len);
+	v = tool_answer(&fk->ctx, type, &r);
+	buf_free(&b);
+	return v;
+}
+
+static enum tool_verdict
+answer_error(struct fake *fk, uint32_t code, const char *msg)
+{
+	struct buf	 b, r;
+	enum tool_verdict v;
+
+	buf_init(&b);
+	buf_put_u32(&b, code);
+	buf_put_str(&b, msg);
+	buf_from(&r, b.data, b.len);
+	v = tool_answer(&fk->ctx, IMSG_ERROR, &r);
+	buf_free(&b);
+	return v;
+}
+
+/* Read request i's payload: u32 flags (if flags != NULL), then strings. */
+static int
+req_fields(struct fake *fk, int i, uint32_t *flags, char **s, int ns)
+{
+	struct buf	 r;
+	int		 k;
+
+	buf_from(&r, fk->req[i].data, fk->req[i].len);
+	if (flags != NULL && buf_get_u32(&r, flags) == -1)
+		return -1;
+	for (k = 0; k < ns; k++)
+		if (buf_get_str(&r, &s[k], IPC_MAX_PAYLOAD) == -1)
+			return -1;
+	return buf_get_end(&r);
+}
+
+/* The 18-character form of a 15-character ID. */
+static void
+id18_of(const char *id15, char out[19])
+{
+	memcpy(out, id15, 15);
+	sfid_checksum(id15, out + 15);
+	out[18] = '\0';
+}
+
+static const char *
+str_at(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double
+num_at(const cJSON *o, const char *key)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static void
+today_plus(long days, char out[11])
+{
+	common_date_fmt((long)(common_utc_now_ms() / DAY_MS) + days, out);
+}
+
+/* ---------------------------------------------------------- the table */
+
+/* Does reading argument name as type die (fatalx) in a child? */
+static int
+read_dies(const char *tool, const char *name, enum tool_arg_type type)
+{
+	struct fake	 fk;
+	pid_t		 pid;
+	int		 st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		exit(2);
+	if (pid == 0) {
+		fake_init(&fk, tool, "{}");
+		if (type == ARG_STRING)
+			(void)tool_arg_str(&fk.ctx, name);
+		else if (type == ARG_INTEGER)
+			(void)tool_arg_int(&fk.ctx, name);
+		else
+			(void)tool_arg_bool(&fk.ctx, name);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		exit(2);
+	return !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+}
+
+static void
+test_registry(void)
+{
+	const struct tool	*t;
+	const cJSON		*s, *p;
+	char			 err[512];
+	cJSON			*args;
+	size_t			 i;
+
+	ok(ntools == 8, "eight tools are registered");
+	for (i = 0; i < ntools; i++) {
+		t = tools[i];
+		s = tools_input_schema(t);
+		ok(schema_check(s, err, sizeof(err)) == 0 &&
+		    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s,
+		    "additionalProperties")), "%s: generated inputSchema is "
+		    "well-formed and closed", t->name);
+		ok(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		    s, "properties"), "dry_run") != NULL, "%s takes dry_run",
+		    t->name);
+	}
+	/* The generated schema says what the table says. */
+	t = tools_find("pipeline_by_stage");
+	p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    tools_input_schema(t), "properties"), "close_date_window_days");
+	ok(strcmp(str_at(p, "type"), "integer") == 0 &&
+	    num_at(p, "minimum") == 1 && num_at(p, "maximum") == 3650 &&
+	    num_at(p, "default") == 90, "pipeline_by_stage: the window's "
+	    "bounds and default come from the table");
+	t = tools_find("get_lead");
+	s = tools_input_schema(t);
+	p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    s, "properties"), "fields");
+	ok(num_at(p, "maxItems") == SF_MAX_FIELDS &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "uniqueItems")) &&
+	    str_at(cJSON_GetObjectItemCaseSensitive(p, "items"), "pattern") !=
+	    NULL, "get_lead: fields is a bounded array of patterned strings");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(s, "required"), 0)), "lead_id",
+	    "get_lead: its ID argument, lead_id as in the design note, is "
+	    "required");
+	args = cJSON_Parse("{\"id\":\"00Q000000000007\"}");
+	ok(schema_validate(s, args, "argument", err, sizeof(err)) == -1 &&
+	    strstr(err, "lead_id") != NULL, "the old name 'id' is refused, "
+	    "naming lead_id: %s", err);
+	cJSON_Delete(args);
+	/* And the validator enforces it. */
+	args = cJSON_Parse("{\"close_date_window_days\":3651}");
+	ok(schema_validate(tools_input_schema(tools_find("pipeline_by_stage")),
+	    args, "argument", err, sizeof(err)) == -1 &&
+	    strstr(err, "close_date_window_days") != NULL,
+	    "a window above the table's maximum is refused: %s", err);
+	cJSON_Delete(args);
+	args = cJSON_Parse("{\"soql\":\"SELECT Id FROM Account\",\"limit\":5}");
+	ok(schema_validate(tools_input_schema(tools_find("query")), args,
+	    "argument", err, sizeof(err)) == -1 && strstr(err, "limit") != NULL,
+	    "an argument the table does not declare is refused: %s", err);
+	cJSON_Delete(args);
+	ok(read_dies("query", "limit", ARG_INTEGER), "a handler cannot read an "
+	    "argument its table does not declare");
+	ok(read_dies("query", "soql", ARG_BOOLEAN), "nor read one with another "
+	    "type than declared");
+	ok(!read_dies("query", "soql", ARG_STRING) &&
+	    !read_dies("pipeline_by_stage", "close_date_window_days",
+	    ARG_INTEGER), "declared arguments read fine");
+	is_str(objects_prefix("Lead"), "00Q", "Lead's key prefix is in the "
+	    "object table");
+	is_str(policy_object_prefix("Lead"), "00Q", "policy_object_prefix "
+	    "reads the object table");
+	ok(policy_object_prefix("Task") == NULL, "an object not in the table "
+	    "is not readable");
+}
+
+/* ---------------------------------------------------------------- get */
+
+static void
+test_get(void)
+{
+	struct fake	 fk;
+	char		 acct[19], lead[19], args[256], *s[3], json[1024];
+	uint32_t	 flags;
+	enum tool_verdict v;
+	const cJSON	*rec;
+
+	id18_of("001000000000001", acct);
+	id18_of("00Q000000000007", lead);
+
+	/* Argument errors: no request leaves. */
+	v = fake_start(&fk, "get_account", "{\"account_id\":\"006000000000001\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text,
+	    "not a valid Account ID") != NULL && strstr(fk.ctx.text, "001") !=
+	    NULL, "get_account refuses an Opportunity ID: %s", fk.ctx.text);
+	fake_free(&fk);
+	snprintf(args, sizeof(args), "{\"account_id\":\"%.15sZZZ\"}", acct);
+	v = fake_start(&fk, "get_account", args);
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "checksum")
+	    != NULL, "get_account refuses a wrong checksum: %s", fk.ctx.text);
+	fake_free(&fk);
+
+	/* The request: flags, object, canonical ID, the default fields. */
+	snprintf(args, sizeof(args), "{\"lead_id\":\"%.15s\"}", lead);
+	v = fake_start(&fk, "get_lead", args);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_GET,
+	    "get_lead issues one IMSG_SF_GET");
+	ok(req_fields(&fk, 0, &flags, s, 3) == 0, "its payload is u32 and "
+	    "three strings, nothing more");
+	ok(flags == REQ_DEFAULT_FIELDS, "flags: the default fields, no dry "
+	    "run");
+	is_str(s[0], "Lead", "object Lead");
+	is_str(s[1], lead, "the 15-character ID goes as its 18-character "
+	    "form");
+	is_str(s[2], objects_find("Lead")->fields, "the default fields of "
+	    "the object table");
+	free(s[0]);
+	free(s[1]);
+	free(s[2]);
+
+	/* The answer. */
+	snprintf(json, sizeof(json), "{\"object\":\"Lead\",\"id\":\"%s\","
+	    "\"records\":[{\"attributes\":{\"type\":\"Lead\"},\"Id\":\"%s\","
+	    "\"Company\":\"Acme\",\"Owner\":{\"attributes\":{\"type\":"
+	    "\"User\"},\"Name\":\"Ann Lee\"},\"Rating\":null}]}", lead, lead);
+	v = answer_json(&fk, IMSG_SF_GET_R, json);
+	rec = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "record");
+	ok(v == TOOL_DONE, "get_lead is done with the record");
+	is_str(str_at(fk.ctx.structured, "object"), "Lead", "object");
+	is_str(str_at(fk.ctx.structured, "id"), lead, "id");
+	is_str(str_at(rec, "Company"), "Acme", "a field");
+	is_str(str_at(rec, "Owner.Name"), "Ann Lee", "a relationship field, "
+	    "flattened");
+	ok(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rec, "Rating")),
+	    "a null field stays null");
+	ok(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "dry_run")), "dry_run false");
+	ok(strstr(fk.ctx.text, "Owner.Name: Ann Lee") != NULL &&
+	    strncmp(fk.ctx.text, "Lead ", 5) == 0, "the text lists field: "
+	    "value");
+	fake_free(&fk);
+
+	/* Named fields and a dry run; the broker's refusal. */
+	snprintf(args, sizeof(args), "{\"account_id\":\"%s\",\"fields\":[\"Name\","
+	    "\"Owner.Name\"],\"dry_run\":true}", acct);
+	v = fake_start(&fk, "get_account", args);
+	ok(v == TOOL_WAIT && req_fields(&fk, 0, &flags, s, 3) == 0 &&
+	    flags == REQ_DRY_RUN && strcmp(s[2], "Name,Owner.Name") == 0,
+	    "named fields go as a list, with the dry-run flag only");
+	free(s[0]);
+	free(s[1]);
+	free(s[2]);
+	snprintf(json, sizeof(json), "{\"dry_run\":true,\"object\":"
+	    "\"Account\",\"id\":\"%s\",\"method\":\"GET\",\"path\":"
+	    "\"/services/data/v60.0/query?q=SELECT\",\"soql\":\"SELECT Name, "
+	    "Owner.Name FROM Account\"}", acct);
+	v = answer_json(&fk, IMSG_SF_GET_R, json);
+	ok(v == TOOL_DONE && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "dry_run")) && strcmp(str_at(
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "request"),
+	    "method"), "GET") == 0 && strstr(fk.ctx.text, "nothing was sent")
+	    != NULL, "a dry run answers with the request");
+	fake_free(&fk);
+
+	snprintf(args, sizeof(args), "{\"account_id\":\"%s\"}", acct);
+	(void)fake_start(&fk, "get_account", args);
+	v = answer_error(&fk, SFE_NOT_FOUND, "no Account with ID x is "
+	    "visible to the integration user");
+	ok(v == TOOL_FAIL && fk.ctx.structured == NULL, "IMSG_ERROR fails the "
+	    "call");
+	is_str(fk.ctx.text, "no Account with ID x is visible to the "
+	    "integration user", "with the broker's sentence");
+	fake_free(&fk);
+
+	(void)fake_start(&fk, "get_account", args);
+	v = answer_json(&fk, IMSG_SF_GET_R, "[1,2]");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "not a JSON object") != NULL,
+	    "an answer that is not a JSON object fails the call");
+	fake_free(&fk);
+	(void)fake_start(&fk, "get_account", args);
+	v = answer_json(&fk, IMSG_SF_GET_R, "{\"records\":[]}");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "no record") != NULL,
+	    "an answer without the record fails the call");
+	fake_free(&fk);
+}
+
+/* -------------------------------------------------------------- query */
+
+static void
+test_query(void)
+{
+	struct fake	 fk;
+	char		*s[2];
+	uint32_t	 flags;
+	enum tool_verdict v;
+	const cJSON	*rows;
+	const char	*cur = "c_0123456789abcdef0123456789abcdef";
+	char		 args[256];
+
+	v = fake_start(&fk, "query", "{\"soql\":\"SELECT Id FROM Account\","
+	    "\"bypass_sharing\":true}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text,
+	    "bypass_sharing=true is refused") != NULL, "bypass_sharing is "
+	    "refused before anything is sent");
+	fake_free(&fk);
+	v = fake_start(&fk, "query", "{}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "neither")
+	    != NULL, "neither soql nor cursor: refused");
+	fake_free(&fk);
+	snprintf(args, sizeof(args), "{\"soql\":\"SELECT Id FROM Account\","
+	    "\"cursor\":\"%s\"}", cur);
+	v = fake_start(&fk, "query", args);
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "both") !=
+	    NULL, "both soql and cursor: refused");
+	fake_free(&fk);
+	v = fake_start(&fk, "query", "{\"soql\":\"DELETE FROM Account\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0, "DML is refused by the guard, "
+	    "before sending: %s", fk.ctx.text);
+	fake_free(&fk);
+
+	v = fake_start(&fk, "query", "{\"soql\":\"SELECT Id, Name FROM "
+	    "Account\"}");
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0,
+	    "a statement goes as IMSG_SF_QUERY, flags 0");
+	is_str(s[0], "SELECT Id, Name FROM Account", "as written (the broker "
+	    "guards it again)");
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"object\":\"Account\","
+	    "\"soql\":\"SELECT Id, Name FROM Account WITH SECURITY_ENFORCED "
+	    "LIMIT 200\",\"totalSize\":450,\"done\":false,\"cursor\":"
+	    "\"c_0123456789abcdef0123456789abcdef\",\"records\":["
+	    "{\"attributes\":{\"type\":\"Account\"},\"Id\":\"a1\",\"Name\":"
+	    "\"One\"},{\"attributes\":{\"type\":\"Account\"},\"Id\":\"a2\","
+	    "\"Name\":\"Two\"}]}");
+	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
+	ok(v == TOOL_DONE && cJSON_GetArraySize(rows) == 2, "the page has "
+	    "two rows");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
+	    1), 1)), "Two", "row 2, column 2");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns"), 1)),
+	    "Name", "columns in SELECT order");
+	ok(num_at(fk.ctx.structured, "returned") == 2 &&
+	    num_at(fk.ctx.structured, "total_size") == 450 &&
+	    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "done")), "returned, total_size, done");
+	is_str(str_at(fk.ctx.structured, "cursor"), cur, "the cursor");
+	ok(strstr(fk.ctx.text, "2 of 450 rows; more: call query with cursor")
+	    != NULL && strstr(fk.ctx.text, "Id\tName\na1\tOne\na2\tTwo") !=
+	    NULL, "the text table and how to get more");
+	fake_free(&fk);
+
+	snprintf(args, sizeof(args), "{\"cursor\":\"%s\"}", cur);
+	v = fake_start(&fk, "query", args);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_MORE &&
+	    req_fields(&fk, 0, NULL, s, 1) == 0 && strcmp(s[0], cur) == 0,
+	    "a cursor goes as IMSG_SF_MORE with the cursor alone");
+	free(s[0]);
+	v = answer_error(&fk, SFE_CURSOR, "unknown or expired cursor");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "unknown or expired cursor")
+	    == 0, "an expired cursor: the broker's error");
+	fake_free(&fk);
+	snprintf(args, sizeof(args), "{\"cursor\":\"%s\",\"dry_run\":true}",
+	    cur);
+	v = fake_start(&fk, "query", args);
+	ok(v == TOOL_FAIL && fk.nreq == 0, "a dry run of a cursor is refused");
+	fake_free(&fk);
+}
+
+/* ---------------------------------------------------------- pipeline */
+
+static void
+test_pipeline(void)
+{
+	struct fake	 fk;
+	char		*s[1], owner[19], args[128], to[11];
+	uint32_t	 flags;
+	enum tool_verdict v;
+	const cJSON	*rows, *totals;
+
+	v = fake_start(&fk, "pipeline_by_stage", "{\"owner_id\":"
+	    "\"001000000000001\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "owner_id")
+	    != NULL, "an owner_id that is no User ID is refused");
+	fake_free(&fk);
+
+	id18_of("005000000000003", owner);
+	snprintf(args, sizeof(args), "{\"close_date_window_days\":30,"
+	    "\"owner_id\":\"%.15s\"}", owner);
+	v = fake_start(&fk, "pipeline_by_stage", args);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_DESCRIBE &&
+	    req_fields(&fk, 0, NULL, s, 1) == 0 && strcmp(s[0],
+	    "Opportunity") == 0, "step 1: IMSG_SF_DESCRIBE Opportunity");
+	free(s[0]);
+	ok(fk.nprog == 1 && fk.total[0] == 2 && strstr(fk.prog[0],
+	    "describe Opportunity") != NULL, "progress: step 1 of 2 named");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
+	    "\"fields\":[\"StageName\"],\"picklists\":{\"StageName\":["
+	    "\"Prospecting\",\"Commit\",\"Closed Won\"]}}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0,
+	    "step 2: one IMSG_SF_QUERY");
+	ok(strstr(s[0], "GROUP BY StageName") != NULL &&
+	    strstr(s[0], "NEXT_N_DAYS:30") != NULL && strstr(s[0], owner) !=
+	    NULL, "the aggregate, for the window and the owner: %s", s[0]);
+	free(s[0]);
+	ok(fk.nprog == 2 && strstr(fk.prog[1], "aggregate query") != NULL,
+	    "progress: step 2 named");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"object\":\"Opportunity\","
+	    "\"soql\":\"SELECT ...\",\"totalSize\":3,\"done\":true,"
+	    "\"records\":["
+	    "{\"StageName\":\"Zeta\",\"deals\":1,\"amount_sum\":5,"
+	    "\"weighted_sum\":1},"
+	    "{\"StageName\":\"Commit\",\"deals\":2,\"amount_sum\":1000.004,"
+	    "\"weighted_sum\":900},"
+	    "{\"StageName\":\"Prospecting\",\"deals\":3,\"amount_sum\":300,"
+	    "\"weighted_sum\":null}]}");
+	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
+	totals = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "totals");
+	ok(v == TOOL_DONE && cJSON_GetArraySize(rows) == 3, "done: three "
+	    "stages");
+	ok(strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(
+	    rows, 0), 0)), "Prospecting") == 0 && strcmp(cJSON_GetStringValue(
+	    cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 1), 0)), "Commit") == 0
+	    && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetArrayItem(rows, 2), 0)), "Zeta") == 0, "in picklist "
+	    "order, unknown stages last");
+	ok(num_at(totals, "deals") == 6 && num_at(totals, "amount") == 1305 &&
+	    num_at(totals, "weighted") == 901, "totals, to the cent");
+	today_plus(30, to);
+	is_str(str_at(fk.ctx.structured, "to"), to, "to: today plus the "
+	    "window");
+	is_str(str_at(fk.ctx.structured, "owner_id"), owner, "the owner, as "
+	    "18 characters");
+	ok(strstr(fk.ctx.text, "\ntotal\t6\t1305\t901") != NULL, "the text "
+	    "ends with the totals");
+	fake_free(&fk);
+
+	/* A dry run: the query only, and both requests listed. */
+	v = fake_start(&fk, "pipeline_by_stage", "{\"dry_run\":true}");
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == REQ_DRY_RUN &&
+	    strstr(s[0], "NEXT_N_DAYS:90") != NULL, "a dry run sends only the "
+	    "query, as a dry run, with the default window");
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"dry_run\":true,\"object\":"
+	    "\"Opportunity\",\"method\":\"GET\",\"path\":\"/services/data/"
+	    "v60.0/query?q=x\",\"soql\":\"SELECT x\"}");
+	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "requests")) == 2 && strstr(fk.ctx.text,
+	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL,
+	    "the dry run lists the describe and the query");
+	fake_free(&fk);
+
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	v = answer_error(&fk, SFE_AUTH, "the access token was refused");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "the access token was "
+	    "refused") == 0 && fk.nreq == 1, "IMSG_ERROR at step 1 ends the "
+	    "call, with nothing more sent");
+	fake_free(&fk);
+}
+
+/* ------------------------------------------------------------- stale */
+
+static void
+test_stale(void)
+{
+	struct fake	 fk;
+	char		*s[1], json[2048], old[32];
+	uint32_t	 flags;
+	enum tool_verdict v;
+	const cJSON	*row, *cols;
+	long long	 now = common_utc_now_ms();
+	long		 day = (long)(now / DAY_MS) - 40;
+
+	v = fake_start(&fk, "stale_opps", "{\"cursor\":"
+	    "\"c_0123456789abcdef0123456789abcdef\",\"days_in_stage_threshold\""
+	    ":10}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "not both")
+	    != NULL, "a cursor with search arguments is refused");
+	fake_free(&fk);
+
+	v = fake_start(&fk, "stale_opps", "{}");
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0 &&
+	    strstr(s[0], "LastStageChangeDate < LAST_N_DAYS:30 ORDER BY") !=
+	    NULL && strstr(s[0], "LIMIT 2000") != NULL, "one query with the "
+	    "default threshold: %s", s[0]);
+	/* The page, with the statement the broker sent. */
+	common_date_fmt(day, old);
+	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
+	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":"
+	    "{\"type\":\"Opportunity\"},\"Id\":\"o1\",\"Name\":\"Deal\","
+	    "\"LastStageChangeDate\":\"%sT00:00:00.000+0000\"}]}", s[0], old);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	cols = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows"), 0);
+	ok(v == TOOL_DONE && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cols, 3)), "days_in_stage") == 0, "a days_in_stage column is added");
+	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 3)) == 40,
+	    "days_in_stage counts whole days since the change (40)");
+	fake_free(&fk);
+
+	(void)fake_start(&fk, "stale_opps",
+	    "{\"cursor\":\"c_0123456789abcdef0123456789abcdef\"}");
+	ok(fk.type[0] == IMSG_SF_MORE, "a cursor alone pages by IMSG_SF_MORE");
+	v = answer_json(&fk, IMSG_SF_MORE_R, "{\"object\":\"Account\","
+	    "\"soql\":\"SELECT Id FROM Account\",\"totalSize\":1,\"done\":true,"
+	    "\"records\":[]}");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "belongs to another query")
+	    != NULL, "the cursor of another query is refused");
+	fake_free(&fk);
+}
+
+/* -------------------------------------------------------------- risk */
+
+static void
+test_risk(void)
+{
+	struct fake	 fk;
+	char		*s[1], json[4096], close_in[11], close_out[11], q[11];
+	char		 acct[19], recent[11], stale[11];
+	uint32_t	 flags;
+	enum tool_verdict v;
+	const cJSON	*rows;
+	long		 today = (long)(common_utc_now_ms() / DAY_MS);
+
+	v = fake_start(&fk, "at_risk_commits", "{\"quarter_end_date\":"
+	    "\"1600-03-31\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "1700") !=
+	    NULL, "a date outside Salesforce's range is refused");
+	fake_free(&fk);
+
+	common_date_fmt(today + 30, q);
+	common_date_fmt(today + 25, close_in);
+	common_date_fmt(today + 5, close_out);
+	common_date_fmt(today - 2, recent);
+	common_date_fmt(today - 30, stale);
+	id18_of("001000000000009", acct);
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\"}", q);
+	v = fake_start(&fk, "at_risk_commits", json);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_DESCRIBE,
+	    "first: describe Opportunity");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"picklists\":{\"StageName\""
+	    ":[\"Prospecting\",\"Closed Won\"]}}");
+	ok(v == TOOL_FAIL && fk.nreq == 1 && strstr(fk.ctx.text,
+	    "'Commit' (SFDC_COMMIT_STAGE_NAME) is not an active stage") != NULL
+	    && strstr(fk.ctx.text, "'Prospecting', 'Closed Won'") != NULL,
+	    "a commit stage the org lacks is refused, naming the stages");
+	fake_free(&fk);
+
+	(void)fake_start(&fk, "at_risk_commits", json);
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"picklists\":{\"StageName\""
+	    ":[\"Prospecting\",\"Commit\"]}}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    strstr(s[0], "StageName = 'Commit'") != NULL && strstr(s[0],
+	    "LIMIT 200") != NULL, "then the candidates: %s", s[0]);
+	free(s[0]);
+	/* Two candidates: one stale, one closing in the window. */
+	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
+	    "\"x\",\"totalSize\":2,\"done\":true,\"records\":["
+	    "{\"Id\":\"o1\",\"Name\":\"Old\",\"AccountId\":\"%s\",\"Account\":"
+	    "{\"Name\":\"Acme\"},\"Amount\":10,\"CloseDate\":\"%s\","
+	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Ann\"}},"
+	    "{\"Id\":\"o2\",\"Name\":\"Late\",\"AccountId\":\"%s\",\"Account\":"
+	    "{\"Name\":\"Acme\"},\"Amount\":20,\"CloseDate\":\"%s\","
+	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Bo\"}}]}",
+	    acct, close_out, stale, acct, close_in, recent);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	ok(v == TOOL_WAIT && fk.nreq == 3 && fk.type[2] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
+	    "FROM Event WHERE AccountId IN ('") != NULL && strstr(s[0], acct)
+	    != NULL, "then the Event check for the accounts in the window: "
+	    "%s", s[0]);
+	free(s[0]);
+	ok(fk.nprog == 3 && strstr(fk.prog[2], "Event check") != NULL,
+	    "progress names the Event check");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"object\":\"Event\","
+	    "\"totalSize\":0,\"done\":true,\"records\":[]}");
+	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
+	ok(v == TOOL_DONE && cJSON_GetArraySize(rows) == 2, "both are at "
+	    "risk");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
+	    0), 7)), "no activity in 14+ days", "reason (a)");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
+	    1), 7)), "closes within 14 days of quarter end with no future "
+	    "meeting", "reason (b)");
+	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
+	    1), 2)), "Acme", "Account.Name from the nested record");
+	ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "complete")) && num_at(fk.ctx.structured, "candidates") == 2,
+	    "complete, two candidates");
+	fake_free(&fk);
+
+	/* A future meeting on the account clears reason (b). */
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\"}", q);
+	(void)fake_start(&fk, "at_risk_commits", json);
+	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{}");
+	snprintf(json, sizeof(json), "{\"records\":[{\"Id\":\"o2\","
+	    "\"AccountId\":\"%s\",\"CloseDate\":\"%s\",\"LastActivityDate\":"
+	    "\"%s\"}]}", acct, close_in, recent);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, json);
+	snprintf(json, sizeof(json), "{\"records\":[{\"AccountId\":\"%s\"}]}",
+	    acct);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows")) == 0 && strncmp(fk.ctx.text,
+	    "0 at-risk Commit", 16) == 0, "a future meeting: not at risk");
+	fake_free(&fk);
+
+	(void)fake_start(&fk, "at_risk_commits", "{\"quarter_end_date\":"
+	    "\"2030-03-31\"}");
+	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{}");
+	v = answer_error(&fk, SFE_SALESFORCE, "Salesforce refused the query");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "Salesforce refused the "
+	    "query") == 0, "IMSG_ERROR at the candidates ends the call");
+	fake_free(&fk);
+}
+
+int
+main(void)
+{
+	log_init(PROC_FRONT, LOG_LVL_CRITICAL);
+	tools_init();
+	test_registry();
+	test_get();
+	test_query();
+	test_pipeline();
+	test_stale();
+	test_risk();
+	tools_free();
+	return tap_done();
+}
