@@ -40,7 +40,6 @@
 #define READ_CHUNK	65536
 #define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
 #define DRAIN_MS	900	/* after EOF: answer what is in flight */
-#define CANCELLED_KEEP	64	/* cancelled requests answered, remembered */
 
 static const char *const protocol_versions[] = {
 	"2025-11-25",	/* the latest first: the answer to unknown versions */
@@ -96,11 +95,6 @@ struct front {
 	struct pending	*pending;
 	uint32_t	 next_ipc_id;
 	long		 call_timeout_ms;
-	/* Cancelled requests whose answer came: a broker that answers the
-	 * IMSG_CANCEL itself too (one that does not serve it) may send one
-	 * more IMSG_ERROR for them, which is dropped, once. */
-	uint32_t	 cancelled[CANCELLED_KEEP];
-	size_t		 ncancelled;
 	/* the line being read from stdin */
 	char		*line;
 	size_t		 len;
@@ -1075,21 +1069,6 @@ front_read_stdin(struct front *f)
 	}
 }
 
-/* Was id a cancelled request whose answer came already?  Forget it. */
-static int
-front_cancelled_seen(struct front *f, uint32_t id)
-{
-	size_t	 i, n = f->ncancelled < CANCELLED_KEEP ? f->ncancelled :
-		    CANCELLED_KEEP;
-
-	for (i = 0; i < n; i++)
-		if (f->cancelled[i] == id) {
-			f->cancelled[i] = 0;
-			return 1;
-		}
-	return 0;
-}
-
 /*
  * An answer from the broker or the writer: the one place answers from
  * peers enter.  Every answer must match a pending request on that
@@ -1105,32 +1084,24 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 	struct call	*c;
 
 	while (ipc_next(peer, &msg)) {
-		if (policy_check(peer->peer, PROC_FRONT, msg.hdr.type,
-		    PS_RUN) == -1)
-			fatalx("%s sent %s, which it may not",
-			    proc_name(peer->peer), imsg_name(msg.hdr.type));
+		/* The table first: channel, state, shape, size. */
+		policy_admit(PROC_FRONT, peer, PS_RUN, &msg);
 		for (pp = &f->pending; (p = *pp) != NULL; pp = &p->next)
 			if (p->id == msg.hdr.id && p->peer == peer)
 				break;
-		if (p == NULL) {
-			if (msg.hdr.type == IMSG_ERROR && msg.hdr.id != 0 &&
-			    front_cancelled_seen(f, msg.hdr.id)) {
-				/* A broker that does not serve IMSG_CANCEL
-				 * answers it too. */
-				ipc_msg_free(&msg);
-				continue;
-			}
-			fatalx("%s answered request %u, which is not pending",
-			    proc_name(peer->peer), msg.hdr.id);
-		}
-		if (msg.hdr.type != p->type + 1 && msg.hdr.type != IMSG_ERROR)
-			fatalx("%s answered %s with %s", proc_name(peer->peer),
-			    imsg_name(p->type), imsg_name(msg.hdr.type));
+		/* Every request is answered exactly once (IMSG_CANCEL too). */
+		if (p == NULL)
+			fatalx("protocol violation: %s answered request %u, "
+			    "which is not pending", proc_name(peer->peer),
+			    msg.hdr.id);
+		if (!policy_answers(p->type, msg.hdr.type))
+			fatalx("protocol violation: %s answered %s with %s",
+			    proc_name(peer->peer), imsg_name(p->type),
+			    imsg_name(msg.hdr.type));
 		*pp = p->next;
 		c = p->call;
 		if (c == NULL) {
 			/* Its call ended (cancelled, deadline): dropped. */
-			f->cancelled[f->ncancelled++ % CANCELLED_KEEP] = p->id;
 			free(p);
 			ipc_msg_free(&msg);
 			continue;
