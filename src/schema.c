@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "schema.h"
 
 #define MAX_SAFE_INT	9007199254740991.0	/* 2^53 - 1 */
@@ -1568,39 +1569,6 @@ out_of(const cJSON *lo, const cJSON *hi, uint64_t n)
 }
 
 static int
-digits(const char *s, size_t n, int *out)
-{
-	size_t	 i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-/* YYYY-MM-DD at s, a real day of the proleptic Gregorian calendar. */
-static int
-date_ok(const char *s)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 y, mo, d, max;
-
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d))
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1)
-		return 0;
-	max = mdays[mo - 1];
-	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		max = 29;
-	return d <= max;
-}
-
-static int
 v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 {
 	const cJSON	*lo = get(s, "minLength"), *hi = get(s, "maxLength");
@@ -1655,8 +1623,9 @@ v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 		}
 	}
 	if (fmt != NULL) {
+		long day;
 		if (strcmp(fmt->valuestring, "date") == 0 &&
-		    !(strlen(str) == 10 && date_ok(str))) {
+		    date_parse(str, &day) == -1) {
 			msg_subject(x, m);
 			msg_add(m, " must be a real calendar date written "
 			    "YYYY-MM-DD");

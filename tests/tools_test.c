@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "objects.h"
 #include "schema.h"
 #include "tool.h"
@@ -189,7 +190,7 @@ num_at(const cJSON *o, const char *key)
 static void
 today_plus(long days, char out[11])
 {
-	common_date_fmt((long)(common_utc_now_ms() / DAY_MS) + days, out);
+	date_fmt((long)(date_now_ms() / DAY_MS) + days, out);
 }
 
 /* ---------------------------------------------------------- the table */
@@ -590,7 +591,7 @@ test_stale(void)
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*row, *cols;
-	long long	 now = common_utc_now_ms();
+	long long	 now = date_now_ms();
 	long		 day = (long)(now / DAY_MS) - 40;
 
 	v = fake_start(&fk, "stale_opps", "{\"cursor\":"
@@ -607,7 +608,7 @@ test_stale(void)
 	    NULL && strstr(s[0], "LIMIT 2000") != NULL, "one query with the "
 	    "default threshold: %s", s[0]);
 	/* The page, with the statement the broker sent. */
-	common_date_fmt(day, old);
+	date_fmt(day, old);
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
 	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":"
 	    "{\"type\":\"Opportunity\"},\"Id\":\"o1\",\"Name\":\"Deal\","
@@ -645,7 +646,7 @@ test_risk(void)
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*rows;
-	long		 today = (long)(common_utc_now_ms() / DAY_MS);
+	long		 today = (long)(date_now_ms() / DAY_MS);
 
 	v = fake_start(&fk, "at_risk_commits", "{\"quarter_end_date\":"
 	    "\"1600-03-31\"}");
@@ -653,11 +654,11 @@ test_risk(void)
 	    NULL, "a date outside Salesforce's range is refused");
 	fake_free(&fk);
 
-	common_date_fmt(today + 30, q);
-	common_date_fmt(today + 25, close_in);
-	common_date_fmt(today + 5, close_out);
-	common_date_fmt(today - 2, recent);
-	common_date_fmt(today - 30, stale);
+	date_fmt(today + 30, q);
+	date_fmt(today + 25, close_in);
+	date_fmt(today + 5, close_out);
+	date_fmt(today - 2, recent);
+	date_fmt(today - 30, stale);
 	id18_of("001000000000009", acct);
 	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\"}", q);
 	v = fake_start(&fk, "at_risk_commits", json);

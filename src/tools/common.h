@@ -73,12 +73,6 @@ char	*common_path_prefix(const cJSON *j);
 /* Money to the cent. */
 double	 common_cents(double);
 
-/* Dates (UTC, proleptic Gregorian). */
-long long common_utc_now_ms(void);
-long	 common_days_from_civil(long y, long m, long d);
-void	 common_civil_from_days(long z, long *y, long *m, long *d);
-void	 common_date_fmt(long days, char out[11]);
-int	 common_date_parse(const char *s, long *days);
-int	 common_datetime_parse(const char *s, long long *ms);
+/* Dates: date.h. */
 
 #endif /* TOOLS_COMMON_H */

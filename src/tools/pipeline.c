@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "tool.h"
 #include "tools/common.h"
 
@@ -170,9 +171,9 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *j)
 
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
-	today = (long)(common_utc_now_ms() / DAY_MS);
-	common_date_fmt(today, from);
-	common_date_fmt(today + window, to);
+	today = (long)(date_now_ms() / DAY_MS);
+	date_fmt(today, from);
+	date_fmt(today + window, to);
 	cJSON_AddNumberToObject(out, "window_days", (double)window);
 	cJSON_AddStringToObject(out, "from", from);
 	cJSON_AddStringToObject(out, "to", to);

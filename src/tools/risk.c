@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "objects.h"
 #include "soql.h"
 #include "tool.h"
@@ -148,10 +149,10 @@ risk_start(struct tool_ctx *ctx)
 	long long	 now;
 	char		 day[11], buf[64];
 
-	if (common_date_parse(qe, &qdays) == -1)
+	if (date_parse(qe, &qdays) == -1)
 		return tool_fail(ctx, "at_risk_commits: argument "
 		    "'quarter_end_date' must be a date YYYY-MM-DD");
-	common_civil_from_days(qdays, &y, &m, &d);
+	date_civil(qdays, &y, &m, &d);
 	if (y < YEAR_MIN || y > YEAR_MAX)
 		return tool_fail(ctx, "at_risk_commits: argument "
 		    "'quarter_end_date' must be between %d-01-01 and "
@@ -163,13 +164,13 @@ risk_start(struct tool_ctx *ctx)
 		return tool_fail(ctx, "at_risk_commits: the configured commit "
 		    "stage (SFDC_COMMIT_STAGE_NAME) is too long");
 	}
-	now = common_utc_now_ms();
+	now = date_now_ms();
 	today = (long)(now / DAY_MS);
-	common_date_fmt(today - RISK_DAYS, r->cutoff);
-	common_date_fmt(qdays - (RISK_DAYS - 1), r->from);
-	common_date_fmt(qdays, r->qend);
+	date_fmt(today - RISK_DAYS, r->cutoff);
+	date_fmt(qdays - (RISK_DAYS - 1), r->from);
+	date_fmt(qdays, r->qend);
 	s = (long)((now / 1000) % 86400);
-	common_date_fmt(today, day);
+	date_fmt(today, day);
 	snprintf(buf, sizeof(buf), "%sT%02ld:%02ld:%02ldZ", day, s / 3600,
 	    s / 60 % 60, s % 60);
 	strlcpy_sf(r->now, buf, sizeof(r->now));

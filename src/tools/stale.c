@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "tool.h"
 #include "tools/common.h"
 
@@ -113,11 +114,11 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		i++;
 	}
 	cJSON_AddItemToArray(cols, cJSON_CreateString("days_in_stage"));
-	now = common_utc_now_ms();
+	now = date_now_ms();
 	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(out, "rows")) {
 		const char *v = at < 0 ? NULL :
 		    cJSON_GetStringValue(cJSON_GetArrayItem(row, at));
-		if (v != NULL && common_datetime_parse(v, &t) == 0 && t <= now)
+		if (v != NULL && date_datetime_ms(v, &t) == 0 && t <= now)
 			cJSON_AddItemToArray(row, cJSON_CreateNumber(
 			    (double)((now - t) / DAY_MS)));
 		else
