@@ -5,7 +5,8 @@ set -eu
 
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
-openssl ca-certificates nodejs npm mandoc valgrind devscripts"
+openssl ca-certificates nodejs npm mandoc valgrind devscripts
+debhelper lintian"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

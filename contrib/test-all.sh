@@ -3,7 +3,8 @@
 # (unit, sandbox, simulator and end-to-end tests), the same suite built
 # with AddressSanitizer and UndefinedBehaviorSanitizer, the sandbox
 # tests of the --enable-sandbox-debug build, a clang build, and the unit
-# tests under valgrind.  Prints "N passed, N failed" last.
+# tests under valgrind, and the Debian package (built, installed, run,
+# removed).  Prints "N passed, N failed" last.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -99,6 +100,79 @@ for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-
 		fail=$((fail + 1))
 	fi
 done
+
+# The Debian package (contrib/build-deb.sh), one PASS/FAIL line: it
+# builds and is lintian clean; its file list, read from a scratch
+# extraction (dpkg -x), puts the parent in /usr/bin, the children in
+# /usr/libexec/sfrevops-mcp, the man pages and the examples where they
+# belong; then, installed for real (dpkg -i: the parent runs only the
+# children of its configured libexecdir, so a scratch root cannot run
+# them in place), /usr/bin/sfrevops-mcp answers initialize offline with
+# the installed children, and dpkg -r leaves none of its files behind.
+# Only as root, only where no sfrevops-mcp package is installed already.
+deb_check() {
+	d=$top/build/deb
+	log=$d/test.out
+	mkdir -p "$d"
+	: >"$log"
+	sh "$top/contrib/build-deb.sh" "$d" >>"$log" 2>&1 || return 1
+	deb=$(ls "$d"/sfrevops-mcp_*_*.deb | head -n 1)
+	root=$(mktemp -d)
+	dpkg -x "$deb" "$root" || { rm -rf "$root"; return 1; }
+	for f in usr/bin/sfrevops-mcp \
+	    usr/libexec/sfrevops-mcp/sfrevops-mcp-front \
+	    usr/libexec/sfrevops-mcp/sfrevops-mcp-broker \
+	    usr/libexec/sfrevops-mcp/sfrevops-mcp-writer \
+	    usr/share/man/man1/sfrevops-mcp.1.gz \
+	    usr/share/man/man5/sfrevops-mcp.conf.5.gz \
+	    usr/share/man/man7/sfrevops-mcp-security.7.gz \
+	    usr/share/doc/sfrevops-mcp/examples/claude_desktop_config.json \
+	    usr/share/doc/sfrevops-mcp/examples/systemd/sfrevops-mcp@.service; do
+		[ -e "$root/$f" ] || { echo "not in the package: /$f" >>"$log"; rm -rf "$root"; return 1; }
+	done
+	"$root/usr/bin/sfrevops-mcp" --version >>"$log" 2>&1 || { rm -rf "$root"; return 1; }
+	rm -rf "$root"
+	dpkg -i "$deb" >>"$log" 2>&1 || { dpkg -r sfrevops-mcp >>"$log" 2>&1; return 1; }
+	printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test-all","version":"1"}}}' |
+	    env -i PATH=/usr/bin:/bin SFDC_INSTANCE_URL=https://127.0.0.1:9 \
+	    SFDC_ACCESS_TOKEN='00D000000000001!deb' SFDC_LOG_LEVEL=debug \
+	    /usr/bin/sfrevops-mcp 2>"$d/run.err" | cat >"$d/run.out"
+	r=0
+	grep -q '"protocolVersion":"2025-11-25"' "$d/run.out" || r=1
+	for c in front broker writer; do
+		grep -q "\"msg\":\"$c: /usr/libexec/sfrevops-mcp/sfrevops-mcp-$c\"" \
+		    "$d/run.err" || r=1
+	done
+	[ "$r" -eq 0 ] || cat "$d/run.out" "$d/run.err" >>"$log"
+	man -w sfrevops-mcp.conf >>"$log" 2>&1 || true
+	if command -v systemd-analyze >/dev/null 2>&1 &&
+	    ! systemd-analyze verify \
+	    /usr/share/doc/sfrevops-mcp/examples/systemd/sfrevops-mcp.socket \
+	    /usr/share/doc/sfrevops-mcp/examples/systemd/sfrevops-mcp@.service \
+	    >>"$log" 2>&1; then
+		echo "systemd-analyze verify failed" >>"$log"
+		r=1
+	fi
+	dpkg -r sfrevops-mcp >>"$log" 2>&1 || r=1
+	for f in /usr/bin/sfrevops-mcp /usr/libexec/sfrevops-mcp \
+	    /usr/share/man/man1/sfrevops-mcp.1.gz; do
+		[ ! -e "$f" ] || { echo "left behind by dpkg -r: $f" >>"$log"; r=1; }
+	done
+	return "$r"
+}
+if [ "$(id -u)" -eq 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 &&
+    ! dpkg-query -W sfrevops-mcp >/dev/null 2>&1; then
+	if deb_check; then
+		echo "PASS: Debian package (build, lintian, dpkg -x, dpkg -i, initialize, dpkg -r)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: Debian package" >&2
+		cat "$top/build/deb/test.out" >&2
+		fail=$((fail + 1))
+	fi
+else
+	echo "SKIP: Debian package (needs root, dpkg-buildpackage, and no sfrevops-mcp installed)"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -71,20 +71,22 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: %s [-hV]\n"
+	    "usage: %s [-h | -V]\n"
 	    "\n"
 	    "Serve the Model Context Protocol on standard input and output\n"
-	    "for a Salesforce org (see sfrevops-mcp(8)).\n"
+	    "for a Salesforce org (see sfrevops-mcp(1)).\n"
 	    "\n"
 	    "  -h, --help     show this help and exit\n"
 	    "  -V, --version  show the version and exit\n"
 	    "\n"
 	    "Configuration comes from the environment: SFDC_INSTANCE_URL and\n"
 	    "SFDC_ACCESS_TOKEN (or SFDC_CLIENT_ID with SFDC_REFRESH_TOKEN,\n"
-	    "SFDC_PRIVATE_KEY or SFDC_CLIENT_SECRET; each secret also as\n"
-	    "*_FILE or *_COMMAND), SFDC_API_VERSION, SFDC_CA_FILE,\n"
-	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_FLS_MODE,\n"
-	    "SFDC_HTTP_TIMEOUT_MS, SFDC_LOG_LEVEL.\n", SFREVOPS_NAME);
+	    "SFDC_USERNAME and SFDC_PRIVATE_KEY, or SFDC_CLIENT_SECRET; each\n"
+	    "secret also as *_FILE, *_COMMAND or a systemd credential),\n"
+	    "SFDC_LOGIN_URL, SFDC_API_VERSION, SFDC_CA_FILE, SFDC_FLS_MODE,\n"
+	    "SFDC_HTTP_TIMEOUT_MS, SFDC_CALL_TIMEOUT_MS, SFDC_MAX_TRANSFERS,\n"
+	    "SFDC_LOG_LEVEL, SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME\n"
+	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME);
 	exit(status);
 }
 
@@ -793,16 +795,31 @@ parent_main(void)
 int
 main(int argc, char *argv[])
 {
+	const char	*a;
+
 	jsonalloc_init();
-	if (argc == 2 && (strcmp(argv[1], "-V") == 0 ||
-	    strcmp(argv[1], "--version") == 0)) {
-		printf("%s %s\n", SFREVOPS_NAME, PACKAGE_VERSION);
-		return 0;
+	if (argc < 2)
+		return parent_main();
+	/* One option at most, and no command: say which word is wrong. */
+	a = argv[1];
+	if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+		if (argc == 2) {
+			printf("%s %s\n", SFREVOPS_NAME, PACKAGE_VERSION);
+			return 0;
+		}
+		a = argv[2];
+	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (argc == 2)
+			usage(0);
+		a = argv[2];
 	}
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0))
-		usage(0);
-	if (argc != 1)
-		usage(2);
-	return parent_main();
+	if (a != argv[1])
+		fprintf(stderr, "%s: unexpected argument '%s' after '%s'\n",
+		    SFREVOPS_NAME, a, argv[1]);
+	else if (a[0] == '-')
+		fprintf(stderr, "%s: unknown option '%s'\n", SFREVOPS_NAME, a);
+	else
+		fprintf(stderr, "%s: unknown command '%s' (%s takes no "
+		    "command)\n", SFREVOPS_NAME, a, SFREVOPS_NAME);
+	usage(2);
 }

@@ -55,7 +55,7 @@ proc_init(int argc, char *argv[], enum proc_role self)
 	/* Not a command: the parent starts it with its channels set up. */
 	if (argc != 3 || strcmp(argv[1], "-R") != 0 ||
 	    strcmp(argv[2], proc_name(self)) != 0) {
-		fprintf(stderr, "%s-%s: this is the %s process of %s(8), "
+		fprintf(stderr, "%s-%s: this is the %s process of %s(1), "
 		    "which starts it; run %s instead\n", SFREVOPS_NAME,
 		    proc_name(self), proc_name(self), SFREVOPS_NAME,
 		    SFREVOPS_NAME);

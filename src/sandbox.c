@@ -166,9 +166,9 @@ sandbox_landlock_abi(void)
 		return (int)abi;
 	/*
 	 * A warning, since a layer is lost: seccomp still forbids opening
-	 * files (front, broker) and creating sockets (all but the parent),
-	 * but the writer's journal directory and the TCP rules are no longer
-	 * enforced a second time.
+	 * files (front, writer, broker) and creating sockets (all but the
+	 * parent), but the file and TCP rules are no longer enforced a second
+	 * time.
 	 */
 	if (errno == ENOSYS)
 		log_warnx("Landlock is unavailable: the kernel was built "
