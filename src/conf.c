@@ -182,9 +182,24 @@ secret_from_command(const char *cmd, struct secret *s, const char *var,
 {
 	int	 p[2], status, r;
 	pid_t	 pid;
-	char	*const envp[] = { NULL };
+	char	**envp;
+	size_t	 n, i, k;
 
+	/*
+	 * The command's environment is ours without any SFDC_ variable: a
+	 * password manager needs PATH, HOME and its own settings (OP_*,
+	 * VAULT_*, GNUPGHOME...), and must not see a secret given to us as
+	 * a plain value, or the settings that say where the others are.
+	 */
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	envp = xcalloc(n + 1, sizeof(*envp));
+	for (i = 0, k = 0; i < n; i++)
+		if (strncmp(environ[i], "SFDC_", 5) != 0)
+			envp[k++] = environ[i];
+	envp[k] = NULL;
 	if (pipe2(p, O_CLOEXEC) == -1) {
+		free(envp);
 		snprintf(errbuf, errlen, "%s: pipe: %s", var, strerror(errno));
 		return -1;
 	}
@@ -192,6 +207,7 @@ secret_from_command(const char *cmd, struct secret *s, const char *var,
 		snprintf(errbuf, errlen, "%s: fork: %s", var, strerror(errno));
 		(void)close(p[0]);
 		(void)close(p[1]);
+		free(envp);
 		return -1;
 	}
 	if (pid == 0) {
@@ -203,11 +219,10 @@ secret_from_command(const char *cmd, struct secret *s, const char *var,
 		    dup2(devnull, STDIN_FILENO) == -1)
 			_exit(127);
 		closefrom_sf(3);
-		/* Keep PATH and HOME: `op`, `pass` and `vault` need them. */
-		(void)envp;
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, envp);
 		_exit(127);
 	}
+	free(envp);
 	(void)close(p[1]);
 	r = secret_read_fd(p[0], s, SECRET_CMD_TIMEOUT_MS, errbuf, errlen, var);
 	(void)close(p[0]);

@@ -88,6 +88,13 @@ test('a token from *_COMMAND and from systemd credentials', async () => {
   await oneQuery(c);
   assert.ok(!c.stderr.includes(sim.access_token));
 
+  // The command sees none of our variables: not a secret given as a
+  // plain value (here the client secret), not where the others are.
+  const nosy = secretFile('nosy.sh', `#!/bin/sh\nif env | grep -q '^SFDC_'; then env | grep '^SFDC_' | cut -d= -f1 >&2; exit 3; fi\n` +
+    `[ -n "$PATH" ] && [ "$NOSY_KEEP" = kept ] || exit 4\nprintf '%s\\n' '${sim.access_token}'\n`, 0o700);
+  c = await connect(baseEnv({ SFDC_ACCESS_TOKEN_COMMAND: nosy, SFDC_CLIENT_SECRET: 'plain-secret-value', NOSY_KEEP: 'kept' }));
+  await oneQuery(c);
+
   const creds = mkdtempSync(join(dir, 'creds-'));
   writeFileSync(join(creds, 'SFDC_ACCESS_TOKEN'), sim.access_token);
   chmodSync(join(creds, 'SFDC_ACCESS_TOKEN'), 0o400);
