@@ -119,12 +119,20 @@ struct broker {
 
 /* ------------------------------------------------------------ replies */
 
+/* The one HTTPS client, for the org's usage in every answer. */
+static const struct sfhttp	*reply_http;
+
 static void
 reply_json(struct ipc *to, uint32_t type, uint32_t id, cJSON *j)
 {
 	struct buf	 b;
 	char		*text;
+	const char	*usage;
 
+	/* Past SFDC_API_USAGE_WARN_PCT, every answer says how far. */
+	if (reply_http != NULL && (usage = sfhttp_usage_over(reply_http)) !=
+	    NULL)
+		cJSON_AddStringToObject(j, "org_api_usage", usage);
 	if ((text = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
@@ -1325,11 +1333,15 @@ broker_main(void)
 	hc.backoff_base_ms = 250;
 	hc.backoff_cap_ms = 8000;
 	hc.max_transfers = (int)proc_config_int(&br.proc, "max_transfers", 6);
+	hc.request_budget = proc_config_int(&br.proc, "request_budget", 2000);
+	hc.usage_warn_pct = (int)proc_config_int(&br.proc,
+	    "api_usage_warn_pct", 80);
 	if (hc.max_transfers < 1 || hc.max_transfers > 25)
 		fatalx("max_transfers %d is outside 1..25", hc.max_transfers);
 	netpass_init(&br.proc, (int)hc.connect_timeout_ms);
 	if ((br.http = sfhttp_new(&hc, br.auth)) == NULL)
 		fatalx("the HTTPS client could not start (see above)");
+	reply_http = br.http;
 	free(br.ca_pem);	/* the client keeps its own copy */
 	br.ca_pem = NULL;
 
@@ -1350,6 +1362,7 @@ broker_main(void)
 		cJSON_Delete(br.describes[i].fields);
 		cJSON_Delete(br.describes[i].picklists);
 	}
+	reply_http = NULL;
 	sfhttp_free(br.http);
 	auth_free(br.auth);
 	ipc_close(&br.front);

@@ -484,6 +484,7 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	const char	*instance, *login, *version, *audit, *stage, *ca;
 	const char	*fls, *level, *client_id, *username, *flow;
 	long		 timeout_ms, max_transfers, call_timeout_ms;
+	long		 budget, usage_warn;
 	char		*out;
 
 	memset(c, 0, sizeof(*c));
@@ -551,7 +552,11 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	    env_long("SFDC_CALL_TIMEOUT_MS", 120000, 1000, 3600000,
 	    "milliseconds", &call_timeout_ms, errbuf, errlen) == -1 ||
 	    env_long("SFDC_MAX_TRANSFERS", 6, 1, 25, "transfers",
-	    &max_transfers, errbuf, errlen) == -1)
+	    &max_transfers, errbuf, errlen) == -1 ||
+	    env_long("SFDC_REQUEST_BUDGET", 2000, 1, 1000000, "requests an hour",
+	    &budget, errbuf, errlen) == -1 ||
+	    env_long("SFDC_API_USAGE_WARN_PCT", 80, 1, 100, "percent",
+	    &usage_warn, errbuf, errlen) == -1)
 		return -1;
 	client_id = env_or("SFDC_CLIENT_ID", NULL);
 	username = env_or("SFDC_USERNAME", NULL);
@@ -613,6 +618,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	cJSON_AddNumberToObject(j, "http_timeout_ms", (double)timeout_ms);
 	cJSON_AddNumberToObject(j, "call_timeout_ms", (double)call_timeout_ms);
 	cJSON_AddNumberToObject(j, "max_transfers", (double)max_transfers);
+	cJSON_AddNumberToObject(j, "request_budget", (double)budget);
+	cJSON_AddNumberToObject(j, "api_usage_warn_pct", (double)usage_warn);
 	if (ca != NULL)
 		cJSON_AddStringToObject(j, "ca_file", ca);
 	if (client_id != NULL)

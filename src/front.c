@@ -437,12 +437,36 @@ call_fail(struct front *f, struct call *c, const char *status,
 	call_end(f, c, status, error_result(msg));
 }
 
+/*
+ * The broker said the org's API usage is past SFDC_API_USAGE_WARN_PCT:
+ * the result says so, in a line after the rest, so that the model and
+ * the person know the allowance every integration shares is running out.
+ */
+static void
+call_note_usage(struct call *c)
+{
+	unsigned long long	 n, m;
+	char			*text;
+
+	if (c->ctx.org_api_usage[0] == '\0' ||
+	    sscanf(c->ctx.org_api_usage, "%llu/%llu", &n, &m) != 2 || m == 0)
+		return;
+	xasprintf(&text, "%s\n\nNote: this org has used %llu of its %llu API "
+	    "requests of the last 24 hours (%llu %%); every integration with "
+	    "the org shares them.", c->ctx.text != NULL ? c->ctx.text : "", n,
+	    m, n * 100 / m);
+	free(c->ctx.text);
+	c->ctx.text = text;
+}
+
 /* What the handler said: wait, or end the call with its outcome. */
 static void
 call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 {
 	cJSON	*result;
 
+	if (v != TOOL_WAIT)
+		call_note_usage(c);
 	switch (v) {
 	case TOOL_WAIT:
 		if (c->outstanding == 0)

@@ -118,6 +118,12 @@ struct sfhttp {
 	long		 backoff_cap_ms;
 	int		 max_transfers;
 	char		 user_agent[64];
+	/* What this session may spend, and what the org says it has. */
+	struct sfhttp_bucket budget;
+	long		 budget_per_hour;
+	int		 usage_warn_pct;
+	char		 usage[64];	/* the last Sforce-Limit-Info api-usage */
+	int		 usage_over;	/* usage is at or above the share */
 
 	struct rq_list	 queue;		/* RQ_QUEUED, first come first */
 	struct rq_list	 active;	/* RQ_ACTIVE */
@@ -257,6 +263,9 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	h->backoff_base_ms = c->backoff_base_ms > 0 ? c->backoff_base_ms : 250;
 	h->backoff_cap_ms = c->backoff_cap_ms > 0 ? c->backoff_cap_ms : 8000;
 	h->max_transfers = c->max_transfers > 0 ? c->max_transfers : 6;
+	h->budget_per_hour = c->request_budget > 0 ? c->request_budget : 2000;
+	h->usage_warn_pct = c->usage_warn_pct > 0 ? c->usage_warn_pct : 80;
+	sfhttp_bucket_init(&h->budget, h->budget_per_hour, now_ms());
 	snprintf(h->user_agent, sizeof(h->user_agent), "%s/%s (libcurl)",
 	    SFREVOPS_NAME, PACKAGE_VERSION);
 	if (c->ca_pem == NULL || c->ca_len == 0 || c->ca_len > CA_BUNDLE_MAX) {
@@ -792,6 +801,85 @@ slist_add(struct curl_slist *l, const char *line)
 static void	mint_over(struct sfhttp *, struct sfhttp_req *, int,
 		    const char *);
 
+/*
+ * The org's usage from Sforce-Limit-Info: logged once each time it
+ * crosses the share (and again when it falls back under it), and kept
+ * for sfhttp_usage_over().
+ */
+static void
+usage_note(struct sfhttp *h, const char *usage)
+{
+	char	 extra[160];
+	int	 pct = sfhttp_usage_pct(usage), over;
+
+	if (pct < 0)
+		return;
+	strlcpy_sf(h->usage, usage, sizeof(h->usage));
+	over = pct >= h->usage_warn_pct;
+	if (over != h->usage_over) {
+		snprintf(extra, sizeof(extra), "\"api_usage\":\"%s\","
+		    "\"percent\":%d,\"warn_pct\":%d", usage, pct,
+		    h->usage_warn_pct);
+		log_json(over ? LOG_LVL_WARNING : LOG_LVL_INFO, over ?
+		    "the org's API usage passed the warning share" :
+		    "the org's API usage is back under the warning share",
+		    extra);
+	}
+	h->usage_over = over;
+}
+
+const char *
+sfhttp_usage_over(const struct sfhttp *h)
+{
+	return h->usage_over ? h->usage : NULL;
+}
+
+int
+sfhttp_usage_pct(const char *usage)
+{
+	unsigned long long	 n, m;
+	char			*end;
+	const char		*slash;
+
+	if (usage == NULL || usage[0] < '0' || usage[0] > '9' ||
+	    (slash = strchr(usage, '/')) == NULL || slash[1] < '0' ||
+	    slash[1] > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(usage, &end, 10);
+	if (errno != 0 || end != slash)
+		return -1;
+	m = strtoull(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || m == 0 || n > m * 10)
+		return -1;
+	return (int)(n * 100 / m);
+}
+
+void
+sfhttp_bucket_init(struct sfhttp_bucket *b, long per_hour, uint64_t now)
+{
+	b->cap = (double)per_hour;
+	b->tokens = b->cap;
+	b->per_ms = (double)per_hour / 3600000.0;
+	b->at = now;
+}
+
+long
+sfhttp_bucket_take(struct sfhttp_bucket *b, uint64_t now)
+{
+	if (now > b->at) {
+		b->tokens += (double)(now - b->at) * b->per_ms;
+		if (b->tokens > b->cap)
+			b->tokens = b->cap;
+		b->at = now;
+	}
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return 0;
+	}
+	return (long)((1.0 - b->tokens) / b->per_ms) + 1;
+}
+
 /* Put q's next attempt in flight; on failure q fails (or the mint). */
 static void
 attempt_start(struct sfhttp *h, struct sfhttp_req *q)
@@ -801,6 +889,34 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 	CURLcode	 rc;
 	CURLMcode	 mc;
 
+	/*
+	 * Every attempt to the data API spends from the session's budget,
+	 * retries included: a looping conversation or a compromised front
+	 * cannot spend the org's daily allowance, which every integration
+	 * shares.  (Token requests do not count against that allowance.)
+	 */
+	if (!q->is_mint) {
+		long wait = sfhttp_bucket_take(&h->budget, now_ms());
+		if (wait > 0) {
+			char extra[160];
+			snprintf(extra, sizeof(extra), "\"budget_per_hour\":%ld,"
+			    "\"next_in_s\":%ld", h->budget_per_hour,
+			    (wait + 999) / 1000);
+			log_json(LOG_LVL_WARNING, "request budget spent", extra);
+			q->r.sf_err = SFE_LIMIT;
+			snprintf(q->r.error_msg, sizeof(q->r.error_msg), "this "
+			    "session's request budget is spent: "
+			    "SFDC_REQUEST_BUDGET allows %ld requests to "
+			    "Salesforce an hour and all were used; the next "
+			    "is possible in about %ld s.  Nothing was sent.  "
+			    "Narrow the question (filters, fewer rows) or "
+			    "raise SFDC_REQUEST_BUDGET", h->budget_per_hour,
+			    (wait + 999) / 1000);
+			q->r.attempts = q->attempt;
+			req_fail(h, q);
+			return;
+		}
+	}
 	e = easy_get(h);
 	memset(&q->x, 0, sizeof(q->x));
 	q->x.secret = q->is_mint;
@@ -1080,8 +1196,10 @@ data_done(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long status,
 	if (q->x.too_big)
 		rc = CURLE_FILESIZE_EXCEEDED;
 	r->attempts = q->attempt;
-	if (q->x.api_usage[0] != '\0')
+	if (q->x.api_usage[0] != '\0') {
 		strlcpy_sf(r->api_usage, q->x.api_usage, sizeof(r->api_usage));
+		usage_note(h, q->x.api_usage);
+	}
 	if (rc == CURLE_OK && status >= 200 && status < 300) {
 		r->status = status;
 		r->body = q->x.body;

@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth.h"
 
@@ -23,6 +24,8 @@ struct sfhttp_config {
 	long		 backoff_base_ms;	/* 0: 250 */
 	long		 backoff_cap_ms;	/* 0: 8000 */
 	int		 max_transfers;		/* in flight at once; 0: 6 */
+	long		 request_budget;	/* requests an hour; 0: 2000 */
+	int		 usage_warn_pct;	/* org usage to surface; 0: 80 */
 };
 
 /*
@@ -163,5 +166,30 @@ enum sfhttp_mint_why {
  */
 void		 sfhttp_mint_failed_msg(enum sfhttp_mint_why, const char *err,
 		    char *out, size_t outlen);
+
+/*
+ * The org's API usage ("N/M", from Sforce-Limit-Info) when it is at or
+ * above usage_warn_pct of the allowance; NULL otherwise.
+ */
+const char	*sfhttp_usage_over(const struct sfhttp *);
+
+/* ------------------------------------------------ for tests */
+
+/*
+ * The session's request budget: a token bucket that holds per_hour
+ * requests and refills at per_hour an hour, starting full.
+ */
+struct sfhttp_bucket {
+	double		 tokens;
+	double		 cap;
+	double		 per_ms;
+	uint64_t	 at;		/* ms of the last refill */
+};
+void		 sfhttp_bucket_init(struct sfhttp_bucket *, long per_hour,
+		    uint64_t now_ms);
+/* 0: a request may go now (one is taken); else ms until one may. */
+long		 sfhttp_bucket_take(struct sfhttp_bucket *, uint64_t now_ms);
+/* "N/M" as a whole percentage of M (rounded down), -1 if malformed. */
+int		 sfhttp_usage_pct(const char *usage);
 
 #endif /* HTTP_H */

@@ -85,7 +85,8 @@ usage(int status)
 	    "secret also as *_FILE, *_COMMAND or a systemd credential),\n"
 	    "SFDC_LOGIN_URL, SFDC_API_VERSION, SFDC_CA_FILE, SFDC_FLS_MODE,\n"
 	    "SFDC_HTTP_TIMEOUT_MS, SFDC_CALL_TIMEOUT_MS, SFDC_MAX_TRANSFERS,\n"
-	    "SFDC_LOG_LEVEL, SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME\n"
+	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
+	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME\n"
 	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME);
 	exit(status);
 }

@@ -102,6 +102,10 @@ struct tool_ctx {
 	/* The services, and their owner's cookie. */
 	const struct tool_ops	*ops;
 	void			*opaque;
+	/* "N/M" when the broker said the org's API usage is past
+	 * SFDC_API_USAGE_WARN_PCT (common_answer_json); the front adds a
+	 * line to the result. */
+	char			 org_api_usage[32];
 };
 
 struct tool {

@@ -596,6 +596,51 @@ test_client(void)
 	close(lfd);
 }
 
+/* The session's request budget and the org's usage share. */
+static void
+test_budget(void)
+{
+	struct sfhttp_bucket	 b;
+	uint64_t		 t = 1000000;
+	long			 w;
+	int			 i, n;
+
+	sfhttp_bucket_init(&b, 3, t);
+	for (i = 0, n = 0; i < 3; i++)
+		n += sfhttp_bucket_take(&b, t) == 0;
+	ok(n == 3, "a budget of 3 an hour: 3 requests at once");
+	w = sfhttp_bucket_take(&b, t);
+	ok(w > 1190000 && w <= 1200001, "the 4th waits a third of an hour "
+	    "(%ld ms)", w);
+	ok(sfhttp_bucket_take(&b, t + 600000) > 0, "half of that is not "
+	    "enough");
+	ok(sfhttp_bucket_take(&b, t + 1200001) == 0, "a third of an hour "
+	    "later, one more");
+	ok(sfhttp_bucket_take(&b, t + 1200001) > 0, "and only one");
+	/* A day idle refills to the cap, no further. */
+	for (i = 0, n = 0; i < 10; i++)
+		n += sfhttp_bucket_take(&b, t + 86400000ULL) == 0;
+	ok(n == 3, "after a day, 3 again, not 72 (%d)", n);
+	sfhttp_bucket_init(&b, 2000, t);
+	for (i = 0, n = 0; i < 2001; i++)
+		n += sfhttp_bucket_take(&b, t) == 0;
+	ok(n == 2000, "the default 2000: 2000 at once, the 2001st waits");
+
+	ok(sfhttp_usage_pct("4000/5000") == 80, "4000/5000 is 80 %%");
+	ok(sfhttp_usage_pct("3999/5000") == 79, "3999/5000 is 79 %%");
+	ok(sfhttp_usage_pct("0/15000") == 0, "0/15000 is 0 %%");
+	ok(sfhttp_usage_pct("15001/15000") == 100, "over the allowance: 100 %%");
+	ok(sfhttp_usage_pct("5/0") == -1, "a zero allowance is malformed");
+	ok(sfhttp_usage_pct("") == -1 && sfhttp_usage_pct("abc") == -1 &&
+	    sfhttp_usage_pct("1/") == -1 && sfhttp_usage_pct("/5") == -1 &&
+	    sfhttp_usage_pct("1/2x") == -1 && sfhttp_usage_pct(NULL) == -1,
+	    "malformed usage is refused");
+	ok(sfhttp_usage_pct("99999999999999999999/1") == -1,
+	    "an overflowing count is refused");
+	ok(sfhttp_usage_pct("100/1") == -1, "more than ten times the "
+	    "allowance is not believed");
+}
+
 int
 main(void)
 {
@@ -605,6 +650,7 @@ main(void)
 	test_retryable();
 	test_backoff();
 	test_limit_info();
+	test_budget();
 	test_token_decisions();
 	test_urlencode();
 	test_auth();

@@ -23,7 +23,7 @@
 cJSON *
 common_answer_json(struct tool_ctx *ctx, struct buf *b)
 {
-	const char	*text;
+	const char	*text, *usage;
 	uint32_t	 n;
 	cJSON		*j = NULL;
 
@@ -40,6 +40,12 @@ common_answer_json(struct tool_ctx *ctx, struct buf *b)
 		    "not a JSON object");
 		return NULL;
 	}
+	usage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    "org_api_usage"));
+	if (usage != NULL && strlen(usage) < sizeof(ctx->org_api_usage) &&
+	    strspn(usage, "0123456789/") == strlen(usage))
+		strlcpy_sf(ctx->org_api_usage, usage,
+		    sizeof(ctx->org_api_usage));
 	return j;
 }
 
