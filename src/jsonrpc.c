@@ -362,36 +362,6 @@ hex4(const char *s, unsigned int *cp)
 	return 0;
 }
 
-/* The length of the UTF-8 sequence at s (shortest form, a scalar value
- * up to U+10FFFF, no surrogate), or 0 if it is not one. */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned int	 c = s[0], min;
-	size_t		 n, i;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) {
-		n = 1; min = 0x80; c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2; min = 0x800; c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3; min = 0x10000; c &= 0x07;
-	} else
-		return 0;
-	if (len < n + 1)
-		return 0;
-	for (i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
 /* A string at s[*ip] == '"'; *ip ends after its closing quote. */
 static int
 jv_string(struct jv *v, size_t *ip, int in_key)
@@ -412,7 +382,7 @@ jv_string(struct jv *v, size_t *ip, int in_key)
 			    "unescaped in a string", c);
 		if (c >= 0x80) {
 			if ((n = utf8_seq((const unsigned char *)s + i,
-			    len - i)) == 0)
+			    len - i, NULL)) == 0)
 				return jv_fail(v, i, "invalid UTF-8");
 			i += n;
 			continue;

@@ -202,36 +202,6 @@ msg_end(struct msg *m)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0.  Stops at a NUL. */
-static size_t
-utf8_seq(const unsigned char *p, unsigned int *cp)
-{
-	unsigned int	 c = p[0], min;
-	size_t		 n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 2; min = 0x80; c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3; min = 0x800; c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4; min = 0x10000; c &= 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* Characters that would let echoed input rearrange or break a line. */
 static int
 cp_hidden(unsigned int c)
@@ -253,11 +223,13 @@ msg_esc(struct msg *m, const char *s, size_t maxin, int quote, int flags)
 	const unsigned char	*p = (const unsigned char *)s;
 	char			 tmp[16];
 	unsigned int		 c, cp = 0;
-	size_t			 i = 0, n;
+	size_t			 i = 0, n, len;
 
-	while (p[i] != '\0') {
+	/* No further than maxin and one character past it. */
+	len = strnlen(s, maxin > SIZE_MAX - 4 ? SIZE_MAX : maxin + 4);
+	while (i < len) {
 		c = p[i];
-		n = utf8_seq(p + i, &cp);
+		n = utf8_seq(p + i, len - i, &cp);
 		if (i + (n == 0 ? 1 : n) > maxin) {
 			msg_add(m, "...");
 			return;

@@ -177,6 +177,9 @@ char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 size_t	 strlcpy_sf(char *, const char *, size_t);
 int	 utf8_valid(const char *, size_t);
+/* The length of the one UTF-8 sequence at s (len > 0), 0 if invalid;
+ * its code point in *cp if cp is not NULL. */
+size_t	 utf8_seq(const unsigned char *s, size_t len, unsigned int *cp);
 /* Text from a remote party as one clean line: control characters and
  * runs of spaces become one space, ends trimmed, cut to fit dstlen. */
 void	 str_oneline(char *dst, size_t dstlen, const char *src);

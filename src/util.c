@@ -107,37 +107,54 @@ strlcpy_sf(char *dst, const char *src, size_t size)
 	return len;
 }
 
+/*
+ * The length of the UTF-8 sequence at s (shortest form, a scalar value
+ * up to U+10FFFF, no surrogate), or 0 if it is not one; its code point
+ * in *cp when cp is not NULL.  len > 0.
+ */
+size_t
+utf8_seq(const unsigned char *s, size_t len, unsigned int *cp)
+{
+	unsigned int	 c = s[0], min;
+	size_t		 n, i;
+
+	if (c < 0x80) {
+		if (cp != NULL)
+			*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 1; min = 0x80; c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2; min = 0x800; c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3; min = 0x10000; c &= 0x07;
+	} else
+		return 0;
+	if (len < n + 1)
+		return 0;
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return n + 1;
+}
+
 /* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
 int
 utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	unsigned int	 c, min;
-	int		 n, i;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n;
 
-	while (p < end) {
-		c = *p++;
-		if (c < 0x80)
-			continue;
-		if ((c & 0xe0) == 0xc0) {
-			n = 1; min = 0x80; c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2; min = 0x800; c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3; min = 0x10000; c &= 0x07;
-		} else
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_seq(p + i, len - i, NULL)) == 0)
 			return 0;
-		if (end - p < n)
-			return 0;
-		for (i = 0; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		p += n;
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-	}
 	return 1;
 }
 
