@@ -172,6 +172,27 @@ done:
 	return out;
 }
 
+/*
+ * Copy s to dst with tab, newline, carriage return and backslash as \t,
+ * \n, \r and \\, so that a cell stays on its line of the table; dst has
+ * room for twice strlen(s) and the NUL.  Returns the NUL's place.
+ */
+static char *
+escape_into(char *dst, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\t': *dst++ = '\\'; *dst++ = 't'; break;
+		case '\n': *dst++ = '\\'; *dst++ = 'n'; break;
+		case '\r': *dst++ = '\\'; *dst++ = 'r'; break;
+		case '\\': *dst++ = '\\'; *dst++ = '\\'; break;
+		default: *dst++ = *s;
+		}
+	}
+	*dst = '\0';
+	return dst;
+}
+
 /* One cell as text: numbers without a needless ".0", strings escaped so
  * that a tab or newline cannot break the table. */
 char *
@@ -203,16 +224,7 @@ records_cell_text(const cJSON *v)
 		s = v->valuestring;
 		n = strlen(s);
 		out = p = xmalloc(2 * n + 1);
-		for (; *s != '\0'; s++) {
-			switch (*s) {
-			case '\t': *p++ = '\\'; *p++ = 't'; break;
-			case '\n': *p++ = '\\'; *p++ = 'n'; break;
-			case '\r': *p++ = '\\'; *p++ = 'r'; break;
-			case '\\': *p++ = '\\'; *p++ = '\\'; break;
-			default: *p++ = *s;
-			}
-		}
-		*p = '\0';
+		(void)escape_into(p, s);
 		return out;
 	}
 	/* A child relationship's table: compact JSON. */
@@ -250,17 +262,7 @@ cat_escaped(char **buf, size_t *len, size_t *cap, const char *s)
 			*cap = *cap ? *cap * 2 : 4096;
 		*buf = xreallocarray(*buf, 1, *cap);
 	}
-	p = *buf + *len;
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\t': *p++ = '\\'; *p++ = 't'; break;
-		case '\n': *p++ = '\\'; *p++ = 'n'; break;
-		case '\r': *p++ = '\\'; *p++ = 'r'; break;
-		case '\\': *p++ = '\\'; *p++ = '\\'; break;
-		default: *p++ = *s;
-		}
-	}
-	*p = '\0';
+	p = escape_into(*buf + *len, s);
 	*len = (size_t)(p - *buf);
 }
 
