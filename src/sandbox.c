@@ -389,8 +389,14 @@ static const struct sc_rule sc_broker_io[] = {
 	SC_ANY(read), SC_ANY(readv), SC_ANY(write), SC_ANY(writev),
 	SC_ANY(recvfrom),		/* recv(2): TLS records */
 	SC_ANY(recvmsg),		/* the parent channel: passed sockets */
-	SC_ANY(sendto),			/* send(2) with MSG_NOSIGNAL */
-	SC_ANY(sendmsg),
+	/*
+	 * send(2) with MSG_NOSIGNAL; never MSG_FASTOPEN, with which a
+	 * sendto or sendmsg with an address would open a new connection on
+	 * a socket whose handshake failed, inside the kernel, past both the
+	 * faked connect(2) and Landlock's TCP rule.
+	 */
+	SC_MASK(sendto, 3, MSG_FASTOPEN, 0),
+	SC_MASK(sendmsg, 2, MSG_FASTOPEN, 0),
 };
 
 /* Broker: what a TCP client does with a socket it was given. */

@@ -81,6 +81,7 @@ static int	 abstract_fd = -1;
 static pid_t	 server_pid = -1;	/* openssl s_server, if started */
 static pid_t	 test_pid;		/* us: the parent of every child */
 static int	 child_channel = -1;	/* if set, the next child's fd 5 */
+static int	 refused_fd = -1;	/* broker: a TCP socket whose connect failed */
 
 /* ===================================================== child side */
 
@@ -453,6 +454,28 @@ check_broker(void)
 	}
 	EXPECT_ERR("socketpair(AF_INET)",
 	    socketpair(AF_INET, SOCK_STREAM, 0, sv), EPERM);
+	/* TCP Fast Open would re-aim a failed socket past connect(2). */
+	EXPECT_ERR("sendto(MSG_FASTOPEN) to the listener on a failed socket",
+	    sendto(refused_fd, "x", 1, MSG_FASTOPEN,
+	    (struct sockaddr *)&listen_addr, sizeof(listen_addr)), EPERM);
+	{
+		struct msghdr	 mh;
+		struct iovec	 iov;
+		char		 x = 'x';
+
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &x;
+		iov.iov_len = 1;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_name = &listen_addr;
+		mh.msg_namelen = sizeof(listen_addr);
+		EXPECT_ERR("sendmsg(MSG_FASTOPEN) to the listener",
+		    sendmsg(refused_fd, &mh, MSG_FASTOPEN), EPERM);
+	}
+	rc = (int)send(refused_fd, "x", 1, MSG_NOSIGNAL);
+	rep("send(2) itself stays allowed (fails on the dead socket)",
+	    rc == -1 && errno != EPERM, errno);
 
 	EXPECT_ERR("open a file read-only", openat(AT_FDCWD, ro_file,
 	    O_RDONLY | O_CLOEXEC), EPERM);
@@ -502,6 +525,28 @@ child_profile_test(const void *arg)
 
 	if (sodium_init() == -1)
 		_exit(95);
+	if (role == PROC_BROKER) {
+		/*
+		 * What a compromised broker could get from the parent: a
+		 * socket whose handshake failed (a port nobody listens on).
+		 */
+		struct sockaddr_in	 sin;
+		socklen_t		 sl = sizeof(sin);
+		int			 t;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if ((t = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+		    bind(t, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		    getsockname(t, (struct sockaddr *)&sin, &sl) == -1 ||
+		    close(t) == -1 ||
+		    (refused_fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			_exit(97);
+		if (connect(refused_fd, (struct sockaddr *)&sin,
+		    sizeof(sin)) != -1 || errno != ECONNREFUSED)
+			_exit(98);
+	}
 	sandbox_rlimits(role);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(96);
