@@ -189,13 +189,15 @@ secret_from_command(const char *cmd, struct secret *s, const char *var,
 	 * The command's environment is ours without any SFDC_ variable: a
 	 * password manager needs PATH, HOME and its own settings (OP_*,
 	 * VAULT_*, GNUPGHOME...), and must not see a secret given to us as
-	 * a plain value, or the settings that say where the others are.
+	 * a plain value, or the settings that say where the others are
+	 * (systemd's CREDENTIALS_DIRECTORY among them).
 	 */
 	for (n = 0; environ[n] != NULL; n++)
 		;
 	envp = xcalloc(n + 1, sizeof(*envp));
 	for (i = 0, k = 0; i < n; i++)
-		if (strncmp(environ[i], "SFDC_", 5) != 0)
+		if (strncmp(environ[i], "SFDC_", 5) != 0 &&
+		    strncmp(environ[i], "CREDENTIALS_DIRECTORY=", 22) != 0)
 			envp[k++] = environ[i];
 	envp[k] = NULL;
 	if (pipe2(p, O_CLOEXEC) == -1) {

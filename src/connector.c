@@ -81,7 +81,7 @@ connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 service[8];
-	int		 fd = -1, rc, saved = 0;
+	int		 fd = -1, rc, saved = EADDRNOTAVAIL;
 
 	*fdp = -1;
 	if (strlen(host) > CONNECTOR_HOST_MAX ||

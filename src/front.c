@@ -449,7 +449,8 @@ call_note_usage(struct call *c)
 	char			*text;
 
 	if (c->ctx.org_api_usage[0] == '\0' ||
-	    sscanf(c->ctx.org_api_usage, "%llu/%llu", &n, &m) != 2 || m == 0)
+	    sscanf(c->ctx.org_api_usage, "%llu/%llu", &n, &m) != 2 || m == 0 ||
+	    m > 1000000000000ULL || n > m * 10)
 		return;
 	xasprintf(&text, "%s\n\nNote: this org has used %llu of its %llu API "
 	    "requests of the last 24 hours (%llu %%); every integration with "

@@ -850,7 +850,10 @@ sfhttp_usage_pct(const char *usage)
 	if (errno != 0 || end != slash)
 		return -1;
 	m = strtoull(slash + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || m == 0 || n > m * 10)
+	/* Allowances are far below 10^12: anything above is not believed,
+	 * and keeps n * 100 from overflowing. */
+	if (errno != 0 || *end != '\0' || m == 0 || m > 1000000000000ULL ||
+	    n > m * 10)
 		return -1;
 	return (int)(n * 100 / m);
 }

@@ -312,6 +312,30 @@ parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		    "serving");
 }
 
+/*
+ * A child's log line: one line of UTF-8 ending in its newline, a JSON
+ * object whose "proc" is that child, so that one child cannot write
+ * lines that claim to come from another.
+ */
+static int
+log_line_from(const char *line, enum proc_role role)
+{
+	size_t		 n = strlen(line);
+	cJSON		*j;
+	int		 ok;
+
+	if (n == 0 || strchr(line, '\n') != line + n - 1 ||
+	    !utf8_valid(line, n))
+		return 0;
+	if ((j = cJSON_ParseWithLength(line, n - 1)) == NULL)
+		return 0;
+	ok = cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItem(j,
+	    "proc")) && strcmp(cJSON_GetObjectItem(j, "proc")->valuestring,
+	    proc_name(role)) == 0;
+	cJSON_Delete(j);
+	return ok;
+}
+
 /* IMSG_LOG: one JSON line, written to stderr as it came. */
 static void
 parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
@@ -323,8 +347,7 @@ parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	(void)from;
 	(void)id;
 	if (buf_get_u32(b, &level) == 0 && buf_get_str(b, &line, 16384) == 0 &&
-	    buf_get_end(b) == 0 && strchr(line, '\n') == line + strlen(line) - 1
-	    && utf8_valid(line, strlen(line)))
+	    buf_get_end(b) == 0 && log_line_from(line, c->role))
 		log_write_line(line, strlen(line));
 	else
 		log_warnx("malformed log line from %s", proc_name(c->role));
@@ -351,6 +374,7 @@ parent_connect(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		log_warnx("protocol violation: a malformed CONNECT from the "
 		    "%s: stopping it", proc_name(c->role));
 		(void)kill(c->pid, SIGKILL);
+		ipc_close(from);	/* nothing more it sent is served */
 		free(host);
 		return;
 	}
@@ -571,8 +595,21 @@ supervise(int sfd)
 			r = ipc_read(&c->ipc);
 			if (r == 1)
 				forward_logs(c);
-			else
+			else {
+				/*
+				 * EOF: the child is on its way out.  An error
+				 * (a descriptor it may not pass, a reset) is
+				 * its fault: stop it, so that waiting for it
+				 * below cannot hang.
+				 */
+				if (r == -1) {
+					log_warnx("protocol violation: reading "
+					    "from the %s: %s: stopping it",
+					    proc_name(c->role), strerror(errno));
+					(void)kill(c->pid, SIGKILL);
+				}
 				ipc_close(&c->ipc);
+			}
 		}
 		if ((dead = reap(0)) != NULL)
 			break;

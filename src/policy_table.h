@@ -14,8 +14,11 @@
  * max_len:	payload bytes at most
  * once:	ONCE for types that may arrive only once per channel, MANY
  * handler:	the receiving process's function, or NULL for a message the
- *		receiver reads in sequence where it expects it (start-up,
- *		the answer to the broker's CONNECT)
+ *		receiver reads in sequence where it expects it (start-up)
+ *		or routes itself (the front matches each answer with its
+ *		pending request after the verdict); for the answer to the
+ *		broker's CONNECT, read where it waits, the row's handler
+ *		takes only a late answer to a request whose wait timed out
  *
  * The front may only read: no row lets it reach a mutation.  Mutations
  * (SF_CREATE, SF_UPDATE) get their rows, with their handlers, when the
@@ -49,8 +52,8 @@
 	ROW(PARENT, WRITER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
 	/* The parent connects for the broker (connector.c). */	\
 	ROW(BROKER, PARENT, CONNECT,   RUN, "su", PT_CONNECT_MAX, MANY, parent_connect) \
-	ROW(PARENT, BROKER, CONNECT_R, RUN, "u",  4,              MANY, NULL) \
-	ROW(PARENT, BROKER, ERROR,     RUN, "us", PT_ERROR_MAX,   MANY, NULL) \
+	ROW(PARENT, BROKER, CONNECT_R, RUN, "u",  4,              MANY, proc_connect_late) \
+	ROW(PARENT, BROKER, ERROR,     RUN, "us", PT_ERROR_MAX,   MANY, proc_error_late) \
 	/* Children report to the parent. */				\
 	ROW(FRONT,  PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
 	ROW(BROKER, PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
@@ -64,17 +67,17 @@
 	ROW(FRONT, BROKER, SF_MORE,     RUN, "s",    PT_MORE_MAX,     MANY, broker_more) \
 	ROW(FRONT, BROKER, SF_DESCRIBE, RUN, "s",    PT_DESCRIBE_MAX, MANY, broker_describe) \
 	ROW(FRONT, BROKER, CANCEL,      RUN, "",     0,               MANY, broker_cancel) \
-	ROW(BROKER, FRONT, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(BROKER, FRONT, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(BROKER, FRONT, SF_MORE_R,     RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(BROKER, FRONT, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(BROKER, FRONT, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, front_answer) \
+	ROW(BROKER, FRONT, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(BROKER, FRONT, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(BROKER, FRONT, SF_MORE_R,     RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(BROKER, FRONT, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(BROKER, FRONT, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, NULL) \
 	/* The front asks the writer for the two light writes. */	\
 	ROW(FRONT, WRITER, WR_NOTE,    RUN, "ssss",  PT_ANSWER_MAX, MANY, writer_note) \
 	ROW(FRONT, WRITER, WR_UPDATE,  RUN, "sssss", PT_ANSWER_MAX, MANY, writer_update) \
-	ROW(WRITER, FRONT, WR_NOTE_R,   RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(WRITER, FRONT, WR_UPDATE_R, RUN, "s",  PT_ANSWER_MAX, MANY, front_answer) \
-	ROW(WRITER, FRONT, ERROR,       RUN, "us", PT_ERROR_MAX,  MANY, front_answer) \
+	ROW(WRITER, FRONT, WR_NOTE_R,   RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(WRITER, FRONT, WR_UPDATE_R, RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(WRITER, FRONT, ERROR,       RUN, "us", PT_ERROR_MAX,  MANY, NULL) \
 	/* The writer reads through the broker. */			\
 	ROW(WRITER, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
 	ROW(WRITER, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \

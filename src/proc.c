@@ -219,6 +219,65 @@ proc_serve(struct proc_ctx *ctx, struct ipc *a, struct ipc *b,
 }
 
 /*
+ * CONNECT requests whose wait timed out (a slow resolver in the parent):
+ * their answer may still come, and is then dropped, once, its socket
+ * closed.  An answer to anything else is a protocol violation.
+ */
+#define MAX_ABANDONED	8
+static uint32_t	abandoned[MAX_ABANDONED];
+static size_t	nabandoned;
+
+static void
+abandoned_add(uint32_t id)
+{
+	abandoned[nabandoned++ % MAX_ABANDONED] = id;
+}
+
+static int
+abandoned_take(uint32_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < MAX_ABANDONED; i++)
+		if (abandoned[i] == id && id != 0) {
+			abandoned[i] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+/* A late answer to an abandoned CONNECT: its socket, if any, closed. */
+static void
+late_answer(struct proc_ctx *ctx, uint32_t type, uint32_t id)
+{
+	int	 fd;
+
+	if (!abandoned_take(id))
+		fatalx("protocol violation: the parent answered request %u, "
+		    "which is not pending", id);
+	if (type == IMSG_CONNECT_R && (fd = ipc_take_fd(&ctx->parent)) != -1)
+		(void)close(fd);
+	log_debug("a late answer to connection request %u: dropped", id);
+}
+
+/* The rows' handlers for those answers outside proc_connect(). */
+void
+proc_connect_late(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)b;
+	late_answer(arg, IMSG_CONNECT_R, id);
+}
+
+void
+proc_error_late(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)b;
+	late_answer(arg, IMSG_ERROR, id);
+}
+
+/*
  * The broker's connections come from the parent (connector.c): ask for
  * one to host:port and wait for the answer, at most timeout_ms.  A
  * SHUTDOWN that arrives meanwhile is noted (ctx->stop) and ends the wait.
@@ -251,8 +310,15 @@ proc_connect(struct proc_ctx *ctx, const char *host, unsigned int port,
 		}
 		if ((r = ipc_recv_blocking(&ctx->parent, &msg, timeout_ms,
 		    errbuf, errlen)) == -1) {
-			if (strstr(errbuf, "timed out") != NULL)
-				return -1;	/* a slow resolver: say so */
+			if (strstr(errbuf, "timed out") != NULL) {
+				/* A slow resolver: say so; drop it later. */
+				abandoned_add(id);
+				snprintf(errbuf, errlen, "the parent did not "
+				    "open a connection to %s:%u within %d ms "
+				    "(a slow name server?)", host, port,
+				    timeout_ms);
+				return -1;
+			}
 			fatalx("parent channel: %s", errbuf);
 		}
 		policy_admit(ctx->self, &ctx->parent, PS_RUN, &msg);
@@ -261,9 +327,11 @@ proc_connect(struct proc_ctx *ctx, const char *host, unsigned int port,
 			ipc_msg_free(&msg);
 			continue;
 		}
-		if (msg.hdr.id != id)
-			fatalx("protocol violation: the parent answered "
-			    "request %u, not %u", msg.hdr.id, id);
+		if (msg.hdr.id != id) {
+			late_answer(ctx, msg.hdr.type, msg.hdr.id);
+			ipc_msg_free(&msg);
+			continue;
+		}
 		break;
 	}
 	buf_from(&b, msg.data, msg.hdr.len);

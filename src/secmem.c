@@ -93,7 +93,7 @@ ossl_free(void *p, const char *file, int line)
 static void *
 cjson_malloc(size_t n)
 {
-	return xmalloc(n);
+	return xmalloc(n == 0 ? 1 : n);	/* as jsonalloc.c: never 0 */
 }
 
 void

@@ -397,6 +397,9 @@ int	 proc_dispatch_parent(struct proc_ctx *);
  */
 int	 proc_connect(struct proc_ctx *, const char *host, unsigned int port,
 	    int timeout_ms, char *errbuf, size_t errlen);
+/* Handlers of a late answer to a connection request that timed out. */
+void	 proc_connect_late(void *ctx, struct ipc *, uint32_t, struct buf *);
+void	 proc_error_late(void *ctx, struct ipc *, uint32_t, struct buf *);
 /* The handler of IMSG_SHUTDOWN (policy_table.h): sets ctx->stop. */
 void	 proc_shutdown(void *ctx, struct ipc *, uint32_t, struct buf *);
 void	 proc_log_sink(int, const char *, size_t);

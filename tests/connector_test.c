@@ -7,7 +7,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +152,102 @@ test_open(void)
 	(void)close(l);
 }
 
+/* The stand-in parent for test_late(): a late answer, then an error. */
+static void
+late_parent(int fd)
+{
+	struct ipc	 ipc;
+	struct ipc_msg	 m;
+	struct buf	 b;
+	char		 err[256];
+	int		 p[2];
+
+	ipc_init(&ipc, fd, PROC_BROKER);
+	ipc_send_hello(&ipc, PROC_PARENT);
+	/* Until the test closes its end. */
+	while (ipc_recv_blocking(&ipc, &m, 30000, err, sizeof(err)) == 1) {
+		if (m.hdr.type == IMSG_CONNECT && m.hdr.id == 1) {
+			/* Answer request 1 after its wait is over. */
+			(void)poll(NULL, 0, 400);
+			if (pipe(p) == -1)
+				_exit(2);
+			(void)close(p[0]);
+			buf_init(&b);
+			buf_put_u32(&b, 0);
+			ipc_send_fd(&ipc, IMSG_CONNECT_R, 1, &b, p[1]);
+			buf_free(&b);
+		} else if (m.hdr.type == IMSG_CONNECT && m.hdr.id == 2)
+			ipc_send_error(&ipc, 2, SFE_NETWORK, "refused for the test");
+		else if (m.hdr.type == IMSG_CONNECT) {
+			/* Request 3: an answer to a request never made. */
+			ipc_send_error(&ipc, 77, SFE_NETWORK, "forged");
+		}
+		ipc_msg_free(&m);
+		if (ipc_flush_blocking(&ipc, 5000) == -1)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+/*
+ * A connection request whose wait times out is abandoned; its answer,
+ * when it comes, is dropped and its socket closed; an answer to a
+ * request never made ends the broker.
+ */
+static void
+test_late(void)
+{
+	struct proc_ctx	 ctx;
+	struct ipc_msg	 m;
+	char		 err[512];
+	int		 sv[2], before, status, fd;
+	pid_t		 pid, kid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		exit(2);
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		exit(2);
+	if (pid == 0) {
+		(void)close(sv[0]);
+		late_parent(sv[1]);
+	}
+	(void)close(sv[1]);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.self = PROC_BROKER;
+	ipc_init(&ctx.parent, sv[0], PROC_PARENT);
+	ctx.parent.fds_ok = 1;
+	ipc_send_hello(&ctx.parent, PROC_BROKER);
+	if (ipc_recv_blocking(&ctx.parent, &m, 5000, err, sizeof(err)) != 1)
+		exit(2);
+	ipc_msg_free(&m);
+	fd = proc_connect(&ctx, "acme.my.salesforce.com", 443, 100, err,
+	    sizeof(err));
+	ok(fd == -1 && strstr(err, "within 100 ms") != NULL, "a wait that "
+	    "times out says so: %s", err);
+	before = (int)ctx.parent.nfds;
+	fd = proc_connect(&ctx, "acme.my.salesforce.com", 443, 3000, err,
+	    sizeof(err));
+	ok(fd == -1 && strcmp(err, "refused for the test") == 0, "the next "
+	    "request gets its own answer, the late one dropped: %s", err);
+	ok(ctx.parent.nfds == 0 && before == 0, "and the late socket was "
+	    "closed, not kept");
+	fflush(stdout);
+	if ((kid = fork()) == -1)
+		exit(2);
+	if (kid == 0) {
+		(void)proc_connect(&ctx, "acme.my.salesforce.com", 443, 3000,
+		    err, sizeof(err));
+		_exit(0);	/* not ended: the test fails */
+	}
+	if (waitpid(kid, &status, 0) == -1)
+		exit(2);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) != 0, "an answer to a "
+	    "request never made is a protocol violation (status %d)", status);
+	ipc_close(&ctx.parent);
+	(void)waitpid(pid, &status, 0);
+}
+
 int
 main(void)
 {
@@ -156,5 +255,6 @@ main(void)
 	test_parse();
 	test_domains();
 	test_open();
+	test_late();
 	return tap_done();
 }
