@@ -870,7 +870,9 @@ url_host(const char *url, char *host, size_t hostlen, long *port)
 /*
  * A token answer may move the instance only to the host (and port) in
  * use, which is the configured one or one this rule let in before, or
- * to a Salesforce host (*.salesforce.com, *.force.com) on port 443.  An
+ * to a host of the same My Domain (acme.my.salesforce.com,
+ * acme--uat.sandbox.my.salesforce.com, acme.lightning.force.com) on port
+ * 443: not to any Salesforce host, which anybody can have.  An
  * IP literal, a look-alike, a trailing dot or user@ is refused; the
  * message names the host.  Hosts compare case-insensitively.
  */
@@ -884,16 +886,16 @@ instance_url_check(struct auth *a, const char *iu, char *errbuf,
 	if (url_host(iu, host, sizeof(host), &port) == 0 && url_ok(iu) &&
 	    url_host(a->instance_url, cur, sizeof(cur), &cport) == 0 &&
 	    ((strcmp(host, cur) == 0 && port == cport) ||
-	    (policy_salesforce_host(host) && port == 443)))
+	    (policy_same_mydomain(cur, host) && port == 443)))
 		return 0;
 	if (host[0] == '\0')
 		oneline_redacted(a, host, sizeof(host), iu);
 	snprintf(errbuf, errlen, "the token endpoint %s answered with an "
 	    "instance_url on host '%s' (port %ld), which is neither the "
-	    "configured instance host nor a Salesforce domain "
-	    "(*.salesforce.com, *.force.com) over https on port 443: the "
-	    "token was not kept; check SFDC_LOGIN_URL", a->login_url, host,
-	    port);
+	    "configured instance host nor a host of its My Domain over "
+	    "https on port 443: the token was not kept; check SFDC_LOGIN_URL "
+	    "and SFDC_INSTANCE_URL (the org's My Domain URL)", a->login_url,
+	    host, port);
 	return -1;
 }
 

@@ -40,6 +40,18 @@ static struct endpoint {
 	const char	*what;
 } endpoints[MAX_ENDPOINTS];
 static size_t	nendpoints;
+/* May the instance move (a flow that mints tokens), and from where. */
+static int	moves;
+static char	instance_host[CONNECTOR_HOST_MAX + 1];
+
+void
+connector_instance(const char *url, int can_move)
+{
+	unsigned int	 port;
+
+	moves = can_move && url_hostport(url, instance_host,
+	    sizeof(instance_host), &port) == 0;
+}
 
 int
 connector_allow(const char *url, const char *what)
@@ -61,6 +73,8 @@ connector_reset(void)
 {
 	memset(endpoints, 0, sizeof(endpoints));
 	nendpoints = 0;
+	moves = 0;
+	instance_host[0] = '\0';
 }
 
 int
@@ -72,7 +86,12 @@ connector_permitted(const char *host, unsigned int port)
 		if (endpoints[i].port == port &&
 		    strcasecmp(endpoints[i].host, host) == 0)
 			return 1;
-	return port == 443 && policy_salesforce_host(host);
+	/*
+	 * A token answer may move the instance, within the org's own My
+	 * Domain: not to any Salesforce host, which anybody can have.
+	 */
+	return port == 443 && moves &&
+	    policy_same_mydomain(instance_host, host) ? 2 : 0;
 }
 
 int
@@ -80,16 +99,16 @@ connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
     size_t errlen)
 {
 	struct addrinfo	 hints, *res, *ai;
-	char		 service[8];
-	int		 fd = -1, rc, saved = EADDRNOTAVAIL;
+	char		 service[8], name[CONNECTOR_HOST_MAX + 2];
+	int		 fd = -1, rc, saved = EADDRNOTAVAIL, how;
 
 	*fdp = -1;
 	if (strlen(host) > CONNECTOR_HOST_MAX ||
-	    !connector_permitted(host, port)) {
+	    (how = connector_permitted(host, port)) == 0) {
 		snprintf(errbuf, errlen, "refusing to connect to %.*s:%u: not "
-		    "the configured instance, login host or proxy, nor a "
-		    "Salesforce domain on port 443", CONNECTOR_HOST_MAX, host,
-		    port);
+		    "the configured instance, login host or proxy, nor a host "
+		    "of the instance's My Domain on port 443",
+		    CONNECTOR_HOST_MAX, host, port);
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -98,7 +117,13 @@ connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
 	hints.ai_protocol = IPPROTO_TCP;
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	snprintf(service, sizeof(service), "%u", port);
-	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0) {
+	/*
+	 * A name the broker chose (within the My Domain) is resolved as
+	 * an absolute name: the resolver's search list (ndots) must not
+	 * turn acme.my.salesforce.com into acme.my.salesforce.com.corp.
+	 */
+	snprintf(name, sizeof(name), "%s%s", host, how == 2 ? "." : "");
+	if ((rc = getaddrinfo(name, service, &hints, &res)) != 0) {
 		snprintf(errbuf, errlen, "cannot resolve %s: %s", host,
 		    gai_strerror(rc));
 		return -1;

@@ -5,10 +5,16 @@
 #define CONNECTOR_H
 
 #define CONNECTOR_HOST_MAX	HOST_MAX
+/*
+ * The configured instance, and whether a token answer may move it
+ * (within its My Domain, on 443): only a flow that mints tokens does.
+ */
+void	 connector_instance(const char *url, int can_move);
 /* Allow connections to url's host and port; what names it in messages. */
 int	 connector_allow(const char *url, const char *what);
 void	 connector_reset(void);
-/* 1 if host:port is allowed (configured, or a Salesforce domain on 443). */
+/* 1 if host:port is configured, 2 if it is of the instance's My Domain
+ * on 443 (and the flow mints tokens), 0 if it is not allowed. */
 int	 connector_permitted(const char *host, unsigned int port);
 /*
  * Resolve host and start a non-blocking connect to its first address

@@ -411,6 +411,11 @@ connector_setup(const char *config_json)
 	    connector_allow(cJSON_GetStringValue(cJSON_GetObjectItem(j,
 	    "login_url")), "login") == -1)
 		fatalx("the instance or login URL names no host");
+	/* With a fixed access token nothing can move the instance. */
+	connector_instance(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "instance_url")), strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "auth_flow")) != NULL ? cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "auth_flow")) : "access_token", "access_token") != 0);
 	cJSON_Delete(j);
 	for (i = 0; proxies[i] != NULL; i++)
 		if ((v = getenv(proxies[i])) != NULL && *v != '\0' &&

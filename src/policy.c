@@ -248,6 +248,40 @@ policy_salesforce_host(const char *host)
 	return 0;
 }
 
+/*
+ * The My Domain name of a Salesforce host: its first label, without a
+ * sandbox's "--name" (acme from acme.my.salesforce.com,
+ * acme--uat.sandbox.my.salesforce.com and acme.lightning.force.com).
+ * 0 and the name in out, or -1 when host is not a Salesforce host.
+ */
+static int
+mydomain_of(const char *host, char *out, size_t outlen)
+{
+	size_t	 n;
+
+	if (!policy_salesforce_host(host))
+		return -1;
+	n = strcspn(host, ".");
+	if (strstr(host, "--") != NULL && (size_t)(strstr(host, "--") - host)
+	    < n)
+		n = (size_t)(strstr(host, "--") - host);
+	if (n == 0 || n >= outlen)
+		return -1;
+	memcpy(out, host, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
+policy_same_mydomain(const char *a, const char *b)
+{
+	char	 da[64], db[64];
+
+	return mydomain_of(a, da, sizeof(da)) == 0 &&
+	    mydomain_of(b, db, sizeof(db)) == 0 && strcasecmp(da, db) == 0 &&
+	    strcasecmp(da, "login") != 0 && strcasecmp(da, "test") != 0;
+}
+
 /* An API name: a letter, then letters, digits and single underscores. */
 int
 policy_name_valid(const char *name)

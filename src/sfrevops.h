@@ -330,6 +330,14 @@ int	 policy_name_valid(const char *name);
 /* 1 if host is below a domain Salesforce serves orgs from. */
 int	 policy_salesforce_host(const char *host);
 /*
+ * 1 if a and b are Salesforce hosts of the same My Domain (acme.my...,
+ * acme--uat.sandbox.my..., acme.lightning.force.com): where a token
+ * answer may move an org's instance.  Anybody can have a My Domain of
+ * their own, so any Salesforce host would let the token go to another
+ * org.
+ */
+int	 policy_same_mydomain(const char *a, const char *b);
+/*
  * Validate a Salesforce ID (15 or 18 characters, checksum, key prefix)
  * and write its canonical 18-character form into out18.  expect_prefix
  * may be NULL.  0 valid; -1 with a sentence in errbuf.

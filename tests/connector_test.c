@@ -127,10 +127,21 @@ test_open(void)
 	    "another port of it is not");
 	ok(!connector_permitted("localhost", ntohs(sin.sin_port)),
 	    "nor another name for it");
-	ok(connector_permitted("acme.my.salesforce.com", 443),
-	    "a Salesforce host on 443 is");
-	ok(!connector_permitted("acme.my.salesforce.com", 80),
+	ok(!connector_permitted("acme.my.salesforce.com", 443),
+	    "a Salesforce host is not, the instance being no My Domain");
+	connector_instance("https://acme.my.salesforce.com", 0);
+	ok(!connector_permitted("acme.lightning.force.com", 443),
+	    "with a fixed access token, the instance cannot move");
+	connector_instance("https://acme.my.salesforce.com", 1);
+	ok(connector_permitted("acme.lightning.force.com", 443) &&
+	    connector_permitted("acme--uat.sandbox.my.salesforce.com", 443),
+	    "with a flow that mints, within the instance's My Domain, on 443");
+	ok(!connector_permitted("acme.lightning.force.com", 80),
 	    "but not on another port");
+	ok(!connector_permitted("other.my.salesforce.com", 443) &&
+	    !connector_permitted("acmex.my.salesforce.com", 443) &&
+	    !connector_permitted("login.salesforce.com", 443),
+	    "nor another org's My Domain, which anybody can have");
 
 	ok(connector_open("127.0.0.1", ntohs(sin.sin_port), &fd, err,
 	    sizeof(err)) == 0 && fd >= 0, "connected to the configured host");

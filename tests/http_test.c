@@ -335,10 +335,10 @@ test_auth(void)
 	ok(auth_for("access_token", "https://x.example.com/path", NULL) ==
 	    NULL, "an instance URL with a path is refused");
 
-	a = auth_for("refresh_token", "https://x.example.com/",
+	a = auth_for("refresh_token", "https://acme--old.sandbox.my.salesforce.com/",
 	    "https://login.example.com");
 	ok(a != NULL, "a refresh-token flow");
-	is_str(auth_instance_url(a), "https://x.example.com",
+	is_str(auth_instance_url(a), "https://acme--old.sandbox.my.salesforce.com",
 	    "the trailing slash is dropped");
 	is_str(auth_token_url(a), "https://login.example.com/services/oauth2/"
 	    "token", "the token endpoint is on the login URL");

@@ -263,15 +263,19 @@ test_instance_url(void)
 		"https://acme.my.salesforce.com/",
 		"https://acme.my.salesforce.com:443",
 		"https://ACME.MY.SALESFORCE.COM",
-		"https://other.my.salesforce.com",
 		"https://acme--dev.sandbox.my.salesforce.com",
-		"https://na1.salesforce.com",
 		"https://acme.lightning.force.com",
 		"https://acme--uat.sandbox.lightning.force.com",
 	};
 	static const struct {
 		const char *url, *host;
 	} bad[] = {
+		/* Salesforce hosts, but another My Domain: anybody can
+		 * have one, so the token would go to another org. */
+		{ "https://other.my.salesforce.com", "other.my.salesforce.com" },
+		{ "https://na1.salesforce.com", "na1.salesforce.com" },
+		{ "https://login.salesforce.com", "login.salesforce.com" },
+		{ "https://acmex.my.salesforce.com", "acmex.my.salesforce.com" },
 		{ "https://evil-salesforce.com", "evil-salesforce.com" },
 		{ "https://salesforce.com.evil.com", "salesforce.com.evil.com" },
 		{ "https://my.salesforce.com@evil.com", "evil.com" },
