@@ -58,20 +58,22 @@ if (process.getuid() !== 0) {
   process.exit(2);
 }
 
-/** Pss, and Uss (Private_Clean + Private_Dirty: pages no other process
- * maps, which do not move with what else runs), KiB. */
+/** Pss; Uss (Private_Clean + Private_Dirty: the pages no other process
+ * maps now); Anonymous (heap, stacks, relocated data: what a leak
+ * grows, and what other processes cannot change), KiB. */
 function rollup(pid) {
   try {
     const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const kib = (k) => Number((new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t) || [0, 0])[1]);
-    return { pss: kib('Pss'), uss: kib('Private_Clean') + kib('Private_Dirty') };
-  } catch { return { pss: 0, uss: 0 }; }
+    return { pss: kib('Pss'), uss: kib('Private_Clean') + kib('Private_Dirty'), anon: kib('Anonymous') };
+  } catch { return { pss: 0, uss: 0, anon: 0 }; }
 }
 /** PSS (and USS) of pid and all its descendants, and by process. */
 function treePss(pid) {
   const procs = [{ pid, cmd: 'root' }, ...descendants(pid)];
   const by = procs.map((p) => ({ cmd: p.cmd, ...rollup(p.pid) }));
-  return { total: by.reduce((s, p) => s + p.pss, 0), uss: by.reduce((s, p) => s + p.uss, 0), by, n: procs.length };
+  const sum = (k) => by.reduce((s, p) => s + p[k], 0);
+  return { total: sum('pss'), uss: sum('uss'), anon: sum('anon'), by, n: procs.length };
 }
 
 // ------------------------------------------------------------ machine
@@ -512,24 +514,24 @@ p(`| CPU | ${M.cpu} (${f1(M.mhz)} MHz) |`);
 p(`| kernel | ${M.kernel} |`);
 p(`| Debian | ${M.debian} |`);
 p(`| Node | ${M.node}; Node 22 for DX: ${M.node22} |`);
-p(`| load average at start | ${M.load} |`);
+p(`| load average at start, at end | ${M.load}; ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (other work on the machine moves every figure: compare within one run) |`);
 p(`| run | ${R.elapsed_s.toFixed(0)} s |`);
 p();
 p('Every figure below was measured in this run; every ratio is between figures of this run. Simulator: tests/sfsim on 127.0.0.1' + (simOn443 ? ':443' : '') + ', seed 1.');
 p();
 p('## Start-up, tools/list, memory after tools/list');
 p();
-p(`Spawn of the server to its answer on stdout (raw stdio client: initialize written at once, tools/list right after the initialize answer). Medians with min / p90 / max. PSS: the sum of Pss over the process tree (/proc/PID/smaps_rollup) once started (ours: once the parent logged "ready"), median; a shared page counts 1/n in each of the n processes on the machine that map it, so PSS falls when other processes map the same libraries (other brokers, the fuzz harnesses linking libcurl) and rises when none do. USS: the private pages alone (Private_Clean + Private_Dirty), which do not move with what else runs. Floor: node spawn() of /bin/true to its exit, median ${f2(R.floor.median)} ms (min ${f2(R.floor.min)}).`);
+p(`Spawn of the server to its answer on stdout (raw stdio client: initialize written at once, tools/list right after the initialize answer). Medians with min / p90 / max. PSS: the sum of Pss over the process tree (/proc/PID/smaps_rollup) once started (ours: once the parent logged "ready"), median; a shared page counts 1/n in each of the n processes on the machine that map it, so PSS falls when other processes map the same libraries (other brokers, the fuzz harnesses linking libcurl) and rises when none do. USS: the pages no other process maps now (Private_Clean + Private_Dirty); a library's file pages count there only while no other process maps that library, so USS moves with what else runs too. Anonymous: heap, stacks and relocated data, which other processes cannot change. Floor: node spawn() of /bin/true to its exit, median ${f2(R.floor.median)} ms (min ${f2(R.floor.min)}).`);
 p();
-p('| server | runs | initialize ms: median (min / p90 / max) | tools/list ms: median (min / p90 / max) | tools | tools/list bytes | PSS MiB | USS MiB | processes |');
-p('|---|---|---|---|---|---|---|---|---|');
+p('| server | runs | initialize ms: median (min / p90 / max) | tools/list ms: median (min / p90 / max) | tools | tools/list bytes | PSS MiB | USS MiB | Anonymous MiB | processes |');
+p('|---|---|---|---|---|---|---|---|---|---|');
 for (const k of Object.keys(su)) {
   const a = sp(k, (r) => r.init_ms);
   const b = sp(k, (r) => r.list_ms);
-  p(`| ${S[k].name} | ${a.n} | ${f2(a.median)} (${f2(a.min)} / ${f2(a.p90)} / ${f2(a.max)}) | ${f2(b.median)} (${f2(b.min)} / ${f2(b.p90)} / ${f2(b.max)}) | ${su[k][0].tools} | ${int(su[k][0].list_bytes)} | ${mib(pssOf(k))} | ${mib(median(su[k].map((r) => r.pss.uss)))} | ${su[k][0].pss.n} |`);
+  p(`| ${S[k].name} | ${a.n} | ${f2(a.median)} (${f2(a.min)} / ${f2(a.p90)} / ${f2(a.max)}) | ${f2(b.median)} (${f2(b.min)} / ${f2(b.p90)} / ${f2(b.max)}) | ${su[k][0].tools} | ${int(su[k][0].list_bytes)} | ${mib(pssOf(k))} | ${mib(median(su[k].map((r) => r.pss.uss)))} | ${mib(median(su[k].map((r) => r.pss.anon)))} | ${su[k][0].pss.n} |`);
 }
-if (S.tsmzWhy) p(`| TSMZ | not measured: ${S.tsmzWhy} | | | | | | | |`);
-if (S.dxWhy) p(`| DX | not measured: ${S.dxWhy} | | | | | | | |`);
+if (S.tsmzWhy) p(`| TSMZ | not measured: ${S.tsmzWhy} | | | | | | | | |`);
+if (S.dxWhy) p(`| DX | not measured: ${S.dxWhy} | | | | | | | | |`);
 p();
 const oi = sp('ours', (r) => r.init_ms).median;
 const ol = sp('ours', (r) => r.list_ms).median;
@@ -571,12 +573,15 @@ const roleSplit = (t) => {
   for (const x of t.by) { const m = / -R (\w+)/.exec(x.cmd); r[m ? m[1] : 'parent'] += x.pss; }
   return Object.entries(r).map(([n, v]) => `${n} ${mib(v)}`).join(', ');
 };
-p(`| server | PSS after tools/list MiB | after the first call | after ${int(N.memCalls / 10)} calls | after N calls | N calls | growth from tools/list | growth from the first call | growth over the last ${int(N.memCalls * 0.9)} calls |`);
+p(`PSS MiB, and in brackets Anonymous MiB (heap, stacks, relocated data: what a leak grows; PSS also moves as other processes on the machine start or stop mapping the same libraries). Growth: of PSS, and of Anonymous.`);
+p();
+p(`| server | after tools/list | after the first call | after ${int(N.memCalls / 10)} calls | after N calls | N calls | growth from tools/list | growth from the first call | growth over the last ${int(N.memCalls * 0.9)} calls |`);
 p('|---|---|---|---|---|---|---|---|---|');
-const gr = (a, b) => `${f1((b / a - 1) * 100)} %`;
-const usr = (t) => ` (USS ${mib(t.uss)})`;
-p(`| ${S.ours.name} | ${mib(R.mem.before.total)}${usr(R.mem.before)} | ${mib(R.mem.first.total)}${usr(R.mem.first)} | ${mib(R.pss_after_first_block.total)}${usr(R.pss_after_first_block)} | ${mib(R.mem.after.total)}${usr(R.mem.after)} | ${int(R.mem.calls)} | ${gr(R.mem.before.total, R.mem.after.total)} | ${gr(R.mem.first.total, R.mem.after.total)} | ${gr(R.pss_after_first_block.total, R.mem.after.total)} |`);
-for (const [k, o] of Object.entries(R.other)) if (o.mem) p(`| ${S[k].name} | ${mib(o.mem.before.total)}${usr(o.mem.before)} | | | ${mib(o.mem.after.total)}${usr(o.mem.after)} | ${int(o.mem.calls)} | ${gr(o.mem.before.total, o.mem.after.total)} | | |`);
+const gr1 = (a, b) => `${f1((b / a - 1) * 100)} %`;
+const gr = (a, b) => `${gr1(a.total, b.total)} (anon ${gr1(a.anon, b.anon)})`;
+const usr = (t) => ` (anon ${mib(t.anon)})`;
+p(`| ${S.ours.name} | ${mib(R.mem.before.total)}${usr(R.mem.before)} | ${mib(R.mem.first.total)}${usr(R.mem.first)} | ${mib(R.pss_after_first_block.total)}${usr(R.pss_after_first_block)} | ${mib(R.mem.after.total)}${usr(R.mem.after)} | ${int(R.mem.calls)} | ${gr(R.mem.before, R.mem.after)} | ${gr(R.mem.first, R.mem.after)} | ${gr(R.pss_after_first_block, R.mem.after)} |`);
+for (const [k, o] of Object.entries(R.other)) if (o.mem) p(`| ${S[k].name} | ${mib(o.mem.before.total)}${usr(o.mem.before)} | | | ${mib(o.mem.after.total)}${usr(o.mem.after)} | ${int(o.mem.calls)} | ${gr(o.mem.before, o.mem.after)} | | |`);
 p();
 p(`Ours by process (PSS MiB): after tools/list ${roleSplit(R.mem.before)}; after the first call ${roleSplit(R.mem.first)}; after ${int(R.mem.calls)} calls ${roleSplit(R.mem.after)}. The call: \`query\` of \`${SMALL_SOQL}\` against the simulator (one row, a real HTTPS request each time, on the broker's kept-alive connection). The other servers: the same statement through their own query tool, fewer calls (each of theirs costs more).`);
 p();
@@ -649,11 +654,13 @@ const lat1 = R.lat[1];
 const ovh = lat1.ours.p50 - lat1.raw.p50;
 const growth = (R.mem.after.total / R.mem.before.total - 1) * 100;
 const growthSteady = (R.mem.after.total / R.mem.first.total - 1) * 100;
+const anonSteady = (R.mem.after.anon / R.mem.first.anon - 1) * 100;
 tgt.push(['initialize reply within 5 ms of spawn', `${f2(oi)} ms median`, oi <= 5 ? 'met' : `missed by ${f2(oi - 5)} ms`]);
 tgt.push(['process tree within 8 MiB PSS, after tools/list', `${mib(opss)} MiB (start-up runs, median)`, opss <= 8192 ? 'met' : `missed by ${mib(opss - 8192)} MiB`]);
 tgt.push([`process tree within 8 MiB PSS, after ${int(R.mem.calls)} calls`, `${mib(R.mem.after.total)} MiB`, R.mem.after.total <= 8192 ? 'met' : `missed by ${mib(R.mem.after.total - 8192)} MiB`]);
 tgt.push([`PSS flat within 10 % over ${int(R.mem.calls)} calls, from tools/list`, `${f1(growth)} % (the first call's TLS connection included)`, Math.abs(growth) <= 10 ? 'met' : `missed by ${f1(Math.abs(growth) - 10)} points`]);
 tgt.push([`PSS flat within 10 % over ${int(R.mem.calls)} calls, from the first call`, `${f1(growthSteady)} %`, Math.abs(growthSteady) <= 10 ? 'met' : `missed by ${f1(Math.abs(growthSteady) - 10)} points`]);
+tgt.push([`Anonymous memory flat within 10 % over ${int(R.mem.calls)} calls, from the first call (what PSS would show on a machine running nothing else)`, `${f1(anonSteady)} %`, Math.abs(anonSteady) <= 10 ? 'met' : `missed by ${f1(Math.abs(anonSteady) - 10)} points`]);
 tgt.push(['per-call overhead within 0.3 ms p50 over the raw round trip', `${f3(ovh)} ms`, ovh <= 0.3 ? 'met' : `missed by ${f3(ovh - 0.3)} ms`]);
 tgt.push(['text no larger than flattened CSV', `${int(O.ours)} vs ${int(O.csv)} chars`, O.ours <= O.csv ? 'met' : `missed by ${int(O.ours - O.csv)} chars`]);
 tgt.push(['tools/list within 10 KB (10,240 bytes)', `${int(obytes)} bytes (JSON-RPC line)`, obytes <= 10240 ? 'met' : `missed by ${int(obytes - 10240)} bytes`]);
