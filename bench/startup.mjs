@@ -4,7 +4,9 @@
 //   node bench/startup.mjs [new-parent] [baseline-parent] [runs]
 //
 // Defaults: SFREVOPS_BIN or build/plain/sfrevops-mcp (the build tree's),
-// /work/main/build/plain/sfrevops-mcp (the single binary), 30 runs each.
+// SFREVOPS_BASELINE_BIN or /work/main/build/plain/sfrevops-mcp, 30 runs
+// each.  bench/run --baseline REF builds a baseline of a git ref and
+// passes it here.
 //
 // Start-up: from spawn() of the parent to the initialize answer on its
 // standard output (the initialize request is written at once; the front
@@ -23,7 +25,7 @@ import { srcdir, spawnRaw, offlineEnv, initialize, descendants, waitFor } from '
 
 const bins = {
   new: process.argv[2] || process.env.SFREVOPS_BIN || join(srcdir, 'build', 'plain', 'sfrevops-mcp'),
-  baseline: process.argv[3] || '/work/main/build/plain/sfrevops-mcp',
+  baseline: process.argv[3] || process.env.SFREVOPS_BASELINE_BIN || '/work/main/build/plain/sfrevops-mcp',
 };
 const runs = Number(process.argv[4] || 30);
 

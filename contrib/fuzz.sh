@@ -1,40 +1,109 @@
 #!/bin/sh
 # Build the libFuzzer targets in tests/fuzz with clang (ASan + UBSan)
-# and run each for SECONDS (default 60), starting from its seed corpus.
-# Not part of `make check`: a fuzz run is open-ended, so its figures
-# (executions, coverage, crashes) are reported, not asserted.
+# and run each for SECONDS (default 60), starting from its seed corpus
+# (tests/fuzz/seeds_TARGET) and the corpus an earlier run grew
+# (build/fuzz/corpus_TARGET).  A fuzz run is open-ended, so its figures
+# (executions, cov:, ft:, crashes) are reported, not asserted; a crash
+# leaves its input in build/fuzz/ and makes this script exit 1.
 #
 #   sh contrib/fuzz.sh [SECONDS] [TARGET...]
+#   sh contrib/fuzz.sh --check BUILDDIR	(make check: tests/fuzz/check.sh)
+#
+# Targets: soql jsonrpc schema ipc policy token sferror url toolargs.
+# Every source file under test is compiled with coverage
+# (-fsanitize=fuzzer-no-link), into the archives of Makefile.am's
+# groups, so a harness links only what it uses.  The objects are kept
+# in OUT/obj and rebuilt when their source is newer.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-secs=${1:-60}
-[ $# -gt 0 ] && shift
-targets=${*:-"soql jsonrpc schema"}
-out=$top/build/fuzz
-mkdir -p "$out"
-[ -f "$top/build/plain/config.h" ] || {
-	mkdir -p "$top/build/plain"
-	(cd "$top/build/plain" && "$top/configure" -q)
-}
-cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
--fno-sanitize-recover=undefined -I$top/build/plain -I$top/src
-$(pkg-config --cflags libcjson)"
-libs="$(pkg-config --libs libcjson) -lm"
-common="$top/src/util.c $top/src/log.c"
+all="soql jsonrpc schema ipc policy token sferror url toolargs"
+check=no
+if [ "${1:-}" = --check ]; then
+	check=yes
+	builddir=$2
+	shift 2
+	out=$builddir/tests/fuzz-bin
+	secs=0
+else
+	builddir=$top/build/plain
+	out=$top/build/fuzz
+	secs=${1:-60}
+	[ $# -gt 0 ] && shift
+	[ -f "$builddir/config.h" ] || {
+		mkdir -p "$builddir"
+		(cd "$builddir" && "$top/configure" -q)
+	}
+fi
+targets=${*:-$all}
+CC=${FUZZ_CC:-clang}
+mkdir -p "$out/obj"
+pc() { pkg-config "$@" libcjson libsodium libseccomp libcurl libcrypto; }
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined
+-fno-sanitize-recover=undefined -I$builddir -I$top/src $(pc --cflags)"
+libs="$(pc --libs) -lm"
+
+# The archives, as Makefile.am groups the sources.
+common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
+soql="soql"
+front="front records jsonrpc schema date tool tools/registry tools/common
+tools/get tools/query tools/pipeline tools/stale tools/risk"
+broker="broker http auth netpass secmem"
+for lib in common soql front broker; do
+	eval "members=\$$lib"
+	objs=
+	stale=no
+	for m in $members; do
+		o=$out/obj/$m.o
+		mkdir -p "$(dirname "$o")"
+		if [ ! -f "$o" ] || [ "$top/src/$m.c" -nt "$o" ] ||
+		    [ "$builddir/config.h" -nt "$o" ]; then
+			# shellcheck disable=SC2086
+			$CC $cflags -fsanitize=fuzzer-no-link -c \
+			    -o "$o" "$top/src/$m.c"
+			stale=yes
+		fi
+		objs="$objs $o"
+	done
+	if [ "$stale" = yes ] || [ ! -f "$out/lib$lib.a" ]; then
+		rm -f "$out/lib$lib.a"
+		# shellcheck disable=SC2086
+		ar cr "$out/lib$lib.a" $objs
+	fi
+done
+
+status=0
 for t in $targets; do
 	case $t in
-	soql) srcs="$top/src/soql.c" ;;
-	jsonrpc) srcs="$top/src/jsonrpc.c" ;;
-	schema) srcs="$top/src/schema.c" ;;
+	soql|jsonrpc|schema|ipc|policy|url|toolargs|token|sferror) ;;
 	*) echo "unknown target $t" >&2; exit 2 ;;
 	esac
 	# shellcheck disable=SC2086
-	clang $cflags -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs \
-	    $common $libs
+	$CC $cflags -fsanitize=fuzzer -o "$out/fuzz_$t" \
+	    "$top/tests/fuzz/fuzz_$t.c" "$out/libfront.a" "$out/libbroker.a" \
+	    "$out/libsoql.a" "$out/libcommon.a" $libs
+	seeds=$top/tests/fuzz/seeds_$t
+	if [ "$check" = yes ]; then
+		# The seed corpus once (libFuzzer's INITED), then a few
+		# thousand mutations from it.
+		echo "== fuzz_$t: seeds_$t once, then ${FUZZ_CHECK_RUNS:-3000} runs"
+		# New inputs go to a scratch corpus, never into the seeds.
+		rm -rf "$out/corpus_$t"
+		mkdir -p "$out/corpus_$t"
+		(cd "$out" && "./fuzz_$t" -runs="${FUZZ_CHECK_RUNS:-3000}" \
+		    -max_len=8192 -seed=1 -max_total_time=30 \
+		    -artifact_prefix="$out/" \
+		    "$out/corpus_$t" "$seeds" >"fuzz_$t.log" 2>&1) || {
+			cat "$out/fuzz_$t.log"; status=1; continue; }
+		grep -E '^#[0-9]+.*(INITED|DONE)' "$out/fuzz_$t.log" | tail -n 2
+		continue
+	fi
 	corpus=$out/corpus_$t
 	mkdir -p "$corpus"
-	cp "$top/tests/fuzz/seeds_$t"/* "$corpus/" 2>/dev/null || true
 	echo "== fuzz_$t for ${secs}s"
-	"$out/fuzz_$t" -max_total_time="$secs" -max_len=8192 \
-	    -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+	(cd "$out" && "./fuzz_$t" -max_total_time="$secs" -max_len=8192 \
+	    -print_final_stats=1 -artifact_prefix="$out/" "$corpus" "$seeds" \
+	    >"fuzz_$t.log" 2>&1) || status=1
+	grep -E '^#[0-9]+.*(INITED|DONE)|^stat::number_of_executed_units|^==[0-9]+==ERROR|^SUMMARY' \
+	    "$out/fuzz_$t.log" || true
 done
+exit $status
