@@ -641,8 +641,8 @@ static void
 test_risk(void)
 {
 	struct fake	 fk;
-	char		*s[1], json[4096], close_in[11], close_out[11], q[11];
-	char		 acct[19], recent[11], stale[11];
+	char		*s[1], *cand, json[8192], close_in[11], close_out[11];
+	char		 q[11], acct[19], recent[11], stale[11];
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*rows;
@@ -678,24 +678,28 @@ test_risk(void)
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
 	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
 	    strstr(s[0], "StageName = 'Commit'") != NULL && strstr(s[0],
-	    "LIMIT 200") != NULL, "then the candidates: %s", s[0]);
-	free(s[0]);
-	/* Two candidates: one stale, one closing in the window. */
+	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL && strstr(s[0],
+	    "LIMIT 50000") != NULL && strstr(s[0], "LIMIT 200") == NULL,
+	    "then every candidate, by date literal, no LIMIT 200: %s", s[0]);
+	cand = s[0];
+	/* Two candidates of 450: one stale, one closing in the window. */
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
-	    "\"x\",\"totalSize\":2,\"done\":true,\"records\":["
+	    "\"%s WITH SECURITY_ENFORCED\",\"totalSize\":450,\"done\":false,"
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\",\"records\":["
 	    "{\"Id\":\"o1\",\"Name\":\"Old\",\"AccountId\":\"%s\",\"Account\":"
 	    "{\"Name\":\"Acme\"},\"Amount\":10,\"CloseDate\":\"%s\","
 	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Ann\"}},"
 	    "{\"Id\":\"o2\",\"Name\":\"Late\",\"AccountId\":\"%s\",\"Account\":"
 	    "{\"Name\":\"Acme\"},\"Amount\":20,\"CloseDate\":\"%s\","
 	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Bo\"}}]}",
-	    acct, close_out, stale, acct, close_in, recent);
+	    cand, acct, close_out, stale, acct, close_in, recent);
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	ok(v == TOOL_WAIT && fk.nreq == 3 && fk.type[2] == IMSG_SF_QUERY &&
 	    req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
 	    "FROM Event WHERE AccountId IN ('") != NULL && strstr(s[0], acct)
-	    != NULL, "then the Event check for the accounts in the window: "
-	    "%s", s[0]);
+	    != NULL && strstr(s[0], "StartDateTime >= TODAY") != NULL,
+	    "then the Event check for the page's accounts in the window, "
+	    "from TODAY: %s", s[0]);
 	free(s[0]);
 	ok(fk.nprog == 3 && strstr(fk.prog[2], "Event check") != NULL,
 	    "progress names the Event check");
@@ -711,26 +715,56 @@ test_risk(void)
 	    "meeting", "reason (b)");
 	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
 	    1), 2)), "Acme", "Account.Name from the nested record");
-	ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
-	    "complete")) && num_at(fk.ctx.structured, "candidates") == 2,
-	    "complete, two candidates");
+	ok(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "done")) && num_at(fk.ctx.structured, "candidates") == 2 &&
+	    num_at(fk.ctx.structured, "candidates_total") == 450,
+	    "not done: 2 candidates here, 450 in all, from totalSize");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "cursor")), "c_0123456789abcdef0123456789abcdef",
+	    "the broker's cursor is handed on");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "window_to")), q, "the window's dates are "
+	    "stated");
+	ok(strstr(fk.ctx.text, "call at_risk_commits with cursor") != NULL,
+	    "the text says how to go on");
 	fake_free(&fk);
 
-	/* A future meeting on the account clears reason (b). */
-	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\"}", q);
-	(void)fake_start(&fk, "at_risk_commits", json);
-	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{}");
-	snprintf(json, sizeof(json), "{\"records\":[{\"Id\":\"o2\","
-	    "\"AccountId\":\"%s\",\"CloseDate\":\"%s\",\"LastActivityDate\":"
-	    "\"%s\"}]}", acct, close_in, recent);
-	(void)answer_json(&fk, IMSG_SF_QUERY_R, json);
+	/* The cursor: no describe, one SF_MORE, then the Event check. */
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\","
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\"}", q);
+	v = fake_start(&fk, "at_risk_commits", json);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_MORE,
+	    "a cursor pages by IMSG_SF_MORE, with no describe");
+	snprintf(json, sizeof(json), "{\"soql\":\"%s\",\"totalSize\":450,"
+	    "\"done\":true,\"records\":[{\"Id\":\"o2\",\"AccountId\":\"%s\","
+	    "\"CloseDate\":\"%s\",\"LastActivityDate\":\"%s\"}]}", cand, acct,
+	    close_in, recent);
+	v = answer_json(&fk, IMSG_SF_MORE_R, json);
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY,
+	    "then the Event check of that page");
 	snprintf(json, sizeof(json), "{\"records\":[{\"AccountId\":\"%s\"}]}",
 	    acct);
+	/* A future meeting on the account clears reason (b). */
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "rows")) == 0 && strncmp(fk.ctx.text,
-	    "0 at-risk Commit", 16) == 0, "a future meeting: not at risk");
+	    "0 at-risk Commit", 16) == 0 && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "done")) &&
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "cursor") ==
+	    NULL, "a future meeting: not at risk; the last page has no cursor");
 	fake_free(&fk);
+
+	/* A cursor of another quarter is refused. */
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"2030-03-31\","
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\"}");
+	(void)fake_start(&fk, "at_risk_commits", json);
+	snprintf(json, sizeof(json), "{\"soql\":\"%s\",\"totalSize\":1,"
+	    "\"done\":true,\"records\":[]}", cand);
+	v = answer_json(&fk, IMSG_SF_MORE_R, json);
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "another quarter_end_date")
+	    != NULL, "a cursor of another quarter is refused");
+	fake_free(&fk);
+	free(cand);
 
 	(void)fake_start(&fk, "at_risk_commits", "{\"quarter_end_date\":"
 	    "\"2030-03-31\"}");

@@ -22,8 +22,10 @@ after(async () => {
 
 const connect = (extraEnv = {}) => connectSdk(simEnv(sim, extraEnv), opened);
 
-const simLog = () => sim.log();
-const clearLog = () => sim.clearLog();
+// The simulator whose log the helpers read (the scale tests swap it).
+const simLogRef = { get: () => sim.log(), clear: () => sim.clearLog() };
+const simLog = () => simLogRef.get();
+const clearLog = () => simLogRef.clear();
 const records = (object) => sim.records(object);
 
 // Dates as whole UTC days, the simulator's time zone (README: GMT).
@@ -230,13 +232,17 @@ function quarterEnd(today) {
   return dayStr(Math.floor(Date.UTC(y, Math.floor(m / 3) * 3 + 3, 1) / DAY) - 1);
 }
 
-function expectedRisk(opps, events, today, qe, nowMs) {
+// The rule, from the raw records: the simulator's time zone is GMT, so
+// its TODAY is sim.today; LAST_N_DAYS:14 is [today-14, today] (README).
+function expectedRisk(opps, events, today, qe) {
   const cutoff = dayNum(today) - 14;
   const from = dayNum(qe) - 13, to = dayNum(qe);
-  const future = new Set(events.filter((e) => !e.IsChild && e.AccountId && dtMs(e.StartDateTime) >= nowMs).map((e) => e.AccountId));
+  const todayMs = dayNum(today) * DAY;
+  const future = new Set(events.filter((e) => !e.IsChild && e.AccountId && dtMs(e.StartDateTime) >= todayMs).map((e) => e.AccountId));
   const candidates = opps.filter((o) => !o.IsClosed && o.StageName === 'Commit'
     && (o.LastActivityDate === null || dayNum(o.LastActivityDate) < cutoff
-      || (dayNum(o.CloseDate) >= from && dayNum(o.CloseDate) <= to)));
+      || (dayNum(o.CloseDate) >= from && dayNum(o.CloseDate) <= to)))
+    .sort((a, b) => (a.CloseDate < b.CloseDate ? -1 : a.CloseDate > b.CloseDate ? 1 : a.Id < b.Id ? -1 : 1));
   const rows = [];
   for (const o of candidates) {
     const a = o.LastActivityDate === null || dayNum(o.LastActivityDate) < cutoff;
@@ -251,52 +257,113 @@ function expectedRisk(opps, events, today, qe, nowMs) {
   return { candidates, rows, accounts, future };
 }
 
-test('at_risk_commits: the at-risk set with its reasons, two requests, the Event check by account', async () => {
-  const c = await connect();
-  const opps = await records('Opportunity');
-  const events = await records('Event');
-  const qe = quarterEnd(sim.today);
-  await clearLog();
-  const before = Date.now();
-  const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
-  const afterMs = Date.now();
-  assert.equal(r.isError, false, textOf(r));
-  const want = expectedRisk(opps, events, sim.today, qe, before);
-  assert.ok(want.candidates.length < 200, 'fewer than 200 candidates in this org');
-  assert.ok(want.rows.some((x) => x.reasons.includes('no activity')), 'some deals lack activity');
-  assert.ok(want.rows.some((x) => x.reasons.includes('no future meeting')), 'some deals close without a meeting');
-  assert.ok(want.candidates.some((o) => o.AccountId && want.future.has(o.AccountId) && dayNum(o.CloseDate) > dayNum(qe) - 14),
-    'some window deals do have a future meeting, so the Event check matters');
-  const sc = r.structuredContent;
-  assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'Amount', 'CloseDate', 'LastActivityDate', 'Owner.Name', 'reasons']);
-  const got = new Map(sc.rows.map((row) => [row[0], row]));
-  assert.deepEqual([...got.keys()].sort(), want.rows.map((x) => x.o.Id).sort(), 'the at-risk set');
+const RISK_SOQL = (stage, from, qe) => 'SELECT Id, Name, AccountId, Account.Name, Amount, CloseDate, LastActivityDate, Owner.Name FROM Opportunity '
+  + `WHERE StageName = '${stage}' AND IsClosed = false AND (LastActivityDate = null OR LastActivityDate < LAST_N_DAYS:14 `
+  + `OR (CloseDate >= ${from} AND CloseDate <= ${qe})) WITH SECURITY_ENFORCED ORDER BY CloseDate ASC, Id ASC LIMIT 50000`;
+const EVENT_RE = /^SELECT AccountId FROM Event WHERE AccountId IN \(([^)]*)\) AND StartDateTime >= TODAY AND IsChild = false WITH SECURITY_ENFORCED GROUP BY AccountId LIMIT 200$/;
+
+/**
+ * Every page of at_risk_commits, through its cursor, checked against the
+ * records: the at-risk set with its reasons, each candidate examined
+ * once, the total exact on every page, and the API calls of each page
+ * counted in the simulator's log.
+ */
+async function riskAllPages(c, want, qe) {
+  const got = [];
+  const calls = [];
+  let cursor;
+  let examined = 0;
+  let pages = 0;
+  do {
+    await clearLog();
+    const args = cursor ? { quarter_end_date: qe, cursor } : { quarter_end_date: qe };
+    const r = await c.client.callTool({ name: 'at_risk_commits', arguments: args });
+    assert.equal(r.isError, false, textOf(r));
+    const sc = r.structuredContent;
+    assert.equal(sc.candidates_total, want.candidates.length, 'the exact number of candidates on every page');
+    assert.ok(sc.candidates <= 200 && sc.candidates > 0);
+    // This page's candidates are the next ones by close date: its Event
+    // check names exactly their accounts in the window.
+    const page = want.candidates.slice(examined, examined + sc.candidates);
+    examined += sc.candidates;
+    const log = dataCalls(await simLog());
+    calls.push(log.map((e) => e.path.replace(/\?.*/, '')));
+    const q = log.filter((e) => /\/query/.test(e.path));
+    const ev = q.find((e) => /FROM Event/.test(e.soql || ''));
+    const pageAccounts = [...new Set(page.filter((o) => o.AccountId && want.accounts.includes(o.AccountId)
+      && dayNum(o.CloseDate) >= dayNum(qe) - 13 && dayNum(o.CloseDate) <= dayNum(qe)).map((o) => o.AccountId))];
+    if (pageAccounts.length) {
+      assert.ok(ev, 'an Event check for this page');
+      const m = EVENT_RE.exec(ev.soql);
+      assert.ok(m, 'the Event statement: ' + ev.soql);
+      assert.deepEqual(m[1].split(', ').map((x) => x.replace(/'/g, '')).sort(), pageAccounts.sort());
+      assert.equal(sc.event_soql, ev.soql);
+    } else {
+      assert.equal(ev, undefined, 'no Event check when no candidate of the page closes in the window');
+    }
+    const ids = new Set(page.map((o) => o.Id));
+    for (const row of sc.rows) assert.ok(ids.has(row[0]), `${row[0]} is a candidate of this page`);
+    got.push(...sc.rows);
+    cursor = sc.cursor;
+    assert.equal(sc.done, !cursor);
+    pages++;
+    if (cursor) assert.match(textOf(r), /call at_risk_commits with cursor/);
+  } while (cursor);
+  assert.equal(examined, want.candidates.length, 'every candidate examined once');
+  assert.equal(pages, Math.ceil(want.candidates.length / 200));
+  const byId = new Map(got.map((row) => [row[0], row]));
+  assert.equal(byId.size, got.length, 'no deal twice');
+  assert.deepEqual([...byId.keys()].sort(), want.rows.map((x) => x.o.Id).sort(), 'the at-risk set');
   for (const x of want.rows) {
-    const row = got.get(x.o.Id);
+    const row = byId.get(x.o.Id);
     assert.equal(row[7], x.reasons, 'reasons of ' + x.o.Id);
     assert.equal(row[4], x.o.CloseDate);
     assert.equal(row[5], x.o.LastActivityDate);
     assert.equal(row[3], x.o.Amount);
   }
+  return { calls, rows: got };
+}
+
+test('at_risk_commits: the at-risk set with its reasons, two requests, the Event check by account', async () => {
+  const c = await connect();
+  const opps = await records('Opportunity');
+  const events = await records('Event');
+  const qe = quarterEnd(sim.today);
+  const want = expectedRisk(opps, events, sim.today, qe);
+  assert.ok(want.candidates.length < 200, 'fewer than 200 candidates in this org');
+  assert.ok(want.rows.some((x) => x.reasons.includes('no activity')), 'some deals lack activity');
+  assert.ok(want.rows.some((x) => x.reasons.includes('no future meeting')), 'some deals close without a meeting');
+  assert.ok(want.candidates.some((o) => o.AccountId && want.future.has(o.AccountId) && dayNum(o.CloseDate) > dayNum(qe) - 14),
+    'some window deals do have a future meeting, so the Event check matters');
+  await clearLog();
+  const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
+  assert.equal(r.isError, false, textOf(r));
+  const sc = r.structuredContent;
+  assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'Amount', 'CloseDate', 'LastActivityDate', 'Owner.Name', 'reasons']);
   // Ordered by close date.
   const closes = sc.rows.map((row) => row[4]);
   assert.deepEqual(closes, [...closes].sort());
-  assert.equal(sc.complete, true);
+  assert.equal(sc.done, true);
+  assert.equal(sc.cursor, undefined);
   assert.equal(sc.candidates, want.candidates.length);
+  assert.equal(sc.candidates_total, want.candidates.length);
+  // The dates it used, stated.
+  assert.equal(sc.window_from, dayStr(dayNum(qe) - 13));
+  assert.equal(sc.window_to, qe);
+  assert.match(sc.activity_filter, /LAST_N_DAYS:14/);
+  assert.equal(sc.meeting_filter, 'StartDateTime >= TODAY');
   assert.match(textOf(r), /reasons/);
-
   const q = queries(await simLog());
   assert.equal(q.length, 2, 'candidates, then Event: ' + JSON.stringify(q.map((e) => e.soql)));
-  const cutoff = dayStr(dayNum(sim.today) - 14), from = dayStr(dayNum(qe) - 13);
-  assert.equal(q[0].soql, 'SELECT Id, Name, AccountId, Account.Name, Amount, CloseDate, LastActivityDate, Owner.Name FROM Opportunity '
-    + `WHERE StageName = 'Commit' AND IsClosed = false AND (LastActivityDate = null OR LastActivityDate < ${cutoff} `
-    + `OR (CloseDate >= ${from} AND CloseDate <= ${qe})) WITH SECURITY_ENFORCED ORDER BY CloseDate ASC, Id ASC LIMIT 200`);
-  const m = /^SELECT AccountId FROM Event WHERE AccountId IN \(([^)]*)\) AND StartDateTime >= (\S+) AND IsChild = false WITH SECURITY_ENFORCED GROUP BY AccountId LIMIT 200$/.exec(q[1].soql);
-  assert.ok(m, 'the Event statement: ' + q[1].soql);
-  assert.deepEqual(m[1].split(', ').map((s) => s.replace(/'/g, '')).sort(), want.accounts.sort());
-  assert.match(m[2], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  const now = Date.parse(m[2]);
-  assert.ok(now >= before - 1000 && now <= afterMs, 'now, in UTC');
+  assert.equal(q[0].soql, RISK_SOQL('Commit', dayStr(dayNum(qe) - 13), qe));
+  assert.equal(sc.soql, q[0].soql);
+  assert.ok(EVENT_RE.test(q[1].soql), q[1].soql);
+  // And the whole answer, against the records.
+  const c2 = await connect();
+  const { calls } = await riskAllPages(c2, want, qe);
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0].map((p) => p.replace(/^\/services\/data\/v[\d.]+\//, '')), ['sobjects/Opportunity/describe', 'query', 'query'],
+    'a new process: one describe, the candidates, the Event check');
 });
 
 test('at_risk_commits: the configured commit stage is used, quoted', async () => {
@@ -308,7 +375,7 @@ test('at_risk_commits: the configured commit stage is used, quoted', async () =>
   const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: qe } });
   assert.equal(r.isError, false, textOf(r));
   const renamed = opps.map((o) => ({ ...o, StageName: o.StageName === 'Negotiation/Review' ? 'Commit' : o.StageName === 'Commit' ? 'x' : o.StageName }));
-  const want = expectedRisk(renamed, events, sim.today, qe, Date.now());
+  const want = expectedRisk(renamed, events, sim.today, qe);
   assert.deepEqual(r.structuredContent.rows.map((row) => row[0]).sort(), want.rows.map((x) => x.o.Id).sort());
   assert.match(queries(await simLog())[0].soql, /WHERE StageName = 'Negotiation\/Review' AND/);
 
@@ -353,7 +420,7 @@ test('dry_run: every tool returns its exact statements and sends nothing', async
   assert.ok(sc.requests.length >= 2);
   const ev = sc.requests.find((x) => /FROM Event/.test(x.soql || ''));
   assert.ok(ev, 'the Event statement is shown');
-  assert.match(ev.soql, /^SELECT AccountId FROM Event WHERE AccountId IN \(<IDs of the accounts[^>]*>\) AND StartDateTime >= \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ AND IsChild = false/);
+  assert.match(ev.soql, /^SELECT AccountId FROM Event WHERE AccountId IN \(<IDs of the accounts[^>]*>\) AND StartDateTime >= TODAY AND IsChild = false/);
   assert.equal(sc.event_soql, ev.soql);
   // The text block shows every statement, the Event one included.
   assert.ok(textOf(r).includes(ev.soql), textOf(r));
@@ -393,4 +460,39 @@ test('bad arguments are refused, naming the argument, before any request', async
   // A leap day that exists is fine.
   const r = await c.client.callTool({ name: 'at_risk_commits', arguments: { quarter_end_date: '2024-02-29', dry_run: true } });
   assert.equal(r.isError, false, textOf(r));
+});
+
+// ------------------------------------------------------------ at scale
+
+test('at 5,000 opportunities: at_risk_commits examines every candidate, 200 per call, at most two API calls each', async () => {
+  const big = await startSim(['--opportunities', '5000', '--seed', '7']);
+  try {
+    const c = await connectSdk(simEnv(big), opened);
+    const opps = await big.records('Opportunity');
+    const events = await big.records('Event');
+    assert.ok(opps.length >= 5000);
+    const qe = quarterEnd(big.today);
+    const want = expectedRisk(opps, events, big.today, qe);
+    assert.ok(want.candidates.length > 400, `more than two pages of candidates (${want.candidates.length})`);
+    // The deals closing near quarter end come last by close date: they
+    // are the ones a first page of 200 would never reach.
+    const late = want.rows.filter((x) => x.reasons.includes('no future meeting'));
+    assert.ok(late.length > 0 && want.candidates.indexOf(late.at(-1).o) >= 200, 'window deals beyond the first 200');
+    const { calls } = await (async () => {
+      // riskAllPages reads the log of the simulator it is given.
+      const prev = [simLogRef.get, simLogRef.clear];
+      simLogRef.get = () => big.log();
+      simLogRef.clear = () => big.clearLog();
+      try { return await riskAllPages(c, want, qe); } finally { [simLogRef.get, simLogRef.clear] = prev; }
+    })();
+    let describes = 0;
+    for (const page of calls) {
+      assert.ok(page.filter((p) => /\/query/.test(p)).length <= 2, 'at most two queries per page: ' + JSON.stringify(page));
+      describes += page.filter((p) => /\/describe$/.test(p)).length;
+      assert.ok(page.filter((p) => !/\/describe$/.test(p)).length <= 2, 'at most two API calls per page besides describe');
+    }
+    assert.equal(describes, 1, 'describe once per process');
+  } finally {
+    await big.stop();
+  }
 });
