@@ -45,6 +45,22 @@ function handle(sim, method, path, search, headers, bodyText) {
       sim.cursors.clear();
       sim.faults = [];
       return ok();
+    case 'GET org': return ok({ last_stage_change_from: sim.cfg.lastStageChangeFrom, never_moved_pct: sim.cfg.neverMovedPct });
+    case 'POST org': {
+      // The org's shape for the tests that follow.  never_moved_pct
+      // regenerates the data (as POST reset does, keeping the counters).
+      const b = body || {};
+      const intIn = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
+      if (b.last_stage_change_from !== undefined && !intIn(b.last_stage_change_from, 0, 1000)) return fail(400, 'last_stage_change_from: an API version number, 0 for always');
+      if (b.never_moved_pct !== undefined && !intIn(b.never_moved_pct, 0, 100)) return fail(400, 'never_moved_pct: 0..100');
+      if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
+      if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) {
+        sim.cfg.neverMovedPct = b.never_moved_pct;
+        sim.db = sim.makeDb();
+        sim.cursors.clear();
+      }
+      return ok({ last_stage_change_from: sim.cfg.lastStageChangeFrom, never_moved_pct: sim.cfg.neverMovedPct });
+    }
     case 'GET log': return ok(sim.log);
     case 'DELETE log': sim.log = []; return ok();
     case 'GET state':

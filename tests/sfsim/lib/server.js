@@ -6,7 +6,7 @@
 const https = require('node:https');
 const zlib = require('node:zlib');
 const ids = require('./ids');
-const { getObject, describe, OBJECTS } = require('./schema');
+const { getObject, describe, OBJECTS, fieldAbsent } = require('./schema');
 const { runQuery } = require('./soql');
 const dml = require('./dml');
 const { fmtValue } = require('./soql');
@@ -95,11 +95,11 @@ class Sim {
 
   retrieve(version, objName, id, fieldsParam) {
     const { obj, rec } = dml.findRecord(this.db, objName, id);
-    let fields = obj.fields.filter((f) => !f.hidden);
+    let fields = obj.fields.filter((f) => !f.hidden && !fieldAbsent(f, version, this.cfg));
     if (fieldsParam) {
       fields = fieldsParam.split(',').map((n) => n.trim()).filter(Boolean).map((n) => {
         const f = obj.fieldMap.get(n.toLowerCase());
-        if (!f || f.hidden) throw new SfError(400, 'INVALID_FIELD', `No such column '${n}' on sobject of type ${obj.name}`);
+        if (!f || f.hidden || fieldAbsent(f, version, this.cfg)) throw new SfError(400, 'INVALID_FIELD', `No such column '${n}' on sobject of type ${obj.name}`);
         return f;
       });
       if (!fields.some((f) => f.name === 'Id')) fields.push(obj.fieldMap.get('id'));
@@ -161,7 +161,7 @@ class Sim {
           body: {
             encoding: 'UTF-8', maxBatchSize: 200,
             sobjects: Object.values(OBJECTS).map((o) => {
-              const d = describe(o, version);
+              const d = describe(o, version, this.cfg);
               delete d.fields; delete d.childRelationships; delete d.recordTypeInfos;
               return d;
             }),
@@ -172,7 +172,7 @@ class Sim {
       if (!obj) return notFound();
       if (parts.length === 2) {
         if (method === 'GET') {
-          const d = describe(obj, version);
+          const d = describe(obj, version, this.cfg);
           delete d.fields; delete d.childRelationships; delete d.recordTypeInfos;
           return { status: 200, body: { objectDescribe: d, recentItems: [] } };
         }
@@ -183,7 +183,7 @@ class Sim {
         return methodNotAllowed(method, 'GET,HEAD,POST');
       }
       if (parts.length === 3 && b === 'describe') {
-        return method === 'GET' ? { status: 200, body: describe(obj, version) } : methodNotAllowed(method, 'GET,HEAD');
+        return method === 'GET' ? { status: 200, body: describe(obj, version, this.cfg) } : methodNotAllowed(method, 'GET,HEAD');
       }
       if (parts.length === 3) {
         if (method === 'GET') return this.retrieve(version, obj.name, b, search.get('fields'));

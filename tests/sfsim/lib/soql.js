@@ -6,7 +6,7 @@
 
 const { parseQuery } = require('@jetstreamapp/soql-parser-js');
 const ids = require('./ids');
-const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId } = require('./schema');
+const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId, fieldAbsent } = require('./schema');
 const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange } = require('./dates');
 const { SfError, caret } = require('./errors');
 
@@ -102,7 +102,7 @@ function resolvePath(ctx, obj, raw, clause) {
   const leafName = parts[parts.length - 1];
   const leaf = poly ? POLY_FIELDS[leafName.toLowerCase()] : cur.fieldMap.get(leafName.toLowerCase());
   const entity = poly ? 'Name' : cur.name;
-  if (!leaf) throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
+  if (!leaf || fieldAbsent(leaf, ctx.version, ctx.cfg)) throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
   if (leaf.hidden) {
     if (ctx.mode === 'user' || (ctx.mode === 'security' && clause === 'select')) throw flsError(ctx);
     throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
@@ -382,7 +382,7 @@ function fieldItems(ctx, obj, ast) {
     if (f.type === 'FieldFunctionExpression' && String(f.functionName).toUpperCase() === 'FIELDS') {
       const which = String(f.parameters[0]).toUpperCase();
       for (const d of obj.fields) {
-        if (d.hidden) continue;
+        if (d.hidden || fieldAbsent(d, ctx.version, ctx.cfg)) continue;
         if ((which === 'STANDARD' && d.custom) || (which === 'CUSTOM' && !d.custom)) continue;
         out.push({ type: 'Field', field: d.name });
       }
