@@ -583,11 +583,23 @@ test_pipeline(void)
 
 /* ------------------------------------------------------------- stale */
 
+/* Is name one of the columns? */
+static int
+column_is(const cJSON *cols, const char *name)
+{
+	const cJSON	*c;
+
+	cJSON_ArrayForEach(c, cols)
+		if (cJSON_IsString(c) && strcmp(c->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 test_stale(void)
 {
 	struct fake	 fk;
-	char		*s[1], json[2048], old[32];
+	char		*s[1], json[4096], old[32], older[32], opp[19];
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*row, *cols;
@@ -602,26 +614,86 @@ test_stale(void)
 	fake_free(&fk);
 
 	v = fake_start(&fk, "stale_opps", "{}");
-	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0 &&
-	    strstr(s[0], "LastStageChangeDate < LAST_N_DAYS:30 ORDER BY") !=
-	    NULL && strstr(s[0], "LIMIT 2000") != NULL, "one query with the "
-	    "default threshold: %s", s[0]);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_DESCRIBE,
+	    "first: describe Opportunity");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
+	    "\"fields\":[\"Id\",\"LastStageChangeDate\",\"CreatedDate\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    strstr(s[0], "(LastStageChangeDate < LAST_N_DAYS:30 OR "
+	    "(LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:30)) "
+	    "ORDER BY") != NULL && strstr(s[0], "LIMIT 50000") != NULL,
+	    "with the field: one query, never-moved deals by CreatedDate, no "
+	    "LIMIT that would cut totalSize: %s", s[0]);
 	/* The page, with the statement the broker sent. */
 	date_fmt(day, old);
+	date_fmt(day - 10, older);
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
-	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":"
+	    "\"%s\",\"totalSize\":900,\"done\":false,\"cursor\":"
+	    "\"c_0123456789abcdef0123456789abcdef\",\"records\":[{\"attributes\":"
 	    "{\"type\":\"Opportunity\"},\"Id\":\"o1\",\"Name\":\"Deal\","
-	    "\"LastStageChangeDate\":\"%sT00:00:00.000+0000\"}]}", s[0], old);
+	    "\"LastStageChangeDate\":\"%sT00:00:00.000+0000\",\"CreatedDate\":"
+	    "\"%sT00:00:00.000+0000\"},{\"Id\":\"o2\",\"Name\":\"Never\","
+	    "\"LastStageChangeDate\":null,\"CreatedDate\":"
+	    "\"%sT00:00:00.000+0000\"}]}", s[0], old, older, older);
 	free(s[0]);
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	cols = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns");
 	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "rows"), 0);
-	ok(v == TOOL_DONE && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
-	    cols, 3)), "days_in_stage") == 0, "a days_in_stage column is added");
-	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 3)) == 40,
+	ok(v == TOOL_DONE && fk.nreq == 2 && strcmp(cJSON_GetStringValue(
+	    cJSON_GetArrayItem(cols, 4)), "days_in_stage") == 0,
+	    "a days_in_stage column is added, nothing more is sent");
+	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 4)) == 40,
 	    "days_in_stage counts whole days since the change (40)");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows"), 1);
+	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 4)) == 50,
+	    "a deal that never moved counts from CreatedDate (50)");
+	ok(num_at(fk.ctx.structured, "total_size") == 900 &&
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "stage_change_source")), "LastStageChangeDate")
+	    == 0, "the total from totalSize; the source is named");
+	fake_free(&fk);
+
+	/* No LastStageChangeDate: stage history. */
+	v = fake_start(&fk, "stale_opps", "{\"days_in_stage_threshold\":45}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
+	    "\"fields\":[\"Id\",\"CreatedDate\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && req_fields(&fk, 1, &flags, s, 1)
+	    == 0 && strstr(s[0], "CreatedDate < LAST_N_DAYS:45 AND Id NOT IN "
+	    "(SELECT OpportunityId FROM OpportunityHistory WHERE CreatedDate = "
+	    "LAST_N_DAYS:45)") != NULL && strstr(s[0], "LastStageChangeDate")
+	    == NULL, "without the field: an anti-join on OpportunityHistory, "
+	    "and the field is never named: %s", s[0]);
+	id18_of("006000000000001", opp);
+	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
+	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"Id\":\"%s\","
+	    "\"Name\":\"Deal\",\"CreatedDate\":\"%sT00:00:00.000+0000\"}]}",
+	    s[0], opp, older);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	ok(v == TOOL_WAIT && fk.nreq == 3 && req_fields(&fk, 2, &flags, s, 1)
+	    == 0 && strstr(s[0], "FROM OpportunityHistory WHERE OpportunityId "
+	    "IN ('") != NULL && strstr(s[0], opp) != NULL && strstr(s[0],
+	    "GROUP BY OpportunityId") != NULL, "then the page's last history "
+	    "rows, grouped: %s", s[0]);
+	free(s[0]);
+	snprintf(json, sizeof(json), "{\"soql\":\"H\",\"records\":[{"
+	    "\"OpportunityId\":\"%s\",\"latest\":\"%sT00:00:00.000+0000\"}]}",
+	    opp, old);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	cols = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows"), 0);
+	ok(v == TOOL_DONE && column_is(cols, "last_change") &&
+	    cJSON_GetNumberValue(cJSON_GetArrayItem(row,
+	    cJSON_GetArraySize(cols) - 1)) == 40, "days_in_stage from the last "
+	    "history row (40)");
+	ok(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "stage_change_source")), "OpportunityHistory")
+	    == 0 && strstr(fk.ctx.text, "no Opportunity.LastStageChangeDate")
+	    != NULL, "the result says it fell back to stage history");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "stale_opps",

@@ -144,39 +144,58 @@ test('pipeline_by_stage: a window and one owner', async () => {
   assert.match(q[0].soql, new RegExp(`CloseDate <= NEXT_N_DAYS:200 AND OwnerId = '${owner}' WITH SECURITY_ENFORCED GROUP BY StageName`));
 });
 
+const STALE_COLUMNS = ['Id', 'Name', 'Account.Name', 'StageName', 'Amount', 'CloseDate', 'LastStageChangeDate', 'CreatedDate', 'Owner.Name', 'days_in_stage'];
+
+/** The stale deals from the records: with LastStageChangeDate, never-moved ones (by CreatedDate) first. */
+function expectedStale(opps, today, threshold, owner) {
+  const cut = (dayNum(today) - threshold) * DAY; // LAST_N_DAYS:n starts here
+  // ORDER BY LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id ASC
+  const key = (o) => (o.LastStageChangeDate === null ? [0, 0, dtMs(o.CreatedDate)] : [1, dtMs(o.LastStageChangeDate), dtMs(o.CreatedDate)]);
+  return opps.filter((o) => !o.IsClosed && (!owner || o.OwnerId === owner)
+    && (o.LastStageChangeDate === null ? dtMs(o.CreatedDate) < cut : dtMs(o.LastStageChangeDate) < cut))
+    .sort((a, b) => { const x = key(a), y = key(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || (a.Id < b.Id ? -1 : 1); });
+}
+
+/** Every page of stale_opps; the API calls of each page from the log. */
+async function stalePages(c, args) {
+  const pages = [];
+  let r = await c.client.callTool({ name: 'stale_opps', arguments: args });
+  for (;;) {
+    assert.equal(r.isError, false, textOf(r));
+    pages.push({ sc: r.structuredContent, text: textOf(r), calls: dataCalls(await simLog()).map((e) => e.path.replace(/\?.*/, '')) });
+    const cursor = r.structuredContent.cursor;
+    if (!cursor) break;
+    await clearLog();
+    r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor } });
+  }
+  return pages;
+}
+
 test('stale_opps: the stale set, oldest first, 200 per call through the cursor, with days_in_stage', async () => {
   const c = await connect();
   const opps = await records('Opportunity');
   const threshold = 30;
-  const cut = (dayNum(sim.today) - threshold) * DAY; // LAST_N_DAYS:30 starts here
-  const want = opps.filter((o) => !o.IsClosed && o.LastStageChangeDate && dtMs(o.LastStageChangeDate) < cut)
-    .sort((a, b) => dtMs(a.LastStageChangeDate) - dtMs(b.LastStageChangeDate) || (a.Id < b.Id ? -1 : 1));
+  const want = expectedStale(opps, sim.today, threshold, null);
   assert.ok(want.length > 200, `the data has more than 200 stale deals (${want.length}) so paging is exercised`);
   await clearLog();
   const t0 = Date.now();
-  let r = await c.client.callTool({ name: 'stale_opps', arguments: {} });
-  assert.equal(r.isError, false, textOf(r));
-  const sc = r.structuredContent;
-  assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'StageName', 'Amount', 'CloseDate', 'LastStageChangeDate', 'Owner.Name', 'days_in_stage']);
+  const pages = await stalePages(c, {});
+  const t1 = Date.now();
+  const sc = pages[0].sc;
+  assert.deepEqual(sc.columns, STALE_COLUMNS);
   assert.equal(sc.rows.length, 200);
   assert.equal(sc.total_size, want.length);
-  assert.equal(sc.done, false);
-  assert.match(sc.cursor, /^c_[0-9a-f]{32}$/);
-  assert.match(textOf(r), /call stale_opps with cursor/);
-  const rows = [...sc.rows];
-  let cursor = sc.cursor;
-  let pages = 1;
-  while (cursor) {
-    r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor } });
-    assert.equal(r.isError, false, textOf(r));
-    assert.ok(r.structuredContent.rows.length <= 200);
-    assert.equal(r.structuredContent.columns.at(-1), 'days_in_stage');
-    rows.push(...r.structuredContent.rows);
-    cursor = r.structuredContent.cursor;
-    pages++;
+  assert.equal(sc.stage_change_source, 'LastStageChangeDate');
+  assert.match(pages[0].text, /call stale_opps with cursor/);
+  for (const p of pages) {
+    assert.ok(p.sc.rows.length <= 200);
+    assert.equal(p.sc.total_size, want.length, 'the exact total on every page');
+    assert.equal(p.sc.columns.at(-1), 'days_in_stage');
+    assert.ok(p.calls.filter((x) => !/\/describe$/.test(x)).length <= 2, 'at most two API calls per page: ' + JSON.stringify(p.calls));
   }
-  const t1 = Date.now();
-  assert.equal(pages, Math.ceil(want.length / 200));
+  assert.equal(pages.flatMap((p) => p.calls).filter((x) => /\/describe$/.test(x)).length, 1, 'one describe');
+  const rows = pages.flatMap((p) => p.sc.rows);
+  assert.equal(pages.length, Math.ceil(want.length / 200));
   assert.deepEqual(rows.map((row) => row[0]), want.map((o) => o.Id), 'the same deals in the same order');
   const byId = new Map(opps.map((o) => [o.Id, o]));
   for (const row of rows) {
@@ -188,33 +207,97 @@ test('stale_opps: the stale set, oldest first, 200 per call through the cursor, 
     // Whole days since the change: between what it was when the calls
     // began and what it is now that they are done.
     const lo = Math.floor((t0 - t) / DAY), hi = Math.floor((t1 - t) / DAY);
-    assert.ok(row[8] >= lo && row[8] <= hi, `days_in_stage ${row[8]} for ${row[0]} in [${lo}, ${hi}]`);
-    assert.ok(row[8] > threshold - 1);
+    assert.ok(row[9] >= lo && row[9] <= hi, `days_in_stage ${row[9]} for ${row[0]} in [${lo}, ${hi}]`);
+    assert.ok(row[9] > threshold - 1);
   }
-  const q = queries(await simLog());
-  assert.equal(q[0].soql, 'SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, LastStageChangeDate, Owner.Name '
-    + 'FROM Opportunity WHERE IsClosed = false AND LastStageChangeDate < LAST_N_DAYS:30 WITH SECURITY_ENFORCED '
-    + 'ORDER BY LastStageChangeDate ASC, Id ASC LIMIT 2000');
+  const q = queries(await (async () => { await clearLog(); await (await connect()).client.callTool({ name: 'stale_opps', arguments: {} }); return simLog(); })());
+  assert.equal(q[0].soql, 'SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, LastStageChangeDate, CreatedDate, Owner.Name '
+    + 'FROM Opportunity WHERE IsClosed = false AND (LastStageChangeDate < LAST_N_DAYS:30 OR (LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:30)) '
+    + 'WITH SECURITY_ENFORCED ORDER BY LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id ASC LIMIT 50000');
   // The cursor is spent.
-  r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: sc.cursor } });
+  const r = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: sc.cursor } });
   assert.equal(r.isError, true);
   assert.match(textOf(r), /cursor is unknown or has expired/);
+});
+
+test('stale_opps: deals that never moved count from CreatedDate', async () => {
+  assert.equal((await sim.control('POST', 'org', { never_moved_pct: 30 })).status, 200);
+  try {
+    const c = await connect();
+    const opps = await records('Opportunity');
+    const want = expectedStale(opps, sim.today, 30, null);
+    const never = want.filter((o) => o.LastStageChangeDate === null);
+    assert.ok(never.length > 10, `never-moved stale deals (${never.length})`);
+    await clearLog();
+    const t0 = Date.now();
+    const pages = await stalePages(c, {});
+    const rows = pages.flatMap((p) => p.sc.rows);
+    assert.deepEqual(rows.map((row) => row[0]), want.map((o) => o.Id));
+    assert.equal(pages[0].sc.total_size, want.length);
+    const ids = new Set(never.map((o) => o.Id));
+    for (const row of rows.filter((x) => ids.has(x[0]))) {
+      assert.equal(row[6], null);
+      assert.ok(Math.abs(row[9] - Math.floor((t0 - dtMs(row[7])) / DAY)) <= 1, 'counted from CreatedDate');
+    }
+  } finally {
+    await sim.control('POST', 'org', { never_moved_pct: 0 });
+  }
+});
+
+test('stale_opps: an API version without LastStageChangeDate falls back to OpportunityHistory, and says so', async () => {
+  assert.equal((await sim.control('POST', 'org', { last_stage_change_from: 99 })).status, 200);
+  try {
+    const c = await connect();
+    const opps = await records('Opportunity');
+    const hist = await records('OpportunityHistory');
+    const threshold = 30;
+    const cut = (dayNum(sim.today) - threshold) * DAY;
+    const last = new Map();
+    for (const h of hist) last.set(h.OpportunityId, Math.max(last.get(h.OpportunityId) || 0, dtMs(h.CreatedDate)));
+    const recent = new Set(hist.filter((h) => dtMs(h.CreatedDate) >= cut).map((h) => h.OpportunityId));
+    const want = opps.filter((o) => !o.IsClosed && dtMs(o.CreatedDate) < cut && !recent.has(o.Id))
+      .sort((a, b) => dtMs(a.CreatedDate) - dtMs(b.CreatedDate) || (a.Id < b.Id ? -1 : 1));
+    assert.ok(want.length > 200, `more than 200 (${want.length})`);
+    await clearLog();
+    const t0 = Date.now();
+    const pages = await stalePages(c, { days_in_stage_threshold: threshold });
+    const t1 = Date.now();
+    const sc = pages[0].sc;
+    assert.equal(sc.stage_change_source, 'OpportunityHistory');
+    assert.match(pages[0].text, /no Opportunity\.LastStageChangeDate/);
+    assert.equal(sc.total_size, want.length);
+    assert.deepEqual(sc.columns, ['Id', 'Name', 'Account.Name', 'StageName', 'Amount', 'CloseDate', 'CreatedDate', 'Owner.Name', 'last_change', 'days_in_stage']);
+    const rows = pages.flatMap((p) => p.sc.rows);
+    assert.deepEqual(rows.map((row) => row[0]), want.map((o) => o.Id));
+    for (const row of rows) {
+      const t = last.get(row[0]);
+      assert.equal(dtMs(row[8]), t, 'last_change is the last history row of ' + row[0]);
+      assert.ok(row[9] >= Math.floor((t0 - t) / DAY) && row[9] <= Math.floor((t1 - t) / DAY));
+    }
+    for (const p of pages) {
+      const qs = p.calls.filter((x) => /\/query/.test(x));
+      assert.ok(qs.length <= 2, 'at most two queries per page: ' + JSON.stringify(p.calls));
+    }
+    const q = queries(await simLog());
+    assert.ok(q.every((e) => !/LastStageChangeDate/.test(e.soql || '')), 'the missing field is never named');
+    assert.ok(q.some((e) => /^SELECT OpportunityId, MAX\(CreatedDate\) latest FROM OpportunityHistory WHERE OpportunityId IN \(/.test(e.soql || '')));
+  } finally {
+    await sim.control('POST', 'org', { last_stage_change_from: 0 });
+  }
 });
 
 test('stale_opps: threshold and owner narrow the set; a cursor of another query is refused', async () => {
   const c = await connect();
   const opps = await records('Opportunity');
   const owner = opps.find((o) => !o.IsClosed).OwnerId;
-  const cut = (dayNum(sim.today) - 90) * DAY;
-  const want = opps.filter((o) => !o.IsClosed && o.OwnerId === owner && dtMs(o.LastStageChangeDate) < cut)
-    .sort((a, b) => dtMs(a.LastStageChangeDate) - dtMs(b.LastStageChangeDate) || (a.Id < b.Id ? -1 : 1));
+  const want = expectedStale(opps, sim.today, 90, owner);
   assert.ok(want.length > 0 && want.length <= 200);
   let r = await c.client.callTool({ name: 'stale_opps', arguments: { days_in_stage_threshold: 90, owner_id: owner } });
   assert.equal(r.isError, false, textOf(r));
   assert.deepEqual(r.structuredContent.rows.map((row) => row[0]), want.map((o) => o.Id));
   assert.equal(r.structuredContent.done, true);
   assert.equal(r.structuredContent.cursor, undefined);
-  for (const row of r.structuredContent.rows) assert.ok(row[8] >= 90);
+  for (const row of r.structuredContent.rows) assert.ok(row[9] >= 90);
 
   const q = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Opportunity ORDER BY Id LIMIT 300' } });
   assert.equal(q.isError, false, textOf(q));
@@ -410,7 +493,8 @@ test('dry_run: every tool returns its exact statements and sends nothing', async
 
   r = await c.client.callTool({ name: 'stale_opps', arguments: { dry_run: true, days_in_stage_threshold: 45 } });
   assert.equal(r.isError, false, textOf(r));
-  assert.match(r.structuredContent.request.soql, /LastStageChangeDate < LAST_N_DAYS:45 WITH SECURITY_ENFORCED ORDER BY/);
+  assert.match(r.structuredContent.request.soql, /\(LastStageChangeDate < LAST_N_DAYS:45 OR \(LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:45\)\) WITH SECURITY_ENFORCED ORDER BY/);
+  assert.ok(r.structuredContent.requests.some((x) => /Id NOT IN \(SELECT OpportunityId FROM OpportunityHistory WHERE CreatedDate = LAST_N_DAYS:45\)/.test(x.soql || '')), 'the fallback is shown');
   assert.match(r.structuredContent.request.path, /\/query\?q=SELECT%20Id/);
 
   r = await c.client.callTool({ name: 'at_risk_commits', arguments: { dry_run: true, quarter_end_date: qe } });
@@ -464,7 +548,7 @@ test('bad arguments are refused, naming the argument, before any request', async
 
 // ------------------------------------------------------------ at scale
 
-test('at 5,000 opportunities: at_risk_commits examines every candidate, 200 per call, at most two API calls each', async () => {
+test('at 5,000 opportunities: at_risk_commits and stale_opps see every deal, 200 per call, at most two API calls each', async () => {
   const big = await startSim(['--opportunities', '5000', '--seed', '7']);
   try {
     const c = await connectSdk(simEnv(big), opened);
@@ -492,6 +576,23 @@ test('at 5,000 opportunities: at_risk_commits examines every candidate, 200 per 
       assert.ok(page.filter((p) => !/\/describe$/.test(p)).length <= 2, 'at most two API calls per page besides describe');
     }
     assert.equal(describes, 1, 'describe once per process');
+
+    // stale_opps at the same scale: the exact total, every page, its calls.
+    const stale = expectedStale(opps, big.today, 30, null);
+    assert.ok(stale.length > 1000, `more than 1,000 stale deals (${stale.length})`);
+    const prev = [simLogRef.get, simLogRef.clear];
+    simLogRef.get = () => big.log();
+    simLogRef.clear = () => big.clearLog();
+    try {
+      await big.clearLog();
+      const pages = await stalePages(c, {});
+      assert.deepEqual(pages.flatMap((p) => p.sc.rows).map((row) => row[0]), stale.map((o) => o.Id));
+      for (const p of pages) {
+        assert.equal(p.sc.total_size, stale.length);
+        assert.ok(p.calls.filter((x) => !/\/describe$/.test(x)).length <= 2, JSON.stringify(p.calls));
+        assert.equal(p.calls.filter((x) => /\/describe$/.test(x)).length, 0, 'describe was cached by the first tool');
+      }
+    } finally { [simLogRef.get, simLogRef.clear] = prev; }
   } finally {
     await big.stop();
   }
