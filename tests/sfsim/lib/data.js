@@ -134,7 +134,7 @@ const INTEGRATION_USERNAME = 'integration@sfsim.example.com';
  * Build the org.  Deterministic from (seed, today, opportunities): the
  * same arguments give byte-identical data, ids included.
  */
-function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0 }) {
+function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD' }) {
   const rand = rng(seed);
   const pick = (a) => a[Math.floor(rand() * a.length)];
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -283,6 +283,24 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0 }) {
     };
     oppIds[i] = o;
     db.insert('Opportunity', o);
+  }
+
+  // The org, and its currencies: in a multi-currency org (currencies:
+  // [{iso, rate}], the first the corporate one at rate 1) each deal gets a
+  // currency from a generator of its own, its amounts in that currency.
+  const corporate = currencies && currencies.length ? currencies[0].iso : currency;
+  db.insert('Organization', { Id: db.nextId('Organization'), Name: 'sfsim', DefaultCurrencyIsoCode: corporate });
+  if (currencies && currencies.length) {
+    const crand = rng(seed * 104729 + 7);
+    for (const c of currencies) {
+      db.insert('CurrencyType', {
+        Id: db.nextId('CurrencyType'), IsoCode: c.iso, ConversionRate: c.rate, DecimalPlaces: 2, IsActive: true,
+        IsCorporate: c.iso === corporate,
+      });
+    }
+    for (const o of oppIds) {
+      o.CurrencyIsoCode = crand() < 0.5 ? corporate : currencies[1 + Math.floor(crand() * (currencies.length - 1))].iso || corporate;
+    }
   }
 
   // Stage history, from a generator of its own so the rest of the data

@@ -149,6 +149,8 @@ const OBJECTS = {
       { name: 'StageName', label: 'Stage', type: 'picklist', length: 255, required: true, restricted: true,
         picklist: pl(STAGES.map((s) => s[0])) },
       { name: 'Amount', label: 'Amount', type: 'currency' },
+      // Only in a multi-currency org: the currency of the record's amounts.
+      { name: 'CurrencyIsoCode', label: 'Opportunity Currency', type: 'picklist', length: 255, onlyCfg: 'currencies' },
       { name: 'Probability', label: 'Probability (%)', type: 'percent' },
       { name: 'ExpectedRevenue', label: 'Expected Amount', type: 'currency', ro: true, calculated: true },
       { name: 'CloseDate', label: 'Close Date', type: 'date', required: true },
@@ -169,6 +171,28 @@ const OBJECTS = {
       { name: 'FiscalQuarter', label: 'Fiscal Quarter', type: 'int', ro: true },
       { name: 'FiscalYear', label: 'Fiscal Year', type: 'int', ro: true },
       { name: 'Secret_Margin__c', label: 'Secret Margin', type: 'percent', hidden: true },
+    ],
+  },
+  // The org: one record.  DefaultCurrencyIsoCode is the org's currency
+  // (the corporate one in a multi-currency org).
+  Organization: {
+    label: 'Organization', keyPrefix: '00D', createable: false, updateable: false,
+    fields: [
+      { name: 'Id', label: 'Organization ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'Name', label: 'Name', type: 'string', length: 80, ro: true },
+      { name: 'DefaultCurrencyIsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+    ],
+  },
+  // Only in a multi-currency org (cfg.currencies); the key prefix is a guess.
+  CurrencyType: {
+    label: 'Currency Type', keyPrefix: '02a', createable: false, updateable: false, onlyCfg: 'currencies',
+    fields: [
+      { name: 'Id', label: 'Currency Type ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+      { name: 'ConversionRate', label: 'Conversion Rate', type: 'double', ro: true },
+      { name: 'DecimalPlaces', label: 'Decimal Places', type: 'int', ro: true },
+      { name: 'IsActive', label: 'Active', type: 'boolean', ro: true },
+      { name: 'IsCorporate', label: 'Corporate', type: 'boolean', ro: true },
     ],
   },
   // Read-only; a row for each change of Amount, Probability, StageName or
@@ -375,6 +399,7 @@ const versionNum = (version) => parseFloat(String(version || '').replace(/^v/, '
 
 /** Does this org, at this API version, lack field f (cfg.<f.sinceCfg>)? */
 function fieldAbsent(f, version, cfg) {
+  if (f.onlyCfg && !(cfg && cfg[f.onlyCfg] && cfg[f.onlyCfg].length)) return true;
   return !!(f.sinceCfg && cfg && cfg[f.sinceCfg] && versionNum(version) < cfg[f.sinceCfg]);
 }
 
@@ -405,4 +430,4 @@ function describe(obj, version, cfg) {
   };
 }
 
-module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe, fieldAbsent };
+module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe, fieldAbsent, objectAbsent: fieldAbsent };

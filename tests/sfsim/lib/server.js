@@ -6,7 +6,7 @@
 const https = require('node:https');
 const zlib = require('node:zlib');
 const ids = require('./ids');
-const { getObject, describe, OBJECTS, fieldAbsent } = require('./schema');
+const { getObject, describe, OBJECTS, fieldAbsent, objectAbsent } = require('./schema');
 const { runQuery } = require('./soql');
 const dml = require('./dml');
 const { fmtValue } = require('./soql');
@@ -160,7 +160,7 @@ class Sim {
           status: 200,
           body: {
             encoding: 'UTF-8', maxBatchSize: 200,
-            sobjects: Object.values(OBJECTS).map((o) => {
+            sobjects: Object.values(OBJECTS).filter((o) => !objectAbsent(o, version, this.cfg)).map((o) => {
               const d = describe(o, version, this.cfg);
               delete d.fields; delete d.childRelationships; delete d.recordTypeInfos;
               return d;
@@ -169,7 +169,7 @@ class Sim {
         };
       }
       const obj = getObject(a);
-      if (!obj) return notFound();
+      if (!obj || objectAbsent(obj, version, this.cfg)) return notFound();
       if (parts.length === 2) {
         if (method === 'GET') {
           const d = describe(obj, version, this.cfg);

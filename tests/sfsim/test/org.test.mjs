@@ -79,6 +79,46 @@ test('the flags set the same per run', async () => {
     assert.ok(!r.json.fields.some((f) => f.name === 'LastStageChangeDate'));
     const opps = (await s2.control('GET', 'records/Opportunity')).json;
     assert.ok(opps.filter((o) => !o.IsClosed).every((o) => o.LastStageChangeDate === null));
-    assert.deepEqual((await s2.control('GET', 'org')).json, { last_stage_change_from: 61, never_moved_pct: 100 });
+    assert.deepEqual((await s2.control('GET', 'org')).json, { last_stage_change_from: 61, never_moved_pct: 100, currency: 'USD', currencies: null });
   } finally { await s2.stop(); }
+});
+
+test('currency: Organization.DefaultCurrencyIsoCode; a multi-currency org has CurrencyType, CurrencyIsoCode, and aggregates in the corporate currency', async () => {
+  let r = await q('v60.0', 'SELECT DefaultCurrencyIsoCode FROM Organization');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.records[0].DefaultCurrencyIsoCode, 'USD');
+  r = await q('v60.0', 'SELECT IsoCode FROM CurrencyType');
+  assert.equal(r.status, 400, 'no CurrencyType in a single-currency org');
+  assert.equal(r.json[0].errorCode, 'INVALID_TYPE');
+  assert.ok(!(await fieldsOf('v60.0')).includes('CurrencyIsoCode'));
+
+  const cur = [{ iso: 'EUR', rate: 1 }, { iso: 'USD', rate: 1.25 }, { iso: 'GBP', rate: 0.8 }];
+  assert.equal((await sim.control('POST', 'org', { currencies: cur })).status, 200);
+  try {
+    assert.ok((await fieldsOf('v60.0')).includes('CurrencyIsoCode'));
+    r = await q('v60.0', 'SELECT IsoCode, ConversionRate FROM CurrencyType WHERE IsCorporate = true');
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.records.map((x) => [x.IsoCode, x.ConversionRate]), [['EUR', 1]]);
+    r = await q('v60.0', 'SELECT DefaultCurrencyIsoCode FROM Organization');
+    assert.equal(r.json.records[0].DefaultCurrencyIsoCode, 'EUR');
+    const opps = (await sim.control('GET', 'records/Opportunity')).json;
+    const codes = new Set(opps.map((o) => o.CurrencyIsoCode));
+    assert.deepEqual([...codes].sort(), ['EUR', 'GBP', 'USD']);
+    // Record rows: each in its own currency.
+    r = await q('v60.0', 'SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount != null LIMIT 5');
+    for (const x of r.json.records) assert.equal(x.Amount, opps.find((o) => o.Id === x.Id).Amount);
+    // GROUP BY: converted to EUR at each record's rate.
+    r = await q('v60.0', 'SELECT StageName, SUM(Amount) s FROM Opportunity GROUP BY StageName');
+    assert.equal(r.status, 200, r.body);
+    const rate = new Map(cur.map((c) => [c.iso, c.rate]));
+    for (const row of r.json.records) {
+      const want = opps.filter((o) => o.StageName === row.StageName && o.Amount != null).reduce((a, o) => a + o.Amount / rate.get(o.CurrencyIsoCode), 0);
+      assert.ok(Math.abs(row.s - want) < 0.01, `${row.StageName}: ${row.s} vs ${want}`);
+    }
+    r = await sim.control('POST', 'org', { currencies: [{ iso: 'EUR', rate: 2 }] });
+    assert.equal(r.status, 400);
+  } finally {
+    await sim.control('POST', 'org', { currencies: null });
+  }
+  assert.ok(!(await fieldsOf('v60.0')).includes('CurrencyIsoCode'));
 });
