@@ -513,20 +513,29 @@ test_pipeline(void)
 	    req_fields(&fk, 0, NULL, s, 1) == 0 && strcmp(s[0],
 	    "Opportunity") == 0, "step 1: IMSG_SF_DESCRIBE Opportunity");
 	free(s[0]);
-	ok(fk.nprog == 1 && fk.total[0] == 2 && strstr(fk.prog[0],
-	    "describe Opportunity") != NULL, "progress: step 1 of 2 named");
+	ok(fk.nprog == 1 && fk.total[0] == 4 && strstr(fk.prog[0],
+	    "describe Opportunity") != NULL, "progress: step 1 of 4 named");
+	pipeline_currency_forget();
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
 	    "\"fields\":[\"StageName\"],\"picklists\":{\"StageName\":["
 	    "\"Prospecting\",\"Commit\",\"Closed Won\"]}}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0,
-	    "step 2: one IMSG_SF_QUERY");
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && strcmp(s[0],
+	    "SELECT DefaultCurrencyIsoCode FROM Organization") == 0,
+	    "a single-currency org (no CurrencyIsoCode): its currency, from "
+	    "Organization: %s", s[0]);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{"
+	    "\"DefaultCurrencyIsoCode\":\"CHF\"}]}");
+	ok(v == TOOL_WAIT && fk.nreq == 3 && fk.type[2] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 2, &flags, s, 1) == 0 && flags == 0,
+	    "then one IMSG_SF_QUERY for the window");
 	ok(strstr(s[0], "GROUP BY StageName") != NULL &&
 	    strstr(s[0], "NEXT_N_DAYS:30") != NULL && strstr(s[0], owner) !=
 	    NULL, "the aggregate, for the window and the owner: %s", s[0]);
 	free(s[0]);
-	ok(fk.nprog == 2 && strstr(fk.prog[1], "aggregate query") != NULL,
-	    "progress: step 2 named");
+	ok(fk.nprog == 3 && strstr(fk.prog[2], "aggregate query") != NULL,
+	    "progress: the aggregate named");
 	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"object\":\"Opportunity\","
 	    "\"soql\":\"SELECT ...\",\"totalSize\":3,\"done\":true,"
 	    "\"records\":["
@@ -536,6 +545,13 @@ test_pipeline(void)
 	    "\"weighted_sum\":900},"
 	    "{\"StageName\":\"Prospecting\",\"deals\":3,\"amount_sum\":300,"
 	    "\"weighted_sum\":null}]}");
+	ok(v == TOOL_WAIT && fk.nreq == 4 && req_fields(&fk, 3, &flags, s, 1)
+	    == 0 && strstr(s[0], "CloseDate < TODAY") != NULL && strstr(s[0],
+	    owner) != NULL && strstr(s[0], "GROUP BY IsClosed") != NULL,
+	    "then the overdue ones, grouped: %s", s[0]);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"deals\":4,"
+	    "\"amount_sum\":40,\"weighted_sum\":4}]}");
 	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
 	totals = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "totals");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(rows) == 3, "done: three "
@@ -548,13 +564,60 @@ test_pipeline(void)
 	    "order, unknown stages last");
 	ok(num_at(totals, "deals") == 6 && num_at(totals, "amount") == 1305 &&
 	    num_at(totals, "weighted") == 901, "totals, to the cent");
+	ok(num_at(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "overdue"), "deals") == 4, "the overdue line, apart");
+	is_str(str_at(fk.ctx.structured, "currency"), "CHF", "the currency is "
+	    "named");
 	today_plus(30, to);
 	is_str(str_at(fk.ctx.structured, "to"), to, "to: today plus the "
 	    "window");
 	is_str(str_at(fk.ctx.structured, "owner_id"), owner, "the owner, as "
 	    "18 characters");
-	ok(strstr(fk.ctx.text, "\ntotal\t6\t1305\t901") != NULL, "the text "
-	    "ends with the totals");
+	ok(strstr(fk.ctx.text, "\ntotal\t6\t1305\t901\noverdue, still open")
+	    != NULL && strstr(fk.ctx.text, "Amounts in CHF") != NULL, "the "
+	    "text ends with the totals and the overdue line");
+	fake_free(&fk);
+
+	/* A multi-currency org, grouped by forecast category; the currency
+	 * is asked once per process. */
+	pipeline_currency_forget();
+	(void)fake_start(&fk, "pipeline_by_stage", "{\"group_by\":"
+	    "\"forecast_category\"}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":[\"Amount\","
+	    "\"CurrencyIsoCode\"],\"picklists\":{\"ForecastCategoryName\":["
+	    "\"Pipeline\",\"Best Case\",\"Commit\"]}}");
+	ok(v == TOOL_WAIT && req_fields(&fk, 1, &flags, s, 1) == 0 &&
+	    strcmp(s[0], "SELECT IsoCode FROM CurrencyType WHERE IsCorporate "
+	    "= true") == 0, "multi-currency: the corporate currency");
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
+	    "SELECT ForecastCategoryName, COUNT(Id)") != NULL && strstr(s[0],
+	    "GROUP BY ForecastCategoryName") != NULL, "grouped by forecast "
+	    "category: %s", s[0]);
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{"
+	    "\"ForecastCategoryName\":\"Commit\",\"deals\":1,\"amount_sum\":7,"
+	    "\"weighted_sum\":7},{\"ForecastCategoryName\":\"Pipeline\","
+	    "\"deals\":1,\"amount_sum\":1,\"weighted_sum\":0}]}");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
+	ok(v == TOOL_DONE && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetArrayItem(rows, 0), 0)), "Pipeline") == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "multi_currency")) && strcmp(str_at(fk.ctx.structured, "currency"),
+	    "EUR") == 0 && num_at(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "overdue"), "deals") == 0, "in the picklist's "
+	    "order, in EUR, nothing overdue");
+	fake_free(&fk);
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && req_fields(&fk, 1, &flags, s, 1)
+	    == 0 && strstr(s[0], "GROUP BY StageName") != NULL, "the second "
+	    "call asks no currency: it was kept");
+	free(s[0]);
 	fake_free(&fk);
 
 	/* A dry run: the query only, and both requests listed. */
@@ -568,9 +631,11 @@ test_pipeline(void)
 	    "\"Opportunity\",\"method\":\"GET\",\"path\":\"/services/data/"
 	    "v60.0/query?q=x\",\"soql\":\"SELECT x\"}");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-	    fk.ctx.structured, "requests")) == 2 && strstr(fk.ctx.text,
-	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL,
-	    "the dry run lists the describe and the query");
+	    fk.ctx.structured, "requests")) == 5 && strstr(fk.ctx.text,
+	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL &&
+	    strstr(fk.ctx.text, "CurrencyType") != NULL && strstr(fk.ctx.text,
+	    "CloseDate < TODAY") != NULL, "the dry run lists the describe, "
+	    "the currency, the window and the overdue");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");

@@ -43,20 +43,33 @@ async function stagePicklist() {
   return f.picklistValues.filter((p) => p.active).map((p) => p.value);
 }
 
-/** What pipeline_by_stage must answer, from the raw records. */
-function expectedPipeline(opps, picklist, today, window, owner) {
+/**
+ * What pipeline_by_stage must answer, from the raw records: by key (the
+ * stage or the forecast category), in the picklist's order; amounts
+ * divided by the record's currency rate when rates are given (a
+ * multi-currency org: grouped aggregates are in the corporate currency).
+ */
+function expectedPipeline(opps, picklist, today, window, owner, key = 'StageName', rates = null) {
   const from = dayNum(today);
+  const conv = (o, v) => (v == null ? 0 : rates ? v / rates.get(o.CurrencyIsoCode) : v);
   const by = new Map();
+  const overdue = { n: 0, amount: 0, weighted: 0 };
   for (const o of opps) {
     if (o.IsClosed) continue;
-    const d = dayNum(o.CloseDate);
-    if (d < from || d > from + window) continue;
     if (owner && o.OwnerId !== owner) continue;
-    const g = by.get(o.StageName) || { n: 0, amount: 0, weighted: 0 };
+    const d = dayNum(o.CloseDate);
+    if (d < from) {
+      overdue.n++;
+      overdue.amount += conv(o, o.Amount);
+      overdue.weighted += conv(o, o.ExpectedRevenue);
+      continue;
+    }
+    if (d > from + window) continue;
+    const g = by.get(o[key]) || { n: 0, amount: 0, weighted: 0 };
     g.n++;
-    g.amount += o.Amount || 0;
-    g.weighted += o.ExpectedRevenue || 0;
-    by.set(o.StageName, g);
+    g.amount += conv(o, o.Amount);
+    g.weighted += conv(o, o.ExpectedRevenue);
+    by.set(o[key], g);
   }
   const known = picklist.filter((s) => by.has(s));
   const unknown = [...by.keys()].filter((s) => !picklist.includes(s)).sort();
@@ -66,8 +79,27 @@ function expectedPipeline(opps, picklist, today, window, owner) {
     amount: cents([...by.values()].reduce((a, g) => a + g.amount, 0)),
     weighted: cents([...by.values()].reduce((a, g) => a + g.weighted, 0)),
   };
-  return { rows, totals };
+  return { rows, totals, overdue: { deals: overdue.n, amount: cents(overdue.amount), weighted: cents(overdue.weighted) } };
 }
+
+/** Equal to the cent, allowing for the order of floating-point sums. */
+function closeTo(got, want, what) {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++) {
+    assert.equal(got[i][0], want[i][0], what);
+    assert.equal(got[i][1], want[i][1], what);
+    for (const k of [2, 3]) assert.ok(Math.abs(got[i][k] - want[i][k]) <= 0.011, `${what} ${want[i][0]}: ${got[i][k]} vs ${want[i][k]}`);
+  }
+}
+
+async function picklistOf(field) {
+  const r = await simFetch(sim, 'GET', `/services/data/${sim.api_version}/sobjects/Opportunity/describe`,
+    undefined, { Authorization: 'Bearer ' + sim.access_token });
+  return r.json.fields.find((x) => x.name === field).picklistValues.filter((p) => p.active).map((p) => p.value);
+}
+
+const PIPELINE_OVERDUE_SOQL = 'SELECT COUNT(Id) deals, SUM(Amount) amount_sum, SUM(ExpectedRevenue) weighted_sum FROM Opportunity '
+  + 'WHERE IsClosed = false AND CloseDate < TODAY WITH SECURITY_ENFORCED GROUP BY IsClosed LIMIT 200';
 
 test('the three RevOps tools are listed, read-only, with closed input schemas', async () => {
   const c = await connect();
@@ -88,7 +120,7 @@ test('the three RevOps tools are listed, read-only, with closed input schemas', 
   assert.deepEqual(risk.inputSchema.required, ['quarter_end_date']);
 });
 
-test('pipeline_by_stage: per-stage counts and sums to the cent, in picklist order, after one describe', async () => {
+test('pipeline_by_stage: per-stage counts and sums to the cent, in picklist order, the overdue line, the currency', async () => {
   const c = await connect();
   const opps = await records('Opportunity');
   const picklist = await stagePicklist();
@@ -97,10 +129,15 @@ test('pipeline_by_stage: per-stage counts and sums to the cent, in picklist orde
   assert.equal(r.isError, false, textOf(r));
   const want = expectedPipeline(opps, picklist, sim.today, 90, null);
   assert.ok(want.rows.length >= 3, 'the data has several stages in the window');
+  assert.ok(want.overdue.deals > 0, 'some open deals are past their close date');
   const sc = r.structuredContent;
   assert.deepEqual(sc.columns, ['stage', 'deals', 'amount', 'weighted']);
   assert.deepEqual(sc.rows, want.rows);
   assert.deepEqual(sc.totals, want.totals);
+  assert.deepEqual(sc.overdue, want.overdue, 'overdue, still open: on its own line, not in the window');
+  assert.equal(sc.currency, 'USD');
+  assert.equal(sc.multi_currency, false);
+  assert.equal(sc.currency_source, 'Organization.DefaultCurrencyIsoCode');
   // Stage order is the org's picklist order, not alphabetical or by size.
   const order = sc.rows.map((row) => row[0]);
   assert.deepEqual(order, picklist.filter((s) => order.includes(s)));
@@ -110,15 +147,66 @@ test('pipeline_by_stage: per-stage counts and sums to the cent, in picklist orde
   const text = textOf(r);
   assert.match(text, new RegExp(`${sim.today} through ${sc.to}`));
   assert.match(text, new RegExp(`\\ntotal\\t${want.totals.deals}\\t`));
+  assert.match(text, new RegExp(`\\noverdue, still open[^\\t]*\\t${want.overdue.deals}\\t`));
+  assert.match(text, /Amounts in USD/);
   assert.match(text, /stage\tdeals\tamount\tweighted/);
 
   const log = dataCalls(await simLog());
-  assert.equal(log.length, 2, 'one describe, one query: ' + JSON.stringify(log.map((e) => e.path)));
+  assert.equal(log.length, 4, 'a new process: describe, its currency, the window, the overdue: ' + JSON.stringify(log.map((e) => e.soql || e.path)));
   assert.match(log[0].path, /\/sobjects\/Opportunity\/describe$/);
-  assert.equal(log[1].soql, 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount_sum, SUM(ExpectedRevenue) weighted_sum '
+  assert.equal(log[1].soql, 'SELECT DefaultCurrencyIsoCode FROM Organization WITH SECURITY_ENFORCED LIMIT 200');
+  assert.equal(log[2].soql, 'SELECT StageName, COUNT(Id) deals, SUM(Amount) amount_sum, SUM(ExpectedRevenue) weighted_sum '
     + 'FROM Opportunity WHERE IsClosed = false AND CloseDate >= TODAY AND CloseDate <= NEXT_N_DAYS:90 '
     + 'WITH SECURITY_ENFORCED GROUP BY StageName LIMIT 200');
-  assert.equal(sc.soql, log[1].soql);
+  assert.equal(log[3].soql, PIPELINE_OVERDUE_SOQL);
+  assert.equal(sc.soql, log[2].soql);
+  assert.equal(sc.overdue_soql, log[3].soql);
+
+  // The same process again: the describe and the currency are kept.
+  await clearLog();
+  const r2 = await c.client.callTool({ name: 'pipeline_by_stage', arguments: { group_by: 'forecast_category' } });
+  assert.equal(r2.isError, false, textOf(r2));
+  const log2 = dataCalls(await simLog());
+  assert.equal(log2.length, 2, 'two aggregate requests, nothing else: ' + JSON.stringify(log2.map((e) => e.soql || e.path)));
+  const fc = await picklistOf('ForecastCategoryName');
+  const wantFc = expectedPipeline(opps, fc, sim.today, 90, null, 'ForecastCategoryName');
+  assert.ok(wantFc.rows.length >= 3, 'several forecast categories');
+  assert.deepEqual(r2.structuredContent.columns, ['forecast_category', 'deals', 'amount', 'weighted']);
+  assert.deepEqual(r2.structuredContent.rows, wantFc.rows);
+  assert.deepEqual(r2.structuredContent.totals, want.totals, 'the same window, grouped otherwise');
+  assert.equal(r2.structuredContent.group_by, 'forecast_category');
+  assert.match(log2[0].soql, /^SELECT ForecastCategoryName, COUNT\(Id\) deals, .* GROUP BY ForecastCategoryName LIMIT 200$/);
+});
+
+test('pipeline_by_stage: a multi-currency org totals in the corporate currency, and says so', async () => {
+  const cur = [{ iso: 'EUR', rate: 1 }, { iso: 'USD', rate: 1.25 }, { iso: 'JPY', rate: 160 }];
+  assert.equal((await sim.control('POST', 'org', { currencies: cur })).status, 200);
+  try {
+    const c = await connect();
+    const opps = await records('Opportunity');
+    assert.ok(new Set(opps.map((o) => o.CurrencyIsoCode)).size === 3, 'deals in three currencies');
+    const picklist = await stagePicklist();
+    const rates = new Map(cur.map((x) => [x.iso, x.rate]));
+    await clearLog();
+    const r = await c.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
+    assert.equal(r.isError, false, textOf(r));
+    const want = expectedPipeline(opps, picklist, sim.today, 90, null, 'StageName', rates);
+    const naive = expectedPipeline(opps, picklist, sim.today, 90, null);
+    assert.notEqual(naive.totals.amount, want.totals.amount, 'the conversion matters in this data');
+    const sc = r.structuredContent;
+    closeTo(sc.rows, want.rows, 'rows in EUR');
+    assert.ok(Math.abs(sc.totals.amount - want.totals.amount) <= 0.05);
+    assert.ok(Math.abs(sc.overdue.amount - want.overdue.amount) <= 0.05, 'the overdue line is converted too');
+    assert.equal(sc.currency, 'EUR');
+    assert.equal(sc.multi_currency, true);
+    assert.equal(sc.currency_source, 'CurrencyType (IsCorporate)');
+    assert.match(textOf(r), /Amounts in EUR \(the corporate currency/);
+    const q = queries(await simLog());
+    assert.equal(q[0].soql, 'SELECT IsoCode FROM CurrencyType WHERE IsCorporate = true WITH SECURITY_ENFORCED LIMIT 200');
+    assert.equal(q.length, 3);
+  } finally {
+    await sim.control('POST', 'org', { currencies: null });
+  }
 });
 
 test('pipeline_by_stage: a window and one owner', async () => {
@@ -139,9 +227,11 @@ test('pipeline_by_stage: a window and one owner', async () => {
   assert.deepEqual(r.structuredContent.rows, want.rows);
   assert.deepEqual(r.structuredContent.totals, want.totals);
   assert.equal(r.structuredContent.owner_id, owner);
+  assert.deepEqual(r.structuredContent.overdue, want.overdue);
   const q = queries(await simLog());
-  assert.equal(q.length, 1);
-  assert.match(q[0].soql, new RegExp(`CloseDate <= NEXT_N_DAYS:200 AND OwnerId = '${owner}' WITH SECURITY_ENFORCED GROUP BY StageName`));
+  assert.equal(q.length, 3, 'currency (a new process), window, overdue');
+  assert.match(q[1].soql, new RegExp(`CloseDate <= NEXT_N_DAYS:200 AND OwnerId = '${owner}' WITH SECURITY_ENFORCED GROUP BY StageName`));
+  assert.match(q[2].soql, new RegExp(`CloseDate < TODAY AND OwnerId = '${owner}' WITH SECURITY_ENFORCED GROUP BY IsClosed`));
 });
 
 const STALE_COLUMNS = ['Id', 'Name', 'Account.Name', 'StageName', 'Amount', 'CloseDate', 'LastStageChangeDate', 'CreatedDate', 'Owner.Name', 'days_in_stage'];
@@ -525,6 +615,7 @@ test('bad arguments are refused, naming the argument, before any request', async
     ['pipeline_by_stage', { owner_id: user.Id.slice(0, 15) + 'ZZZ' }, /owner_id/],
     ['pipeline_by_stage', { owner_id: "005' OR Name != '" }, /owner_id/],
     ['pipeline_by_stage', { bogus: 1 }, /bogus/],
+    ['pipeline_by_stage', { group_by: 'owner' }, /group_by/],
     ['stale_opps', { days_in_stage_threshold: 0 }, /days_in_stage_threshold/],
     ['stale_opps', { days_in_stage_threshold: 3651 }, /days_in_stage_threshold/],
     ['stale_opps', { owner_id: acct.Id }, /owner_id.*005/],
@@ -548,7 +639,7 @@ test('bad arguments are refused, naming the argument, before any request', async
 
 // ------------------------------------------------------------ at scale
 
-test('at 5,000 opportunities: at_risk_commits and stale_opps see every deal, 200 per call, at most two API calls each', async () => {
+test('at 5,000 opportunities: every helper against the records, with its API calls counted', async () => {
   const big = await startSim(['--opportunities', '5000', '--seed', '7']);
   try {
     const c = await connectSdk(simEnv(big), opened);
@@ -576,6 +667,28 @@ test('at 5,000 opportunities: at_risk_commits and stale_opps see every deal, 200
       assert.ok(page.filter((p) => !/\/describe$/.test(p)).length <= 2, 'at most two API calls per page besides describe');
     }
     assert.equal(describes, 1, 'describe once per process');
+
+    // pipeline_by_stage at the same scale: two aggregate requests (the
+    // describe and the currency were learnt by this process already).
+    {
+      const prev2 = [simLogRef.get, simLogRef.clear];
+      simLogRef.get = () => big.log();
+      simLogRef.clear = () => big.clearLog();
+      try {
+        const r = await c.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
+        assert.equal(r.isError, false, textOf(r));
+        const picklist = (await simFetch(big, 'GET', `/services/data/${big.api_version}/sobjects/Opportunity/describe`, undefined,
+          { Authorization: 'Bearer ' + big.access_token })).json.fields.find((x) => x.name === 'StageName').picklistValues.map((p) => p.value);
+        const want = expectedPipeline(opps, picklist, big.today, 90, null);
+        closeTo(r.structuredContent.rows, want.rows, 'pipeline at 5,000');
+        assert.equal(r.structuredContent.totals.deals, want.totals.deals);
+        assert.equal(r.structuredContent.overdue.deals, want.overdue.deals);
+        await big.clearLog();
+        await c.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
+        const log = dataCalls(await big.log());
+        assert.equal(log.length, 2, 'two aggregate requests: ' + JSON.stringify(log.map((e) => e.soql || e.path)));
+      } finally { [simLogRef.get, simLogRef.clear] = prev2; }
+    }
 
     // stale_opps at the same scale: the exact total, every page, its calls.
     const stale = expectedStale(opps, big.today, 30, null);
