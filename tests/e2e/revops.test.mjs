@@ -667,6 +667,20 @@ test('at 5,000 opportunities: every helper against the records, with its API cal
       assert.ok(page.filter((p) => !/\/describe$/.test(p)).length <= 2, 'at most two API calls per page besides describe');
     }
     assert.equal(describes, 1, 'describe once per process');
+    // No request read more than 200 records: the broker asks for batches
+    // of 200 (Sforce-Query-Options), the least Salesforce allows.
+    {
+      await big.clearLog();
+      const r = await c.client.callTool({ name: 'stale_opps', arguments: {} });
+      assert.equal(r.isError, false, textOf(r));
+      await c.client.callTool({ name: 'stale_opps', arguments: { cursor: r.structuredContent.cursor } });
+      const qs = queries(await big.log());
+      assert.equal(qs.length, 2, 'the first page and the second, one request each');
+      for (const e of qs) {
+        assert.equal(e.query_options, 'batchSize=200');
+        assert.ok(e.records <= 200, `${e.records} records in one request`);
+      }
+    }
 
     // pipeline_by_stage at the same scale: two aggregate requests (the
     // describe and the currency were learnt by this process already).

@@ -440,6 +440,9 @@ async function handle(sim, req, res) {
   const r = route(sim, method, path, url, headers, bodyText, entry);
   entry.status = r.status;
   entry.api_calls = sim.apiCalls;
+  // A query answer: how many records it carried, and the batch asked for.
+  if (r.body && Array.isArray(r.body.records) && typeof r.body.totalSize === 'number') entry.records = r.body.records.length;
+  if (headers['sforce-query-options']) entry.query_options = String(headers['sforce-query-options']);
   const h = { ...(r.headers || {}) };
   if (r.limitHeader) h['Sforce-Limit-Info'] = `api-usage=${sim.apiCalls}/${sim.cfg.apiLimit}`;
 
