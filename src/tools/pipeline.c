@@ -349,13 +349,12 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 	snprintf(heading, sizeof(heading), "Open pipeline by %s, closing "
 	    "%s through %s (CloseDate from TODAY through NEXT_N_DAYS:%ld; "
 	    "dates in UTC, Salesforce counts days in the integration user's "
-	    "time zone)%s%s. Amounts in %s (%s)%s%s", pl->forecast ?
+	    "time zone)%s%s%s. Amounts in %s (%s)", pl->forecast ?
 	    "forecast category" : "stage", from, to, window,
-	    pl->owner18[0] ? ", owner " : "", pl->owner18, pipeline_currency,
+	    pl->owner18[0] ? ", owner " : "", pl->owner18, n == 0 ?
+	    ": no open opportunities in the window" : "", pipeline_currency,
 	    pl->multi ? "the corporate currency: Salesforce converts grouped "
-	    "aggregate results to it" : "the org's currency",
-	    n == 0 ? ": no open opportunities in the window" : "",
-	    "");
+	    "aggregate results to it" : "the org's currency");
 	text = records_text(out, heading);
 	tl = sums_line("total", totals);
 	ol = sums_line("overdue, still open (CloseDate before TODAY, not in "
