@@ -801,6 +801,28 @@ slist_add(struct curl_slist *l, const char *line)
 static void	mint_over(struct sfhttp *, struct sfhttp_req *, int,
 		    const char *);
 
+#define SF_MAX_ROWS_STR	"200"	/* SF_MAX_ROWS, as text */
+_Static_assert(SF_MAX_ROWS == 200, "SF_MAX_ROWS_STR is SF_MAX_ROWS");
+
+/* /services/data/vNN.N/query or queryAll, a first batch or a locator. */
+static int
+http_is_query(const char *path)
+{
+	const char	*p;
+
+	if (strncmp(path, "/services/data/v", 16) != 0 ||
+	    (p = strchr(path + 16, '/')) == NULL)
+		return 0;
+	p++;
+	if (strncmp(p, "queryAll", 8) == 0)
+		p += 8;
+	else if (strncmp(p, "query", 5) == 0)
+		p += 5;
+	else
+		return 0;
+	return *p == '?' || *p == '/';
+}
+
 /*
  * The org's usage from Sforce-Limit-Info: logged once each time it
  * crosses the share (and again when it falls back under it), and kept
@@ -947,6 +969,14 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 		goto fail;
 
 	q->hdrs = slist_add(NULL, "Accept: application/json");
+	/* A query's batch: SF_MAX_ROWS records, Salesforce's minimum, so
+	 * that no request reads more than a page (the default is 2,000;
+	 * "not guaranteed", so a larger batch is still paged by the
+	 * broker).  [DOC api_rest headers_queryoptions] */
+	if (!q->is_mint && strcmp(q->method, "GET") == 0 && http_is_query(
+	    q->path))
+		q->hdrs = slist_add(q->hdrs, "Sforce-Query-Options: batchSize="
+		    SF_MAX_ROWS_STR);
 	if (q->is_mint || q->body != NULL) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", q->is_mint ?
 		    "application/x-www-form-urlencoded" : "application/json");

@@ -513,20 +513,29 @@ test_pipeline(void)
 	    req_fields(&fk, 0, NULL, s, 1) == 0 && strcmp(s[0],
 	    "Opportunity") == 0, "step 1: IMSG_SF_DESCRIBE Opportunity");
 	free(s[0]);
-	ok(fk.nprog == 1 && fk.total[0] == 2 && strstr(fk.prog[0],
-	    "describe Opportunity") != NULL, "progress: step 1 of 2 named");
+	ok(fk.nprog == 1 && fk.total[0] == 4 && strstr(fk.prog[0],
+	    "describe Opportunity") != NULL, "progress: step 1 of 4 named");
+	pipeline_currency_forget();
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
 	    "\"fields\":[\"StageName\"],\"picklists\":{\"StageName\":["
 	    "\"Prospecting\",\"Commit\",\"Closed Won\"]}}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0,
-	    "step 2: one IMSG_SF_QUERY");
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && strcmp(s[0],
+	    "SELECT DefaultCurrencyIsoCode FROM Organization") == 0,
+	    "a single-currency org (no CurrencyIsoCode): its currency, from "
+	    "Organization: %s", s[0]);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{"
+	    "\"DefaultCurrencyIsoCode\":\"CHF\"}]}");
+	ok(v == TOOL_WAIT && fk.nreq == 3 && fk.type[2] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 2, &flags, s, 1) == 0 && flags == 0,
+	    "then one IMSG_SF_QUERY for the window");
 	ok(strstr(s[0], "GROUP BY StageName") != NULL &&
 	    strstr(s[0], "NEXT_N_DAYS:30") != NULL && strstr(s[0], owner) !=
 	    NULL, "the aggregate, for the window and the owner: %s", s[0]);
 	free(s[0]);
-	ok(fk.nprog == 2 && strstr(fk.prog[1], "aggregate query") != NULL,
-	    "progress: step 2 named");
+	ok(fk.nprog == 3 && strstr(fk.prog[2], "aggregate query") != NULL,
+	    "progress: the aggregate named");
 	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"object\":\"Opportunity\","
 	    "\"soql\":\"SELECT ...\",\"totalSize\":3,\"done\":true,"
 	    "\"records\":["
@@ -536,6 +545,13 @@ test_pipeline(void)
 	    "\"weighted_sum\":900},"
 	    "{\"StageName\":\"Prospecting\",\"deals\":3,\"amount_sum\":300,"
 	    "\"weighted_sum\":null}]}");
+	ok(v == TOOL_WAIT && fk.nreq == 4 && req_fields(&fk, 3, &flags, s, 1)
+	    == 0 && strstr(s[0], "CloseDate < TODAY") != NULL && strstr(s[0],
+	    owner) != NULL && strstr(s[0], "GROUP BY IsClosed") != NULL,
+	    "then the overdue ones, grouped: %s", s[0]);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"deals\":4,"
+	    "\"amount_sum\":40,\"weighted_sum\":4}]}");
 	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
 	totals = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "totals");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(rows) == 3, "done: three "
@@ -548,13 +564,60 @@ test_pipeline(void)
 	    "order, unknown stages last");
 	ok(num_at(totals, "deals") == 6 && num_at(totals, "amount") == 1305 &&
 	    num_at(totals, "weighted") == 901, "totals, to the cent");
+	ok(num_at(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "overdue"), "deals") == 4, "the overdue line, apart");
+	is_str(str_at(fk.ctx.structured, "currency"), "CHF", "the currency is "
+	    "named");
 	today_plus(30, to);
 	is_str(str_at(fk.ctx.structured, "to"), to, "to: today plus the "
 	    "window");
 	is_str(str_at(fk.ctx.structured, "owner_id"), owner, "the owner, as "
 	    "18 characters");
-	ok(strstr(fk.ctx.text, "\ntotal\t6\t1305\t901") != NULL, "the text "
-	    "ends with the totals");
+	ok(strstr(fk.ctx.text, "\ntotal\t6\t1305\t901\noverdue, still open")
+	    != NULL && strstr(fk.ctx.text, "Amounts in CHF") != NULL, "the "
+	    "text ends with the totals and the overdue line");
+	fake_free(&fk);
+
+	/* A multi-currency org, grouped by forecast category; the currency
+	 * is asked once per process. */
+	pipeline_currency_forget();
+	(void)fake_start(&fk, "pipeline_by_stage", "{\"group_by\":"
+	    "\"forecast_category\"}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":[\"Amount\","
+	    "\"CurrencyIsoCode\"],\"picklists\":{\"ForecastCategoryName\":["
+	    "\"Pipeline\",\"Best Case\",\"Commit\"]}}");
+	ok(v == TOOL_WAIT && req_fields(&fk, 1, &flags, s, 1) == 0 &&
+	    strcmp(s[0], "SELECT IsoCode FROM CurrencyType WHERE IsCorporate "
+	    "= true") == 0, "multi-currency: the corporate currency");
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
+	    "SELECT ForecastCategoryName, COUNT(Id)") != NULL && strstr(s[0],
+	    "GROUP BY ForecastCategoryName") != NULL, "grouped by forecast "
+	    "category: %s", s[0]);
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{"
+	    "\"ForecastCategoryName\":\"Commit\",\"deals\":1,\"amount_sum\":7,"
+	    "\"weighted_sum\":7},{\"ForecastCategoryName\":\"Pipeline\","
+	    "\"deals\":1,\"amount_sum\":1,\"weighted_sum\":0}]}");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	rows = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "rows");
+	ok(v == TOOL_DONE && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
+	    cJSON_GetArrayItem(rows, 0), 0)), "Pipeline") == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "multi_currency")) && strcmp(str_at(fk.ctx.structured, "currency"),
+	    "EUR") == 0 && num_at(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "overdue"), "deals") == 0, "in the picklist's "
+	    "order, in EUR, nothing overdue");
+	fake_free(&fk);
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && req_fields(&fk, 1, &flags, s, 1)
+	    == 0 && strstr(s[0], "GROUP BY StageName") != NULL, "the second "
+	    "call asks no currency: it was kept");
+	free(s[0]);
 	fake_free(&fk);
 
 	/* A dry run: the query only, and both requests listed. */
@@ -568,9 +631,11 @@ test_pipeline(void)
 	    "\"Opportunity\",\"method\":\"GET\",\"path\":\"/services/data/"
 	    "v60.0/query?q=x\",\"soql\":\"SELECT x\"}");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-	    fk.ctx.structured, "requests")) == 2 && strstr(fk.ctx.text,
-	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL,
-	    "the dry run lists the describe and the query");
+	    fk.ctx.structured, "requests")) == 5 && strstr(fk.ctx.text,
+	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL &&
+	    strstr(fk.ctx.text, "CurrencyType") != NULL && strstr(fk.ctx.text,
+	    "CloseDate < TODAY") != NULL, "the dry run lists the describe, "
+	    "the currency, the window and the overdue");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");
@@ -583,11 +648,23 @@ test_pipeline(void)
 
 /* ------------------------------------------------------------- stale */
 
+/* Is name one of the columns? */
+static int
+column_is(const cJSON *cols, const char *name)
+{
+	const cJSON	*c;
+
+	cJSON_ArrayForEach(c, cols)
+		if (cJSON_IsString(c) && strcmp(c->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 test_stale(void)
 {
 	struct fake	 fk;
-	char		*s[1], json[2048], old[32];
+	char		*s[1], json[4096], old[32], older[32], opp[19];
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*row, *cols;
@@ -602,26 +679,86 @@ test_stale(void)
 	fake_free(&fk);
 
 	v = fake_start(&fk, "stale_opps", "{}");
-	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0 &&
-	    strstr(s[0], "LastStageChangeDate < LAST_N_DAYS:30 ORDER BY") !=
-	    NULL && strstr(s[0], "LIMIT 2000") != NULL, "one query with the "
-	    "default threshold: %s", s[0]);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_DESCRIBE,
+	    "first: describe Opportunity");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
+	    "\"fields\":[\"Id\",\"LastStageChangeDate\",\"CreatedDate\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    strstr(s[0], "(LastStageChangeDate < LAST_N_DAYS:30 OR "
+	    "(LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:30)) "
+	    "ORDER BY") != NULL && strstr(s[0], "LIMIT 50000") != NULL,
+	    "with the field: one query, never-moved deals by CreatedDate, no "
+	    "LIMIT that would cut totalSize: %s", s[0]);
 	/* The page, with the statement the broker sent. */
 	date_fmt(day, old);
+	date_fmt(day - 10, older);
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
-	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":"
+	    "\"%s\",\"totalSize\":900,\"done\":false,\"cursor\":"
+	    "\"c_0123456789abcdef0123456789abcdef\",\"records\":[{\"attributes\":"
 	    "{\"type\":\"Opportunity\"},\"Id\":\"o1\",\"Name\":\"Deal\","
-	    "\"LastStageChangeDate\":\"%sT00:00:00.000+0000\"}]}", s[0], old);
+	    "\"LastStageChangeDate\":\"%sT00:00:00.000+0000\",\"CreatedDate\":"
+	    "\"%sT00:00:00.000+0000\"},{\"Id\":\"o2\",\"Name\":\"Never\","
+	    "\"LastStageChangeDate\":null,\"CreatedDate\":"
+	    "\"%sT00:00:00.000+0000\"}]}", s[0], old, older, older);
 	free(s[0]);
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	cols = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns");
 	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "rows"), 0);
-	ok(v == TOOL_DONE && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
-	    cols, 3)), "days_in_stage") == 0, "a days_in_stage column is added");
-	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 3)) == 40,
+	ok(v == TOOL_DONE && fk.nreq == 2 && strcmp(cJSON_GetStringValue(
+	    cJSON_GetArrayItem(cols, 4)), "days_in_stage") == 0,
+	    "a days_in_stage column is added, nothing more is sent");
+	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 4)) == 40,
 	    "days_in_stage counts whole days since the change (40)");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows"), 1);
+	ok(cJSON_GetNumberValue(cJSON_GetArrayItem(row, 4)) == 50,
+	    "a deal that never moved counts from CreatedDate (50)");
+	ok(num_at(fk.ctx.structured, "total_size") == 900 &&
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "stage_change_source")), "LastStageChangeDate")
+	    == 0, "the total from totalSize; the source is named");
+	fake_free(&fk);
+
+	/* No LastStageChangeDate: stage history. */
+	v = fake_start(&fk, "stale_opps", "{\"days_in_stage_threshold\":45}");
+	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
+	    "\"fields\":[\"Id\",\"CreatedDate\"]}");
+	ok(v == TOOL_WAIT && fk.nreq == 2 && req_fields(&fk, 1, &flags, s, 1)
+	    == 0 && strstr(s[0], "CreatedDate < LAST_N_DAYS:45 AND Id NOT IN "
+	    "(SELECT OpportunityId FROM OpportunityHistory WHERE CreatedDate = "
+	    "LAST_N_DAYS:45)") != NULL && strstr(s[0], "LastStageChangeDate")
+	    == NULL, "without the field: an anti-join on OpportunityHistory, "
+	    "and the field is never named: %s", s[0]);
+	id18_of("006000000000001", opp);
+	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
+	    "\"%s\",\"totalSize\":1,\"done\":true,\"records\":[{\"Id\":\"%s\","
+	    "\"Name\":\"Deal\",\"CreatedDate\":\"%sT00:00:00.000+0000\"}]}",
+	    s[0], opp, older);
+	free(s[0]);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	ok(v == TOOL_WAIT && fk.nreq == 3 && req_fields(&fk, 2, &flags, s, 1)
+	    == 0 && strstr(s[0], "FROM OpportunityHistory WHERE OpportunityId "
+	    "IN ('") != NULL && strstr(s[0], opp) != NULL && strstr(s[0],
+	    "GROUP BY OpportunityId") != NULL, "then the page's last history "
+	    "rows, grouped: %s", s[0]);
+	free(s[0]);
+	snprintf(json, sizeof(json), "{\"soql\":\"H\",\"records\":[{"
+	    "\"OpportunityId\":\"%s\",\"latest\":\"%sT00:00:00.000+0000\"}]}",
+	    opp, old);
+	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
+	cols = cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "columns");
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "rows"), 0);
+	ok(v == TOOL_DONE && column_is(cols, "last_change") &&
+	    cJSON_GetNumberValue(cJSON_GetArrayItem(row,
+	    cJSON_GetArraySize(cols) - 1)) == 40, "days_in_stage from the last "
+	    "history row (40)");
+	ok(strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "stage_change_source")), "OpportunityHistory")
+	    == 0 && strstr(fk.ctx.text, "no Opportunity.LastStageChangeDate")
+	    != NULL, "the result says it fell back to stage history");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "stale_opps",
@@ -641,8 +778,8 @@ static void
 test_risk(void)
 {
 	struct fake	 fk;
-	char		*s[1], json[4096], close_in[11], close_out[11], q[11];
-	char		 acct[19], recent[11], stale[11];
+	char		*s[1], *cand, json[8192], close_in[11], close_out[11];
+	char		 q[11], acct[19], recent[11], stale[11];
 	uint32_t	 flags;
 	enum tool_verdict v;
 	const cJSON	*rows;
@@ -678,24 +815,28 @@ test_risk(void)
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
 	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
 	    strstr(s[0], "StageName = 'Commit'") != NULL && strstr(s[0],
-	    "LIMIT 200") != NULL, "then the candidates: %s", s[0]);
-	free(s[0]);
-	/* Two candidates: one stale, one closing in the window. */
+	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL && strstr(s[0],
+	    "LIMIT 50000") != NULL && strstr(s[0], "LIMIT 200") == NULL,
+	    "then every candidate, by date literal, no LIMIT 200: %s", s[0]);
+	cand = s[0];
+	/* Two candidates of 450: one stale, one closing in the window. */
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"
-	    "\"x\",\"totalSize\":2,\"done\":true,\"records\":["
+	    "\"%s WITH SECURITY_ENFORCED\",\"totalSize\":450,\"done\":false,"
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\",\"records\":["
 	    "{\"Id\":\"o1\",\"Name\":\"Old\",\"AccountId\":\"%s\",\"Account\":"
 	    "{\"Name\":\"Acme\"},\"Amount\":10,\"CloseDate\":\"%s\","
 	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Ann\"}},"
 	    "{\"Id\":\"o2\",\"Name\":\"Late\",\"AccountId\":\"%s\",\"Account\":"
 	    "{\"Name\":\"Acme\"},\"Amount\":20,\"CloseDate\":\"%s\","
 	    "\"LastActivityDate\":\"%s\",\"Owner\":{\"Name\":\"Bo\"}}]}",
-	    acct, close_out, stale, acct, close_in, recent);
+	    cand, acct, close_out, stale, acct, close_in, recent);
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	ok(v == TOOL_WAIT && fk.nreq == 3 && fk.type[2] == IMSG_SF_QUERY &&
 	    req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
 	    "FROM Event WHERE AccountId IN ('") != NULL && strstr(s[0], acct)
-	    != NULL, "then the Event check for the accounts in the window: "
-	    "%s", s[0]);
+	    != NULL && strstr(s[0], "StartDateTime >= TODAY") != NULL,
+	    "then the Event check for the page's accounts in the window, "
+	    "from TODAY: %s", s[0]);
 	free(s[0]);
 	ok(fk.nprog == 3 && strstr(fk.prog[2], "Event check") != NULL,
 	    "progress names the Event check");
@@ -711,26 +852,56 @@ test_risk(void)
 	    "meeting", "reason (b)");
 	is_str(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rows,
 	    1), 2)), "Acme", "Account.Name from the nested record");
-	ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
-	    "complete")) && num_at(fk.ctx.structured, "candidates") == 2,
-	    "complete, two candidates");
+	ok(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "done")) && num_at(fk.ctx.structured, "candidates") == 2 &&
+	    num_at(fk.ctx.structured, "candidates_total") == 450,
+	    "not done: 2 candidates here, 450 in all, from totalSize");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "cursor")), "c_0123456789abcdef0123456789abcdef",
+	    "the broker's cursor is handed on");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "window_to")), q, "the window's dates are "
+	    "stated");
+	ok(strstr(fk.ctx.text, "call at_risk_commits with cursor") != NULL,
+	    "the text says how to go on");
 	fake_free(&fk);
 
-	/* A future meeting on the account clears reason (b). */
-	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\"}", q);
-	(void)fake_start(&fk, "at_risk_commits", json);
-	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{}");
-	snprintf(json, sizeof(json), "{\"records\":[{\"Id\":\"o2\","
-	    "\"AccountId\":\"%s\",\"CloseDate\":\"%s\",\"LastActivityDate\":"
-	    "\"%s\"}]}", acct, close_in, recent);
-	(void)answer_json(&fk, IMSG_SF_QUERY_R, json);
+	/* The cursor: no describe, one SF_MORE, then the Event check. */
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"%s\","
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\"}", q);
+	v = fake_start(&fk, "at_risk_commits", json);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_SF_MORE,
+	    "a cursor pages by IMSG_SF_MORE, with no describe");
+	snprintf(json, sizeof(json), "{\"soql\":\"%s\",\"totalSize\":450,"
+	    "\"done\":true,\"records\":[{\"Id\":\"o2\",\"AccountId\":\"%s\","
+	    "\"CloseDate\":\"%s\",\"LastActivityDate\":\"%s\"}]}", cand, acct,
+	    close_in, recent);
+	v = answer_json(&fk, IMSG_SF_MORE_R, json);
+	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY,
+	    "then the Event check of that page");
 	snprintf(json, sizeof(json), "{\"records\":[{\"AccountId\":\"%s\"}]}",
 	    acct);
+	/* A future meeting on the account clears reason (b). */
 	v = answer_json(&fk, IMSG_SF_QUERY_R, json);
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "rows")) == 0 && strncmp(fk.ctx.text,
-	    "0 at-risk Commit", 16) == 0, "a future meeting: not at risk");
+	    "0 at-risk Commit", 16) == 0 && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "done")) &&
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "cursor") ==
+	    NULL, "a future meeting: not at risk; the last page has no cursor");
 	fake_free(&fk);
+
+	/* A cursor of another quarter is refused. */
+	snprintf(json, sizeof(json), "{\"quarter_end_date\":\"2030-03-31\","
+	    "\"cursor\":\"c_0123456789abcdef0123456789abcdef\"}");
+	(void)fake_start(&fk, "at_risk_commits", json);
+	snprintf(json, sizeof(json), "{\"soql\":\"%s\",\"totalSize\":1,"
+	    "\"done\":true,\"records\":[]}", cand);
+	v = answer_json(&fk, IMSG_SF_MORE_R, json);
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "another quarter_end_date")
+	    != NULL, "a cursor of another quarter is refused");
+	fake_free(&fk);
+	free(cand);
 
 	(void)fake_start(&fk, "at_risk_commits", "{\"quarter_end_date\":"
 	    "\"2030-03-31\"}");

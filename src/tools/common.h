@@ -73,6 +73,9 @@ char	*common_path_prefix(const cJSON *j);
 /* Money to the cent. */
 double	 common_cents(double);
 
+/* pipeline.c: forget the currency learnt (for the unit tests). */
+void	 pipeline_currency_forget(void);
+
 /* Dates: date.h. */
 
 #endif /* TOOLS_COMMON_H */

@@ -1,15 +1,20 @@
 /*
  * risk.c: at_risk_commits.
  *
- * First (RISK_STEP_STAGES): describe Opportunity, to refuse a commit
- * stage the org does not have instead of answering "nothing at risk".
- * Step 0: the open Commit opportunities that may be at risk (no recent
- * activity, or closing in the last RISK_DAYS days of the quarter), at
- * most 200, by close date.  Step 1, only when 200 came back: COUNT() of
- * the same, to say how many were left out.  Step 2, only when some close
- * in the window: which of their accounts have a future Event (Event
- * cannot be the inner object of a semi-join, so its account IDs are
- * listed instead).
+ * First (RISK_STEP_STAGES, not for a cursor): describe Opportunity, to
+ * refuse a commit stage the org does not have instead of answering
+ * "nothing at risk"; the broker caches it, so at most once per process.
+ * Step 0: every open Commit opportunity that may be at risk (no activity
+ * since before LAST_N_DAYS:14, or closing in the RISK_DAYS days up to
+ * quarter_end_date), by close date, with no LIMIT below
+ * RISK_MAX_CANDIDATES: totalSize is the exact number of candidates, the
+ * broker hands over 200 and keeps a cursor for the rest, and a call with
+ * that cursor pages on (IMSG_SF_MORE).  Step 2, only when some of the
+ * page close in the window: which of their accounts have a meeting
+ * (Event) from TODAY on.  Event cannot be the inner object of a
+ * semi-join, so the page's account IDs (at most 200) are listed; the
+ * check is per page, so no page waits on another and every candidate is
+ * examined.  At most two API calls per page of 200 candidates.
  */
 #include "config.h"
 
@@ -27,17 +32,24 @@
 #include "tools/common.h"
 
 #define RISK_DAYS		14	/* activity age and quarter-end window */
+#define RISK_MAX_CANDIDATES	50000	/* totalSize is exact up to this */
 #define YEAR_MIN		1700	/* Salesforce's date range */
 #define YEAR_MAX		4000
 #define RISK_STEP_STAGES	3	/* before step 0: check the stage */
+#define RISK_STEP_EVENTS	2
 #define RISK_FIELDS \
 	"Id, Name, AccountId, Account.Name, Amount, CloseDate, " \
 	"LastActivityDate, Owner.Name"
+#define RISK_ACTIVITY		"LAST_N_DAYS:14"
+#define RISK_MEETING		"StartDateTime >= TODAY"
 #define RISK_PLACEHOLDER	"001000000000000AAA"
 
 static const struct tool_arg risk_args[] = {
 	{ "quarter_end_date", ARG_STRING, 1, "The last day of the quarter, "
 	  "YYYY-MM-DD.", 0, 0, NULL, "date", 0, 0, 0 },
+	{ "cursor", ARG_STRING, 0, "The cursor from an earlier "
+	  "at_risk_commits result, with the same quarter_end_date: examines "
+	  "the next 200 candidates.", 0, 0, CURSOR_PATTERN, NULL, 0, 0, 0 },
 	ARG_DRY_RUN,
 	ARG_END
 };
@@ -47,24 +59,29 @@ static const char risk_output[] =
 	"\"quarter_end_date\":{\"type\":\"string\"},"
 	"\"commit_stage\":{\"type\":\"string\"},"
 	"\"window_from\":{\"type\":\"string\"},"
+	"\"window_to\":{\"type\":\"string\"},"
+	"\"activity_filter\":{\"type\":\"string\"},"
 	"\"activity_before\":{\"type\":\"string\"},"
-	"\"now\":{\"type\":\"string\"}," TABLE_SCHEMA ","
+	"\"meeting_filter\":{\"type\":\"string\"}," TABLE_SCHEMA ","
 	"\"returned\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"candidates\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"candidates_total\":{\"type\":\"integer\",\"minimum\":0},"
-	"\"complete\":{\"type\":\"boolean\"},"
+	"\"done\":{\"type\":\"boolean\"},\"cursor\":{\"type\":\"string\"},"
 	"\"soql\":{\"type\":\"string\"},\"event_soql\":{\"type\":\"string\"},"
 	"\"dry_run\":{\"type\":\"boolean\"}," REQUEST_SCHEMA ","
 	REQUESTS_SCHEMA "},\"required\":[\"dry_run\"]}";
 
 /* Per call. */
 struct risk {
-	char	 cutoff[11];	/* LastActivityDate before this: stale */
+	char	 cutoff[11];	/* reasons: activity before this (UTC) */
 	char	 from[11];	/* the quarter-end window, inclusive */
 	char	 qend[11];
-	char	 now[21];	/* YYYY-MM-DDThh:mm:ssZ */
 	char	 stage[256];
-	long	 total;		/* candidates, when more than returned */
+	long	 total;		/* candidates in all (totalSize) */
+	int	 done;
+	char	*cursor;	/* the broker's, for the next page */
+	char	*soql;		/* the candidates' statement as sent */
+	char	*event_soql;
 	cJSON	*records;	/* step 0's records, moved from its answer */
 };
 
@@ -76,19 +93,23 @@ risk_free(void *p)
 	if (r == NULL)
 		return;
 	cJSON_Delete(r->records);
+	free(r->cursor);
+	free(r->soql);
+	free(r->event_soql);
 	free(r);
 }
 
+/* The statement up to its WHERE clause's end: a cursor's must match. */
 static char *
-risk_where(const struct risk *r)
+risk_head(const struct risk *r)
 {
 	char	*q, *w;
 
 	q = soql_quote(r->stage);
-	xasprintf(&w, "WHERE StageName = '%s' AND IsClosed = false AND "
-	    "(LastActivityDate = null OR LastActivityDate < %s OR "
-	    "(CloseDate >= %s AND CloseDate <= %s))", q, r->cutoff, r->from,
-	    r->qend);
+	xasprintf(&w, "SELECT " RISK_FIELDS " FROM Opportunity WHERE "
+	    "StageName = '%s' AND IsClosed = false AND (LastActivityDate = "
+	    "null OR LastActivityDate < " RISK_ACTIVITY " OR (CloseDate >= %s "
+	    "AND CloseDate <= %s))", q, r->from, r->qend);
 	free(q);
 	return w;
 }
@@ -98,33 +119,22 @@ risk_soql(const struct risk *r)
 {
 	char	*w, *s;
 
-	w = risk_where(r);
-	xasprintf(&s, "SELECT " RISK_FIELDS " FROM Opportunity %s ORDER BY "
-	    "CloseDate ASC, Id ASC LIMIT %d", w, SF_MAX_ROWS);
+	w = risk_head(r);
+	xasprintf(&s, "%s ORDER BY CloseDate ASC, Id ASC LIMIT %d", w,
+	    RISK_MAX_CANDIDATES);
 	free(w);
 	return s;
 }
 
 static char *
-risk_count_soql(const struct risk *r)
-{
-	char	*w, *s;
-
-	w = risk_where(r);
-	xasprintf(&s, "SELECT COUNT() FROM Opportunity %s", w);
-	free(w);
-	return s;
-}
-
-static char *
-risk_event_soql(const struct risk *r, const char *ids)
+risk_event_soql(const char *ids)
 {
 	char	*s;
 
 	/* GROUP BY: one row per account however many meetings it has. */
 	xasprintf(&s, "SELECT AccountId FROM Event WHERE AccountId IN (%s) "
-	    "AND StartDateTime >= %s AND IsChild = false GROUP BY AccountId",
-	    ids, r->now);
+	    "AND " RISK_MEETING " AND IsChild = false GROUP BY AccountId",
+	    ids);
 	return s;
 }
 
@@ -145,9 +155,9 @@ risk_start(struct tool_ctx *ctx)
 {
 	struct risk	*r;
 	const char	*qe = tool_arg_str(ctx, "quarter_end_date");
-	long		 qdays, today, y, m, d, s;
-	long long	 now;
-	char		 day[11], buf[64];
+	const char	*cursor = tool_arg_str(ctx, "cursor");
+	long		 qdays, today, y, m, d;
+	struct buf	 b;
 
 	if (date_parse(qe, &qdays) == -1)
 		return tool_fail(ctx, "at_risk_commits: argument "
@@ -157,6 +167,10 @@ risk_start(struct tool_ctx *ctx)
 		return tool_fail(ctx, "at_risk_commits: argument "
 		    "'quarter_end_date' must be between %d-01-01 and "
 		    "%d-12-31", YEAR_MIN, YEAR_MAX);
+	if (cursor != NULL && tool_arg_bool(ctx, "dry_run"))
+		return tool_fail(ctx, "at_risk_commits: a cursor pages an "
+		    "earlier search, which a dry run cannot do; give either "
+		    "cursor or dry_run");
 	r = xcalloc(1, sizeof(*r));
 	if (strlcpy_sf(r->stage, ctx->commit_stage, sizeof(r->stage)) >=
 	    sizeof(r->stage)) {
@@ -164,17 +178,23 @@ risk_start(struct tool_ctx *ctx)
 		return tool_fail(ctx, "at_risk_commits: the configured commit "
 		    "stage (SFDC_COMMIT_STAGE_NAME) is too long");
 	}
-	now = date_now_ms();
-	today = (long)(now / DAY_MS);
+	/* The candidates are chosen by the org (LAST_N_DAYS:14, in the
+	 * running user's time zone); this UTC date only sorts the reasons
+	 * of the rows that close in the window. */
+	today = (long)(date_now_ms() / DAY_MS);
 	date_fmt(today - RISK_DAYS, r->cutoff);
 	date_fmt(qdays - (RISK_DAYS - 1), r->from);
 	date_fmt(qdays, r->qend);
-	s = (long)((now / 1000) % 86400);
-	date_fmt(today, day);
-	snprintf(buf, sizeof(buf), "%sT%02ld:%02ld:%02ldZ", day, s / 3600,
-	    s / 60 % 60, s % 60);
-	strlcpy_sf(r->now, buf, sizeof(r->now));
 	ctx->state = r;
+	if (cursor != NULL) {
+		ctx->step = 0;
+		tool_progress(ctx, 0, "the next page of candidates");
+		buf_init(&b);
+		buf_put_str(&b, cursor);
+		tool_request(ctx, IMSG_SF_MORE, &b);
+		buf_free(&b);
+		return TOOL_WAIT;
+	}
 	if (tool_arg_bool(ctx, "dry_run")) {
 		risk_send_candidates(ctx, 1);
 		return TOOL_WAIT;
@@ -284,11 +304,11 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 	cJSON		*out, *cols, *rows, *row;
 	const cJSON	*rec, *ev;
 	const char	*lad, *close, *acct;
-	char		*text, heading[1024], reasons[200];
+	char		*text, heading[1400], reasons[200];
 	int		 a, bw, bm, n = 0, ncand;
 	static const char *const fields[] = { "Id", "Name", "Account.Name",
 	    "Amount", "CloseDate", "LastActivityDate", "Owner.Name" };
-	size_t		 i;
+	size_t		 i, len;
 
 	if ((out = cJSON_CreateObject()) == NULL ||
 	    (cols = cJSON_CreateArray()) == NULL ||
@@ -304,9 +324,10 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 		    rec, "CloseDate"));
 		acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		    rec, "AccountId"));
-		a = lad == NULL || strcmp(lad, r->cutoff) < 0;
 		bw = close != NULL && strcmp(close, r->from) >= 0 &&
 		    strcmp(close, r->qend) <= 0;
+		/* Outside the window the org chose the row for (a) alone. */
+		a = !bw || lad == NULL || strcmp(lad, r->cutoff) < 0;
 		bm = 0;
 		if (bw && acct != NULL) {
 			cJSON_ArrayForEach(ev, events) {
@@ -335,36 +356,51 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 	cJSON_AddStringToObject(out, "quarter_end_date", r->qend);
 	cJSON_AddStringToObject(out, "commit_stage", r->stage);
 	cJSON_AddStringToObject(out, "window_from", r->from);
+	cJSON_AddStringToObject(out, "window_to", r->qend);
+	cJSON_AddStringToObject(out, "activity_filter", "LastActivityDate = "
+	    "null OR LastActivityDate < " RISK_ACTIVITY);
 	cJSON_AddStringToObject(out, "activity_before", r->cutoff);
-	cJSON_AddStringToObject(out, "now", r->now);
+	cJSON_AddStringToObject(out, "meeting_filter", RISK_MEETING);
 	cJSON_AddItemToObject(out, "columns", cols);
 	cJSON_AddItemToObject(out, "rows", rows);
 	cJSON_AddNumberToObject(out, "returned", (double)n);
 	cJSON_AddNumberToObject(out, "candidates", (double)ncand);
 	cJSON_AddNumberToObject(out, "candidates_total", (double)(r->total >
 	    ncand ? r->total : ncand));
-	cJSON_AddBoolToObject(out, "complete", r->total <= ncand);
+	cJSON_AddBoolToObject(out, "done", r->done);
+	if (r->cursor != NULL)
+		cJSON_AddStringToObject(out, "cursor", r->cursor);
+	if (r->soql != NULL)
+		cJSON_AddStringToObject(out, "soql", r->soql);
+	if (r->event_soql != NULL)
+		cJSON_AddStringToObject(out, "event_soql", r->event_soql);
 	cJSON_AddBoolToObject(out, "dry_run", 0);
 	snprintf(heading, sizeof(heading), "%d at-risk %s opportunities "
-	    "(open; no activity since before %s, or closing %s through %s "
-	    "with no future meeting on the account)", n, r->stage,
-	    r->cutoff, r->from, r->qend);
-	if (r->total > ncand) {
-		size_t len = strlen(heading);
-		snprintf(heading + len, sizeof(heading) - len, ". Only the "
-		    "first %d of %ld candidates by close date were checked: "
-		    "the rest were NOT examined", ncand, r->total);
-	}
+	    "among %d of %ld candidates (open; LastActivityDate empty or "
+	    "before " RISK_ACTIVITY ", that is before about %s; or closing %s "
+	    "through %s with no meeting on the account from TODAY on; "
+	    "LAST_N_DAYS and TODAY are the org's, in the running user's time "
+	    "zone)", n, r->stage, ncand, r->total > ncand ? r->total :
+	    (long)ncand, r->cutoff, r->from, r->qend);
+	len = strlen(heading);
+	if (r->cursor != NULL)
+		snprintf(heading + len, sizeof(heading) - len, ". More "
+		    "candidates remain: call at_risk_commits with cursor \"%s\" "
+		    "and the same quarter_end_date", r->cursor);
+	else if (r->total >= RISK_MAX_CANDIDATES)
+		snprintf(heading + len, sizeof(heading) - len, ". At most %d "
+		    "candidates are examined: there may be more",
+		    RISK_MAX_CANDIDATES);
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
 }
 
-/* After the candidates (and their count): the Event step, or the end. */
+/* After the candidates: the Event step, or the end. */
 static enum tool_verdict
 risk_events(struct tool_ctx *ctx)
 {
 	struct risk	*r = ctx->state;
-	char		*ids, *soql;
+	char		*ids;
 	int		 n;
 
 	n = risk_accounts(r, &ids);
@@ -375,24 +411,22 @@ risk_events(struct tool_ctx *ctx)
 	}
 	if (n == 0)
 		return risk_finish(ctx, NULL);
-	ctx->step = 2;
-	tool_progress(ctx, 0, "Event check (future meetings on the "
+	ctx->step = RISK_STEP_EVENTS;
+	tool_progress(ctx, 0, "Event check (meetings from today on, on the "
 	    "accounts closing in the window)");
-	soql = risk_event_soql(r, ids);
+	r->event_soql = risk_event_soql(ids);
 	free(ids);
-	common_send_query(ctx, 0, soql);
-	free(soql);
+	common_send_query(ctx, 0, r->event_soql);
 	return TOOL_WAIT;
 }
 
 static enum tool_verdict
 risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 {
-	struct risk	*r = ctx->state;
 	cJSON		*out, *list;
 	char		*soql, *sent, *shown, *p, *path, *w;
-	const char	*mark = "<IDs of the accounts of the candidates closing "
-			    "in the window>";
+	const char	*mark = "<IDs of the accounts of the page's candidates "
+			    "closing in the window>";
 	size_t		 n;
 
 	if ((out = cJSON_CreateObject()) == NULL)
@@ -402,20 +436,15 @@ risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 	    "of the org's stages");
 	common_request_add(list, "GET", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the open commit-"
-	    "stage opportunities that may be at risk");
-	/* The statements that depend on the first answer, as the broker
-	 * will send them; the ID list is a marked placeholder. */
+	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "every open commit-"
+	    "stage opportunity that may be at risk; 200 are examined per "
+	    "call, the rest through the cursor");
+	/* The statement that depends on the first answer, as the broker
+	 * will send it; the ID list is a marked placeholder. */
 	path = common_path_prefix(j);
 	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
 	free(path);
-	soql = risk_count_soql(r);
-	sent = common_soql_as_sent(ctx, soql);
-	free(soql);
-	common_request_add(list, "GET", p, sent, "only when the first answer "
-	    "has 200 rows: how many candidates there are in all");
-	free(sent);
-	soql = risk_event_soql(r, "'" RISK_PLACEHOLDER "'");
+	soql = risk_event_soql("'" RISK_PLACEHOLDER "'");
 	sent = common_soql_as_sent(ctx, soql);
 	free(soql);
 	if ((w = strstr(sent, "'" RISK_PLACEHOLDER "'")) == NULL)
@@ -424,9 +453,9 @@ risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 	xasprintf(&shown, "%.*s%s%s", (int)n, sent, mark,
 	    w + strlen("'" RISK_PLACEHOLDER "'"));
 	free(sent);
-	common_request_add(list, "GET", p, shown, "only when candidates close "
-	    "in the window: the placeholder stands for their distinct account "
-	    "IDs, quoted and comma-separated");
+	common_request_add(list, "GET", p, shown, "only when candidates of "
+	    "the page close in the window: the placeholder stands for their "
+	    "distinct account IDs, quoted and comma-separated");
 	free(p);
 	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")));
@@ -435,14 +464,50 @@ risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 	return common_dry_run_done(ctx, j, out);
 }
 
+/* A page of candidates (a first query or a cursor's): into the state. */
+static enum tool_verdict
+risk_candidates(struct tool_ctx *ctx, cJSON *j)
+{
+	struct risk	*r = ctx->state;
+	const cJSON	*v;
+	char		*head;
+
+	v = cJSON_GetObjectItemCaseSensitive(j, "soql");
+	head = risk_head(r);
+	/* A cursor of another query, or of another quarter, would page
+	 * something else. */
+	if (!cJSON_IsString(v) || strncmp(v->valuestring, head,
+	    strlen(head)) != 0) {
+		free(head);
+		cJSON_Delete(j);
+		return tool_fail(ctx, "at_risk_commits: this cursor belongs to "
+		    "another query, or to another quarter_end_date; give the "
+		    "quarter_end_date of the call that returned it, or pass "
+		    "the cursor to the query tool");
+	}
+	free(head);
+	r->soql = xstrdup(v->valuestring);
+	r->records = cJSON_DetachItemFromObjectCaseSensitive(j, "records");
+	v = cJSON_GetObjectItemCaseSensitive(j, "totalSize");
+	r->total = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	r->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "done"));
+	v = cJSON_GetObjectItemCaseSensitive(j, "cursor");
+	if (cJSON_IsString(v) && !r->done)
+		r->cursor = xstrdup(v->valuestring);
+	cJSON_Delete(j);
+	if (!cJSON_IsArray(r->records))
+		return tool_fail(ctx, "internal error: the broker's answer has "
+		    "no records");
+	return risk_events(ctx);
+}
+
 static enum tool_verdict
 risk_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 {
 	struct risk	*r = ctx->state;
 	enum tool_verdict verdict;
-	cJSON		*j;
-	char		*soql;
 	const cJSON	*v;
+	cJSON		*j;
 
 	(void)type;
 	if ((j = common_answer_json(ctx, b)) == NULL)
@@ -460,28 +525,14 @@ risk_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
 		    "dry_run")))
 			return risk_dry_run(ctx, j);
-		r->records = cJSON_DetachItemFromObjectCaseSensitive(j,
-		    "records");
-		cJSON_Delete(j);
-		if (!cJSON_IsArray(r->records))
-			return tool_fail(ctx, "internal error: the broker's "
-			    "answer has no records");
-		r->total = cJSON_GetArraySize(r->records);
-		if (r->total >= SF_MAX_ROWS) {
-			ctx->step = 1;
-			tool_progress(ctx, 0, "count of all the candidates");
-			soql = risk_count_soql(r);
-			common_send_query(ctx, 0, soql);
-			free(soql);
-			return TOOL_WAIT;
-		}
-		return risk_events(ctx);
-	case 1:
-		v = cJSON_GetObjectItemCaseSensitive(j, "totalSize");
-		r->total = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-		cJSON_Delete(j);
-		return risk_events(ctx);
+		return risk_candidates(ctx, j);
 	default:
+		/* The Event statement as the broker sent it. */
+		v = cJSON_GetObjectItemCaseSensitive(j, "soql");
+		if (cJSON_IsString(v)) {
+			free(r->event_soql);
+			r->event_soql = xstrdup(v->valuestring);
+		}
 		verdict = risk_finish(ctx, cJSON_GetObjectItemCaseSensitive(j,
 		    "records"));
 		cJSON_Delete(j);
@@ -492,10 +543,13 @@ risk_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 const struct tool tool_at_risk_commits = {
 	"at_risk_commits", "At-risk commits",
 	"Open Commit-stage opportunities at risk: no activity in more than "
-	"14 days, or closing within the 14 days up to quarter_end_date with "
-	"no future meeting (Event) on the account. Each row says which "
-	"reasons apply. Checks at most 200 candidates, by close date, and "
-	"says when there are more.",
+	"14 days (LastActivityDate before LAST_N_DAYS:14, or none), or "
+	"closing within the 14 days up to quarter_end_date with no meeting "
+	"(Event) on the account from today on. Each row says which reasons "
+	"apply. Examines 200 candidates per call, by close date, and says "
+	"how many there are in all; when more remain, call again with the "
+	"returned cursor and the same quarter_end_date. The dates used are "
+	"in the result.",
 	risk_args, risk_output,
 	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
 	risk_start, risk_answer, risk_free, NULL

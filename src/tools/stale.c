@@ -1,7 +1,22 @@
 /*
- * stale.c: stale_opps.  One query of the open opportunities whose stage
- * has not changed within the threshold, paged 200 rows at a time by
- * cursor; each row gains days_in_stage.
+ * stale.c: stale_opps.
+ *
+ * Step 0 describes Opportunity (the broker caches it: once per process)
+ * to learn whether the org has LastStageChangeDate at this API version.
+ * Step 1 is one query of every open opportunity whose stage has not
+ * changed within the threshold, with no LIMIT below STALE_MAX_ROWS, so
+ * totalSize is the exact number; the broker hands over 200 rows and
+ * keeps a cursor for the rest, and a call with that cursor pages on.
+ *
+ * With LastStageChangeDate, a deal that never moved (no value there)
+ * counts from its CreatedDate.  Without it, stage history decides:
+ * OpportunityHistory, where Salesforce writes a row on each change of
+ * stage, amount, probability or close date.  The query keeps the deals
+ * created before the threshold with no such row within it (an anti-join,
+ * which OpportunityHistory may be the inner object of), and step 2 reads,
+ * for the page's deals only (at most 200 groups), when their last row
+ * was written: the start of days_in_stage, or CreatedDate when there is
+ * none.  At most two API calls per page.
  */
 #include "config.h"
 
@@ -13,10 +28,14 @@
 
 #include "sfrevops.h"
 #include "date.h"
+#include "objects.h"
 #include "tool.h"
 #include "tools/common.h"
 
-#define STALE_MAX_ROWS	2000	/* rows reachable by cursor */
+#define STALE_MAX_ROWS	50000	/* totalSize is exact up to this */
+#define STALE_STEP_DESCRIBE	0
+#define STALE_STEP_QUERY	1
+#define STALE_STEP_HISTORY	2
 
 static const struct tool_arg stale_args[] = {
 	{ "days_in_stage_threshold", ARG_INTEGER, 0, "List open "
@@ -36,18 +55,77 @@ static const char stale_output[] =
 	"\"returned\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"total_size\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"done\":{\"type\":\"boolean\"},\"cursor\":{\"type\":\"string\"},"
-	"\"soql\":{\"type\":\"string\"},\"dry_run\":{\"type\":\"boolean\"},"
-	REQUEST_SCHEMA "},\"required\":[\"dry_run\"]}";
+	"\"stage_change_source\":{\"type\":\"string\"},"
+	"\"soql\":{\"type\":\"string\"},\"history_soql\":{\"type\":\"string\"},"
+	"\"dry_run\":{\"type\":\"boolean\"},"
+	REQUEST_SCHEMA "," REQUESTS_SCHEMA "},\"required\":[\"dry_run\"]}";
 
+/* With LastStageChangeDate. */
 #define STALE_SELECT \
 	"SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, " \
-	"LastStageChangeDate, Owner.Name FROM Opportunity WHERE " \
-	"IsClosed = false AND LastStageChangeDate < LAST_N_DAYS:"
+	"LastStageChangeDate, CreatedDate, Owner.Name FROM Opportunity WHERE " \
+	"IsClosed = false AND (LastStageChangeDate < LAST_N_DAYS:"
+/* Without: stage history. */
+#define STALE_HIST_SELECT \
+	"SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, " \
+	"CreatedDate, Owner.Name FROM Opportunity WHERE IsClosed = false AND " \
+	"CreatedDate < LAST_N_DAYS:"
+
+struct stale {
+	int	 history;	/* no LastStageChangeDate: OpportunityHistory */
+	char	 owner18[19];
+	cJSON	*out;		/* the page, between steps 1 and 2 */
+};
+
+static void
+stale_free(void *p)
+{
+	struct stale	*st = p;
+
+	if (st == NULL)
+		return;
+	cJSON_Delete(st->out);
+	free(st);
+}
+
+static char *
+stale_soql(const struct stale *st, long days)
+{
+	char	 owner[40] = "";
+	char	*soql;
+
+	if (st->owner18[0] != '\0')
+		snprintf(owner, sizeof(owner), " AND OwnerId = '%s'",
+		    st->owner18);
+	if (st->history)
+		xasprintf(&soql, STALE_HIST_SELECT "%ld AND Id NOT IN (SELECT "
+		    "OpportunityId FROM OpportunityHistory WHERE CreatedDate = "
+		    "LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC LIMIT "
+		    "%d", days, days, owner, STALE_MAX_ROWS);
+	else
+		xasprintf(&soql, STALE_SELECT "%ld OR (LastStageChangeDate = "
+		    "null AND CreatedDate < LAST_N_DAYS:%ld))%s ORDER BY "
+		    "LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id "
+		    "ASC LIMIT %d", days, days, owner, STALE_MAX_ROWS);
+	return soql;
+}
+
+static char *
+stale_history_soql(const char *ids)
+{
+	char	*soql;
+
+	xasprintf(&soql, "SELECT OpportunityId, MAX(CreatedDate) latest FROM "
+	    "OpportunityHistory WHERE OpportunityId IN (%s) GROUP BY "
+	    "OpportunityId", ids);
+	return soql;
+}
 
 static enum tool_verdict
 stale_start(struct tool_ctx *ctx)
 {
 	const char	*cursor = tool_arg_str(ctx, "cursor");
+	struct stale	*st;
 	char		 owner18[19], *soql;
 	struct buf	 b;
 
@@ -59,6 +137,8 @@ stale_start(struct tool_ctx *ctx)
 			    "cursor (the next page of an earlier call) or "
 			    "days_in_stage_threshold, owner_id and dry_run "
 			    "(a new search), not both");
+		ctx->state = xcalloc(1, sizeof(struct stale));
+		ctx->step = STALE_STEP_QUERY;
 		buf_init(&b);
 		buf_put_str(&b, cursor);
 		tool_request(ctx, IMSG_SF_MORE, &b);
@@ -67,85 +147,277 @@ stale_start(struct tool_ctx *ctx)
 	}
 	if (common_arg_owner(ctx, owner18) == -1)
 		return TOOL_FAIL;
-	xasprintf(&soql, STALE_SELECT "%ld%s%s%s ORDER BY LastStageChangeDate "
-	    "ASC, Id ASC LIMIT %d", tool_arg_int(ctx,
-	    "days_in_stage_threshold"), owner18[0] ? " AND OwnerId = '" : "",
-	    owner18, owner18[0] ? "'" : "", STALE_MAX_ROWS);
-	common_send_query(ctx, tool_arg_bool(ctx, "dry_run"), soql);
-	free(soql);
+	st = xcalloc(1, sizeof(*st));
+	memcpy(st->owner18, owner18, sizeof(st->owner18));
+	ctx->state = st;
+	if (tool_arg_bool(ctx, "dry_run")) {
+		/* Nothing goes to Salesforce, describe included. */
+		ctx->step = STALE_STEP_QUERY;
+		soql = stale_soql(st, tool_arg_int(ctx,
+		    "days_in_stage_threshold"));
+		common_send_query(ctx, 1, soql);
+		free(soql);
+		return TOOL_WAIT;
+	}
+	ctx->step = STALE_STEP_DESCRIBE;
+	tool_progress(ctx, 0, "describe Opportunity (is LastStageChangeDate "
+	    "there)");
+	common_send_describe(ctx, "Opportunity");
 	return TOOL_WAIT;
 }
 
-static enum tool_verdict
-stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
+/* Has the describe answer j the field? */
+static int
+stale_has_field(const cJSON *j, const char *name)
 {
-	cJSON		*j, *out, *cols, *row;
-	const cJSON	*col, *soql;
-	char		*text, heading[600];
-	long long	 now, t;
-	int		 at = -1, i = 0;
+	const cJSON	*f;
 
-	(void)type;
-	if ((j = common_answer_json(ctx, b)) == NULL)
-		return TOOL_FAIL;
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run"))) {
-		cJSON_AddStringToObject(out, "object", "Opportunity");
-		return common_dry_run_done(ctx, j, out);
-	}
-	/* A cursor of another tool's query would page something else. */
-	soql = cJSON_GetObjectItemCaseSensitive(j, "soql");
-	if (!cJSON_IsString(soql) || strncmp(soql->valuestring, STALE_SELECT,
-	    strlen(STALE_SELECT)) != 0) {
-		cJSON_Delete(j);
-		cJSON_Delete(out);
-		return tool_fail(ctx, "stale_opps: this cursor belongs to "
-		    "another query; pass it to the query tool instead");
-	}
-	if (common_page_take(ctx, j, out) == -1)
-		return TOOL_FAIL;
-	/* days_in_stage: whole 24-hour periods since the last stage
-	 * change, from UTC instants, so no time zone enters. */
-	cols = cJSON_GetObjectItemCaseSensitive(out, "columns");
-	cJSON_ArrayForEach(col, cols) {
-		if (strcmp(col->valuestring, "LastStageChangeDate") == 0)
-			at = i;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(j, "fields"))
+		if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+column_of(const cJSON *out, const char *name)
+{
+	const cJSON	*col;
+	int		 i = 0;
+
+	cJSON_ArrayForEach(col, cJSON_GetObjectItemCaseSensitive(out,
+	    "columns")) {
+		if (cJSON_IsString(col) && strcmp(col->valuestring, name) == 0)
+			return i;
 		i++;
 	}
-	cJSON_AddItemToArray(cols, cJSON_CreateString("days_in_stage"));
+	return -1;
+}
+
+/*
+ * The page is complete: days_in_stage, whole 24-hour periods since the
+ * start (from UTC instants, so no time zone enters), from the row's
+ * column at (the stage change), or CreatedDate when that is empty.
+ */
+static enum tool_verdict
+stale_finish(struct tool_ctx *ctx)
+{
+	struct stale	*st = ctx->state;
+	cJSON		*out = st->out, *row;
+	char		*text, heading[900];
+	long long	 now, t;
+	int		 at, created;
+	size_t		 n;
+
+	st->out = NULL;
+	at = column_of(out, st->history ? "last_change" :
+	    "LastStageChangeDate");
+	created = column_of(out, "CreatedDate");
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(out, "columns"),
+	    cJSON_CreateString("days_in_stage"));
 	now = date_now_ms();
 	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(out, "rows")) {
 		const char *v = at < 0 ? NULL :
 		    cJSON_GetStringValue(cJSON_GetArrayItem(row, at));
+		if (v == NULL && created >= 0)
+			v = cJSON_GetStringValue(cJSON_GetArrayItem(row,
+			    created));
 		if (v != NULL && date_datetime_ms(v, &t) == 0 && t <= now)
 			cJSON_AddItemToArray(row, cJSON_CreateNumber(
 			    (double)((now - t) / DAY_MS)));
 		else
 			cJSON_AddItemToArray(row, cJSON_CreateNull());
 	}
-	common_page_heading(out, "stale_opps", "open opportunities whose stage "
-	    "has not changed within the threshold, oldest change first",
-	    heading, sizeof(heading));
-	if ((long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(out,
-	    "total_size")) >= STALE_MAX_ROWS) {
-		size_t n = strlen(heading);
+	cJSON_AddStringToObject(out, "stage_change_source", st->history ?
+	    "OpportunityHistory" : "LastStageChangeDate");
+	common_page_heading(out, "stale_opps", st->history ?
+	    "open opportunities with no change recorded in OpportunityHistory "
+	    "within the threshold, oldest created first" :
+	    "open opportunities whose stage has not changed within the "
+	    "threshold, never-moved ones (by CreatedDate) first, then oldest "
+	    "change first", heading, sizeof(heading));
+	n = strlen(heading);
+	if (st->history)
+		snprintf(heading + n, sizeof(heading) - n, ". This org's "
+		    "describe has no Opportunity.LastStageChangeDate (an older "
+		    "API version, or not visible), so stage history decided: "
+		    "OpportunityHistory records stage, amount, probability and "
+		    "close date changes, so a recent change of any of them "
+		    "keeps a deal off this list, and days_in_stage counts from "
+		    "the last one (last_change), or from CreatedDate");
+	else if ((long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+	    out, "total_size")) >= STALE_MAX_ROWS)
 		snprintf(heading + n, sizeof(heading) - n, " (at most %d are "
-		    "listed: raise the threshold or give owner_id)",
+		    "reachable: raise the threshold or give owner_id)",
 		    STALE_MAX_ROWS);
-	}
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
+}
+
+/* Step 2 for the page's deals, or the end when there are none. */
+static enum tool_verdict
+stale_history(struct tool_ctx *ctx)
+{
+	struct stale	*st = ctx->state;
+	const cJSON	*row;
+	char		*ids = NULL, *soql, id18[19], why[200];
+	size_t		 len = 0;
+	int		 i;
+
+	i = column_of(st->out, "CreatedDate");
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(st->out,
+	    "columns"), cJSON_CreateString("last_change"));
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(st->out,
+	    "rows")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetArrayItem(row,
+		    0));
+		/* CreatedDate until the history says otherwise. */
+		cJSON_AddItemToArray((cJSON *)row, i < 0 ? cJSON_CreateNull() :
+		    cJSON_Duplicate(cJSON_GetArrayItem(row, i), 1));
+		if (id == NULL || policy_id_valid(id,
+		    objects_prefix("Opportunity"), id18, why,
+		    sizeof(why)) == -1) {
+			free(ids);
+			return tool_fail(ctx, "internal error: Salesforce "
+			    "returned an Id that is not an Opportunity ID");
+		}
+		ids = xreallocarray(ids, 1, len + 24);
+		len += (size_t)snprintf(ids + len, 24, "%s'%s'",
+		    len > 0 ? ", " : "", id18);
+	}
+	if (ids == NULL)
+		return stale_finish(ctx);
+	ctx->step = STALE_STEP_HISTORY;
+	tool_progress(ctx, 0, "stage history of the page's deals "
+	    "(OpportunityHistory)");
+	soql = stale_history_soql(ids);
+	free(ids);
+	common_send_query(ctx, 0, soql);
+	free(soql);
+	return TOOL_WAIT;
+}
+
+/* Step 2's answer: each deal's last history row into last_change. */
+static enum tool_verdict
+stale_history_done(struct tool_ctx *ctx, cJSON *j)
+{
+	struct stale	*st = ctx->state;
+	const cJSON	*rec, *v;
+	cJSON		*row;
+	int		 at = column_of(st->out, "last_change");
+
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(j,
+	    "records")) {
+		const char *id = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(rec, "OpportunityId"));
+		v = cJSON_GetObjectItemCaseSensitive(rec, "latest");
+		if (id == NULL || !cJSON_IsString(v))
+			continue;
+		cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(
+		    st->out, "rows")) {
+			const char *rid = cJSON_GetStringValue(
+			    cJSON_GetArrayItem(row, 0));
+			if (rid != NULL && strcmp(rid, id) == 0)
+				cJSON_ReplaceItemInArray(row, at,
+				    cJSON_CreateString(v->valuestring));
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(j, "soql");
+	if (cJSON_IsString(v))
+		cJSON_AddStringToObject(st->out, "history_soql", v->valuestring);
+	cJSON_Delete(j);
+	return stale_finish(ctx);
+}
+
+static enum tool_verdict
+stale_dry_run(struct tool_ctx *ctx, cJSON *j)
+{
+	struct stale	*st = ctx->state;
+	cJSON		*out, *list;
+	char		*soql, *sent, *p, *path;
+
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(out, "object", "Opportunity");
+	list = cJSON_AddArrayToObject(out, "requests");
+	common_request_add_describe(list, j, "first: has the org "
+	    "LastStageChangeDate");
+	common_request_add(list, "GET", cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "when it has: the "
+	    "stale deals, 200 per call, the rest through the cursor");
+	path = common_path_prefix(j);
+	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
+	free(path);
+	st->history = 1;
+	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
+	sent = common_soql_as_sent(ctx, soql);
+	free(soql);
+	common_request_add(list, "GET", p, sent, "instead, when it has not: "
+	    "the deals with no OpportunityHistory row within the threshold, "
+	    "then, per page, their last history row");
+	free(sent);
+	free(p);
+	return common_dry_run_done(ctx, j, out);
+}
+
+static enum tool_verdict
+stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
+{
+	struct stale	*st = ctx->state;
+	cJSON		*j, *out;
+	const cJSON	*soql;
+	char		*s;
+
+	(void)type;
+	if ((j = common_answer_json(ctx, b)) == NULL)
+		return TOOL_FAIL;
+	if (ctx->step == STALE_STEP_DESCRIBE) {
+		st->history = !stale_has_field(j, "LastStageChangeDate");
+		cJSON_Delete(j);
+		ctx->step = STALE_STEP_QUERY;
+		tool_progress(ctx, 0, st->history ? "the stale deals, by stage "
+		    "history (no LastStageChangeDate in this org)" :
+		    "the stale deals");
+		s = stale_soql(st, tool_arg_int(ctx,
+		    "days_in_stage_threshold"));
+		common_send_query(ctx, 0, s);
+		free(s);
+		return TOOL_WAIT;
+	}
+	if (ctx->step == STALE_STEP_HISTORY)
+		return stale_history_done(ctx, j);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run")))
+		return stale_dry_run(ctx, j);
+	/* A cursor of another tool's query would page something else; the
+	 * statement says which way this one went. */
+	soql = cJSON_GetObjectItemCaseSensitive(j, "soql");
+	if (cJSON_IsString(soql) && strncmp(soql->valuestring,
+	    STALE_HIST_SELECT, strlen(STALE_HIST_SELECT)) == 0)
+		st->history = 1;
+	else if (!cJSON_IsString(soql) || strncmp(soql->valuestring,
+	    STALE_SELECT, strlen(STALE_SELECT)) != 0) {
+		cJSON_Delete(j);
+		return tool_fail(ctx, "stale_opps: this cursor belongs to "
+		    "another query; pass it to the query tool instead");
+	}
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	if (common_page_take(ctx, j, out) == -1)
+		return TOOL_FAIL;
+	st->out = out;
+	return st->history ? stale_history(ctx) : stale_finish(ctx);
 }
 
 const struct tool tool_stale_opps = {
 	"stale_opps", "Stale opportunities",
 	"Open opportunities whose stage has not changed for more than "
-	"days_in_stage_threshold days (default 30), oldest change first, "
-	"with days_in_stage; optionally for one owner. Returns at most 200 "
-	"rows per call; when more exist, pass the returned cursor to get "
-	"the next 200.",
+	"days_in_stage_threshold days (default 30), with days_in_stage; a "
+	"deal that never changed stage counts from its creation; optionally "
+	"for one owner. Uses LastStageChangeDate, or, where the org's "
+	"describe has none, stage history (OpportunityHistory), and says "
+	"which. Returns 200 rows per call and the exact number in all; when "
+	"more exist, pass the returned cursor to get the next 200.",
 	stale_args, stale_output,
 	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
-	stale_start, stale_answer, NULL, NULL
+	stale_start, stale_answer, stale_free, NULL
 };

@@ -6,6 +6,8 @@
 //        [--opportunities N] [--today YYYY-MM-DD] [--token-ttl SECONDS]
 //        [--rotate-refresh] [--api-limit N] [--verbose]
 //        [--fls-error-code CODE] [--semi-join-error-code CODE]
+//        [--last-stage-change-from VERSION] [--never-moved-pct N]
+//        [--currency ISO] [--currencies ISO:RATE,ISO:RATE,...]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -25,11 +27,23 @@ function usage(msg) {
   process.exit(2);
 }
 
+/** "EUR:1,USD:1.1" -> [{iso, rate}], the first the corporate one at 1; null if malformed. */
+function parseCurrencies(text) {
+  const out = [];
+  for (const part of String(text).split(',')) {
+    const m = /^([A-Z]{3}):(\d+(?:\.\d+)?)$/.exec(part.trim());
+    if (!m || Number(m[2]) <= 0 || out.some((c) => c.iso === m[1])) return null;
+    out.push({ iso: m[1], rate: Number(m[2]) });
+  }
+  return out.length >= 2 && out[0].rate === 1 ? out : null;
+}
+
 function parseArgs(argv) {
   const o = {
     dir: null, port: 0, seed: 1, opportunities: 600, today: new Date().toISOString().slice(0, 10),
     tokenTtl: 7200, rotateRefresh: false, apiLimit: 15000, verbose: false,
     flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
+    lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -49,6 +63,10 @@ function parseArgs(argv) {
       case '--api-limit': o.apiLimit = num(val(), a); break;
       case '--fls-error-code': o.flsErrorCode = val(); break;
       case '--semi-join-error-code': o.semiJoinErrorCode = val(); break;
+      case '--last-stage-change-from': o.lastStageChangeFrom = num(val(), a); break;
+      case '--never-moved-pct': o.neverMovedPct = num(val(), a); if (o.neverMovedPct > 100) usage(`${a} is a percentage`); break;
+      case '--currency': o.currency = val(); if (!/^[A-Z]{3}$/.test(o.currency)) usage('--currency needs an ISO code'); break;
+      case '--currencies': o.currencies = parseCurrencies(val()); if (!o.currencies) usage('--currencies needs ISO:RATE,... (the first, the corporate one, at rate 1)'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -65,7 +83,18 @@ function main() {
   execFileSync('sh', [path.join(__dirname, 'mkcerts.sh'), dir], { stdio: ['ignore', 'ignore', opts.verbose ? 'inherit' : 'pipe'] });
 
   const t0 = process.hrtime.bigint();
-  const makeDb = () => generate({ seed: opts.seed, today: opts.today, opportunities: opts.opportunities });
+  // The org's shape (cfg) can change per test (POST /__sim/org); the data
+  // follow it when regenerated.
+  const cfg = {
+    apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: 10000,
+    flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
+    lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
+    currency: opts.currency, currencies: opts.currencies,
+  };
+  const makeDb = () => generate({
+    seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
+    currencies: cfg.currencies, currency: cfg.currency,
+  });
   const db = makeDb();
   const genMs = Number(process.hrtime.bigint() - t0) / 1e6;
   verbose(`generated ${opts.opportunities} opportunities in ${genMs.toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
@@ -81,10 +110,7 @@ function main() {
 
   const sim = new Sim({
     db, makeDb, now, todayN, userId, controlSecret, verbose, url: 'https://127.0.0.1',
-    cfg: {
-      apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: 10000,
-      flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
-    },
+    cfg,
   });
   const server = createServer(sim, {
     key: fs.readFileSync(path.join(dir, 'server-key.pem')),

@@ -15,6 +15,13 @@ function secretOk(sim, given) {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
+function orgState(sim) {
+  return {
+    last_stage_change_from: sim.cfg.lastStageChangeFrom, never_moved_pct: sim.cfg.neverMovedPct,
+    currency: sim.cfg.currency, currencies: sim.cfg.currencies,
+  };
+}
+
 function handle(sim, method, path, search, headers, bodyText) {
   if (!secretOk(sim, headers['x-sim-secret'])) return fail(403, 'X-Sim-Secret required');
   let body = null;
@@ -45,6 +52,29 @@ function handle(sim, method, path, search, headers, bodyText) {
       sim.cursors.clear();
       sim.faults = [];
       return ok();
+    case 'GET org': return ok(orgState(sim));
+    case 'POST org': {
+      // The org's shape for the tests that follow.  never_moved_pct
+      // regenerates the data (as POST reset does, keeping the counters).
+      const b = body || {};
+      const intIn = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
+      if (b.last_stage_change_from !== undefined && !intIn(b.last_stage_change_from, 0, 1000)) return fail(400, 'last_stage_change_from: an API version number, 0 for always');
+      if (b.never_moved_pct !== undefined && !intIn(b.never_moved_pct, 0, 100)) return fail(400, 'never_moved_pct: 0..100');
+      const curOk = (c) => c === null || (Array.isArray(c) && c.length >= 2 && c[0].rate === 1
+        && c.every((x) => x && /^[A-Z]{3}$/.test(x.iso) && typeof x.rate === 'number' && x.rate > 0));
+      if (b.currencies !== undefined && !curOk(b.currencies)) return fail(400, 'currencies: null, or [{iso, rate}, ...], the first (corporate) at rate 1');
+      if (b.currency !== undefined && !/^[A-Z]{3}$/.test(String(b.currency))) return fail(400, 'currency: an ISO code');
+      if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
+      let regen = false;
+      if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
+      if (b.currencies !== undefined) { sim.cfg.currencies = b.currencies; regen = true; }
+      if (b.currency !== undefined) { sim.cfg.currency = b.currency; regen = true; }
+      if (regen) {
+        sim.db = sim.makeDb();
+        sim.cursors.clear();
+      }
+      return ok(orgState(sim));
+    }
     case 'GET log': return ok(sim.log);
     case 'DELETE log': sim.log = []; return ok();
     case 'GET state':

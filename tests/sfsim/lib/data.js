@@ -134,7 +134,7 @@ const INTEGRATION_USERNAME = 'integration@sfsim.example.com';
  * Build the org.  Deterministic from (seed, today, opportunities): the
  * same arguments give byte-identical data, ids included.
  */
-function generate({ seed = 1, today, opportunities = 600 }) {
+function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD' }) {
   const rand = rng(seed);
   const pick = (a) => a[Math.floor(rand() * a.length)];
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -283,6 +283,53 @@ function generate({ seed = 1, today, opportunities = 600 }) {
     };
     oppIds[i] = o;
     db.insert('Opportunity', o);
+  }
+
+  // The org, and its currencies: in a multi-currency org (currencies:
+  // [{iso, rate}], the first the corporate one at rate 1) each deal gets a
+  // currency from a generator of its own, its amounts in that currency.
+  const corporate = currencies && currencies.length ? currencies[0].iso : currency;
+  db.insert('Organization', { Id: db.nextId('Organization'), Name: 'sfsim', DefaultCurrencyIsoCode: corporate });
+  if (currencies && currencies.length) {
+    const crand = rng(seed * 104729 + 7);
+    for (const c of currencies) {
+      db.insert('CurrencyType', {
+        Id: db.nextId('CurrencyType'), IsoCode: c.iso, ConversionRate: c.rate, DecimalPlaces: 2, IsActive: true,
+        IsCorporate: c.iso === corporate,
+      });
+    }
+    for (const o of oppIds) {
+      o.CurrencyIsoCode = crand() < 0.5 ? corporate : currencies[1 + Math.floor(crand() * (currencies.length - 1))].iso || corporate;
+    }
+  }
+
+  // Stage history, from a generator of its own so the rest of the data
+  // does not depend on it.  A deal created in one stage that moved to its
+  // current one has two OpportunityHistory rows: its creation (an earlier
+  // stage) and the change (CreatedDate = LastStageChangeDate).  With
+  // neverMovedPct, that share of the open deals never moved: their stage
+  // is the one they were created in, LastStageChangeDate is null (as on
+  // records older than the field, a guess: salesforce.md 6) and their one
+  // history row is their creation.
+  const hrand = rng(seed * 7919 + 13);
+  for (const o of oppIds) {
+    const never = !o.IsClosed && hrand() * 100 < neverMovedPct;
+    const row = (at, stage) => db.insert('OpportunityHistory', {
+      Id: db.nextId('OpportunityHistory'), IsDeleted: false, CreatedDate: at, CreatedById: admin, SystemModstamp: at,
+      OpportunityId: o.Id, StageName: stage, Amount: o.Amount, Probability: STAGE.get(stage).probability, CloseDate: o.CloseDate,
+    });
+    if (never) {
+      o.CreatedDate = o.LastStageChangeDate;
+      o.LastStageChangeDate = null;
+      row(o.CreatedDate, o.StageName);
+      continue;
+    }
+    const i = openStages.indexOf(o.StageName);
+    const first = i > 0 ? openStages[Math.floor(hrand() * i)] : openStages[0];
+    if (o.CreatedDate < o.LastStageChangeDate && first !== o.StageName) {
+      row(o.CreatedDate, first);
+      row(o.LastStageChangeDate, o.StageName);
+    } else row(o.CreatedDate, o.StageName);
   }
 
   // Events: past and future meetings on opportunities and accounts.

@@ -149,6 +149,8 @@ const OBJECTS = {
       { name: 'StageName', label: 'Stage', type: 'picklist', length: 255, required: true, restricted: true,
         picklist: pl(STAGES.map((s) => s[0])) },
       { name: 'Amount', label: 'Amount', type: 'currency' },
+      // Only in a multi-currency org: the currency of the record's amounts.
+      { name: 'CurrencyIsoCode', label: 'Opportunity Currency', type: 'picklist', length: 255, onlyCfg: 'currencies' },
       { name: 'Probability', label: 'Probability (%)', type: 'percent' },
       { name: 'ExpectedRevenue', label: 'Expected Amount', type: 'currency', ro: true, calculated: true },
       { name: 'CloseDate', label: 'Close Date', type: 'date', required: true },
@@ -163,10 +165,51 @@ const OBJECTS = {
       { name: 'ForecastCategoryName', label: 'Forecast Category', type: 'picklist', length: 255, picklist: pl(FORECAST_NAMES) },
       { name: 'HasOpenActivity', label: 'Has Open Activity', type: 'boolean', ro: true },
       { name: 'LastActivityDate', label: 'Last Activity', type: 'date', ro: true },
-      { name: 'LastStageChangeDate', label: 'Last Stage Change Date', type: 'datetime', ro: true },
+      // Absent below cfg.lastStageChangeFrom (an API version; a guess:
+      // salesforce.md 6 says only that v50.0's field list lacks it).
+      { name: 'LastStageChangeDate', label: 'Last Stage Change Date', type: 'datetime', ro: true, sinceCfg: 'lastStageChangeFrom' },
       { name: 'FiscalQuarter', label: 'Fiscal Quarter', type: 'int', ro: true },
       { name: 'FiscalYear', label: 'Fiscal Year', type: 'int', ro: true },
       { name: 'Secret_Margin__c', label: 'Secret Margin', type: 'percent', hidden: true },
+    ],
+  },
+  // The org: one record.  DefaultCurrencyIsoCode is the org's currency
+  // (the corporate one in a multi-currency org).
+  Organization: {
+    label: 'Organization', keyPrefix: '00D', createable: false, updateable: false,
+    fields: [
+      { name: 'Id', label: 'Organization ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'Name', label: 'Name', type: 'string', length: 80, ro: true },
+      { name: 'DefaultCurrencyIsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+    ],
+  },
+  // Only in a multi-currency org (cfg.currencies); the key prefix is a guess.
+  CurrencyType: {
+    label: 'Currency Type', keyPrefix: '02a', createable: false, updateable: false, onlyCfg: 'currencies',
+    fields: [
+      { name: 'Id', label: 'Currency Type ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+      { name: 'ConversionRate', label: 'Conversion Rate', type: 'double', ro: true },
+      { name: 'DecimalPlaces', label: 'Decimal Places', type: 'int', ro: true },
+      { name: 'IsActive', label: 'Active', type: 'boolean', ro: true },
+      { name: 'IsCorporate', label: 'Corporate', type: 'boolean', ro: true },
+    ],
+  },
+  // Read-only; a row for each change of Amount, Probability, StageName or
+  // CloseDate, and one at creation (salesforce.md 6: OpportunityHistory).
+  OpportunityHistory: {
+    label: 'Opportunity History', keyPrefix: '008', createable: false, updateable: false,
+    fields: [
+      { name: 'Id', label: 'Opportunity History ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsDeleted', label: 'Deleted', type: 'boolean', ro: true },
+      { name: 'CreatedDate', label: 'Created Date', type: 'datetime', ro: true, nillable: false },
+      { name: 'CreatedById', label: 'Created By ID', type: 'reference', ref: ['User'], rel: 'CreatedBy', ro: true, nillable: false },
+      { name: 'SystemModstamp', label: 'System Modstamp', type: 'datetime', ro: true, nillable: false },
+      { name: 'OpportunityId', label: 'Opportunity ID', type: 'reference', ref: ['Opportunity'], rel: 'Opportunity', childRel: 'OpportunityHistories', ro: true, nillable: false },
+      { name: 'StageName', label: 'Stage Name', type: 'picklist', length: 255, ro: true, picklist: pl(STAGES.map((s) => s[0])) },
+      { name: 'Amount', label: 'Amount', type: 'currency', ro: true },
+      { name: 'Probability', label: 'Probability (%)', type: 'percent', ro: true },
+      { name: 'CloseDate', label: 'Close Date', type: 'date', ro: true },
     ],
   },
   Event: {
@@ -351,14 +394,23 @@ function describeField(f) {
 const SOAP = { id: 'tns:ID', reference: 'tns:ID', boolean: 'xsd:boolean', currency: 'xsd:double', double: 'xsd:double',
   percent: 'xsd:double', int: 'xsd:int', date: 'xsd:date', datetime: 'xsd:dateTime', base64: 'xsd:base64Binary' };
 
-function describe(obj, version) {
+/** The API version number of 'v60.0'. */
+const versionNum = (version) => parseFloat(String(version || '').replace(/^v/, '')) || 0;
+
+/** Does this org, at this API version, lack field f (cfg.<f.sinceCfg>)? */
+function fieldAbsent(f, version, cfg) {
+  if (f.onlyCfg && !(cfg && cfg[f.onlyCfg] && cfg[f.onlyCfg].length)) return true;
+  return !!(f.sinceCfg && cfg && cfg[f.sinceCfg] && versionNum(version) < cfg[f.sinceCfg]);
+}
+
+function describe(obj, version, cfg) {
   return {
     activateable: false,
     childRelationships: obj.children.map((c) => ({ ...c, deprecatedAndHidden: false, restrictedDelete: false })),
     createable: obj.createable,
     custom: obj.custom,
     deletable: obj.createable,
-    fields: obj.fields.filter((f) => !f.hidden).map(describeField),
+    fields: obj.fields.filter((f) => !f.hidden && !fieldAbsent(f, version, cfg)).map(describeField),
     keyPrefix: obj.keyPrefix,
     label: obj.label,
     labelPlural: obj.label + 's',
@@ -378,4 +430,4 @@ function describe(obj, version) {
   };
 }
 
-module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe };
+module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe, fieldAbsent, objectAbsent: fieldAbsent };

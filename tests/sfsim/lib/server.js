@@ -6,7 +6,7 @@
 const https = require('node:https');
 const zlib = require('node:zlib');
 const ids = require('./ids');
-const { getObject, describe, OBJECTS } = require('./schema');
+const { getObject, describe, OBJECTS, fieldAbsent, objectAbsent } = require('./schema');
 const { runQuery } = require('./soql');
 const dml = require('./dml');
 const { fmtValue } = require('./soql');
@@ -95,11 +95,11 @@ class Sim {
 
   retrieve(version, objName, id, fieldsParam) {
     const { obj, rec } = dml.findRecord(this.db, objName, id);
-    let fields = obj.fields.filter((f) => !f.hidden);
+    let fields = obj.fields.filter((f) => !f.hidden && !fieldAbsent(f, version, this.cfg));
     if (fieldsParam) {
       fields = fieldsParam.split(',').map((n) => n.trim()).filter(Boolean).map((n) => {
         const f = obj.fieldMap.get(n.toLowerCase());
-        if (!f || f.hidden) throw new SfError(400, 'INVALID_FIELD', `No such column '${n}' on sobject of type ${obj.name}`);
+        if (!f || f.hidden || fieldAbsent(f, version, this.cfg)) throw new SfError(400, 'INVALID_FIELD', `No such column '${n}' on sobject of type ${obj.name}`);
         return f;
       });
       if (!fields.some((f) => f.name === 'Id')) fields.push(obj.fieldMap.get('id'));
@@ -160,8 +160,8 @@ class Sim {
           status: 200,
           body: {
             encoding: 'UTF-8', maxBatchSize: 200,
-            sobjects: Object.values(OBJECTS).map((o) => {
-              const d = describe(o, version);
+            sobjects: Object.values(OBJECTS).filter((o) => !objectAbsent(o, version, this.cfg)).map((o) => {
+              const d = describe(o, version, this.cfg);
               delete d.fields; delete d.childRelationships; delete d.recordTypeInfos;
               return d;
             }),
@@ -169,10 +169,10 @@ class Sim {
         };
       }
       const obj = getObject(a);
-      if (!obj) return notFound();
+      if (!obj || objectAbsent(obj, version, this.cfg)) return notFound();
       if (parts.length === 2) {
         if (method === 'GET') {
-          const d = describe(obj, version);
+          const d = describe(obj, version, this.cfg);
           delete d.fields; delete d.childRelationships; delete d.recordTypeInfos;
           return { status: 200, body: { objectDescribe: d, recentItems: [] } };
         }
@@ -183,7 +183,7 @@ class Sim {
         return methodNotAllowed(method, 'GET,HEAD,POST');
       }
       if (parts.length === 3 && b === 'describe') {
-        return method === 'GET' ? { status: 200, body: describe(obj, version) } : methodNotAllowed(method, 'GET,HEAD');
+        return method === 'GET' ? { status: 200, body: describe(obj, version, this.cfg) } : methodNotAllowed(method, 'GET,HEAD');
       }
       if (parts.length === 3) {
         if (method === 'GET') return this.retrieve(version, obj.name, b, search.get('fields'));
@@ -440,6 +440,9 @@ async function handle(sim, req, res) {
   const r = route(sim, method, path, url, headers, bodyText, entry);
   entry.status = r.status;
   entry.api_calls = sim.apiCalls;
+  // A query answer: how many records it carried, and the batch asked for.
+  if (r.body && Array.isArray(r.body.records) && typeof r.body.totalSize === 'number') entry.records = r.body.records.length;
+  if (headers['sforce-query-options']) entry.query_options = String(headers['sforce-query-options']);
   const h = { ...(r.headers || {}) };
   if (r.limitHeader) h['Sforce-Limit-Info'] = `api-usage=${sim.apiCalls}/${sim.cfg.apiLimit}`;
 

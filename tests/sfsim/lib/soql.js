@@ -6,7 +6,7 @@
 
 const { parseQuery } = require('@jetstreamapp/soql-parser-js');
 const ids = require('./ids');
-const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId } = require('./schema');
+const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId, fieldAbsent, objectAbsent } = require('./schema');
 const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange } = require('./dates');
 const { SfError, caret } = require('./errors');
 
@@ -102,7 +102,7 @@ function resolvePath(ctx, obj, raw, clause) {
   const leafName = parts[parts.length - 1];
   const leaf = poly ? POLY_FIELDS[leafName.toLowerCase()] : cur.fieldMap.get(leafName.toLowerCase());
   const entity = poly ? 'Name' : cur.name;
-  if (!leaf) throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
+  if (!leaf || fieldAbsent(leaf, ctx.version, ctx.cfg)) throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
   if (leaf.hidden) {
     if (ctx.mode === 'user' || (ctx.mode === 'security' && clause === 'select')) throw flsError(ctx);
     throw bad(ctx, 'INVALID_FIELD', raw, `No such column '${leafName}' on entity '${entity}'.${NO_COLUMN_TAIL}`);
@@ -382,7 +382,7 @@ function fieldItems(ctx, obj, ast) {
     if (f.type === 'FieldFunctionExpression' && String(f.functionName).toUpperCase() === 'FIELDS') {
       const which = String(f.parameters[0]).toUpperCase();
       for (const d of obj.fields) {
-        if (d.hidden) continue;
+        if (d.hidden || fieldAbsent(d, ctx.version, ctx.cfg)) continue;
         if ((which === 'STANDARD' && d.custom) || (which === 'CUSTOM' && !d.custom)) continue;
         out.push({ type: 'Field', field: d.name });
       }
@@ -393,7 +393,7 @@ function fieldItems(ctx, obj, ast) {
 
 function compileSelect(ctx, ast, parentLink) {
   const obj = getObject(ast.sObject);
-  if (!obj) {
+  if (!obj || objectAbsent(obj, ctx.version, ctx.cfg)) {
     throw bad(ctx, 'INVALID_TYPE', ast.sObject, `sObject type '${ast.sObject}' is not supported.${NO_TYPE_TAIL}`);
   }
   const db = ctx.db;
@@ -633,6 +633,17 @@ function compileAggregate(ctx, obj, ast, fields, filtered) {
         throw bad(ctx, 'MALFORMED_QUERY', param, `field ${p.leaf.name} does not support aggregate operator ${fn}`);
       }
       type = fn === 'COUNT' || fn === 'COUNT_DISTINCT' ? 'int' : fn === 'SUM' || fn === 'AVG' ? 'double' : p.type;
+      // A multi-currency org: with GROUP BY or HAVING, currency
+      // aggregates are in the corporate currency (salesforce.md 11,
+      // [DOC] soql_sosl convertCurrency()).  Each record's own value is
+      // converted at its currency's ConversionRate (a single rate: dated
+      // rates are not simulated); parent fields are not converted.
+      const cur = ctx.cfg && ctx.cfg.currencies;
+      if (p.type === 'currency' && cur && cur.length && (groupBy.length || ast.having) && p.steps.length === 0) {
+        const rate = new Map(cur.map((c) => [c.iso, c.rate]));
+        const own = get;
+        get = (r) => { const v = own(r); return v == null ? v : v / (rate.get(r.CurrencyIsoCode) || 1); };
+      }
     } else if (fn !== 'COUNT') {
       throw bad(ctx, 'MALFORMED_QUERY', raw, `unexpected token: ${raw}`);
     }
