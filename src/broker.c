@@ -453,6 +453,8 @@ guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
 	memset(&opts, 0, sizeof(opts));
 	opts.fls = br->fls;
 	opts.default_limit = SF_MAX_ROWS;
+	/* "v60.0": config_load() checked the form. */
+	opts.api_version = atoi(br->api_version + 1);
 	return soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen);
 }
 
