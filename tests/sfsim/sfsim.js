@@ -6,6 +6,7 @@
 //        [--opportunities N] [--today YYYY-MM-DD] [--token-ttl SECONDS]
 //        [--rotate-refresh] [--api-limit N] [--verbose]
 //        [--fls-error-code CODE] [--semi-join-error-code CODE]
+//        [--refuse-with SECURITY_ENFORCED,USER_MODE]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -20,6 +21,14 @@ const { Auth } = require('./lib/oauth');
 const { Sim, createServer } = require('./lib/server');
 const { dayNum, DAY } = require('./lib/dates');
 
+/** "SECURITY_ENFORCED,USER_MODE" (either, both, or "none"). */
+function parseRefuseWith(v, fail) {
+  if (v === 'none') return [];
+  const list = String(v).split(',');
+  for (const w of list) if (w !== 'SECURITY_ENFORCED' && w !== 'USER_MODE') fail('--refuse-with takes SECURITY_ENFORCED, USER_MODE, both comma-separated, or none');
+  return list;
+}
+
 function usage(msg) {
   process.stderr.write(`sfsim: ${msg}\n`);
   process.exit(2);
@@ -30,6 +39,7 @@ function parseArgs(argv) {
     dir: null, port: 0, seed: 1, opportunities: 600, today: new Date().toISOString().slice(0, 10),
     tokenTtl: 7200, rotateRefresh: false, apiLimit: 15000, verbose: false,
     flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
+    refuseWith: [],
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -49,6 +59,7 @@ function parseArgs(argv) {
       case '--api-limit': o.apiLimit = num(val(), a); break;
       case '--fls-error-code': o.flsErrorCode = val(); break;
       case '--semi-join-error-code': o.semiJoinErrorCode = val(); break;
+      case '--refuse-with': o.refuseWith = parseRefuseWith(val(), usage); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -84,6 +95,7 @@ function main() {
     cfg: {
       apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: 10000,
       flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
+      refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
     },
   });
   const server = createServer(sim, {

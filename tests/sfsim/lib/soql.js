@@ -360,6 +360,36 @@ function parse(ctx) {
   }
 }
 
+/**
+ * An org that refuses the security clauses over REST (--refuse-with, or
+ * the control call POST options).  Nothing documents what a real org
+ * answers (salesforce.md 11): a GUESS, MALFORMED_QUERY with the caret
+ * at WITH and "unexpected token", the form of sfsim's other parse
+ * errors; the errorCode is configurable (refuse_with_code).
+ */
+function refuseClause(ctx) {
+  const refuse = ctx.cfg.refuseWith || [];
+  const which = ctx.mode === 'security' ? 'SECURITY_ENFORCED' : ctx.mode === 'user' ? 'USER_MODE' : null;
+  if (which && refuse.includes(which)) {
+    throw bad(ctx, ctx.cfg.refuseWithCode || 'MALFORMED_QUERY', 'WITH', "unexpected token: 'WITH'");
+  }
+}
+
+/**
+ * FIELDS(ALL) and FIELDS(CUSTOM) need LIMIT 200 or less; FIELDS(STANDARD)
+ * does not (SOQL and SOSL Reference, "FIELDS()").  The message is the one
+ * a practitioner reports ("The SOQL FIELDS function is not supported with
+ * an unbounded set of fields in this API."); the errorCode MALFORMED_QUERY
+ * is a GUESS.  Checked on the outer query, where the reference states it.
+ */
+function unboundedFields(ctx, ast) {
+  const unbounded = (ast.fields || []).some((f) => f.type === 'FieldFunctionExpression' &&
+    String(f.functionName).toUpperCase() === 'FIELDS' && String(f.parameters[0]).toUpperCase() !== 'STANDARD');
+  if (unbounded && !(Number.isInteger(ast.limit) && ast.limit <= 200)) {
+    throw bad(ctx, 'MALFORMED_QUERY', 'FIELDS', 'The SOQL FIELDS function is not supported with an unbounded set of fields in this API.');
+  }
+}
+
 /** Run a SOQL query.  Returns {kind:'count'|'agg'|'rows', ...}. */
 function runQuery(db, q, opts) {
   const ctx = {
@@ -372,6 +402,8 @@ function runQuery(db, q, opts) {
   }
   if (ast.withSecurityEnforced) ctx.mode = 'security';
   if (ast.withAccessLevel && String(ast.withAccessLevel).toUpperCase() === 'USER_MODE') ctx.mode = 'user';
+  refuseClause(ctx);
+  unboundedFields(ctx, ast);
   return compileSelect(ctx, ast, null);
 }
 

@@ -188,3 +188,59 @@ test('queryAll and query/ forms, batchSize clamping', async () => {
   assert.equal(next.status, 200);
   assert.equal(next.json.records.length, Math.min(2000, all.json.totalSize - 300));
 });
+
+test('FIELDS(ALL) and FIELDS(CUSTOM) need LIMIT 200 or less; FIELDS(STANDARD) none', async () => {
+  for (const q of ['SELECT FIELDS(ALL) FROM Account', 'SELECT FIELDS(ALL) FROM Account LIMIT 201',
+    'SELECT Id, FIELDS(CUSTOM) FROM Opportunity LIMIT 500']) {
+    const msg = await fails(q, 400, 'MALFORMED_QUERY');
+    assert.match(msg, /The SOQL FIELDS function is not supported with an unbounded set of fields in this API\./, q);
+  }
+  assert.equal((await ok('SELECT FIELDS(ALL) FROM Account LIMIT 200')).records.length, 200);
+  assert.ok((await ok('SELECT FIELDS(CUSTOM) FROM Account LIMIT 3')).records.length === 3);
+  const all = (await ok('SELECT COUNT() FROM Account')).totalSize;
+  assert.equal((await ok('SELECT FIELDS(STANDARD) FROM Account')).totalSize, all, 'no LIMIT needed');
+});
+
+test('parent-to-child subqueries nested two levels are answered', async () => {
+  const r = await ok('SELECT Name, (SELECT Name, (SELECT Subject FROM Events) FROM Opportunities) FROM Account LIMIT 20');
+  const opps = r.records.flatMap((a) => (a.Opportunities ? a.Opportunities.records : []));
+  assert.ok(opps.length > 0, 'some accounts have opportunities');
+  assert.ok(opps.some((o) => o.Events && o.Events.records.length > 0 && typeof o.Events.records[0].Subject === 'string'),
+    'the grandchild rows are nested under their opportunity');
+});
+
+test('an org that refuses WITH SECURITY_ENFORCED / USER_MODE: per test through POST options', async () => {
+  const set = async (body) => {
+    const r = await sim.control('POST', 'options', body);
+    assert.equal(r.status, 200, r.body);
+  };
+  try {
+    await set({ refuse_with: ['SECURITY_ENFORCED'] });
+    const msg = await fails('SELECT Id FROM User WITH SECURITY_ENFORCED LIMIT 1', 400, 'MALFORMED_QUERY');
+    assert.match(msg, /\^\nERROR at Row:1:Column:21\nunexpected token: 'WITH'/);
+    await ok('SELECT Id FROM User WITH USER_MODE LIMIT 1');
+    await ok('SELECT Id FROM User LIMIT 1');
+    await set({ refuse_with: ['SECURITY_ENFORCED', 'USER_MODE'], refuse_with_code: 'INVALID_FIELD' });
+    await fails('SELECT Id FROM User WITH USER_MODE LIMIT 1', 400, 'INVALID_FIELD');
+    // Without a clause the hidden field is still INVALID_FIELD "No such column".
+    const hidden = await fails('SELECT Id, Secret_Margin__c FROM Opportunity LIMIT 1', 400, 'INVALID_FIELD');
+    assert.match(hidden, /No such column 'Secret_Margin__c'/);
+    const bad = await sim.control('POST', 'options', { refuse_with: ['SYSTEM_MODE'] });
+    assert.equal(bad.status, 400);
+  } finally {
+    await set({ refuse_with: [], refuse_with_code: 'MALFORMED_QUERY' });
+  }
+  await ok('SELECT Id FROM User WITH SECURITY_ENFORCED LIMIT 1');
+});
+
+test('--refuse-with refuses the clause for the whole run', async () => {
+  const s2 = await startSim(['--opportunities', '20', '--refuse-with', 'SECURITY_ENFORCED,USER_MODE']);
+  try {
+    for (const c of ['SECURITY_ENFORCED', 'USER_MODE']) {
+      const r = await s2.query(`SELECT Id FROM User WITH ${c} LIMIT 1`);
+      assert.equal(r.status, 400, r.body);
+      assert.equal(r.json[0].errorCode, 'MALFORMED_QUERY');
+    }
+    assert.equal((await s2.query('SELECT Id FROM User LIMIT 1')).status, 200);
+  } finally { await s2.stop(); }
+});
