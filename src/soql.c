@@ -1976,7 +1976,8 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 		info->limit = q.limit;
 
 	/* WITH first: it sits before (or where) LIMIT goes. */
-	if (fls != SOQL_FLS_NONE && !q.has_with) {
+	if ((fls == SOQL_FLS_SECURITY_ENFORCED || fls == SOQL_FLS_USER_MODE) &&
+	    !q.has_with) {
 		ins[nins].pos = q.fls_pos;
 		snprintf(ins[nins].text, sizeof(ins[nins].text), " WITH %s",
 		    fls == SOQL_FLS_USER_MODE ? "USER_MODE" :
@@ -2058,6 +2059,8 @@ soql_quote(const char *s)
 enum soql_fls
 soql_fls_mode(const char *setting)
 {
+	if (setting == NULL || strcmp(setting, "auto") == 0)
+		return SOQL_FLS_AUTO;
 	if (strcmp(setting, "user_mode") == 0)
 		return SOQL_FLS_USER_MODE;
 	if (strcmp(setting, "none") == 0)

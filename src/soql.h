@@ -74,7 +74,14 @@
 enum soql_fls {
 	SOQL_FLS_NONE = 0,		/* add no clause */
 	SOQL_FLS_SECURITY_ENFORCED,	/* add WITH SECURITY_ENFORCED */
-	SOQL_FLS_USER_MODE		/* add WITH USER_MODE */
+	SOQL_FLS_USER_MODE,		/* add WITH USER_MODE */
+	/*
+	 * SFDC_FLS_MODE=auto: the broker learns once whether the org
+	 * accepts WITH SECURITY_ENFORCED and passes SECURITY_ENFORCED or
+	 * NONE accordingly.  Given to soql_rewrite() as is, it adds no
+	 * clause: the front, which cannot know, refuses and checks with it.
+	 */
+	SOQL_FLS_AUTO
 };
 
 struct soql_opts {
@@ -120,8 +127,9 @@ int	 soql_rewrite(const char *in, size_t len, const struct soql_opts *,
  */
 char	*soql_quote(const char *s);
 
-/* The SFDC_FLS_MODE setting ("user_mode", "none", otherwise
- * "security_enforced", which conf.c has validated) as an enum. */
+/* The SFDC_FLS_MODE setting ("auto", "security_enforced", "user_mode",
+ * "none", which conf.c has validated; NULL: the default, auto) as an
+ * enum. */
 enum soql_fls soql_fls_mode(const char *setting);
 
 #endif /* SOQL_H */
