@@ -244,3 +244,14 @@ test('--refuse-with refuses the clause for the whole run', async () => {
     assert.equal((await s2.query('SELECT Id FROM User LIMIT 1')).status, 200);
   } finally { await s2.stop(); }
 });
+
+test('WITH SECURITY_ENFORCED refuses a polymorphic traversal in SELECT; USER_MODE and plain queries answer it', async () => {
+  const msg = await fails('SELECT Id, What.Name FROM Event WITH SECURITY_ENFORCED LIMIT 5', 400, 'MALFORMED_QUERY');
+  assert.match(msg, /polymorphic relationship 'What'/);
+  await fails('SELECT Id, Who.Name FROM Task WITH SECURITY_ENFORCED LIMIT 5', 400, 'MALFORMED_QUERY');
+  const plain = await ok('SELECT Id, What.Name FROM Event WHERE WhatId != null LIMIT 5');
+  assert.ok(plain.records.length > 0 && plain.records.every((r) => typeof r.What.Name === 'string'));
+  await ok('SELECT Id, What.Name FROM Event WITH USER_MODE LIMIT 5');
+  // Owner is single-typed here and allowed either way; WHERE is not checked.
+  await ok("SELECT Id, Owner.Name FROM Event WHERE What.Name != null WITH SECURITY_ENFORCED LIMIT 5");
+});
