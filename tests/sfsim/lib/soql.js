@@ -619,7 +619,7 @@ function buildShape(ctx, obj, fields) {
       const compiled = compileSelect(ctx, { ...sub, sObject: rel.childSObject }, rel);
       root.push({ k: 'child', name: rel.relationshipName, childObj: rel.childSObject, field: rel.field, compiled });
     } else if (f.type === 'FieldTypeof') {
-      throw bad(ctx, 'MALFORMED_QUERY', 'TYPEOF', 'TYPEOF is not supported by sfsim');
+      root.push(typeofShape(ctx, obj, f));
     } else {
       throw bad(ctx, 'MALFORMED_QUERY', f.rawValue || f.functionName, `unexpected token: ${f.rawValue || f.functionName}`);
     }
@@ -627,11 +627,60 @@ function buildShape(ctx, obj, fields) {
   return root;
 }
 
+/**
+ * TYPEOF rel WHEN Type THEN fields ... [ELSE fields] END (SOQL and SOSL
+ * Reference, "TYPEOF"): the polymorphic parent as an object whose fields
+ * are those of the branch for its type.  "The typeOfField can't also
+ * appear in fieldList" is not checked.  WITH SECURITY_ENFORCED cannot be
+ * used with TYPEOF ... ELSE (salesforce.md 5.2); the answer, MALFORMED_QUERY,
+ * is a GUESS, as is null for a parent whose type has no branch and no ELSE.
+ */
+function typeofShape(ctx, obj, f) {
+  const fk = obj.relMap.get(String(f.field).toLowerCase());
+  if (!fk || fk.hidden || fk.ref.length < 2) {
+    throw bad(ctx, 'INVALID_FIELD', f.field, `TYPEOF needs a polymorphic relationship; '${f.field}' is not one on entity '${obj.name}'`);
+  }
+  const branches = new Map();
+  let elseEntries = null;
+  for (const c of f.conditions) {
+    if (c.type === 'ELSE') {
+      if (ctx.mode === 'security') {
+        throw bad(ctx, 'MALFORMED_QUERY', 'ELSE', 'WITH SECURITY_ENFORCED cannot be used with TYPEOF ... ELSE');
+      }
+      elseEntries = c.fieldList.map((n) => {
+        const leaf = POLY_FIELDS[String(n).toLowerCase()];
+        if (!leaf) throw bad(ctx, 'INVALID_FIELD', n, `No such column '${n}' on entity 'Name'.${NO_COLUMN_TAIL}`);
+        return { k: 'f', name: leaf.name, type: leaf.type, virtualType: leaf.virtualType };
+      });
+      continue;
+    }
+    const target = fk.ref.find((t) => t.toLowerCase() === String(c.objectType).toLowerCase());
+    if (!target) {
+      throw bad(ctx, 'INVALID_FIELD', c.objectType, `'${c.objectType}' is not a type '${fk.rel}' can refer to`);
+    }
+    const tobj = getObject(target);
+    const entries = [];
+    for (const n of c.fieldList) {
+      const p = resolvePath(ctx, tobj, n, 'select');
+      if (p.steps.length > 0) throw bad(ctx, 'MALFORMED_QUERY', n, 'sfsim supports plain fields in TYPEOF branches');
+      entries.push({ k: 'f', name: p.leaf.name, type: p.leaf.type, virtualType: p.leaf.virtualType });
+    }
+    branches.set(target, entries);
+  }
+  return { k: 'typeof', name: fk.rel, fk: fk.name, branches, elseEntries };
+}
+
 function project(ctx, shape, typeName, r) {
   const out = { attributes: { type: typeName, url: `/services/data/${ctx.version}/sobjects/${typeName}/${r.Id}` } };
   for (const e of shape) {
     if (e.k === 'f') {
       out[e.name] = e.virtualType ? typeName : fmtValue(e.type, r[e.name] === undefined ? null : r[e.name]);
+    } else if (e.k === 'typeof') {
+      const id = r[e.fk];
+      const p = id == null ? null : lookup(ctx.db, id, null);
+      const t = p ? typeOfRecord(p, null) : null;
+      const entries = t && e.branches.has(t) ? e.branches.get(t) : e.elseEntries;
+      out[e.name] = p && entries ? project(ctx, entries, t, p) : null;
     } else if (e.k === 'rel') {
       const id = r[e.fk];
       const p = id == null ? null : lookup(ctx.db, id, e.target);

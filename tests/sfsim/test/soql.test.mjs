@@ -255,3 +255,24 @@ test('WITH SECURITY_ENFORCED refuses a polymorphic traversal in SELECT; USER_MOD
   // Owner is single-typed here and allowed either way; WHERE is not checked.
   await ok("SELECT Id, Owner.Name FROM Event WHERE What.Name != null WITH SECURITY_ENFORCED LIMIT 5");
 });
+
+test('TYPEOF: each polymorphic parent with the fields of its branch, ELSE for the rest', async () => {
+  const r = await ok('SELECT Id, TYPEOF What WHEN Account THEN Name, Industry WHEN Opportunity THEN Amount, StageName END FROM Event WHERE WhatId != null LIMIT 200');
+  const accts = r.records.filter((e) => e.What && e.What.attributes.type === 'Account');
+  const opps = r.records.filter((e) => e.What && e.What.attributes.type === 'Opportunity');
+  assert.ok(accts.length > 0 && opps.length > 0, 'events on both kinds of parent');
+  for (const e of accts) assert.deepEqual(Object.keys(e.What), ['attributes', 'Name', 'Industry']);
+  for (const e of opps) assert.deepEqual(Object.keys(e.What), ['attributes', 'Amount', 'StageName']);
+  // The values are the parents' own.
+  const byId = new Map((await ok('SELECT Id, Amount FROM Opportunity LIMIT 2000')).records.map((o) => [o.Id, o.Amount]));
+  const ev = await ok(`SELECT WhatId, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WHERE Id = '${opps[0].Id}'`);
+  assert.equal(ev.records[0].What.Amount, byId.get(ev.records[0].WhatId));
+  const el = await ok('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name, Type END FROM Event WHERE WhatId != null LIMIT 200');
+  const other = el.records.find((e) => e.What && e.What.attributes.type === 'Account');
+  assert.deepEqual(Object.keys(other.What), ['attributes', 'Name', 'Type']);
+  assert.equal(other.What.Type, 'Account');
+  await fails('SELECT Id, TYPEOF What WHEN Lead THEN Name END FROM Event', 400, 'INVALID_FIELD');
+  await fails('SELECT Id, TYPEOF Owner WHEN User THEN Name END FROM Event', 400, 'INVALID_FIELD');
+  await fails('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WITH SECURITY_ENFORCED', 400, 'MALFORMED_QUERY');
+  await ok('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount END FROM Event WITH SECURITY_ENFORCED LIMIT 5');
+});
