@@ -464,10 +464,15 @@ fls_effective(const struct broker *br)
 
 /* What a dry run says about the clause, or NULL when nothing is to say. */
 static const char *
-fls_note(const struct broker *br)
+fls_note(const struct broker *br, int se_conflict)
 {
 	if (br->fls != SOQL_FLS_AUTO)
 		return NULL;
+	if (se_conflict)
+		return "SFDC_FLS_MODE=auto: this statement uses TYPEOF ... ELSE "
+		    "or a What./Who. path, which WITH SECURITY_ENFORCED is "
+		    "documented not to allow, so it goes without the clause; "
+		    "Salesforce still applies the user's field-level security";
 	switch (br->fls_state) {
 	case FLS_ACCEPTED:
 		return "SFDC_FLS_MODE=auto: this org accepts WITH "
@@ -581,7 +586,7 @@ query_send(struct breq *q)
 
 static void
 dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
-    const char *object, const char *idval, const char *soql)
+    const char *object, const char *idval, const char *soql, int se_conflict)
 {
 	cJSON	*j;
 	char	*path;
@@ -596,8 +601,8 @@ dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
 	cJSON_AddStringToObject(j, "method", "GET");
 	cJSON_AddStringToObject(j, "path", path);
 	cJSON_AddStringToObject(j, "soql", soql);
-	if (fls_note(br) != NULL)
-		cJSON_AddStringToObject(j, "note", fls_note(br));
+	if (fls_note(br, se_conflict) != NULL)
+		cJSON_AddStringToObject(j, "note", fls_note(br, se_conflict));
 	free(path);
 	reply_json(to, type, id, j);
 }
@@ -613,7 +618,17 @@ guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
 	opts.default_limit = SF_MAX_ROWS;
 	/* "v60.0": config_load() checked the form. */
 	opts.api_version = atoi(br->api_version + 1);
-	return soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen);
+	if (soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen) ==
+	    -1)
+		return -1;
+	/* auto: never add the clause where it is documented to fail. */
+	if (br->fls == SOQL_FLS_AUTO && info->fls_added && info->se_conflict) {
+		free(*out);
+		opts.fls = SOQL_FLS_NONE;
+		return soql_rewrite(soql, strlen(soql), &opts, out, info, err,
+		    errlen);
+	}
+	return 0;
 }
 
 static void
@@ -633,7 +648,7 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 	}
 	if (flags & REQ_DRY_RUN) {
 		dry_run_reply(br, from, IMSG_SF_QUERY_R, id, info.object, NULL,
-		    sent);
+		    sent, info.se_conflict);
 		goto out;
 	}
 	q = breq_new(br, from, id, IMSG_SF_QUERY);
@@ -1079,7 +1094,7 @@ handle_get(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 			reply_error(from, id, SFE_INVALID, "%s", err);
 		else
 			dry_run_reply(br, from, IMSG_SF_GET_R, id, object, id18,
-			    sent);
+			    sent, info.se_conflict);
 		goto out;
 	}
 	/* Name the unknown field instead of Salesforce's caret message. */

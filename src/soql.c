@@ -109,6 +109,7 @@ struct soql_ctx {
 	int			 max_levels;	/* parent-to-child, outer = 1 */
 	int			 api_version;
 	int			 fn_depth;	/* functions open around us */
+	int			 se_conflict;	/* see soql_info */
 	long			 default_limit;
 	size_t			 outer_off;	/* the outer FROM object */
 	size_t			 outer_len;
@@ -1258,8 +1259,10 @@ soql_parse_typeof(struct soql_ctx *c)
 			    "after the object name in TYPEOF") == -1)
 				return -1;
 			nwhen++;
-		} else if (soql_is(c, t, "ELSE") && nwhen > 0)
+		} else if (soql_is(c, t, "ELSE") && nwhen > 0) {
+			c->se_conflict = 1;
 			soql_adv(c);
+		}
 		else
 			break;
 		do {
@@ -1313,6 +1316,14 @@ soql_parse_child(struct soql_ctx *c, struct soql_query *outer)
 	return 0;
 }
 
+/* What.x or Who.x: the polymorphic lookups of Event and Task. */
+static int
+soql_poly_path(const char *s, size_t len)
+{
+	return (len > 5 && soql_wordeq(s, 5, "What.")) ||
+	    (len > 4 && soql_wordeq(s, 4, "Who."));
+}
+
 static int
 soql_parse_select_list(struct soql_ctx *c, struct soql_query *q)
 {
@@ -1345,6 +1356,9 @@ soql_parse_select_list(struct soql_ctx *c, struct soql_query *q)
 				soql_adv(c);
 			continue;
 		}
+		if ((t->flags & TF_PATH) && soql_poly_path(c->in + t->off,
+		    t->len))
+			c->se_conflict = 1;
 		if (soql_parse_field(c, "in the field list") == -1)
 			return -1;
 		q->plain_items++;
@@ -1972,6 +1986,7 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 	info->count_only = q.count_empty > 0;
 	info->grouped = q.grouped;
 	info->has_limit = q.has_limit;
+	info->se_conflict = c.se_conflict;
 	if (q.has_limit)
 		info->limit = q.limit;
 

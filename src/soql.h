@@ -99,6 +99,15 @@ struct soql_info {
 	long	 limit;		/* the LIMIT sent (written or added); -1 none */
 	int	 fls_added;	/* the WITH clause was added by us */
 	int	 limit_added;	/* the LIMIT was added by us */
+	/*
+	 * The statement uses what WITH SECURITY_ENFORCED is documented not
+	 * to allow: TYPEOF ... ELSE, or a traversal of the polymorphic What
+	 * or Who in the field list ("can't traverse polymorphic
+	 * relationships" except Owner, CreatedBy, LastModifiedBy; Apex
+	 * Developer Guide, Spring '20 release notes; salesforce.md 5.2).
+	 * Custom polymorphic lookups cannot be told from the text.
+	 */
+	int	 se_conflict;
 };
 
 /*

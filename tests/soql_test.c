@@ -105,6 +105,8 @@ info_field(const struct soql_info *info, const char *key, const char *val)
 		return info->fls_added == v;
 	if (strcmp(key, "limit_added") == 0)
 		return info->limit_added == v;
+	if (strcmp(key, "se_conflict") == 0)
+		return info->se_conflict == v;
 	fprintf(stderr, "soql_cases.txt: unknown info key %s\n", key);
 	exit(2);
 }

@@ -49,6 +49,21 @@ test('auto, an org that accepts the clause: one probe, then the clause on every 
   assert.equal(r.structuredContent.request.soql, 'SELECT Id FROM Lead WITH SECURITY_ENFORCED LIMIT 200');
   assert.match(r.structuredContent.request.note, /this org accepts WITH SECURITY_ENFORCED/);
 
+  // What the clause is documented not to allow goes without it (the
+  // simulator refuses What.Name and TYPEOF ... ELSE under the clause).
+  for (const q of ['SELECT Id, What.Name FROM Event WHERE WhatId != null LIMIT 5',
+    'SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WHERE WhatId != null LIMIT 5']) {
+    await sim.clearLog();
+    r = await call(c, q);
+    assert.equal(r.isError, false, textOf(r));
+    assert.equal(r.structuredContent.soql, q);
+    assert.deepEqual(await sent(), [q], 'sent without the clause');
+    assert.ok(r.structuredContent.rows.length > 0);
+    r = await call(c, q, { dry_run: true });
+    assert.equal(r.structuredContent.request.soql, q);
+    assert.match(r.structuredContent.request.note, /documented not to allow, so it goes without the clause/);
+  }
+
   // Under the clause a hidden field is Salesforce's FLS error.
   r = await call(c, 'SELECT Id, Secret_Margin__c FROM Opportunity LIMIT 1');
   assert.equal(r.isError, true);
