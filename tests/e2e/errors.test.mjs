@@ -118,6 +118,26 @@ test('a certificate that does not verify with SFDC_CA_FILE is a TLS failure, not
   assert.match(t, /check SFDC_INSTANCE_URL and SFDC_CA_FILE/);
 });
 
+test('the token endpoint: a certificate that does not verify, and a timeout, say so and name the endpoint', async () => {
+  const login = sim.login_url || sim.url;
+  const tokenUrl = esc(`${hostOf(login)}/services/oauth2/token`);
+  const refreshEnv = (extra) => ({
+    PATH: process.env.PATH, SFDC_INSTANCE_URL: sim.instance_url || sim.url, SFDC_LOGIN_URL: login,
+    SFDC_CA_FILE: sim.ca_file, SFDC_CLIENT_ID: sim.client_id, SFDC_REFRESH_TOKEN: sim.refresh_token,
+    SFDC_FLS_MODE: 'none', ...extra,
+  });
+  const c = await connectSdk(refreshEnv({ SFDC_CA_FILE: '/etc/ssl/certs/ca-certificates.crt' }), opened);
+  let t = await notReached(c, 'query', { soql: 'SELECT Id FROM Lead LIMIT 1' });
+  assert.match(t, new RegExp(`the TLS certificate of the token endpoint ${tokenUrl} could not be verified with /etc/ssl/certs/ca-certificates\\.crt`));
+  assert.match(t, /check SFDC_LOGIN_URL and SFDC_CA_FILE/);
+  try {
+    await fault({ path_prefix: '/services/oauth2/token' }, { delay_ms: 3000 });
+    const c2 = await connectSdk(refreshEnv({ SFDC_HTTP_TIMEOUT_MS: '1000' }), opened);
+    t = await notReached(c2, 'query', { soql: 'SELECT Id FROM Lead LIMIT 1' });
+    assert.match(t, new RegExp(`the token endpoint ${tokenUrl} did not answer: timed out`));
+  } finally { await clearFaults(); }
+});
+
 test("Salesforce's own error answers are \"Salesforce refused\", with its errorCode", async () => {
   const c = await connect();
   try {
