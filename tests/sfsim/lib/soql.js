@@ -401,6 +401,21 @@ function unboundedFields(ctx, ast) {
   }
 }
 
+/**
+ * Parent-to-child levels, the outer query first: five from API v58.0, two
+ * before ("Using Relationship Queries"; salesforce.md 11).  Checked on the
+ * parsed query before any relationship is looked up.  The errorCode and
+ * text are a GUESS.
+ */
+function childLevels(ctx, ast) {
+  const v = Number(String(ctx.version || 'v60.0').replace(/^v/, ''));
+  const max = v >= 58 ? 5 : 2;
+  const depth = (q) => 1 + Math.max(0, ...(q.fields || []).filter((f) => f.type === 'FieldSubquery').map((f) => depth(f.subquery)));
+  if (depth(ast) > max) {
+    throw bad(ctx, 'MALFORMED_QUERY', 'SELECT', `SOQL statements cannot query more than ${max} levels of parent-to-child relationships`);
+  }
+}
+
 /** Run a SOQL query.  Returns {kind:'count'|'agg'|'rows', ...}. */
 function runQuery(db, q, opts) {
   const ctx = {
@@ -415,6 +430,7 @@ function runQuery(db, q, opts) {
   if (ast.withAccessLevel && String(ast.withAccessLevel).toUpperCase() === 'USER_MODE') ctx.mode = 'user';
   refuseClause(ctx);
   unboundedFields(ctx, ast);
+  childLevels(ctx, ast);
   return compileSelect(ctx, ast, null);
 }
 

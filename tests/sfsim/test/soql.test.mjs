@@ -276,3 +276,22 @@ test('TYPEOF: each polymorphic parent with the fields of its branch, ELSE for th
   await fails('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WITH SECURITY_ENFORCED', 400, 'MALFORMED_QUERY');
   await ok('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount END FROM Event WITH SECURITY_ENFORCED LIMIT 5');
 });
+
+test('parent-to-child levels: five from v58.0, two before; one more is refused before any lookup', async () => {
+  const nest = (n) => (n === 1 ? 'SELECT Name FROM L1s' : `SELECT Name, (${nest(n - 1)}) FROM L${n}s`);
+  const six = nest(6).replace(/FROM L6s$/, 'FROM Account');
+  const r = await sim.query(six);
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json[0].errorCode, 'MALFORMED_QUERY');
+  assert.match(r.json[0].message, /more than 5 levels of parent-to-child relationships/);
+  // Five levels pass the level check and fail on the made-up relationship.
+  const five = await sim.query(nest(5).replace(/FROM L5s$/, 'FROM Account'));
+  assert.equal(five.json[0].errorCode, 'INVALID_TYPE', five.body);
+  const two = 'SELECT Name, (SELECT Name, (SELECT Subject FROM Events) FROM Opportunities) FROM Account LIMIT 2';
+  const old = await sim.fetch('GET', `/services/data/v57.0/query?q=${encodeURIComponent(two)}`);
+  assert.equal(old.status, 400, old.body);
+  assert.match(old.json[0].message, /more than 2 levels/);
+  const one = await sim.fetch('GET', `/services/data/v57.0/query?q=${encodeURIComponent('SELECT Name, (SELECT Name FROM Opportunities) FROM Account LIMIT 2')}`);
+  assert.equal(one.status, 200, one.body);
+  assert.equal((await sim.query(two)).status, 200);
+});
