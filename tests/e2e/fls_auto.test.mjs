@@ -6,7 +6,7 @@
 // new acceptances and refusals through the query tool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, simEnv, autoEnv, connectSdk, queries, textOf } from './lib.mjs';
+import { startSim, simEnv, autoEnv, connectSdk, spawnRaw, queries, textOf } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -181,4 +181,18 @@ test('the guard through the query tool: nested subqueries and DISTANCE pass, FIE
     "SELECT Id FROM Account WHERE DISTANCE(BillingAddress, GEOLOCATION(37.775, -122.418), 'mi') < 20 WITH SECURITY_ENFORCED LIMIT 200");
   r = await call(c, 'SELECT FIELDS(ALL) FROM Account LIMIT 200');
   assert.equal(r.isError, false, textOf(r));
+});
+
+test('SFDC_FLS_MODE takes auto (the default), security_enforced, user_mode or none; anything else is refused at start', async () => {
+  for (const bad of ['AUTO', 'security-enforced', 'off']) {
+    const s = spawnRaw(simEnv(sim, { SFDC_FLS_MODE: bad }));
+    const { code } = await s.exited;
+    assert.equal(code, 1, `SFDC_FLS_MODE=${JSON.stringify(bad)}`);
+    assert.match(s.stderr, /SFDC_FLS_MODE must be auto, security_enforced, user_mode or none/);
+  }
+  const c = await connectSdk(simEnv(sim, { SFDC_FLS_MODE: 'auto' }), opened);
+  await sim.clearLog();
+  const r = await call(c, 'SELECT Id FROM Lead LIMIT 1');
+  assert.equal(r.isError, false, textOf(r));
+  assert.equal((await sent())[0], PROBE, 'auto, written out, probes as the default does');
 });
