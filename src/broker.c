@@ -78,7 +78,8 @@ struct describe {
 enum breq_step {
 	STEP_DESCRIBE = 1,	/* SF_DESCRIBE, or SF_GET's first step */
 	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
-	STEP_MORE		/* SF_MORE: the next batch behind a locator */
+	STEP_MORE,		/* SF_MORE: the next batch behind a locator */
+	STEP_FLS_WAIT		/* a query waiting for the FLS probe's answer */
 };
 
 struct broker;
@@ -96,6 +97,7 @@ struct breq {
 	char			 id18[19];	/* SF_GET */
 	char			*fields;	/* SF_GET: the list as asked */
 	char			*soql;		/* as sent; SF_MORE: the cursor's */
+	char			*raw;		/* STEP_FLS_WAIT: before the clause */
 	long			 total;		/* SF_MORE */
 };
 TAILQ_HEAD(breq_list, breq);
@@ -107,7 +109,13 @@ struct broker {
 	struct auth	*auth;
 	struct sfhttp	*http;
 	char		 api_version[16];
-	enum soql_fls	 fls;
+	enum soql_fls	 fls;		/* the setting; AUTO: see fls_state */
+	enum {
+		FLS_UNKNOWN = 0,	/* auto: nothing learned yet */
+		FLS_ACCEPTED,		/* auto: the org accepts the clause */
+		FLS_REFUSED		/* auto: it refuses it; plain REST */
+	}		 fls_state;
+	struct sfhttp_req *fls_probe;	/* the probe in flight, or NULL */
 	char		*ca_pem;	/* the CA bundle, until the client has it */
 	size_t		 ca_len;
 	char		 ca_name[1025];
@@ -375,6 +383,7 @@ breq_free(struct breq *q)
 	q->br->npending[q->from->peer]--;
 	free(q->fields);
 	free(q->soql);
+	free(q->raw);
 	free(q);
 }
 
@@ -423,9 +432,161 @@ query_path(struct broker *br, const char *soql)
 }
 
 
+/* ----------------------------------------------------- FLS, auto mode */
+
+/*
+ * SFDC_FLS_MODE=auto.  The SOQL reference documents WITH
+ * SECURITY_ENFORCED and WITH USER_MODE for Apex; whether REST /query
+ * accepts them is not documented, and REST applies the running user's
+ * field-level security anyway (a field the user cannot read is an
+ * INVALID_FIELD error).  So the broker asks the org once, before the
+ * first query that needs the answer, with a probe that can fail for no
+ * other reason than the clause: Id of User, which every user can read
+ * (its own record at least).  A probe rather than the first real
+ * query's error: a real query can fail under the clause for reasons of
+ * its own (a hidden field, a polymorphic field, TYPEOF ... ELSE), and
+ * taking that for "the org refuses the clause" would drop the clause
+ * for good on a wrong reading.  Accepted: the clause goes on every
+ * query.  Refused by Salesforce: one warning, plain REST from then on.
+ * Not reached (network, TLS, timeout): nothing is learned, the waiting
+ * queries get that error, and the next query asks again.
+ */
+#define FLS_PROBE_SOQL	"SELECT Id FROM User WITH SECURITY_ENFORCED LIMIT 1"
+
+static enum soql_fls
+fls_effective(const struct broker *br)
+{
+	if (br->fls != SOQL_FLS_AUTO)
+		return br->fls;
+	return br->fls_state == FLS_ACCEPTED ? SOQL_FLS_SECURITY_ENFORCED :
+	    SOQL_FLS_NONE;
+}
+
+/* What a dry run says about the clause, or NULL when nothing is to say. */
+static const char *
+fls_note(const struct broker *br, int se_conflict)
+{
+	if (br->fls != SOQL_FLS_AUTO)
+		return NULL;
+	if (se_conflict)
+		return "SFDC_FLS_MODE=auto: this statement uses TYPEOF ... ELSE "
+		    "or a What./Who. path, which WITH SECURITY_ENFORCED is "
+		    "documented not to allow, so it goes without the clause; "
+		    "Salesforce still applies the user's field-level security";
+	switch (br->fls_state) {
+	case FLS_ACCEPTED:
+		return "SFDC_FLS_MODE=auto: this org accepts WITH "
+		    "SECURITY_ENFORCED (learned at the first query), so it is "
+		    "added";
+	case FLS_REFUSED:
+		return "SFDC_FLS_MODE=auto: this org refuses WITH "
+		    "SECURITY_ENFORCED (learned at the first query), so the "
+		    "query goes without it; Salesforce still applies the "
+		    "user's field-level security";
+	default:
+		return "SFDC_FLS_MODE=auto: not known yet whether this org "
+		    "accepts WITH SECURITY_ENFORCED; the first query sends one "
+		    "probe (" FLS_PROBE_SOQL "), then this statement with the "
+		    "clause added before GROUP BY, ORDER BY and LIMIT if the "
+		    "org accepted it, or as shown if not";
+	}
+}
+
+static void	query_send(struct breq *);
+static void	fls_probe_done(void *, struct sf_response *);
+static int	guard(struct broker *, const char *, char **,
+		    struct soql_info *, char *, size_t);
+
+static void
+fls_probe_start(struct broker *br)
+{
+	char	*path;
+
+	path = query_path(br, FLS_PROBE_SOQL);
+	log_info("SFDC_FLS_MODE=auto: asking the org whether it accepts WITH "
+	    "SECURITY_ENFORCED: %s", FLS_PROBE_SOQL);
+	br->fls_probe = sfhttp_start(br->http, "GET", path, NULL, 1,
+	    fls_probe_done, br);
+	free(path);
+}
+
+static void
+fls_probe_done(void *arg, struct sf_response *r)
+{
+	struct broker	*br = arg;
+	struct breq	*q;
+	cJSON		*res;
+	int		 again;
+
+	br->fls_probe = NULL;	/* http.c frees it after this call */
+	if ((res = query_result(r)) != NULL) {
+		cJSON_Delete(res);
+		br->fls_state = FLS_ACCEPTED;
+		log_info("SFDC_FLS_MODE=auto: the org accepts WITH "
+		    "SECURITY_ENFORCED; every query carries it");
+	} else if (r->sf_err == SFE_SALESFORCE && r->status >= 400 &&
+	    r->status < 500) {
+		/* Salesforce's own answer: the clause is refused. */
+		br->fls_state = FLS_REFUSED;
+		log_warnx("SFDC_FLS_MODE=auto: the org refuses WITH "
+		    "SECURITY_ENFORCED (HTTP %ld %s: %.200s); queries go "
+		    "without it, and Salesforce still applies the running "
+		    "user's field-level security (a field it cannot read is "
+		    "an INVALID_FIELD error); set SFDC_FLS_MODE=none to "
+		    "silence this", r->status, r->error_code[0] != '\0' ?
+		    r->error_code : "-", r->error_msg);
+	}
+	/* Every waiting query goes on, or gets the probe's error. */
+	do {
+		again = 0;
+		TAILQ_FOREACH(q, &br->pending, entry) {
+			if (q->step != STEP_FLS_WAIT)
+				continue;
+			if (br->fls_state == FLS_UNKNOWN)
+				reply_http_error(q->from, q->id, r,
+				    "Salesforce refused the query");
+			if (br->fls_state == FLS_UNKNOWN)
+				breq_free(q);
+			else
+				query_send(q);
+			again = 1;
+			break;
+		}
+	} while (again);
+}
+
+/*
+ * Send q's statement (q->raw, checked already) with the clause this org
+ * gets, or wait for the probe that tells.  Answers q on a refusal.
+ */
+static void
+query_send(struct breq *q)
+{
+	struct broker		*br = q->br;
+	struct soql_info	 info;
+	char			*path, err[512];
+
+	if (br->fls == SOQL_FLS_AUTO && br->fls_state == FLS_UNKNOWN) {
+		q->step = STEP_FLS_WAIT;
+		if (br->fls_probe == NULL)
+			fls_probe_start(br);
+		return;
+	}
+	free(q->soql);
+	q->soql = NULL;
+	if (guard(br, q->raw, &q->soql, &info, err, sizeof(err)) == -1) {
+		reply_error(q->from, q->id, SFE_INVALID, "%s", err);
+		breq_free(q);
+		return;
+	}
+	path = query_path(br, q->soql);
+	breq_fetch(q, STEP_QUERY, path);
+	free(path);
+}
+
 static void
 dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
-    const char *object, const char *idval, const char *soql)
+    const char *object, const char *idval, const char *soql, int se_conflict)
 {
 	cJSON	*j;
 	char	*path;
@@ -440,6 +601,8 @@ dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
 	cJSON_AddStringToObject(j, "method", "GET");
 	cJSON_AddStringToObject(j, "path", path);
 	cJSON_AddStringToObject(j, "soql", soql);
+	if (fls_note(br, se_conflict) != NULL)
+		cJSON_AddStringToObject(j, "note", fls_note(br, se_conflict));
 	free(path);
 	reply_json(to, type, id, j);
 }
@@ -451,9 +614,21 @@ guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
 	struct soql_opts	 opts;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.fls = br->fls;
+	opts.fls = fls_effective(br);
 	opts.default_limit = SF_MAX_ROWS;
-	return soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen);
+	/* "v60.0": config_load() checked the form. */
+	opts.api_version = atoi(br->api_version + 1);
+	if (soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen) ==
+	    -1)
+		return -1;
+	/* auto: never add the clause where it is documented to fail. */
+	if (br->fls == SOQL_FLS_AUTO && info->fls_added && info->se_conflict) {
+		free(*out);
+		opts.fls = SOQL_FLS_NONE;
+		return soql_rewrite(soql, strlen(soql), &opts, out, info, err,
+		    errlen);
+	}
+	return 0;
 }
 
 static void
@@ -462,7 +637,7 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 	struct soql_info	 info;
 	struct breq		*q;
 	uint32_t		 flags;
-	char			*soql = NULL, *sent = NULL, *path, err[512];
+	char			*soql = NULL, *sent = NULL, err[512];
 
 	if (buf_get_u32(b, &flags) == -1 ||
 	    buf_get_str(b, &soql, SF_MAX_SOQL) == -1 || buf_get_end(b) == -1)
@@ -473,16 +648,14 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 	}
 	if (flags & REQ_DRY_RUN) {
 		dry_run_reply(br, from, IMSG_SF_QUERY_R, id, info.object, NULL,
-		    sent);
+		    sent, info.se_conflict);
 		goto out;
 	}
 	q = breq_new(br, from, id, IMSG_SF_QUERY);
 	strlcpy_sf(q->object, info.object, sizeof(q->object));
-	q->soql = sent;
-	sent = NULL;
-	path = query_path(br, q->soql);
-	breq_fetch(q, STEP_QUERY, path);
-	free(path);
+	q->raw = soql;
+	soql = NULL;
+	query_send(q);
 out:
 	free(soql);
 	free(sent);
@@ -921,7 +1094,7 @@ handle_get(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 			reply_error(from, id, SFE_INVALID, "%s", err);
 		else
 			dry_run_reply(br, from, IMSG_SF_GET_R, id, object, id18,
-			    sent);
+			    sent, info.se_conflict);
 		goto out;
 	}
 	/* Name the unknown field instead of Salesforce's caret message. */
@@ -951,7 +1124,7 @@ static void
 get_query(struct breq *q, const struct describe *d)
 {
 	struct soql_info	 info;
-	char			*known = NULL, *soql, *sent = NULL, *path;
+	char			*known = NULL, *soql, *sent = NULL;
 	char			 err[512];
 
 	if (fields_known(d, q->fields, (q->flags & REQ_DEFAULT_FIELDS) != 0,
@@ -970,11 +1143,9 @@ get_query(struct breq *q, const struct describe *d)
 		breq_free(q);
 		return;
 	}
-	free(soql);
-	q->soql = sent;
-	path = query_path(q->br, q->soql);
-	breq_fetch(q, STEP_QUERY, path);
-	free(path);
+	free(sent);
+	q->raw = soql;
+	query_send(q);
 }
 
 static void
@@ -1059,6 +1230,8 @@ breq_done(void *arg, struct sf_response *r)
 	case STEP_MORE:
 		more_done(q, r);
 		break;
+	case STEP_FLS_WAIT:	/* no transfer of its own */
+		fatalx("a query waiting for the FLS probe had a transfer");
 	}
 }
 
@@ -1317,7 +1490,7 @@ broker_main(void)
 
 	strlcpy_sf(br.api_version, proc_config_str(&br.proc, "api_version",
 	    "v60.0"), sizeof(br.api_version));
-	fls = proc_config_str(&br.proc, "fls_mode", "security_enforced");
+	fls = proc_config_str(&br.proc, "fls_mode", "auto");
 	br.fls = soql_fls_mode(fls);
 
 	memset(&hc, 0, sizeof(hc));
@@ -1356,6 +1529,8 @@ broker_main(void)
 	/* Stopping: every transfer is aborted, nothing is answered. */
 	while (!TAILQ_EMPTY(&br.pending))
 		breq_free(TAILQ_FIRST(&br.pending));
+	if (br.fls_probe != NULL)
+		sfhttp_abort(br.fls_probe);
 	for (i = 0; i < MAX_CURSORS; i++)
 		cursor_clear(&br.cursors[i]);
 	for (i = 0; i < MAX_DESCRIBES; i++) {

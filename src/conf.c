@@ -536,10 +536,11 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		    "path");
 		return -1;
 	}
-	fls = env_or("SFDC_FLS_MODE", "security_enforced");
-	if (strcmp(fls, "security_enforced") != 0 &&
+	fls = env_or("SFDC_FLS_MODE", "auto");
+	if (strcmp(fls, "auto") != 0 &&
+	    strcmp(fls, "security_enforced") != 0 &&
 	    strcmp(fls, "user_mode") != 0 && strcmp(fls, "none") != 0) {
-		snprintf(errbuf, errlen, "SFDC_FLS_MODE must be "
+		snprintf(errbuf, errlen, "SFDC_FLS_MODE must be auto, "
 		    "security_enforced, user_mode or none");
 		return -1;
 	}

@@ -327,7 +327,7 @@ call_new(struct front *f, const struct tool *t, const char *rpc_id,
 	c->ctx.tool = t;
 	c->ctx.args = args;
 	c->ctx.fls_mode = proc_config_str(&f->proc, "fls_mode",
-	    "security_enforced");
+	    "auto");
 	c->ctx.commit_stage = proc_config_str(&f->proc, "commit_stage",
 	    "Commit");
 	c->ctx.ops = &call_ops;

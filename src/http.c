@@ -1127,6 +1127,25 @@ mint_done(struct sfhttp *h, struct sfhttp_req *m, CURLcode rc, long status)
 		rq_move(m, RQ_BACKOFF);
 		return;
 	}
+	if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE) {
+		snprintf(err, sizeof(err), "the TLS certificate of the token "
+		    "endpoint %s could not be verified with %s (%s): check "
+		    "SFDC_LOGIN_URL and SFDC_CA_FILE", auth_token_url(h->auth),
+		    h->ca_name, curl_easy_strerror(rc));
+		xfer_free(&m->x);
+		mint_over(h, m, SFE_NETWORK, err);
+		return;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(err, sizeof(err), "the token endpoint %s did not "
+		    "answer: timed out (%d attempt%s): check SFDC_LOGIN_URL, the "
+		    "network and any https_proxy", auth_token_url(h->auth),
+		    m->attempt, m->attempt == 1 ? "" : "s");
+		xfer_free(&m->x);
+		mint_over(h, m, SFE_NETWORK, err);
+		return;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, sizeof(err), "cannot reach the token endpoint "
 		    "%s: %s: check SFDC_LOGIN_URL, the network and any "

@@ -31,8 +31,16 @@
  *    above it; "top level" in Salesforce's message means exactly that.
  *  - Raw control bytes other than tab, CR and LF are refused inside
  *    string literals too (soql_quote() writes them as \uXXXX).
- *  - Functions outside the list below (DISTANCE, GEOLOCATION ...) are
- *    refused as unknown.
+ *  - Functions outside the list below are refused as unknown.
+ *  - DISTANCE(a, b, unit): a and b are each a field or GEOLOCATION(lat,
+ *    lon) with numbers, the unit 'mi' or 'km'; in SELECT, WHERE and ORDER
+ *    BY, not in GROUP BY or HAVING, and not inside another function.
+ *    GEOLOCATION stands only inside DISTANCE.  [SOQL and SOSL Reference,
+ *    "Location-Based SOQL Queries"]  Which comparison goes with DISTANCE
+ *    in WHERE, and which fields are locations, is left to Salesforce.
+ *  - FIELDS(ALL) / FIELDS(CUSTOM) need a LIMIT of at most 200 in the
+ *    statement as sent (ours added, or the caller's); the rule is checked
+ *    on the outer query only, where the reference states it.
  *
  * Ownership: soql_rewrite() and soql_quote() return memory the caller
  * frees; everything else is freed before returning.
@@ -98,6 +106,11 @@ struct soql_ctx {
 	int			 nsemi;
 	size_t			 last_semi;	/* offset of the latest semi-join */
 	int			 nchild;
+	int			 max_levels;	/* parent-to-child, outer = 1 */
+	int			 api_version;
+	int			 fn_depth;	/* functions open around us */
+	int			 se_conflict;	/* see soql_info */
+	long			 default_limit;
 	size_t			 outer_off;	/* the outer FROM object */
 	size_t			 outer_len;
 	char			*err;
@@ -113,6 +126,9 @@ enum soql_kind {
 
 struct soql_query {
 	enum soql_kind	 kind;
+	int		 level;		/* parent-to-child level, outer = 1 */
+	int		 fields_unbounded;	/* FIELDS(ALL) or FIELDS(CUSTOM) */
+	size_t		 fields_off;
 	int		 nitems;
 	int		 aggregate;
 	int		 agg_seen;
@@ -148,7 +164,9 @@ enum soql_fn {
 	FN_WRAP,
 	FN_DATE,
 	FN_GROUPING,
-	FN_FIELDS
+	FN_FIELDS,
+	FN_DISTANCE,
+	FN_GEOLOCATION
 };
 
 static const struct soql_func {
@@ -180,6 +198,8 @@ static const struct soql_func {
 	{ "WEEK_IN_MONTH", FN_DATE },
 	{ "WEEK_IN_YEAR", FN_DATE },
 	{ "FIELDS", FN_FIELDS },
+	{ "DISTANCE", FN_DISTANCE },
+	{ "GEOLOCATION", FN_GEOLOCATION },
 };
 
 /* Statements other than SELECT: refused wherever they stand. */
@@ -1085,6 +1105,63 @@ soql_func_find(struct soql_ctx *c, const struct soql_tok *t)
 	return NULL;
 }
 
+/* One DISTANCE() argument: a field path or GEOLOCATION(lat, lon). */
+static int
+soql_parse_location(struct soql_ctx *c)
+{
+	struct soql_tok	*t = soql_cur(c);
+	char		 b[64];
+	int		 i;
+
+	if (!soql_is(c, t, "GEOLOCATION"))
+		return soql_parse_field(c, "as a DISTANCE() location (a "
+		    "location field or GEOLOCATION(latitude, longitude))");
+	soql_adv(c);
+	if (soql_expect(c, TK_LPAREN, "'('", "after GEOLOCATION") == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		t = soql_cur(c);
+		if (t->type != TK_NUMBER)
+			return soql_err(c, t->off, "GEOLOCATION() takes two "
+			    "numbers, latitude then longitude, found %s",
+			    soql_desc(c, t, b, sizeof(b)));
+		soql_adv(c);
+		if (i == 0 && soql_expect(c, TK_COMMA, "','", "between the "
+		    "latitude and the longitude") == -1)
+			return -1;
+	}
+	return soql_expect(c, TK_RPAREN, "')'", "to close GEOLOCATION(");
+}
+
+/* DISTANCE(location, location, 'mi' | 'km'), the name already read. */
+static int
+soql_parse_distance(struct soql_ctx *c, const struct soql_tok *name,
+    enum soql_where where)
+{
+	struct soql_tok	*t;
+
+	if (where == W_GROUP || where == W_HAVING)
+		return soql_err(c, name->off, "DISTANCE() is not allowed in "
+		    "%s; use it in SELECT, WHERE or ORDER BY", where ==
+		    W_GROUP ? "GROUP BY" : "HAVING");
+	if (c->fn_depth > 0)
+		return soql_err(c, name->off, "DISTANCE() cannot stand inside "
+		    "another function");
+	if (soql_parse_location(c) == -1 ||
+	    soql_expect(c, TK_COMMA, "','", "after the first DISTANCE() "
+	    "location") == -1 || soql_parse_location(c) == -1 ||
+	    soql_expect(c, TK_COMMA, "','", "before the DISTANCE() unit") ==
+	    -1)
+		return -1;
+	t = soql_cur(c);
+	if (t->type != TK_STRING || (!soql_wordeq(c->in + t->off, t->len,
+	    "'mi'") && !soql_wordeq(c->in + t->off, t->len, "'km'")))
+		return soql_err(c, t->off, "the unit of DISTANCE() is 'mi' or "
+		    "'km'");
+	soql_adv(c);
+	return soql_expect(c, TK_RPAREN, "')'", "to close DISTANCE(");
+}
+
 /*
  * name(arg): arg is a field path or another function.  *agg is set when
  * an aggregate function is involved; inagg refuses SUM(MAX(x)).
@@ -1103,6 +1180,11 @@ soql_parse_func(struct soql_ctx *c, struct soql_query *q,
 		    soql_desc(c, t, b, sizeof(b)));
 	soql_adv(c);
 	soql_adv(c);			/* '(' checked by the caller */
+	if (f->cls == FN_GEOLOCATION)
+		return soql_err(c, t->off, "GEOLOCATION() is only allowed as "
+		    "an argument of DISTANCE()");
+	if (f->cls == FN_DISTANCE)
+		return soql_parse_distance(c, t, where);
 	if (f->cls == FN_FIELDS) {
 		if (where != W_SELECT || nested)
 			return soql_err(c, t->off, "FIELDS() is only allowed "
@@ -1113,6 +1195,10 @@ soql_parse_func(struct soql_ctx *c, struct soql_query *q,
 			return soql_err(c, t->off, "FIELDS() takes ALL, "
 			    "STANDARD or CUSTOM, not %s",
 			    soql_desc(c, t, b, sizeof(b)));
+		if (!soql_is(c, t, "STANDARD") && !q->fields_unbounded) {
+			q->fields_unbounded = 1;
+			q->fields_off = t->off;
+		}
 		soql_adv(c);
 		return soql_expect(c, TK_RPAREN, "')'", "after FIELDS(...");
 	}
@@ -1144,8 +1230,10 @@ soql_parse_func(struct soql_ctx *c, struct soql_query *q,
 	}
 	t = soql_cur(c);
 	if (t->type == TK_IDENT && soql_peek(c, 1)->type == TK_LPAREN) {
+		c->fn_depth++;
 		if (soql_parse_func(c, q, where, 1, inagg || isagg, agg) == -1)
 			return -1;
+		c->fn_depth--;
 	} else if (soql_parse_field(c, "inside the function") == -1)
 		return -1;
 	return soql_expect(c, TK_RPAREN, "')'", "to close the function");
@@ -1171,8 +1259,10 @@ soql_parse_typeof(struct soql_ctx *c)
 			    "after the object name in TYPEOF") == -1)
 				return -1;
 			nwhen++;
-		} else if (soql_is(c, t, "ELSE") && nwhen > 0)
+		} else if (soql_is(c, t, "ELSE") && nwhen > 0) {
+			c->se_conflict = 1;
 			soql_adv(c);
+		}
 		else
 			break;
 		do {
@@ -1201,22 +1291,37 @@ soql_parse_child(struct soql_ctx *c, struct soql_query *outer)
 	struct soql_query	 q;
 	size_t			 off = soql_cur(c)->off;
 
-	if (outer->kind != Q_OUTER)
-		return soql_err(c, off, "a subquery cannot contain another "
-		    "subquery; only one level is allowed");
+	if (outer->kind == Q_SEMI)
+		return soql_err(c, off, "a semi-join subquery cannot contain "
+		    "another subquery");
 	if (!soql_is(c, soql_peek(c, 1), "SELECT"))
 		return soql_err(c, off, "expected a subquery (SELECT ... "
 		    "FROM relationship) after '(' in the field list");
+	if (outer->level + 1 > c->max_levels)
+		return soql_err(c, off, "parent-to-child subqueries are nested "
+		    "more than %d levels deep (the outer query is the first); "
+		    "Salesforce allows %d levels from API v%d.0 and %d before, "
+		    "and this server uses v%d.0", c->max_levels, SOQL_MAX_LEVELS,
+		    SOQL_LEVELS_SINCE, SOQL_MAX_LEVELS_OLD, c->api_version);
 	if (++c->nchild > SOQL_MAX_CHILD)
 		return soql_err(c, off, "more than %d parent-to-child "
 		    "subqueries", SOQL_MAX_CHILD);
 	soql_adv(c);
 	memset(&q, 0, sizeof(q));
 	q.kind = Q_CHILD;
+	q.level = outer->level + 1;
 	if (soql_parse_query(c, &q) == -1)
 		return -1;
 	soql_adv(c);			/* ')' checked by soql_parse_query */
 	return 0;
+}
+
+/* What.x or Who.x: the polymorphic lookups of Event and Task. */
+static int
+soql_poly_path(const char *s, size_t len)
+{
+	return (len > 5 && soql_wordeq(s, 5, "What.")) ||
+	    (len > 4 && soql_wordeq(s, 4, "Who."));
 }
 
 static int
@@ -1251,6 +1356,9 @@ soql_parse_select_list(struct soql_ctx *c, struct soql_query *q)
 				soql_adv(c);
 			continue;
 		}
+		if ((t->flags & TF_PATH) && soql_poly_path(c->in + t->off,
+		    t->len))
+			c->se_conflict = 1;
 		if (soql_parse_field(c, "in the field list") == -1)
 			return -1;
 		q->plain_items++;
@@ -1772,6 +1880,19 @@ soql_parse_query(struct soql_ctx *c, struct soql_query *q)
 	if (q->plain_alias && !q->grouped)
 		return soql_err(c, q->alias_off, "an alias on a plain field is "
 		    "only allowed in a GROUP BY query; is a comma missing?");
+	if (q->kind == Q_OUTER && q->fields_unbounded) {
+		long	 sent = q->has_limit ? q->limit : (c->default_limit > 0 &&
+		    !q->aggregate ? c->default_limit : -1);
+
+		if (sent < 0 || sent > SOQL_FIELDS_MAX_LIMIT)
+			return soql_err(c, q->fields_off, "FIELDS(%s) needs "
+			    "LIMIT %d or less (Salesforce refuses an unbounded "
+			    "set of fields otherwise); %s, or name the fields, "
+			    "or use FIELDS(STANDARD)", soql_wordeq(c->in +
+			    q->fields_off, 3, "ALL") ? "ALL" : "CUSTOM",
+			    SOQL_FIELDS_MAX_LIMIT, sent < 0 ? "add LIMIT 200" :
+			    "lower the LIMIT");
+	}
 	if (q->kind == Q_CHILD && q->aggregate)
 		return soql_err(c, q->agg_off, "aggregate functions are "
 		    "not allowed in a parent-to-child subquery");
@@ -1842,8 +1963,14 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 		    "statement");
 	c.last_end = c.start;
 
+	c.api_version = opts != NULL && opts->api_version > 0 ?
+	    opts->api_version : SOQL_API_DEFAULT;
+	c.max_levels = c.api_version >= SOQL_LEVELS_SINCE ? SOQL_MAX_LEVELS :
+	    SOQL_MAX_LEVELS_OLD;
+	c.default_limit = deflimit;
 	memset(&q, 0, sizeof(q));
 	q.kind = Q_OUTER;
+	q.level = 1;
 	r = soql_lex(&c);
 	if (r == 0)
 		r = soql_parse_query(&c, &q);
@@ -1859,11 +1986,13 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 	info->count_only = q.count_empty > 0;
 	info->grouped = q.grouped;
 	info->has_limit = q.has_limit;
+	info->se_conflict = c.se_conflict;
 	if (q.has_limit)
 		info->limit = q.limit;
 
 	/* WITH first: it sits before (or where) LIMIT goes. */
-	if (fls != SOQL_FLS_NONE && !q.has_with) {
+	if ((fls == SOQL_FLS_SECURITY_ENFORCED || fls == SOQL_FLS_USER_MODE) &&
+	    !q.has_with) {
 		ins[nins].pos = q.fls_pos;
 		snprintf(ins[nins].text, sizeof(ins[nins].text), " WITH %s",
 		    fls == SOQL_FLS_USER_MODE ? "USER_MODE" :
@@ -1945,6 +2074,8 @@ soql_quote(const char *s)
 enum soql_fls
 soql_fls_mode(const char *setting)
 {
+	if (setting == NULL || strcmp(setting, "auto") == 0)
+		return SOQL_FLS_AUTO;
 	if (strcmp(setting, "user_mode") == 0)
 		return SOQL_FLS_USER_MODE;
 	if (strcmp(setting, "none") == 0)

@@ -30,6 +30,7 @@ struct tcase {
 	char		*info;		/* "key=value ..." or NULL */
 	enum soql_fls	 fls;
 	long		 limit;
+	int		 api;		/* opts.api_version; 0: the default */
 };
 
 static const char *
@@ -104,6 +105,8 @@ info_field(const struct soql_info *info, const char *key, const char *val)
 		return info->fls_added == v;
 	if (strcmp(key, "limit_added") == 0)
 		return info->limit_added == v;
+	if (strcmp(key, "se_conflict") == 0)
+		return info->se_conflict == v;
 	fprintf(stderr, "soql_cases.txt: unknown info key %s\n", key);
 	exit(2);
 }
@@ -170,6 +173,7 @@ run_case(const struct tcase *tc)
 	memset(&opts, 0, sizeof(opts));
 	opts.fls = tc->fls;
 	opts.default_limit = tc->limit;
+	opts.api_version = tc->api;
 	memset(&info, 0xa5, sizeof(info));	/* must all be overwritten */
 	r = soql_rewrite(tc->in, tc->inlen, &opts, &out, &info, err,
 	    sizeof(err));
@@ -236,6 +240,7 @@ run_file(void)
 	struct tcase	 tc;
 	enum soql_fls	 fls = SOQL_FLS_SECURITY_ENFORCED;
 	long		 limit = SF_MAX_ROWS;
+	int		 api = 0;
 	int		 lineno = 0, x, n = 0;
 
 	if (top != NULL)
@@ -262,10 +267,15 @@ run_file(void)
 			limit = strtol(line + 7, NULL, 10);
 			continue;
 		}
+		if (strncmp(line, "@api ", 5) == 0) {
+			api = (int)strtol(line + 5, NULL, 10);
+			continue;
+		}
 		memset(&tc, 0, sizeof(tc));
 		tc.line = lineno;
 		tc.fls = fls;
 		tc.limit = limit;
+		tc.api = api;
 		if (strncmp(line, "ok ", 3) == 0 ||
 		    strncmp(line, "okx ", 4) == 0) {
 			tc.expect_ok = 1;
@@ -330,6 +340,7 @@ try(const char *in, size_t len, enum soql_fls fls, long limit, char **out,
 	struct soql_opts	 opts;
 	struct soql_info	 info;
 
+	memset(&opts, 0, sizeof(opts));
 	opts.fls = fls;
 	opts.default_limit = limit;
 	*out = NULL;
@@ -772,7 +783,7 @@ test_api(void)
 	    "info cleared on refusal too");
 
 	{
-		struct soql_opts opts = { SOQL_FLS_USER_MODE, 7 };
+		struct soql_opts opts = { SOQL_FLS_USER_MODE, 7, 0 };
 
 		r = soql_rewrite("  SELECT Name FROM Lead\n", 24, &opts, &out,
 		    &info, err, sizeof(err));

@@ -58,13 +58,17 @@ dry_run_text(const cJSON *req, const cJSON *list)
 	int		 i = 0;
 
 	if (!cJSON_IsArray(list)) {
+		const char *n = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(req, "note"));
+
 		soql = cJSON_GetObjectItemCaseSensitive(req, "soql");
-		xasprintf(&text, "dry run: nothing was sent.\n%s %s%s%s",
+		xasprintf(&text, "dry run: nothing was sent.\n%s %s%s%s%s%s",
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req,
 		    "method")), cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(req, "path")),
 		    cJSON_IsString(soql) ? "\nSOQL: " : "",
-		    cJSON_IsString(soql) ? soql->valuestring : "");
+		    cJSON_IsString(soql) ? soql->valuestring : "",
+		    n != NULL ? "\n" : "", n != NULL ? n : "");
 		return text;
 	}
 	text = xstrdup("dry run: nothing was sent. The requests, in order:");
@@ -90,7 +94,7 @@ enum tool_verdict
 common_dry_run_done(struct tool_ctx *ctx, cJSON *j, cJSON *out)
 {
 	cJSON		*req;
-	const char	*key[] = { "method", "path", "soql" };
+	const char	*key[] = { "method", "path", "soql", "note" };
 	char		*text;
 	size_t		 i;
 

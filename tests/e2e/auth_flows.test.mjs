@@ -25,13 +25,17 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The environment without a static token: the flow must mint one. */
+/**
+ * The environment without a static token: the flow must mint one.  The
+ * FLS mode is pinned, as in simEnv(): these tests count requests.
+ */
 function baseEnv(extra) {
   return {
     PATH: process.env.PATH,
     SFDC_INSTANCE_URL: sim.instance_url,
     SFDC_LOGIN_URL: sim.login_url,
     SFDC_CA_FILE: sim.ca_file,
+    SFDC_FLS_MODE: 'security_enforced',
     ...extra,
   };
 }

@@ -82,7 +82,13 @@ export async function simFetch(info, method, path, body, headers = {}) {
   });
 }
 
-/** The environment a desktop client would give the server for sim. */
+/**
+ * The environment a desktop client would give the server for sim.  The
+ * FLS mode is pinned to security_enforced: the tests that count requests
+ * and compare statements were written for it, and the default (auto)
+ * adds one probe at the first query.  fls_auto.test.mjs tests the
+ * default with autoEnv(), which leaves SFDC_FLS_MODE out.
+ */
 export function simEnv(sim, extra = {}) {
   return {
     PATH: process.env.PATH,
@@ -90,8 +96,16 @@ export function simEnv(sim, extra = {}) {
     SFDC_LOGIN_URL: sim.login_url || sim.url,
     SFDC_ACCESS_TOKEN: sim.access_token,
     SFDC_CA_FILE: sim.ca_file,
+    SFDC_FLS_MODE: 'security_enforced',
     ...extra,
   };
+}
+
+/** simEnv() without SFDC_FLS_MODE: the server's default. */
+export function autoEnv(sim, extra = {}) {
+  const env = simEnv(sim, extra);
+  if (!('SFDC_FLS_MODE' in extra)) delete env.SFDC_FLS_MODE;
+  return env;
 }
 
 /**

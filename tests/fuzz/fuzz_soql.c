@@ -18,7 +18,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	struct soql_opts	 o = { SOQL_FLS_SECURITY_ENFORCED, SF_MAX_ROWS };
+	struct soql_opts	 o = { SOQL_FLS_SECURITY_ENFORCED, SF_MAX_ROWS, 0 };
 	struct soql_info	 info;
 	char			*out = NULL, *again = NULL, err[512];
 

@@ -8,6 +8,7 @@
 //        [--fls-error-code CODE] [--semi-join-error-code CODE]
 //        [--last-stage-change-from VERSION] [--never-moved-pct N]
 //        [--currency ISO] [--currencies ISO:RATE,ISO:RATE,...]
+//        [--refuse-with SECURITY_ENFORCED,USER_MODE]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -21,6 +22,14 @@ const { generate, INTEGRATION_USERNAME } = require('./lib/data');
 const { Auth } = require('./lib/oauth');
 const { Sim, createServer } = require('./lib/server');
 const { dayNum, DAY } = require('./lib/dates');
+
+/** "SECURITY_ENFORCED,USER_MODE" (either, both, or "none"). */
+function parseRefuseWith(v, fail) {
+  if (v === 'none') return [];
+  const list = String(v).split(',');
+  for (const w of list) if (w !== 'SECURITY_ENFORCED' && w !== 'USER_MODE') fail('--refuse-with takes SECURITY_ENFORCED, USER_MODE, both comma-separated, or none');
+  return list;
+}
 
 function usage(msg) {
   process.stderr.write(`sfsim: ${msg}\n`);
@@ -44,6 +53,7 @@ function parseArgs(argv) {
     tokenTtl: 7200, rotateRefresh: false, apiLimit: 15000, verbose: false,
     flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
+    refuseWith: [],
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -67,6 +77,7 @@ function parseArgs(argv) {
       case '--never-moved-pct': o.neverMovedPct = num(val(), a); if (o.neverMovedPct > 100) usage(`${a} is a percentage`); break;
       case '--currency': o.currency = val(); if (!/^[A-Z]{3}$/.test(o.currency)) usage('--currency needs an ISO code'); break;
       case '--currencies': o.currencies = parseCurrencies(val()); if (!o.currencies) usage('--currencies needs ISO:RATE,... (the first, the corporate one, at rate 1)'); break;
+      case '--refuse-with': o.refuseWith = parseRefuseWith(val(), usage); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -90,6 +101,7 @@ function main() {
     flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,
+    refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
   };
   const makeDb = () => generate({
     seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,

@@ -45,6 +45,26 @@ function handle(sim, method, path, search, headers, bodyText) {
     case 'DELETE faults': sim.faults = []; return ok();
     case 'POST expire-tokens': sim.auth.expireAccess(); return ok();
     case 'POST revoke-refresh': sim.auth.revokeRefresh(); return ok();
+    case 'GET options':
+      return ok({ refuse_with: sim.cfg.refuseWith, refuse_with_code: sim.cfg.refuseWithCode });
+    case 'POST options': {
+      // Per test: what this org refuses (see refuseClause in soql.js).
+      if (!body) return fail(400, 'body must be JSON');
+      if ('refuse_with' in body) {
+        const v = body.refuse_with;
+        if (!Array.isArray(v) || !v.every((w) => w === 'SECURITY_ENFORCED' || w === 'USER_MODE')) {
+          return fail(400, 'refuse_with is a list of SECURITY_ENFORCED and USER_MODE');
+        }
+        sim.cfg.refuseWith = v;
+      }
+      if ('refuse_with_code' in body) {
+        if (typeof body.refuse_with_code !== 'string' || !/^[A-Z_]{1,64}$/.test(body.refuse_with_code)) {
+          return fail(400, 'refuse_with_code is an errorCode such as MALFORMED_QUERY');
+        }
+        sim.cfg.refuseWithCode = body.refuse_with_code;
+      }
+      return ok({ refuse_with: sim.cfg.refuseWith, refuse_with_code: sim.cfg.refuseWithCode });
+    }
     case 'POST reset':
       sim.db = sim.makeDb();
       sim.apiCalls = 0;

@@ -188,3 +188,110 @@ test('queryAll and query/ forms, batchSize clamping', async () => {
   assert.equal(next.status, 200);
   assert.equal(next.json.records.length, Math.min(2000, all.json.totalSize - 300));
 });
+
+test('FIELDS(ALL) and FIELDS(CUSTOM) need LIMIT 200 or less; FIELDS(STANDARD) none', async () => {
+  for (const q of ['SELECT FIELDS(ALL) FROM Account', 'SELECT FIELDS(ALL) FROM Account LIMIT 201',
+    'SELECT Id, FIELDS(CUSTOM) FROM Opportunity LIMIT 500']) {
+    const msg = await fails(q, 400, 'MALFORMED_QUERY');
+    assert.match(msg, /The SOQL FIELDS function is not supported with an unbounded set of fields in this API\./, q);
+  }
+  assert.equal((await ok('SELECT FIELDS(ALL) FROM Account LIMIT 200')).records.length, 200);
+  assert.ok((await ok('SELECT FIELDS(CUSTOM) FROM Account LIMIT 3')).records.length === 3);
+  const all = (await ok('SELECT COUNT() FROM Account')).totalSize;
+  assert.equal((await ok('SELECT FIELDS(STANDARD) FROM Account')).totalSize, all, 'no LIMIT needed');
+});
+
+test('parent-to-child subqueries nested two levels are answered', async () => {
+  const r = await ok('SELECT Name, (SELECT Name, (SELECT Subject FROM Events) FROM Opportunities) FROM Account LIMIT 20');
+  const opps = r.records.flatMap((a) => (a.Opportunities ? a.Opportunities.records : []));
+  assert.ok(opps.length > 0, 'some accounts have opportunities');
+  assert.ok(opps.some((o) => o.Events && o.Events.records.length > 0 && typeof o.Events.records[0].Subject === 'string'),
+    'the grandchild rows are nested under their opportunity');
+});
+
+test('an org that refuses WITH SECURITY_ENFORCED / USER_MODE: per test through POST options', async () => {
+  const set = async (body) => {
+    const r = await sim.control('POST', 'options', body);
+    assert.equal(r.status, 200, r.body);
+  };
+  try {
+    await set({ refuse_with: ['SECURITY_ENFORCED'] });
+    const msg = await fails('SELECT Id FROM User WITH SECURITY_ENFORCED LIMIT 1', 400, 'MALFORMED_QUERY');
+    assert.match(msg, /\^\nERROR at Row:1:Column:21\nunexpected token: 'WITH'/);
+    await ok('SELECT Id FROM User WITH USER_MODE LIMIT 1');
+    await ok('SELECT Id FROM User LIMIT 1');
+    await set({ refuse_with: ['SECURITY_ENFORCED', 'USER_MODE'], refuse_with_code: 'INVALID_FIELD' });
+    await fails('SELECT Id FROM User WITH USER_MODE LIMIT 1', 400, 'INVALID_FIELD');
+    // Without a clause the hidden field is still INVALID_FIELD "No such column".
+    const hidden = await fails('SELECT Id, Secret_Margin__c FROM Opportunity LIMIT 1', 400, 'INVALID_FIELD');
+    assert.match(hidden, /No such column 'Secret_Margin__c'/);
+    const bad = await sim.control('POST', 'options', { refuse_with: ['SYSTEM_MODE'] });
+    assert.equal(bad.status, 400);
+  } finally {
+    await set({ refuse_with: [], refuse_with_code: 'MALFORMED_QUERY' });
+  }
+  await ok('SELECT Id FROM User WITH SECURITY_ENFORCED LIMIT 1');
+});
+
+test('--refuse-with refuses the clause for the whole run', async () => {
+  const s2 = await startSim(['--opportunities', '20', '--refuse-with', 'SECURITY_ENFORCED,USER_MODE']);
+  try {
+    for (const c of ['SECURITY_ENFORCED', 'USER_MODE']) {
+      const r = await s2.query(`SELECT Id FROM User WITH ${c} LIMIT 1`);
+      assert.equal(r.status, 400, r.body);
+      assert.equal(r.json[0].errorCode, 'MALFORMED_QUERY');
+    }
+    assert.equal((await s2.query('SELECT Id FROM User LIMIT 1')).status, 200);
+  } finally { await s2.stop(); }
+});
+
+test('WITH SECURITY_ENFORCED refuses a polymorphic traversal in SELECT; USER_MODE and plain queries answer it', async () => {
+  const msg = await fails('SELECT Id, What.Name FROM Event WITH SECURITY_ENFORCED LIMIT 5', 400, 'MALFORMED_QUERY');
+  assert.match(msg, /polymorphic relationship 'What'/);
+  await fails('SELECT Id, Who.Name FROM Task WITH SECURITY_ENFORCED LIMIT 5', 400, 'MALFORMED_QUERY');
+  const plain = await ok('SELECT Id, What.Name FROM Event WHERE WhatId != null LIMIT 5');
+  assert.ok(plain.records.length > 0 && plain.records.every((r) => typeof r.What.Name === 'string'));
+  await ok('SELECT Id, What.Name FROM Event WITH USER_MODE LIMIT 5');
+  // Owner is single-typed here and allowed either way; WHERE is not checked.
+  await ok("SELECT Id, Owner.Name FROM Event WHERE What.Name != null WITH SECURITY_ENFORCED LIMIT 5");
+});
+
+test('TYPEOF: each polymorphic parent with the fields of its branch, ELSE for the rest', async () => {
+  const r = await ok('SELECT Id, TYPEOF What WHEN Account THEN Name, Industry WHEN Opportunity THEN Amount, StageName END FROM Event WHERE WhatId != null LIMIT 200');
+  const accts = r.records.filter((e) => e.What && e.What.attributes.type === 'Account');
+  const opps = r.records.filter((e) => e.What && e.What.attributes.type === 'Opportunity');
+  assert.ok(accts.length > 0 && opps.length > 0, 'events on both kinds of parent');
+  for (const e of accts) assert.deepEqual(Object.keys(e.What), ['attributes', 'Name', 'Industry']);
+  for (const e of opps) assert.deepEqual(Object.keys(e.What), ['attributes', 'Amount', 'StageName']);
+  // The values are the parents' own.
+  const byId = new Map((await ok('SELECT Id, Amount FROM Opportunity LIMIT 2000')).records.map((o) => [o.Id, o.Amount]));
+  const ev = await ok(`SELECT WhatId, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WHERE Id = '${opps[0].Id}'`);
+  assert.equal(ev.records[0].What.Amount, byId.get(ev.records[0].WhatId));
+  const el = await ok('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name, Type END FROM Event WHERE WhatId != null LIMIT 200');
+  const other = el.records.find((e) => e.What && e.What.attributes.type === 'Account');
+  assert.deepEqual(Object.keys(other.What), ['attributes', 'Name', 'Type']);
+  assert.equal(other.What.Type, 'Account');
+  await fails('SELECT Id, TYPEOF What WHEN Lead THEN Name END FROM Event', 400, 'INVALID_FIELD');
+  await fails('SELECT Id, TYPEOF Owner WHEN User THEN Name END FROM Event', 400, 'INVALID_FIELD');
+  await fails('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount ELSE Name END FROM Event WITH SECURITY_ENFORCED', 400, 'MALFORMED_QUERY');
+  await ok('SELECT Id, TYPEOF What WHEN Opportunity THEN Amount END FROM Event WITH SECURITY_ENFORCED LIMIT 5');
+});
+
+test('parent-to-child levels: five from v58.0, two before; one more is refused before any lookup', async () => {
+  const nest = (n) => (n === 1 ? 'SELECT Name FROM L1s' : `SELECT Name, (${nest(n - 1)}) FROM L${n}s`);
+  const six = nest(6).replace(/FROM L6s$/, 'FROM Account');
+  const r = await sim.query(six);
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json[0].errorCode, 'MALFORMED_QUERY');
+  assert.match(r.json[0].message, /more than 5 levels of parent-to-child relationships/);
+  // Five levels pass the level check and fail on the made-up relationship.
+  const five = await sim.query(nest(5).replace(/FROM L5s$/, 'FROM Account'));
+  assert.equal(five.json[0].errorCode, 'INVALID_TYPE', five.body);
+  const two = 'SELECT Name, (SELECT Name, (SELECT Subject FROM Events) FROM Opportunities) FROM Account LIMIT 2';
+  const old = await sim.fetch('GET', `/services/data/v57.0/query?q=${encodeURIComponent(two)}`);
+  assert.equal(old.status, 400, old.body);
+  assert.match(old.json[0].message, /more than 2 levels/);
+  const one = await sim.fetch('GET', `/services/data/v57.0/query?q=${encodeURIComponent('SELECT Name, (SELECT Name FROM Opportunities) FROM Account LIMIT 2')}`);
+  assert.equal(one.status, 200, one.body);
+  assert.equal((await sim.query(two)).status, 200);
+});
