@@ -2011,9 +2011,14 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 		info->limit_added = 1;
 	}
 
+	/*
+	 * Each insertion begins with a space; it ends with one too when the
+	 * statement goes on right after it ('x'LIMIT 5 is valid SOQL, and
+	 * must not become ... WITH SECURITY_ENFORCEDLIMIT 5).
+	 */
 	olen = c.end - c.start;
 	for (i = 0; i < nins; i++)
-		olen += strlen(ins[i].text);
+		olen += strlen(ins[i].text) + 1;
 	res = xmalloc(olen + 1);
 	o = 0;
 	from = c.start;
@@ -2022,6 +2027,11 @@ soql_rewrite(const char *in, size_t len, const struct soql_opts *opts,
 		o += ins[i].pos - from;
 		memcpy(res + o, ins[i].text, strlen(ins[i].text));
 		o += strlen(ins[i].text);
+		if (ins[i].pos < c.end && in[ins[i].pos] != ' ' &&
+		    in[ins[i].pos] != '\t' && in[ins[i].pos] != '\n' &&
+		    in[ins[i].pos] != '\r' && (i + 1 >= nins ||
+		    ins[i + 1].pos != ins[i].pos))
+			res[o++] = ' ';
 		from = ins[i].pos;
 	}
 	memcpy(res + o, in + from, c.end - from);
