@@ -233,7 +233,9 @@ function rawClient(sim, k) {
 function servers(sim, home) {
   const list = {};
   list.ours = {
-    name: 'sfrevops-mcp', cmd: BIN, args: [], env: simEnv(sim),
+    // 10,000 calls in an hour: past the default SFDC_REQUEST_BUDGET (2000
+    // an hour), which would refuse the rest, as it should.
+    name: 'sfrevops-mcp', cmd: BIN, args: [], env: simEnv(sim, { SFDC_REQUEST_BUDGET: '1000000' }),
     async ready(s) {
       const end = Date.now() + 5000;
       while (!/"msg":"ready: front, broker and writer/.test(s.stderr) && Date.now() < end) await sleep(5);

@@ -185,8 +185,10 @@ reply_http_error(struct ipc *to, uint32_t id, const struct sf_response *r,
 	const char	*msg = r->error_msg[0] ? r->error_msg :
 	    "Salesforce gave no explanation";
 
-	if (r->sf_err == SFE_NETWORK)
-		reply_error(to, id, SFE_NETWORK, "%s", msg);
+	/* "Salesforce refused ..." only when Salesforce answered. */
+	if (r->sf_err == SFE_NETWORK || r->status == 0)
+		reply_error(to, id, (uint32_t)(r->sf_err ? r->sf_err :
+		    SFE_INTERNAL), "%s", msg);
 	else
 		reply_error(to, id, (uint32_t)(r->sf_err ? r->sf_err :
 		    SFE_INTERNAL), "%s: %s", what, msg);

@@ -28,6 +28,7 @@ test('a budget of 3 requests an hour: the 4th is refused before anything is sent
   assert.equal(r.isError, true);
   assert.match(textOf(r), /request budget is spent: SFDC_REQUEST_BUDGET allows 3 requests to Salesforce an hour/);
   assert.match(textOf(r), /Nothing was sent/);
+  assert.doesNotMatch(textOf(r), /Salesforce refused/, 'Salesforce was never asked');
   assert.equal(dataCalls(await sim.log()).length, 3, 'three requests reached the org, not four');
   const d = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account', dry_run: true } });
   assert.equal(d.isError, false, 'a dry run needs no request: ' + textOf(d));
