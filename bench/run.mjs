@@ -284,8 +284,8 @@ function dxHome(sim) {
 // The tools, their arguments and what they cost in API calls.
 function ourCalls(ids, quarterEnd) {
   return [
-    ['get_account', { id: ids.Account }], ['get_opportunity', { id: ids.Opportunity }],
-    ['get_contact', { id: ids.Contact }], ['get_lead', { id: ids.Lead }],
+    ['get_account', { account_id: ids.Account }], ['get_opportunity', { opp_id: ids.Opportunity }],
+    ['get_contact', { contact_id: ids.Contact }], ['get_lead', { lead_id: ids.Lead }],
     ['query', { soql: SMALL_SOQL }], ['query', { soql: BIG_SOQL }],
     ['pipeline_by_stage', {}], ['stale_opps', {}], ['at_risk_commits', { quarter_end_date: quarterEnd }],
   ];
