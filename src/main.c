@@ -442,9 +442,7 @@ static void
 forward_logs(struct child *c)
 {
 	struct ipc_msg	 msg;
-	struct buf	 b;
 	char		 err[256];
-	size_t		 i;
 	int		 r;
 
 	for (;;) {
@@ -468,15 +466,8 @@ forward_logs(struct child *c)
 			ipc_close(&c->ipc);
 			return;
 		}
-		for (i = 0; i < sizeof(parent_handlers) /
-		    sizeof(parent_handlers[0]); i++)
-			if (parent_handlers[i].sender == c->role &&
-			    parent_handlers[i].type == msg.hdr.type)
-				break;
-		if (i == sizeof(parent_handlers) / sizeof(parent_handlers[0]))
-			fatalx("no handler for %s", imsg_name(msg.hdr.type));
-		buf_from(&b, msg.data, msg.hdr.len);
-		parent_handlers[i].fn(c, &c->ipc, msg.hdr.id, &b);
+		policy_call(PROC_PARENT, &c->ipc, &msg, parent_handlers,
+		    sizeof(parent_handlers) / sizeof(parent_handlers[0]), c);
 		ipc_msg_free(&msg);
 	}
 }

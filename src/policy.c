@@ -166,10 +166,18 @@ policy_dispatch(enum proc_role receiver, struct ipc *from,
     enum policy_state state, struct ipc_msg *msg,
     const struct policy_handler *handlers, size_t n, void *arg)
 {
+	policy_admit(receiver, from, state, msg);
+	policy_call(receiver, from, msg, handlers, n, arg);
+}
+
+void
+policy_call(enum proc_role receiver, struct ipc *from,
+    const struct ipc_msg *msg, const struct policy_handler *handlers,
+    size_t n, void *arg)
+{
 	struct buf	 b;
 	size_t		 i;
 
-	policy_admit(receiver, from, state, msg);
 	for (i = 0; i < n; i++)
 		if (handlers[i].sender == from->peer &&
 		    handlers[i].receiver == receiver &&

@@ -320,6 +320,10 @@ struct policy_handler {
 void	 policy_dispatch(enum proc_role receiver, struct ipc *from,
 	    enum policy_state, struct ipc_msg *,
 	    const struct policy_handler *, size_t, void *arg);
+/* The handler of an admitted msg's row, called; none is fatal. */
+void	 policy_call(enum proc_role receiver, struct ipc *from,
+	    const struct ipc_msg *, const struct policy_handler *, size_t,
+	    void *arg);
 /* Does answer answer request (request + 1, or IMSG_ERROR)? */
 int	 policy_answers(uint32_t request, uint32_t answer);
 /* Does the payload match shape ("u" u32, "s" string, "*" rest)? */
