@@ -1288,6 +1288,51 @@ broker_describe(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		handle_describe(arg, from, id, b);
 }
 
+/* Who the token is: lands with its handler (identity). */
+static void
+broker_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	if (request_admit(arg, from, id))
+		reply_error(from, id, SFE_INTERNAL, "identity is not "
+		    "available in this version");
+}
+
+/*
+ * The writer's three mutation shapes (contrib/WRITES.md): refused until
+ * the composite builder lands with the writes.
+ */
+static void
+broker_write_refuse(struct ipc *from, uint32_t id)
+{
+	reply_error(from, id, SFE_POLICY, "writes are not enabled in this "
+	    "version");
+}
+
+static void
+broker_write_update(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	if (request_admit(arg, from, id))
+		broker_write_refuse(from, id);
+}
+
+static void
+broker_write_note(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	if (request_admit(arg, from, id))
+		broker_write_refuse(from, id);
+}
+
+static void
+broker_audit_failed(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	if (request_admit(arg, from, id))
+		broker_write_refuse(from, id);
+}
+
 /* IMSG_CANCEL: abort the request named, if it is still pending. */
 static void
 broker_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)

@@ -20,10 +20,12 @@
  *		broker's CONNECT, read where it waits, the row's handler
  *		takes only a late answer to a request whose wait timed out
  *
- * The front may only read: no row lets it reach a mutation.  Mutations
- * (SF_CREATE, SF_UPDATE) get their rows, with their handlers, when the
- * writer performs them (audit-then-update); until then no process may
- * send them.
+ * The front may only read: no row lets it reach a mutation.  Only the
+ * writer may send the three mutation shapes (SF_WRITE_UPDATE,
+ * SF_WRITE_NOTE, SF_AUDIT_FAILED), and only to the broker, which builds
+ * each composite request itself (contrib/WRITES.md).  WR_STATUS is the
+ * one unsolicited message between children: the front routes it
+ * before it matches answers with requests.
  */
 #ifndef POLICY_TABLE_H
 #define POLICY_TABLE_H
@@ -39,6 +41,11 @@
 #define PT_DESCRIBE_MAX	(4u + SF_MAX_NAME)
 #define PT_ANSWER_MAX	IPC_MAX_PAYLOAD
 #define PT_CONNECT_MAX	(8u + 253)
+#define PT_WRITE_MAX	(8u + 1024 * 1024)	/* a note of 32 KiB, escaped */
+#define PT_PLAN_MAX	(8u + 1024 * 1024)
+#define PT_COMMIT_MAX	(8u + 64)
+#define PT_STATUS_MAX	(4u + 4096)
+#define PT_JOURNAL_MAX	(8u + 4096)
 
 #define POLICY_TABLE(ROW)						\
 	/* The parent configures its children, then only stops them. */\
@@ -47,6 +54,7 @@
 	ROW(PARENT, WRITER, CONFIG,    START, "s",  PT_CONFIG_MAX, ONCE, NULL) \
 	ROW(PARENT, BROKER, SECRET,    START, "u*", PT_SECRET_MAX, MANY, NULL) \
 	ROW(PARENT, BROKER, CA_BUNDLE, START, "s*", PT_CA_MAX,     ONCE, NULL) \
+	ROW(PARENT, WRITER, JOURNAL,   START, "us", PT_JOURNAL_MAX, ONCE, NULL) \
 	ROW(PARENT, FRONT,  SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
 	ROW(PARENT, BROKER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
 	ROW(PARENT, WRITER, SHUTDOWN,  ANY,   "",   0, ONCE, proc_shutdown) \
@@ -66,27 +74,42 @@
 	ROW(FRONT, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \
 	ROW(FRONT, BROKER, SF_MORE,     RUN, "s",    PT_MORE_MAX,     MANY, broker_more) \
 	ROW(FRONT, BROKER, SF_DESCRIBE, RUN, "s",    PT_DESCRIBE_MAX, MANY, broker_describe) \
+	ROW(FRONT, BROKER, SF_IDENTITY, RUN, "",     0,               MANY, broker_identity) \
 	ROW(FRONT, BROKER, CANCEL,      RUN, "",     0,               MANY, broker_cancel) \
 	ROW(BROKER, FRONT, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
 	ROW(BROKER, FRONT, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
 	ROW(BROKER, FRONT, SF_MORE_R,     RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
 	ROW(BROKER, FRONT, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(BROKER, FRONT, SF_IDENTITY_R, RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
 	ROW(BROKER, FRONT, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, NULL) \
 	/* The front asks the writer for the two light writes. */	\
-	ROW(FRONT, WRITER, WR_NOTE,    RUN, "ssss",  PT_ANSWER_MAX, MANY, writer_note) \
-	ROW(FRONT, WRITER, WR_UPDATE,  RUN, "sssss", PT_ANSWER_MAX, MANY, writer_update) \
-	ROW(WRITER, FRONT, WR_NOTE_R,   RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
-	ROW(WRITER, FRONT, WR_UPDATE_R, RUN, "s",  PT_ANSWER_MAX, MANY, NULL) \
+	ROW(FRONT, WRITER, WR_NOTE,    RUN, "us", PT_WRITE_MAX,  MANY, writer_note) \
+	ROW(FRONT, WRITER, WR_UPDATE,  RUN, "us", PT_WRITE_MAX,  MANY, writer_update) \
+	ROW(FRONT, WRITER, WR_COMMIT,  RUN, "su", PT_COMMIT_MAX, MANY, writer_commit) \
+	ROW(FRONT, WRITER, CANCEL,     RUN, "",   0,             MANY, writer_cancel) \
+	ROW(WRITER, FRONT, WR_NOTE_R,   RUN, "s",  PT_PLAN_MAX,   MANY, NULL) \
+	ROW(WRITER, FRONT, WR_UPDATE_R, RUN, "s",  PT_PLAN_MAX,   MANY, NULL) \
+	ROW(WRITER, FRONT, WR_COMMIT_R, RUN, "s",  PT_PLAN_MAX,   MANY, NULL) \
+	ROW(WRITER, FRONT, WR_STATUS,   RUN, "s",  PT_STATUS_MAX, MANY, NULL) \
 	ROW(WRITER, FRONT, ERROR,       RUN, "us", PT_ERROR_MAX,  MANY, NULL) \
 	/* The writer reads through the broker. */			\
 	ROW(WRITER, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
 	ROW(WRITER, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \
 	ROW(WRITER, BROKER, SF_DESCRIBE, RUN, "s",    PT_DESCRIBE_MAX, MANY, broker_describe) \
+	ROW(WRITER, BROKER, SF_IDENTITY, RUN, "",     0,               MANY, broker_identity) \
 	ROW(WRITER, BROKER, CANCEL,      RUN, "",     0,               MANY, broker_cancel) \
 	ROW(BROKER, WRITER, SF_GET_R,      RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
 	ROW(BROKER, WRITER, SF_QUERY_R,    RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
 	ROW(BROKER, WRITER, SF_DESCRIBE_R, RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
-	ROW(BROKER, WRITER, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, writer_answer)
+	ROW(BROKER, WRITER, SF_IDENTITY_R, RUN, "s",  PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, ERROR,         RUN, "us", PT_ERROR_MAX,  MANY, writer_answer) \
+	/* The writer's three mutation shapes, to the broker only. */	\
+	ROW(WRITER, BROKER, SF_WRITE_UPDATE, RUN, "us", PT_WRITE_MAX, MANY, broker_write_update) \
+	ROW(WRITER, BROKER, SF_WRITE_NOTE,   RUN, "us", PT_WRITE_MAX, MANY, broker_write_note) \
+	ROW(WRITER, BROKER, SF_AUDIT_FAILED, RUN, "us", PT_WRITE_MAX, MANY, broker_audit_failed) \
+	ROW(BROKER, WRITER, SF_WRITE_UPDATE_R, RUN, "s", PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, SF_WRITE_NOTE_R,   RUN, "s", PT_ANSWER_MAX, MANY, writer_answer) \
+	ROW(BROKER, WRITER, SF_AUDIT_FAILED_R, RUN, "s", PT_ANSWER_MAX, MANY, writer_answer)
 
 /*
  * A process's handler table is the rows it receives.  It defines one

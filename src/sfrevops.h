@@ -75,6 +75,9 @@ enum proc_role {
 	X(CONNECT,	16)	/* broker -> parent: str host, u32	\
 				   port: a TCP connection to it */	\
 	X(CONNECT_R,	17)	/* u32 0, the socket as SCM_RIGHTS */	\
+	X(JOURNAL,	18)	/* parent -> writer at start: u32 errno	\
+				   (0: the journal follows as		\
+				   SCM_RIGHTS), str path */		\
 	/* front or writer -> broker: reads */				\
 	X(SF_GET,	20)	/* u32 flags, str object, str id,	\
 				   str fields (csv) */			\
@@ -94,18 +97,30 @@ enum proc_role {
 				   SFE_CANCELLED, or with its ordinary	\
 				   answer if that was already on its	\
 				   way.  An id not pending: ignored. */	\
-	/* writer -> broker only: mutations */				\
-	X(SF_CREATE,	40)	/* str object, str json body */		\
-	X(SF_CREATE_R,	41)	/* str id */				\
-	X(SF_UPDATE,	42)	/* str object, str id, str json body */	\
-	X(SF_UPDATE_R,	43)	/* (empty) */				\
-	/* front -> writer */						\
-	X(WR_NOTE,	60)	/* str object, str id, str title,	\
-				   str body */				\
-	X(WR_NOTE_R,	61)	/* str json */				\
-	X(WR_UPDATE,	62)	/* str object, str id, str field,	\
-				   str value, str why */		\
-	X(WR_UPDATE_R,	63)	/* str json */
+	X(SF_IDENTITY,	30)	/* (empty): who the token is, which org	\
+				   (fetched once, then cached) */	\
+	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
+				   zoneinfo, organization_id, org_name,	\
+				   is_sandbox, org_type, instance} */	\
+	/* writer -> broker only: mutations (contrib/WRITES.md) */	\
+	X(SF_WRITE_UPDATE, 40)	/* u32 flags, str json: audit row and	\
+				   one field update, one composite */	\
+	X(SF_WRITE_UPDATE_R, 41) /* str json outcome */			\
+	X(SF_WRITE_NOTE, 42)	/* u32 flags, str json: ContentNote,	\
+				   its link and its audit row */	\
+	X(SF_WRITE_NOTE_R, 43)	/* str json outcome */			\
+	X(SF_AUDIT_FAILED, 44)	/* u32 flags, str json: an audit row	\
+				   with Failed__c true */		\
+	X(SF_AUDIT_FAILED_R, 45) /* str json outcome */			\
+	/* front <-> writer (contrib/WRITES.md) */			\
+	X(WR_COMMIT,	56)	/* str plan id, u32 decision */		\
+	X(WR_COMMIT_R,	57)	/* str json outcome */			\
+	X(WR_STATUS,	58)	/* writer -> front, unsolicited, no	\
+				   answer: str json {writes, reason} */	\
+	X(WR_NOTE,	60)	/* u32 flags, str json request */	\
+	X(WR_NOTE_R,	61)	/* str json plan */			\
+	X(WR_UPDATE,	62)	/* u32 flags, str json request */	\
+	X(WR_UPDATE_R,	63)	/* str json plan */
 
 enum imsg_type {
 	IMSG_NONE = 0,
@@ -137,7 +152,9 @@ enum sf_err {
 	SFE_INTERNAL = 8,
 	SFE_CURSOR = 9,		/* unknown or expired cursor */
 	SFE_CANCELLED = 10,	/* aborted by IMSG_CANCEL */
-	SFE_DEADLINE = 11	/* the call's time limit passed */
+	SFE_DEADLINE = 11,	/* the call's time limit passed */
+	SFE_AMBIGUOUS = 12	/* a mutation was sent and no answer came:
+				   it may or may not have been applied */
 };
 
 /* log.c */

@@ -25,7 +25,7 @@ struct writer {
 	struct ipc	 broker;
 };
 
-/* WR_NOTE, WR_UPDATE: refused until the writes land (their issue). */
+/* WR_NOTE, WR_UPDATE, WR_COMMIT: refused until the writes land (their issue). */
 static void
 writer_refuse(struct writer *w, struct ipc *from, uint32_t id)
 {
@@ -46,6 +46,23 @@ writer_update(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
 	(void)b;
 	writer_refuse(arg, from, id);
+}
+
+static void
+writer_commit(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)b;
+	writer_refuse(arg, from, id);
+}
+
+/* IMSG_CANCEL from the front: no request of its is ever pending yet. */
+static void
+writer_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)arg;
+	(void)from;
+	(void)id;
+	(void)b;
 }
 
 /* The writer has sent the broker nothing yet: no answer is expected. */

@@ -162,8 +162,9 @@ test_generated(void)
 	}
 	/* No row lets the front send a mutation or a secret, anywhere. */
 	for (i = 0, k = 0; i < NROWS; i++)
-		if (rows[i].s == PROC_FRONT && (rows[i].t == IMSG_SF_CREATE ||
-		    rows[i].t == IMSG_SF_UPDATE || rows[i].t == IMSG_SECRET ||
+		if (rows[i].s == PROC_FRONT && (rows[i].t ==
+		    IMSG_SF_WRITE_UPDATE || rows[i].t == IMSG_SF_WRITE_NOTE ||
+		    rows[i].t == IMSG_SF_AUDIT_FAILED || rows[i].t == IMSG_SECRET ||
 		    rows[i].t == IMSG_CONFIG || rows[i].r == PROC_FRONT))
 			k++;
 	ok(k == 0, "the front can send no mutation, secret or config");
@@ -304,15 +305,23 @@ test_table(void)
 	    "front may query");
 	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_GET, PS_RUN) == 0,
 	    "front may read records");
-	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_CREATE, PS_RUN) == -1,
-	    "front may not create");
-	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_UPDATE, PS_RUN) == -1,
-	    "front may not update");
-	/* Mutations get their rows with their handlers (the writes issue). */
-	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_UPDATE, PS_RUN) == -1,
-	    "no update until the writer performs them");
-	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_CREATE, PS_RUN) == -1,
-	    "no create until the writer performs them");
+	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_WRITE_NOTE,
+	    PS_RUN) == -1, "front may not create a note");
+	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_WRITE_UPDATE,
+	    PS_RUN) == -1, "front may not update");
+	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_AUDIT_FAILED,
+	    PS_RUN) == -1, "front may not write an audit row");
+	/* Only the writer sends the three mutation shapes, to the broker. */
+	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_WRITE_UPDATE,
+	    PS_RUN) == 0, "the writer sends the audited update");
+	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_WRITE_NOTE,
+	    PS_RUN) == 0, "the writer sends the audited note");
+	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_WRITE_UPDATE,
+	    PS_START) == -1, "not before the broker is ready");
+	ok(policy_check(PROC_WRITER, PROC_FRONT, IMSG_SF_WRITE_UPDATE,
+	    PS_RUN) == -1, "and to nobody else");
+	ok(policy_check(PROC_PARENT, PROC_BROKER, IMSG_SF_WRITE_UPDATE,
+	    PS_RUN) == -1, "not even the parent");
 	ok(policy_check(PROC_WRITER, PROC_BROKER, IMSG_SF_MORE, PS_RUN) == -1,
 	    "writer has no use for cursors");
 	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SF_QUERY, PS_START) == -1,
@@ -329,12 +338,12 @@ test_table(void)
 	    "the front cannot send a secret");
 	ok(policy_check(PROC_BROKER, PROC_FRONT, IMSG_SF_QUERY_R, PS_RUN) == 0,
 	    "answers flow back");
-	ok(policy_check(PROC_BROKER, PROC_FRONT, IMSG_SF_CREATE_R, PS_RUN) == -1,
-	    "the front never receives a create answer");
+	ok(policy_check(PROC_BROKER, PROC_FRONT, IMSG_SF_WRITE_NOTE_R,
+	    PS_RUN) == -1, "the front never receives a mutation's answer");
 	ok(policy_check(PROC_FRONT, PROC_WRITER, IMSG_WR_UPDATE, PS_RUN) == 0,
 	    "the front asks the writer");
-	ok(policy_check(PROC_FRONT, PROC_WRITER, IMSG_SF_UPDATE, PS_RUN) == -1,
-	    "but not with a raw update");
+	ok(policy_check(PROC_FRONT, PROC_WRITER, IMSG_SF_WRITE_UPDATE,
+	    PS_RUN) == -1, "but not with a raw update");
 	ok(policy_check(PROC_BROKER, PROC_PARENT, IMSG_LOG, PS_RUN) == 0,
 	    "logs go to the parent");
 	ok(policy_check(PROC_BROKER, PROC_PARENT, IMSG_READY, PS_RUN) == -1,

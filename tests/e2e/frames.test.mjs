@@ -16,7 +16,7 @@ const T = {
   ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12,
   CA_BUNDLE: 14, CONNECT: 16, CONNECT_R: 17, SF_GET: 20, SF_GET_R: 21,
   SF_QUERY: 22, SF_QUERY_R: 23, SF_MORE: 24, SF_DESCRIBE: 26, CANCEL: 28,
-  SF_CREATE: 40, SF_UPDATE: 42, WR_NOTE: 60, WR_UPDATE: 62,
+  SF_WRITE_UPDATE: 40, SF_WRITE_NOTE: 42, SF_AUDIT_FAILED: 44, WR_NOTE: 60, WR_UPDATE: 62,
 };
 const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
 const IPC_MAX_PAYLOAD = 8 * 1024 * 1024;
@@ -162,8 +162,9 @@ test('the broker answers what the table allows from the front (the harness works
 });
 
 const brokerCases = [
-  ['a mutation (SF_CREATE) from the front', frame(T.SF_CREATE, 1, Buffer.concat([str('Account'), str('{"Name":"x"}')]))],
-  ['an update (SF_UPDATE) from the front', frame(T.SF_UPDATE, 1, Buffer.concat([str('Account'), str('001000000000001AAA'), str('{}')]))],
+  ['a note (SF_WRITE_NOTE) from the front', frame(T.SF_WRITE_NOTE, 1, Buffer.concat([u32(0), str('{"object":"Account"}')]))],
+  ['an update (SF_WRITE_UPDATE) from the front', frame(T.SF_WRITE_UPDATE, 1, Buffer.concat([u32(0), str('{"object":"Account"}')]))],
+  ['an audit row (SF_AUDIT_FAILED) from the front', frame(T.SF_AUDIT_FAILED, 1, Buffer.concat([u32(0), str('{}')]))],
   ['an answer (SF_QUERY_R) sent to the broker', frame(T.SF_QUERY_R, 1, str('{}'))],
   ['an ERROR sent to the broker', frame(T.ERROR, 1, Buffer.concat([u32(1), str('x')]))],
   ['CONFIG from the front', frame(T.CONFIG, 0, str('{}'))],
@@ -192,7 +193,7 @@ for (const [what, bytes] of brokerCases) {
 test('the writer refuses writes with a typed error and ends on what no row allows', { skip: !haveChildren && 'no built children' }, async () => {
   const c = await startChild('writer');
   try {
-    c.peerA.write(frame(T.WR_NOTE, 3, Buffer.concat([str('Account'), str('001000000000001AAA'), str('t'), str('b')])));
+    c.peerA.write(frame(T.WR_NOTE, 3, Buffer.concat([u32(0), str('{"object_type":"Account","object_id":"001000000000001AAA","body":"b"}')])));
     const r = await c.fromA.next((f) => f.id === 3);
     assert.equal(r?.type, T.ERROR, 'a note is refused while writes are not enabled');
     assert.match(r.data.toString(), /not enabled/);
@@ -201,5 +202,5 @@ test('the writer refuses writes with a typed error and ends on what no row allow
   }
   await expectViolation('writer', frame(T.SF_QUERY, 1, Buffer.concat([u32(0), str('SELECT Id FROM Account')])), 'a query sent to the writer');
   await expectViolation('writer', frame(T.WR_UPDATE, 1, Buffer.concat([str('Account'), str('x')])), 'WR_UPDATE of the wrong shape');
-  await expectViolation('writer', frame(T.SF_CREATE, 1, Buffer.concat([str('Account'), str('{}')])), 'SF_CREATE sent to the writer');
+  await expectViolation('writer', frame(T.SF_WRITE_UPDATE, 1, Buffer.concat([u32(0), str('{}')])), 'SF_WRITE_UPDATE sent to the writer');
 });
