@@ -9,6 +9,8 @@
 //        [--last-stage-change-from VERSION] [--never-moved-pct N]
 //        [--currency ISO] [--currencies ISO:RATE,ISO:RATE,...]
 //        [--refuse-with SECURITY_ENFORCED,USER_MODE]
+//        [--no-audit-object] [--audit-fields failed,attempt_id,error|none]
+//        [--null-reference error|null]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -54,6 +56,7 @@ function parseArgs(argv) {
     flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
+    auditObject: true, auditFields: ['failed'], nullReference: 'error',
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -78,6 +81,14 @@ function parseArgs(argv) {
       case '--currency': o.currency = val(); if (!/^[A-Z]{3}$/.test(o.currency)) usage('--currency needs an ISO code'); break;
       case '--currencies': o.currencies = parseCurrencies(val()); if (!o.currencies) usage('--currencies needs ISO:RATE,... (the first, the corporate one, at rate 1)'); break;
       case '--refuse-with': o.refuseWith = parseRefuseWith(val(), usage); break;
+      case '--no-audit-object': o.auditObject = false; break;
+      case '--audit-fields': {
+        const v = val();
+        o.auditFields = v === 'none' ? [] : v.split(',');
+        if (!o.auditFields.every((x) => ['failed', 'attempt_id', 'error'].includes(x))) usage('--audit-fields takes failed, attempt_id, error (comma-separated) or none');
+        break;
+      }
+      case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -102,6 +113,12 @@ function main() {
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,
     refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
+    // The write path (POST /__sim/org): the audit object and its optional
+    // fields, the org's rules and locks.
+    auditObject: opts.auditObject, auditFailed: opts.auditFields.includes('failed'),
+    auditAttemptId: opts.auditFields.includes('attempt_id'), auditError: opts.auditFields.includes('error'),
+    readonlyField: false, validationRules: [], fieldOverrides: {}, lockedIds: [],
+    nullReference: opts.nullReference, preconditionErrorCode: 'PRECONDITION_FAILED',
   };
   const makeDb = () => generate({
     seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,

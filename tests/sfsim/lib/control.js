@@ -4,6 +4,7 @@
 
 const crypto = require('node:crypto');
 const { getObject } = require('./schema');
+const ids = require('./ids');
 const { fmtValue } = require('./soql');
 
 const ok = (body = { ok: true }) => ({ status: 200, body });
@@ -16,10 +17,69 @@ function secretOk(sim, given) {
 }
 
 function orgState(sim) {
+  const c = sim.cfg;
   return {
-    last_stage_change_from: sim.cfg.lastStageChangeFrom, never_moved_pct: sim.cfg.neverMovedPct,
-    currency: sim.cfg.currency, currencies: sim.cfg.currencies,
+    last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
+    currency: c.currency, currencies: c.currencies,
+    audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
+    readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
+    locked_ids: c.lockedIds, null_reference: c.nullReference, precondition_error_code: c.preconditionErrorCode,
   };
+}
+
+const SUB_ERRORS = ['validation', 'lock', 'fls', 'value'];
+const OVERRIDE_KEYS = ['nillable', 'restricted', 'updateable'];
+
+/**
+ * The write-path part of POST /__sim/org: checks everything first, then
+ * applies; returns an error message or null.
+ */
+function writeOptions(sim, b) {
+  const bool = (k) => b[k] === undefined || typeof b[k] === 'boolean';
+  for (const k of ['audit_object', 'audit_failed', 'audit_attempt_id', 'audit_error', 'readonly_field']) {
+    if (!bool(k)) return `${k}: true or false`;
+  }
+  const vr = b.validation_rules;
+  if (vr !== undefined) {
+    if (!Array.isArray(vr) || vr.length > 20) return 'validation_rules: a list of at most 20 {object, field, contains, message}';
+    for (const r of vr) {
+      const o = r && getObject(r.object);
+      if (!o || o.name !== r.object || !o.fieldMap.has(String(r.field).toLowerCase())
+        || typeof r.contains !== 'string' || r.contains === '' || typeof r.message !== 'string' || r.message === '') {
+        return 'validation_rules: each {object, field, contains, message}, an existing object and field, non-empty texts';
+      }
+    }
+  }
+  const fo = b.field_overrides;
+  if (fo !== undefined) {
+    if (!fo || typeof fo !== 'object' || Array.isArray(fo)) return 'field_overrides: {"Object.Field": {nillable?, restricted?, updateable?}}';
+    for (const [k, v] of Object.entries(fo)) {
+      const [on, fn] = k.split('.');
+      const o = getObject(on);
+      if (!o || o.name !== on || !fn || !o.fieldMap.has(fn.toLowerCase()) || o.fieldMap.get(fn.toLowerCase()).name !== fn) return `field_overrides: no field ${k}`;
+      if (!v || typeof v !== 'object' || !Object.keys(v).length || !Object.entries(v).every(([x, y]) => OVERRIDE_KEYS.includes(x) && typeof y === 'boolean')) {
+        return `field_overrides.${k}: {nillable?, restricted?, updateable?} with boolean values`;
+      }
+      if (v.restricted && !o.fieldMap.get(fn.toLowerCase()).picklist) return `field_overrides.${k}: restricted needs a picklist field`;
+    }
+  }
+  if (b.locked_ids !== undefined && (!Array.isArray(b.locked_ids) || b.locked_ids.length > 100 || !b.locked_ids.every((i) => ids.normalize(i)))) {
+    return 'locked_ids: a list of at most 100 record ids';
+  }
+  if (b.null_reference !== undefined && b.null_reference !== 'error' && b.null_reference !== 'null') return 'null_reference: "error" or "null"';
+  if (b.precondition_error_code !== undefined && !/^[A-Z_]{1,64}$/.test(String(b.precondition_error_code))) return 'precondition_error_code: an errorCode';
+  const c = sim.cfg;
+  if (b.audit_object !== undefined) c.auditObject = b.audit_object;
+  if (b.audit_failed !== undefined) c.auditFailed = b.audit_failed;
+  if (b.audit_attempt_id !== undefined) c.auditAttemptId = b.audit_attempt_id;
+  if (b.audit_error !== undefined) c.auditError = b.audit_error;
+  if (b.readonly_field !== undefined) c.readonlyField = b.readonly_field;
+  if (vr !== undefined) c.validationRules = vr.map((r) => ({ object: r.object, field: getObject(r.object).fieldMap.get(r.field.toLowerCase()).name, contains: r.contains, message: r.message }));
+  if (fo !== undefined) c.fieldOverrides = fo;
+  if (b.locked_ids !== undefined) c.lockedIds = b.locked_ids.map((i) => ids.normalize(i));
+  if (b.null_reference !== undefined) c.nullReference = b.null_reference;
+  if (b.precondition_error_code !== undefined) c.preconditionErrorCode = b.precondition_error_code;
+  return null;
 }
 
 function handle(sim, method, path, search, headers, bodyText) {
@@ -34,7 +94,14 @@ function handle(sim, method, path, search, headers, bodyText) {
     case 'POST faults': {
       if (!body || typeof body.action !== 'object' || body.action === null) return fail(400, 'action is required');
       const a = body.action;
-      if (!(a.status || a.delay_ms || a.reset === 'before' || a.reset === 'after' || a.truncate)) {
+      const sub = body.match && body.match.subrequest;
+      if (sub !== undefined) {
+        if (!sub || typeof sub !== 'object' || Array.isArray(sub)) return fail(400, 'match.subrequest: {method?, object?, id?, field?, url_contains?}');
+        if (!(SUB_ERRORS.includes(a.error) || (typeof a.errorCode === 'string' && /^[A-Z_]{1,64}$/.test(a.errorCode)))) {
+          return fail(400, `a subrequest fault's action needs error (${SUB_ERRORS.join(', ')}) or errorCode`);
+        }
+        if (a.status !== undefined && !(Number.isInteger(a.status) && a.status >= 400 && a.status <= 599)) return fail(400, 'action.status: 400..599');
+      } else if (!(a.status || a.delay_ms || a.reset === 'before' || a.reset === 'after' || a.truncate)) {
         return fail(400, 'action needs status, delay_ms, reset (before|after) or truncate');
       }
       const f = { match: body.match || {}, count: Number.isInteger(body.count) ? body.count : 1, action: a };
@@ -84,6 +151,8 @@ function handle(sim, method, path, search, headers, bodyText) {
         && c.every((x) => x && /^[A-Z]{3}$/.test(x.iso) && typeof x.rate === 'number' && x.rate > 0));
       if (b.currencies !== undefined && !curOk(b.currencies)) return fail(400, 'currencies: null, or [{iso, rate}, ...], the first (corporate) at rate 1');
       if (b.currency !== undefined && !/^[A-Z]{3}$/.test(String(b.currency))) return fail(400, 'currency: an ISO code');
+      const wErr = writeOptions(sim, b);
+      if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
       let regen = false;
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
@@ -95,6 +164,18 @@ function handle(sim, method, path, search, headers, bodyText) {
       }
       return ok(orgState(sim));
     }
+    case 'GET history': {
+      // The per-field change log: every committed change a request made,
+      // oldest first; ?object= and ?id= filter.
+      const o = search.get('object');
+      const id = search.get('id') && ids.normalize(search.get('id'));
+      return ok(sim.db.history.filter((h) => (!o || h.object === o) && (!id || h.id === id))
+        .map((h) => {
+          const t = getObject(h.object).fieldMap.get(h.field.toLowerCase()).type;
+          return { ...h, ts: new Date(h.ts).toISOString(), old: fmtValue(t, h.old), new: fmtValue(t, h.new) };
+        }));
+    }
+    case 'DELETE history': sim.db.history = []; return ok();
     case 'GET log': return ok(sim.log);
     case 'DELETE log': sim.log = []; return ok();
     case 'GET state':

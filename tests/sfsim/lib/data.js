@@ -27,6 +27,21 @@ class Store {
     this.counters = new Map();
     this.childIndex = new Map(); // "Object.Field" -> Map(parentId -> [records])
     this.undo = null;            // an array while a composite transaction runs
+    this.history = [];           // committed field changes (GET /__sim/history)
+    this.historySeq = 0;
+  }
+
+  /** One field change; undone with the transaction it belongs to. */
+  logChange(c) {
+    const entry = { seq: ++this.historySeq, ...c };
+    this.history.push(entry);
+    if (this.history.length > 100000) this.history.shift();
+    if (this.undo) {
+      this.undo.push(() => {
+        const i = this.history.lastIndexOf(entry);
+        if (i >= 0) this.history.splice(i, 1);
+      });
+    }
   }
 
   nextId(objName) {

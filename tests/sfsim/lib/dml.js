@@ -4,7 +4,8 @@
 // a validation rule, and the fields Salesforce derives itself.
 
 const ids = require('./ids');
-const { STAGE, getObject, objectForId } = require('./schema');
+const { STAGE, getObject, objectForId, effField, fieldAbsent } = require('./schema');
+const { sanitizeNote, notePreview } = require('./notes');
 const { DAY, dayStr, dayNum, isValidDate, parseDateTime, ymd } = require('./dates');
 const { SfError } = require('./errors');
 
@@ -78,7 +79,7 @@ function coerce(db, f, v) {
 }
 
 /** Check the body's fields; returns {fieldDef: value} pairs. */
-function readFields(db, obj, body, op) {
+function readFields(db, obj, body, op, env = {}) {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new SfError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
   }
@@ -86,8 +87,9 @@ function readFields(db, obj, body, op) {
   const ro = [];
   for (const [k, v] of Object.entries(body)) {
     if (k === 'attributes') continue;
-    const f = obj.fieldMap.get(k.toLowerCase());
-    if (!f || f.hidden) throw new SfError(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${obj.name}`);
+    const f0 = obj.fieldMap.get(k.toLowerCase());
+    if (!f0 || f0.hidden || fieldAbsent(f0, env.version, env.cfg)) throw new SfError(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${obj.name}`);
+    const f = effField(obj, f0, env.cfg);
     if (op === 'create' ? !f.createable : !f.updateable) { ro.push(f.name); continue; }
     out.push([f, v]);
   }
@@ -96,6 +98,38 @@ function readFields(db, obj, body, op) {
       `Unable to create/update fields: ${ro.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, ro);
   }
   return out.map(([f, v]) => [f, coerce(db, f, v)]);
+}
+
+/**
+ * The org's validation rules (cfg.validationRules, POST /__sim/org):
+ * [{object, field, contains, message}]: a record whose field holds the
+ * text fails with FIELD_CUSTOM_VALIDATION_EXCEPTION and the rule's message.
+ */
+function validationRules(obj, rec, env) {
+  for (const r of (env.cfg && env.cfg.validationRules) || []) {
+    if (r.object !== obj.name) continue;
+    const v = rec[r.field];
+    if (typeof v === 'string' && v.toLowerCase().includes(String(r.contains).toLowerCase())) {
+      throw new SfError(400, 'FIELD_CUSTOM_VALIDATION_EXCEPTION', r.message, [r.field]);
+    }
+  }
+}
+
+/** A record some other transaction holds (cfg.lockedIds). */
+function checkLock(id, env) {
+  if (env.cfg && env.cfg.lockedIds && env.cfg.lockedIds.includes(id)) {
+    throw new SfError(400, 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records: ' + id, []);
+  }
+}
+
+/** Unique fields (Attempt_Id__c): DUPLICATE_VALUE, as Salesforce words it. */
+function checkUnique(db, obj, rec, env) {
+  for (const f of obj.fields) {
+    if (!f.unique || rec[f.name] == null || fieldAbsent(f, env.version, env.cfg)) continue;
+    const dup = db.tables[obj.name].records.find((r) => r !== rec && r.Id !== rec.Id && r[f.name] != null
+      && String(r[f.name]).toLowerCase() === String(rec[f.name]).toLowerCase());
+    if (dup) throw new SfError(400, 'DUPLICATE_VALUE', `duplicate value found: ${f.name} duplicates value on record with id: ${dup.Id}`, [f.name]);
+  }
 }
 
 /** Fields Salesforce derives, and the validation rules. */
@@ -146,10 +180,16 @@ function derive(db, obj, rec, changed, now) {
       break;
     }
     case 'ContentNote': {
+      // Salesforce strips unsafe HTML and new lines (lib/notes.js); the
+      // note keeps what is left, base64 again.
+      if (changed.has('Content') || rec.Content == null) {
+        const html = sanitizeNote(Buffer.from(rec.Content || '', 'base64').toString('utf8'));
+        rec.Content = Buffer.from(html, 'utf8').toString('base64');
+      }
       const text = Buffer.from(rec.Content || '', 'base64').toString('utf8');
       rec.FileType = 'SNOTE';
       rec.ContentSize = Buffer.byteLength(text);
-      rec.TextPreview = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255);
+      rec.TextPreview = notePreview(text);
       break;
     }
     default:
@@ -174,7 +214,7 @@ function create(db, objName, body, env) {
   const obj = getObject(objName);
   if (!obj) throw notFound();
   if (!obj.createable) throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${obj.name}`);
-  const pairs = readFields(db, obj, body, 'create');
+  const pairs = readFields(db, obj, body, 'create', env);
   const rec = blank(obj);
   const changed = new Set();
   for (const [f, v] of pairs) { rec[f.name] = v; changed.add(f.name); }
@@ -192,6 +232,8 @@ function create(db, objName, body, env) {
   }
   if (obj.name === 'Opportunity') changed.add('StageName');
   derive(db, obj, rec, changed, now);
+  validationRules(obj, rec, env);
+  checkUnique(db, obj, rec, env);
   if (obj.name === 'Cleanup_Audit__c') rec.Name = 'CA-' + String(db.counters.get(obj.keyPrefix)).padStart(6, '0');
   if (obj.name === 'ContentDocumentLink' && !rec.Visibility) rec.Visibility = 'AllUsers';
   db.insert(obj.name, rec);
@@ -217,33 +259,44 @@ function findRecord(db, objName, id) {
 function update(db, objName, id, body, env) {
   const { obj, rec } = findRecord(db, objName, id);
   if (!obj.updateable) throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type cannot be updated: ${obj.name}`);
-  const pairs = readFields(db, obj, body, 'update');
+  const pairs = readFields(db, obj, body, 'update', env);
+  checkLock(rec.Id, env);
   const next = { ...rec };
   const changed = new Set();
   for (const [f, v] of pairs) {
     if (next[f.name] !== v) changed.add(f.name);
     next[f.name] = v;
   }
-  const missing = pairs.filter(([f, v]) => f.required && v == null).map(([f]) => f.name);
+  const missing = pairs.filter(([f, v]) => (f.required || f.nillable === false) && v == null && f.type !== 'boolean').map(([f]) => f.name);
   if (missing.length) throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   const now = env.now();
   derive(db, obj, next, changed, now);
+  validationRules(obj, next, env);
+  checkUnique(db, obj, next, env);
   if ('LastModifiedDate' in next) { next.LastModifiedDate = now; next.LastModifiedById = env.userId; }
   next.SystemModstamp = now;
   const changes = {};
   for (const k of Object.keys(next)) if (next[k] !== rec[k]) changes[k] = next[k];
+  // The per-field change log (GET /__sim/history): the fields the request
+  // changed, not the ones Salesforce derived.
+  const before = {};
+  for (const k of changed) before[k] = rec[k];
   db.update(obj.name, rec, changes);
+  for (const k of changed) {
+    if (before[k] !== rec[k]) db.logChange({ ts: now, object: obj.name, id: rec.Id, field: k, old: before[k] === undefined ? null : before[k], new: rec[k] });
+  }
   if (obj.name === 'ContentNote') {
     const doc = db.get('ContentDocument', rec.Id);
     if (doc) db.update('ContentDocument', doc, { Title: rec.Title, ContentSize: rec.ContentSize, LastModifiedDate: now });
   }
 }
 
-function remove(db, objName, id) {
+function remove(db, objName, id, env = {}) {
   const { obj, rec } = findRecord(db, objName, id);
+  checkLock(rec.Id, env);
   if (!obj.createable) throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${obj.name}`);
   db.remove(obj.name, rec.Id);
   if (obj.name === 'ContentNote') db.remove('ContentDocument', rec.Id);
 }
 
-module.exports = { create, update, remove, findRecord, notFound };
+module.exports = { create, update, remove, findRecord, notFound, checkLock };

@@ -171,6 +171,9 @@ const OBJECTS = {
       { name: 'FiscalQuarter', label: 'Fiscal Quarter', type: 'int', ro: true },
       { name: 'FiscalYear', label: 'Fiscal Year', type: 'int', ro: true },
       { name: 'Secret_Margin__c', label: 'Secret Margin', type: 'percent', hidden: true },
+      // Only with cfg.readonlyField (POST /__sim/org readonly_field): a
+      // custom field set at creation that nobody may update afterwards.
+      { name: 'Legacy_Code__c', label: 'Legacy Code', type: 'string', length: 40, noUpdate: true, orgFlag: 'readonlyField' },
     ],
   },
   // The org: one record.  DefaultCurrencyIsoCode is the org's currency
@@ -282,8 +285,11 @@ const OBJECTS = {
       { name: 'Visibility', label: 'Visibility', type: 'picklist', length: 40, restricted: true, picklist: pl(['AllUsers', 'InternalUsers', 'SharedUsers']) },
     ],
   },
+  // The design note's audit object.  Absent unless cfg.auditObject; the
+  // optional fields follow cfg.auditFailed, cfg.auditAttemptId and
+  // cfg.auditError (POST /__sim/org, --audit-fields).
   Cleanup_Audit__c: {
-    label: 'Cleanup Audit', keyPrefix: 'a0X', custom: true,
+    label: 'Cleanup Audit', keyPrefix: 'a0X', custom: true, orgFlag: 'auditObject',
     fields: [
       ...systemFields({ idLabel: 'Record ID' }),
       { name: 'Name', label: 'Cleanup Audit Name', type: 'string', length: 80, ro: true, nillable: false, autoNumber: true },
@@ -294,7 +300,9 @@ const OBJECTS = {
       { name: 'New_Value__c', label: 'New Value', type: 'textarea', length: 32768 },
       { name: 'Justification__c', label: 'Justification', type: 'textarea', length: 32768 },
       { name: 'Performed_By__c', label: 'Performed By', type: 'string', length: 255 },
-      { name: 'Failed__c', label: 'Failed', type: 'boolean', defaultValue: false },
+      { name: 'Failed__c', label: 'Failed', type: 'boolean', defaultValue: false, orgFlag: 'auditFailed' },
+      { name: 'Attempt_Id__c', label: 'Attempt Id', type: 'string', length: 64, externalId: true, unique: true, orgFlag: 'auditAttemptId' },
+      { name: 'Error__c', label: 'Error', type: 'textarea', length: 32768, orgFlag: 'auditError' },
     ],
   },
 };
@@ -368,7 +376,7 @@ function describeField(f) {
     defaultValue: f.defaultValue === undefined ? null : f.defaultValue,
     defaultedOnCreate: f.type === 'boolean' || f.name === 'OwnerId' || f.name === 'Id',
     dependentPicklist: false,
-    externalId: false,
+    externalId: !!f.externalId,
     filterable: f.filterable,
     groupable: f.groupable,
     idLookup: f.name === 'Id',
@@ -386,7 +394,7 @@ function describeField(f) {
     soapType: SOAP[f.type] || 'xsd:string',
     sortable: f.sortable,
     type: f.type,
-    unique: false,
+    unique: !!f.unique,
     updateable: f.updateable,
   };
   return d;
@@ -399,8 +407,19 @@ const versionNum = (version) => parseFloat(String(version || '').replace(/^v/, '
 
 /** Does this org, at this API version, lack field f (cfg.<f.sinceCfg>)? */
 function fieldAbsent(f, version, cfg) {
+  if (f.orgFlag && !(cfg && cfg[f.orgFlag])) return true;
   if (f.onlyCfg && !(cfg && cfg[f.onlyCfg] && cfg[f.onlyCfg].length)) return true;
   return !!(f.sinceCfg && cfg && cfg[f.sinceCfg] && versionNum(version) < cfg[f.sinceCfg]);
+}
+
+/**
+ * Field f of obj as this org has it: cfg.fieldOverrides ("Object.Field" ->
+ * {nillable, restricted, updateable}, POST /__sim/org field_overrides)
+ * changes describe and DML alike.
+ */
+function effField(obj, f, cfg) {
+  const o = cfg && cfg.fieldOverrides && cfg.fieldOverrides[`${obj.name}.${f.name}`];
+  return o ? { ...f, ...o } : f;
 }
 
 function describe(obj, version, cfg) {
@@ -410,7 +429,7 @@ function describe(obj, version, cfg) {
     createable: obj.createable,
     custom: obj.custom,
     deletable: obj.createable,
-    fields: obj.fields.filter((f) => !f.hidden && !fieldAbsent(f, version, cfg)).map(describeField),
+    fields: obj.fields.filter((f) => !f.hidden && !fieldAbsent(f, version, cfg)).map((f) => describeField(effField(obj, f, cfg))),
     keyPrefix: obj.keyPrefix,
     label: obj.label,
     labelPlural: obj.label + 's',
@@ -430,4 +449,4 @@ function describe(obj, version, cfg) {
   };
 }
 
-module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe, fieldAbsent, objectAbsent: fieldAbsent };
+module.exports = { OBJECTS, STAGES, STAGE, SEMI_JOIN_FORBIDDEN, getObject, objectForId, describe, effField, fieldAbsent, objectAbsent: fieldAbsent };

@@ -43,6 +43,8 @@ class Sim {
     this.log = [];
     this.cursors = new Map();
     this.cursorSeq = 0;
+    this.curEntry = null;   // the log entry of the request being answered
+    this.inAllOrNone = false;
   }
 
   // ------------------------------------------------------------ queries
@@ -130,7 +132,7 @@ class Sim {
 
   /** A data-API request below /services/data/vNN.N. */
   data(method, version, rest, search, headers, body) {
-    const env = { now: this.now, userId: this.userId };
+    const env = { now: this.now, userId: this.userId, cfg: this.cfg, version };
     const parts = rest.split('/').filter((p, i, a) => p !== '' || i < a.length - 1).map(decodeURIComponent);
     if (rest === '' || rest === '/') {
       if (method !== 'GET') return methodNotAllowed(method, 'GET,HEAD');
@@ -152,6 +154,10 @@ class Sim {
     if (head === 'composite' && parts.length === 1) {
       if (method !== 'POST') return methodNotAllowed(method, 'POST');
       return this.composite(version, body, headers);
+    }
+    if (head === 'composite' && a === 'sobjects' && parts.length === 2) {
+      if (method !== 'POST' && method !== 'PATCH') return methodNotAllowed(method, 'POST,PATCH,DELETE,GET');
+      return this.collections(method, version, body, env);
     }
     if (head === 'sobjects') {
       if (parts.length === 1) {
@@ -187,8 +193,13 @@ class Sim {
       }
       if (parts.length === 3) {
         if (method === 'GET') return this.retrieve(version, obj.name, b, search.get('fields'));
-        if (method === 'PATCH') { dml.update(this.db, obj.name, b, body, env); return { status: 204, body: null }; }
-        if (method === 'DELETE') { dml.remove(this.db, obj.name, b); return { status: 204, body: null }; }
+        if (method === 'PATCH') {
+          const pre = this.precondition(obj.name, b, headers);
+          if (pre) return pre;
+          dml.update(this.db, obj.name, b, body, env);
+          return { status: 204, body: null };
+        }
+        if (method === 'DELETE') { dml.remove(this.db, obj.name, b, env); return { status: 204, body: null }; }
         return methodNotAllowed(method, 'GET,HEAD,PATCH,DELETE');
       }
       void c;
@@ -206,6 +217,85 @@ class Sim {
     }
   }
 
+  /**
+   * If-Unmodified-Since on a PATCH of sObject Rows ("Conditional Request
+   * Headers", REST API Developer Guide): 412 when the record's
+   * LastModifiedDate is after the date (HTTP-dates have one-second
+   * resolution); an invalid value is 400.  The bodies are a GUESS.
+   */
+  precondition(objName, id, headers) {
+    const v = headers['if-unmodified-since'];
+    if (v === undefined) return null;
+    const when = parseHttpDate(v);
+    if (when === null) {
+      return err(new SfError(400, 'INVALID_HEADER_TYPE', `If-Unmodified-Since: invalid HTTP-date: ${String(v).slice(0, 64)}`));
+    }
+    const { rec } = dml.findRecord(this.db, objName, id);
+    const lm = rec.LastModifiedDate;
+    if (typeof lm === 'number' && Math.floor(lm / 1000) > Math.floor(when / 1000)) {
+      return err(new SfError(412, this.cfg.preconditionErrorCode || 'PRECONDITION_FAILED',
+        `The record was modified after ${v}: LastModifiedDate ${new Date(lm).toISOString()}`));
+    }
+    return null;
+  }
+
+  /**
+   * sObject Collections create (POST) and update (PATCH): up to 200
+   * records, each answered {id, success, errors}; allOrNone rolls all
+   * back, the others answering ALL_OR_NONE_OPERATION_ROLLED_BACK
+   * ("sObject Collections", REST API Developer Guide).
+   */
+  collections(method, version, body, env) {
+    if (!body || typeof body !== 'object' || !Array.isArray(body.records)) {
+      return err(new SfError(400, 'JSON_PARSER_ERROR', 'records is required'));
+    }
+    const recs = body.records;
+    if (recs.length > 200) {
+      return err(new SfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call'));
+    }
+    const allOrNone = body.allOrNone === true || this.inAllOrNone === true;
+    const out = [];
+    const nested = this.db.undo !== null;
+    if (allOrNone && !nested) this.db.begin();
+    let failed = false;
+    for (const r of recs) {
+      try {
+        if (!r || typeof r !== 'object' || !r.attributes || typeof r.attributes.type !== 'string') {
+          throw new SfError(400, 'INVALID_FIELD', 'No type provided for the record: each record needs attributes.type');
+        }
+        const obj = getObject(r.attributes.type);
+        if (!obj || objectAbsent(obj, version, this.cfg)) throw new SfError(400, 'INVALID_TYPE', `sObject type '${r.attributes.type}' is not supported.`);
+        const fields = { ...r };
+        delete fields.attributes;
+        if (method === 'POST') {
+          if ('id' in fields || 'Id' in fields) throw new SfError(400, 'INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
+          out.push({ id: dml.create(this.db, obj.name, fields, env), success: true, errors: [] });
+        } else {
+          const id = fields.id || fields.Id;
+          delete fields.id; delete fields.Id;
+          if (!id) throw new SfError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
+          dml.update(this.db, obj.name, id, fields, env);
+          out.push({ id: ids.normalize(id), success: true, errors: [] });
+        }
+      } catch (e) {
+        if (!(e instanceof SfError)) { if (allOrNone && !nested) this.db.rollback(); throw e; }
+        const b = e.body()[0];
+        out.push({ success: false, errors: [{ statusCode: b.errorCode, message: b.message, fields: b.fields || [] }] });
+        failed = true;
+        if (allOrNone) break;
+      }
+    }
+    if (allOrNone && failed) {
+      if (!nested) this.db.rollback();
+      const rolled = { success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] };
+      const final = recs.map((_, i) => (i < out.length && !out[i].success ? out[i] : rolled));
+      // Inside a composite with allOrNone the whole transaction goes.
+      return { status: nested ? 400 : 200, body: final };
+    }
+    if (allOrNone && !nested) this.db.commit();
+    return { status: 200, body: out };
+  }
+
   // ------------------------------------------------------------ composite
 
   composite(version, body) {
@@ -215,7 +305,10 @@ class Sim {
     }
     const subs = body.compositeRequest;
     if (subs.length > 25) return bad(`Limit Exceeded: the composite request has ${subs.length} subrequests; the maximum is 25`);
+    if (body.allOrNone !== undefined && typeof body.allOrNone !== 'boolean') return bad('allOrNone must be a boolean', 'JSON_PARSER_ERROR');
+    if (body.collateSubrequests !== undefined && typeof body.collateSubrequests !== 'boolean') return bad('collateSubrequests must be a boolean', 'JSON_PARSER_ERROR');
     const seen = new Set();
+    let heavy = 0;
     for (const s of subs) {
       if (!s || typeof s !== 'object' || typeof s.url !== 'string' || typeof s.referenceId !== 'string') {
         return bad('Each subrequest needs method, url and referenceId', 'JSON_PARSER_ERROR');
@@ -223,27 +316,55 @@ class Sim {
       if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(s.method)) return bad(`Invalid HTTP method: ${s.method}`);
       if (seen.has(s.referenceId)) return bad(`Duplicate referenceId provided in the request: ${s.referenceId}`);
       seen.add(s.referenceId);
-      for (const h of Object.keys(s.httpHeaders || {})) {
+      if (s.httpHeaders !== undefined && (s.httpHeaders === null || typeof s.httpHeaders !== 'object' || Array.isArray(s.httpHeaders))) {
+        return bad(`httpHeaders of ${s.referenceId} must be an object`, 'JSON_PARSER_ERROR');
+      }
+      for (const [h, hv] of Object.entries(s.httpHeaders || {})) {
         if (['authorization', 'accept', 'content-type'].includes(h.toLowerCase())) {
           return bad(`The ${h} header isn't allowed in a composite subrequest`);
         }
+        if (typeof hv !== 'string') return bad(`The value of the ${h} header of ${s.referenceId} must be a string`, 'JSON_PARSER_ERROR');
       }
+      // At most 5 query or sObject Collections subrequests
+      // (resources_composite_composite_post; salesforce.md 11).
+      if (/^\/services\/data\/v\d+\.\d+\/(query|queryAll|composite\/sobjects)(\/|\?|$)/.test(s.url)) heavy++;
     }
+    if (heavy > 5) return bad(`Limit Exceeded: the composite request has ${heavy} query or sObject Collections subrequests; the maximum is 5`);
     const allOrNone = body.allOrNone === true;
+    // collateSubrequests: default true from v49.0, false in v48.0 (Composite
+    // Request Body).  With true the order of unrelated subrequests is not
+    // guaranteed; sfsim's order (a GUESS, README.md) runs the collatable
+    // ones (no reference to or from another subrequest, no httpHeaders)
+    // first, grouped by method in the order GET, PATCH, PUT, DELETE, POST,
+    // then the others in the order received.
+    const collate = body.collateSubrequests !== undefined ? body.collateSubrequests : versionNum(version) >= 49;
+    const order = executionOrder(subs, collate);
+    const logged = this.curEntry;
+    this.curEntry = null;
+    const trace = logged ? {
+      allOrNone, collateSubrequests: collate,
+      subrequests: subs.map((s) => ({ method: s.method, url: s.url, referenceId: s.referenceId, body: s.body === undefined ? null : s.body, httpHeaders: s.httpHeaders || {}, status: null })),
+      order: [],
+    } : null;
+    if (logged) logged.composite = trace;
     const results = new Map(); // referenceId -> {status, body}
-    const out = [];
+    const out = new Array(subs.length).fill(null);
     let failed = -1;
+    const prevAll = this.inAllOrNone;
+    this.inAllOrNone = allOrNone;
     if (allOrNone) this.db.begin();
     try {
-      for (let i = 0; i < subs.length; i++) {
+      for (const i of order) {
         const s = subs[i];
         let r;
         try {
-          const url = substitute(s.url, results, true);
-          const sbody = s.body === undefined ? undefined : substitute(s.body, results, false);
+          const url = substitute(s.url, results, true, this.cfg);
+          const sbody = s.body === undefined ? undefined : substitute(s.body, results, false, this.cfg);
           const u = new URL(url, 'https://x');
           const m = /^\/services\/data\/(v\d+\.\d+)(\/.*)?$/.exec(u.pathname);
-          if (!m || !validVersion(m[1])) r = notFound();
+          const fault = matchSubFault(this, s.method, u.pathname, sbody);
+          if (fault) r = subFaultResponse(fault.action, u.pathname, sbody);
+          else if (!m || !validVersion(m[1])) r = notFound();
           else {
             const hdrs = {};
             for (const [k, v] of Object.entries(s.httpHeaders || {})) hdrs[k.toLowerCase()] = v;
@@ -254,59 +375,149 @@ class Sim {
           r = { status: 400, body: [{ errorCode: 'PROCESSING_HALTED', message: e.message }] };
         }
         results.set(s.referenceId, r);
-        out.push({ body: r.body === undefined ? null : r.body, httpHeaders: r.headers || {}, httpStatusCode: r.status, referenceId: s.referenceId });
+        out[i] = { body: r.body === undefined ? null : r.body, httpHeaders: r.headers || {}, httpStatusCode: r.status, referenceId: s.referenceId };
+        if (trace) { trace.order.push(s.referenceId); trace.subrequests[i].status = r.status; }
         if (r.status >= 400 && allOrNone) { failed = i; break; }
       }
     } catch (e) {
+      this.inAllOrNone = prevAll;
       if (allOrNone) this.db.rollback();
       throw e;
     }
+    this.inAllOrNone = prevAll;
     if (allOrNone && failed >= 0) {
       this.db.rollback();
       const halted = [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }];
       const final = subs.map((s, i) => (i === failed ? out[i]
         : { body: halted, httpHeaders: {}, httpStatusCode: 400, referenceId: s.referenceId }));
+      if (trace) trace.rolled_back = true;
       return { status: 200, body: { compositeResponse: final } };
     }
     if (allOrNone) this.db.commit();
-    return { status: 200, body: { compositeResponse: out } };
+    // allOrNone false: a subrequest that was never run (none today) would be null.
+    return { status: 200, body: { compositeResponse: out.filter((x) => x !== null) } };
   }
 }
 
 class RefError extends Error {}
 
+/** The references (@{ref...}) a subrequest's url and body make. */
+function refsOf(s) {
+  const text = s.url + (s.body === undefined ? '' : JSON.stringify(s.body));
+  const out = new Set();
+  for (const m of text.matchAll(/@\{([A-Za-z0-9_]+)/g)) out.add(m[1]);
+  return out;
+}
+
+const COLLATE_METHODS = ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'];
+
+/** Indexes of subs in the order sfsim runs them (see composite()). */
+function executionOrder(subs, collate) {
+  const all = subs.map((_, i) => i);
+  if (!collate) return all;
+  const refs = subs.map(refsOf);
+  const referenced = new Set();
+  for (const r of refs) for (const x of r) referenced.add(x);
+  const collatable = (i) => refs[i].size === 0 && !referenced.has(subs[i].referenceId)
+    && Object.keys(subs[i].httpHeaders || {}).length === 0 && /^\/services\/data\/v\d+\.\d+\/sobjects\//.test(subs[i].url);
+  const first = [];
+  for (const m of COLLATE_METHODS) for (const i of all) if (collatable(i) && subs[i].method === m) first.push(i);
+  return [...first, ...all.filter((i) => !collatable(i))];
+}
+
+/**
+ * A fault on one subrequest: POST /__sim/faults {match:{subrequest:{method,
+ * object, id, field}}, action}.  The action is the subrequest's answer:
+ * {error: "validation"|"lock"|"fls"|"value", message?, field?} or
+ * {status?, errorCode, message, fields?}.
+ */
+function matchSubFault(sim, method, path, body) {
+  for (const f of sim.faults) {
+    const m = f.match && f.match.subrequest;
+    if (!m || f.count <= 0) continue;
+    const mm = /^\/services\/data\/v\d+\.\d+\/sobjects\/([^/]+)(?:\/([^/]+))?/.exec(path);
+    if (m.method && String(m.method).toUpperCase() !== method) continue;
+    if (m.object && (!mm || mm[1].toLowerCase() !== String(m.object).toLowerCase())) continue;
+    if (m.id && (!mm || !mm[2] || ids.normalize(mm[2]) !== ids.normalize(String(m.id)))) continue;
+    if (m.field && !(body && typeof body === 'object' && Object.keys(body).some((k) => k.toLowerCase() === String(m.field).toLowerCase()))) continue;
+    if (m.url_contains && !path.includes(m.url_contains)) continue;
+    f.count--;
+    sim.faults = sim.faults.filter((x) => x.count > 0);
+    return f;
+  }
+  return null;
+}
+
+function subFaultResponse(a, path, body) {
+  const field = a.field || (body && typeof body === 'object' ? Object.keys(body)[0] : undefined) || null;
+  const idm = /\/sobjects\/[^/]+\/([^/?]+)/.exec(path);
+  const id = idm ? idm[1] : '';
+  const one = (code, message, fields) => ({ status: a.status || 400, body: [{ errorCode: code, message, fields }] });
+  switch (a.error) {
+    case 'validation': return one('FIELD_CUSTOM_VALIDATION_EXCEPTION', a.message || 'This change is not allowed by a validation rule.', field ? [field] : []);
+    case 'lock': return one('UNABLE_TO_LOCK_ROW', a.message || `unable to obtain exclusive access to this record or 1 records: ${id}`, []);
+    case 'fls': return one('INVALID_FIELD_FOR_INSERT_UPDATE', a.message || `Unable to create/update fields: ${field}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, field ? [field] : []);
+    case 'value': return one('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', a.message || `${field}: bad value for restricted picklist field`, field ? [field] : []);
+    default: return one(a.errorCode, a.message || a.errorCode, a.fields || []);
+  }
+}
+
 /** Replace @{ref.path} in a URL (string) or a JSON body (deep). */
-function substitute(v, results, inUrl) {
+function substitute(v, results, inUrl, cfg) {
   if (typeof v === 'string') {
     const whole = /^@\{([^}]+)\}$/.exec(v);
-    if (whole && !inUrl) return resolveRef(whole[1], results);
+    if (whole && !inUrl) return resolveRef(whole[1], results, cfg);
     return v.replace(/@\{([^}]+)\}/g, (_, ref) => {
-      const x = resolveRef(ref, results);
+      const x = resolveRef(ref, results, cfg);
       return inUrl ? encodeURIComponent(String(x)) : String(x);
     });
   }
-  if (Array.isArray(v)) return v.map((x) => substitute(x, results, inUrl));
+  if (Array.isArray(v)) return v.map((x) => substitute(x, results, inUrl, cfg));
   if (v && typeof v === 'object') {
     const o = {};
-    for (const [k, x] of Object.entries(v)) o[k] = substitute(x, results, inUrl);
+    for (const [k, x] of Object.entries(v)) o[k] = substitute(x, results, inUrl, cfg);
     return o;
   }
   return v;
 }
 
-function resolveRef(ref, results) {
+/**
+ * A reference's value.  One to a null value is not documented: by default
+ * (cfg.nullReference "error") it fails as an unknown one does, a GUESS;
+ * with "null" the value is null (in a URL or inside a string: empty).
+ */
+function resolveRef(ref, results, cfg) {
   const m = /^([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)$/.exec(ref);
   const r = m && results.get(m[1]);
   if (!r || r.status >= 400) throw new RefError(`Invalid reference specified. No value for ${ref} found in ${m ? m[1] : ref}.`);
   let cur = r.body;
   const steps = m[2].match(/\.[A-Za-z0-9_]+|\[\d+\]/g) || [];
+  let missing = false;
   for (const s of steps) {
-    if (cur == null) break;
+    if (cur == null) { missing = true; break; }
     cur = s[0] === '.' ? cur[s.slice(1)] : cur[Number(s.slice(1, -1))];
   }
-  if (cur === undefined || cur === null) throw new RefError(`Invalid reference specified. No value for ${ref} found in ${m[1]}.`);
+  if (cur === undefined) missing = true;
+  if (missing || cur === null) {
+    if (!missing && cfg && cfg.nullReference === 'null') return null;
+    throw new RefError(`Invalid reference specified. No value for ${ref} found in ${m[1]}.`);
+  }
   return cur;
 }
+
+/** An IMF-fixdate (RFC 9110 5.6.7), e.g. "Mon, 30 Nov 2026 10:00:00 GMT": ms, or null. */
+function parseHttpDate(v) {
+  const m = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(String(v));
+  if (!m) return null;
+  const mon = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(m[3]) / 3;
+  const ms = Date.UTC(Number(m[4]), mon, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]));
+  const d = new Date(ms);
+  if (d.getUTCDate() !== Number(m[2]) || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 59) return null;
+  if (['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()] !== m[1]) return null;
+  return ms;
+}
+
+const versionNum = (v) => parseFloat(String(v).replace(/^v/, '')) || 0;
 
 function validVersion(v) {
   const m = /^v(\d+)\.0$/.exec(v);
@@ -333,6 +544,7 @@ function matchFault(sim, method, path, soql, bodyText) {
   for (const f of sim.faults) {
     if (f.count <= 0) continue;
     const m = f.match || {};
+    if (m.subrequest) continue; // one subrequest of a composite: see matchSubFault
     if (m.method && String(m.method).toUpperCase() !== method) continue;
     if (m.path_prefix && !path.startsWith(m.path_prefix)) continue;
     if (m.soql_contains) {
@@ -522,7 +734,9 @@ function route(sim, method, path, url, headers, bodyText, entry) {
       return { ...err(new SfError(400, 'JSON_PARSER_ERROR', `Unexpected character: was expecting a JSON value at [line:1, column:1]`)), limitHeader: true };
     }
   }
+  sim.curEntry = entry;
   const r = sim.safeData(method, m[1], m[2] || '', url.searchParams, headers, body);
+  sim.curEntry = null;
   return { ...r, limitHeader: true };
 }
 

@@ -79,7 +79,12 @@ test('the flags set the same per run', async () => {
     assert.ok(!r.json.fields.some((f) => f.name === 'LastStageChangeDate'));
     const opps = (await s2.control('GET', 'records/Opportunity')).json;
     assert.ok(opps.filter((o) => !o.IsClosed).every((o) => o.LastStageChangeDate === null));
-    assert.deepEqual((await s2.control('GET', 'org')).json, { last_stage_change_from: 61, never_moved_pct: 100, currency: 'USD', currencies: null });
+    const org = (await s2.control('GET', 'org')).json;
+    const { last_stage_change_from, never_moved_pct, currency, currencies } = org;
+    assert.deepEqual({ last_stage_change_from, never_moved_pct, currency, currencies }, { last_stage_change_from: 61, never_moved_pct: 100, currency: 'USD', currencies: null });
+    // The write path's defaults (tests/sfsim/test/writes.test.mjs tests them).
+    assert.equal(org.audit_object, true);
+    assert.equal(org.audit_failed, true);
   } finally { await s2.stop(); }
 });
 
