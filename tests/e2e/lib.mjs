@@ -252,3 +252,100 @@ export async function waitTree(pid) {
   await waitFor(() => { kids = descendants(pid).filter((k) => / -R /.test(k.cmd)); return kids.length === 3; }, 5000);
   return kids;
 }
+
+// ------------------------------------------------------------ writes
+
+/** The POST /composite entries of the simulator's log. */
+export const composites = (log) => log.filter((e) => e.method === 'POST' && /\/services\/data\/v\d+\.\d+\/composite$/.test(e.path));
+
+/** POST /__sim/<path> with a JSON body; throws unless 2xx. */
+export async function simPost(sim, path, body) {
+  const r = await sim.control('POST', path, body);
+  if (r.status >= 300) throw new Error(`control POST ${path}: HTTP ${r.status} ${r.body}`);
+  return r.json;
+}
+
+/**
+ * A write tool's call: {res, out, text, isError}; out is the structured
+ * result (or the JSON of the text when the protocol has none).  A
+ * JSON-RPC error (a schema refusal) is returned as {isError, text, rpc}.
+ */
+export async function callWrite(client, name, args) {
+  let res;
+  try {
+    res = await client.callTool({ name, arguments: args });
+  } catch (e) {
+    return { res: null, out: null, text: String(e.message), isError: true, rpc: e };
+  }
+  const text = textOf(res);
+  let out = res.structuredContent || null;
+  if (!out) { try { out = JSON.parse(text); } catch { /* text only */ } }
+  return { res, out, text, isError: res.isError === true };
+}
+
+/** The journal's lines, parsed (a line that is not JSON throws). */
+export function journalLines(file) {
+  let text;
+  try { text = readFileSync(file, 'utf8'); } catch (e) { if (e.code === 'ENOENT') return []; throw e; }
+  const lines = text.split('\n');
+  if (lines.at(-1) !== '') throw new Error('the journal does not end with a new line');
+  return lines.slice(0, -1).map((l, i) => { try { return JSON.parse(l); } catch { throw new Error(`journal line ${i + 1} is not JSON: ${l}`); } });
+}
+
+/** The last journal event of each attempt: Map(attempt -> line). */
+export function journalFinal(lines) {
+  const m = new Map();
+  for (const l of lines) m.set(l.attempt, l);
+  return m;
+}
+
+const MASK = (1n << 64n) - 1n;
+const IV = ['6a09e667f3bcc908', 'bb67ae8584caa73b', '3c6ef372fe94f82b', 'a54ff53a5f1d36f1',
+  '510e527fade682d1', '9b05688c2b3e6c1f', '1f83d9abfb41bd6b', '5be0cd19137e2179'].map((h) => BigInt('0x' + h));
+const SIGMA = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+  [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4], [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+  [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13], [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+  [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11], [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+  [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5], [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0]];
+const rotr = (x, n) => ((x >> BigInt(n)) | (x << BigInt(64 - n))) & MASK;
+
+/**
+ * BLAKE2b (RFC 7693) with an outlen-byte digest, hex: the journal's
+ * payload_hash is BLAKE2b-256, which node's crypto does not offer.  Slow
+ * (BigInt) and only for tests.
+ */
+export function blake2bHex(data, outlen = 32) {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
+  const h = IV.slice();
+  h[0] ^= 0x01010000n ^ BigInt(outlen);
+  const blocks = Math.max(1, Math.ceil(buf.length / 128));
+  for (let b = 0; b < blocks; b++) {
+    const block = Buffer.alloc(128);
+    buf.copy(block, 0, b * 128, Math.min(buf.length, (b + 1) * 128));
+    const m = Array.from({ length: 16 }, (_, i) => block.readBigUInt64LE(i * 8));
+    const last = b === blocks - 1;
+    const t = BigInt(last ? buf.length : (b + 1) * 128);
+    const v = [...h, ...IV];
+    v[12] ^= t & MASK;
+    v[13] ^= t >> 64n;
+    if (last) v[14] ^= MASK;
+    const G = (a, bb, c, d, x, y) => {
+      v[a] = (v[a] + v[bb] + x) & MASK; v[d] = rotr(v[d] ^ v[a], 32);
+      v[c] = (v[c] + v[d]) & MASK; v[bb] = rotr(v[bb] ^ v[c], 24);
+      v[a] = (v[a] + v[bb] + y) & MASK; v[d] = rotr(v[d] ^ v[a], 16);
+      v[c] = (v[c] + v[d]) & MASK; v[bb] = rotr(v[bb] ^ v[c], 63);
+    };
+    for (let r = 0; r < 12; r++) {
+      const s = SIGMA[r % 10];
+      G(0, 4, 8, 12, m[s[0]], m[s[1]]); G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+      G(2, 6, 10, 14, m[s[4]], m[s[5]]); G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+      G(0, 5, 10, 15, m[s[8]], m[s[9]]); G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+      G(2, 7, 8, 13, m[s[12]], m[s[13]]); G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (let i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+  }
+  const out = Buffer.alloc(64);
+  h.forEach((x, i) => out.writeBigUInt64LE(x, i * 8));
+  return out.subarray(0, outlen).toString('hex');
+}
