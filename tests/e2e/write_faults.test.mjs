@@ -1,0 +1,217 @@
+// A randomized fault run of the write path (issue 10): at least 500
+// writes, update_field and add_note mixed, from a seeded PRNG (the seed
+// is printed; WRITE_FAULTS_SEED=N repeats a run, WRITE_FAULTS_N=N sets the
+// count), with faults injected by the simulator: a 503 before the
+// composite, a reset after it (processed, answer lost) or before it, a
+// validation rule, a locked row or field-level security on one of its
+// subrequests, and a concurrent edit through the simulator's own REST API
+// that makes If-Unmodified-Since fail with 412.  Then, from the
+// simulator's records, its per-field change log and the journal:
+//   - zero field changes without their audit row,
+//   - zero audit rows claiming a change that did not happen,
+//   - zero notes without their audit row and link,
+//   - the journal's final event of each attempt agrees with the org, and
+//     each tool result with both.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSim, simEnv, connectSdk, simFetch, composites, simPost, callWrite, journalLines, journalFinal } from './lib.mjs';
+
+const SEED = process.env.WRITE_FAULTS_SEED ? Number(process.env.WRITE_FAULTS_SEED) : (Date.now() % 2147483647);
+const N = process.env.WRITE_FAULTS_N ? Number(process.env.WRITE_FAULTS_N) : 500;
+const MAX_412 = 8; // each holds a composite about a second and a half
+
+/** mulberry32, as sfsim's generator. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let sim;
+let jdir;
+let journal;
+const opened = [];
+
+before(async () => {
+  sim = await startSim(['--opportunities', '200', '--api-limit', '1000000']);
+  jdir = mkdtempSync(join(tmpdir(), 'sfrevops-journal-'));
+  journal = join(jdir, 'journal.jsonl');
+});
+after(async () => {
+  for (const c of opened) await c.close().catch(() => {});
+  if (sim) await sim.stop();
+  if (jdir) rmSync(jdir, { recursive: true, force: true });
+});
+
+const norm = (v) => (v === null || v === undefined || v === '' ? null : String(v));
+/** Does the audit row's text say the value the org holds? */
+function same(text, value) {
+  const a = norm(text);
+  const b = norm(value);
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return typeof value === 'number' && Number(a) === value;
+}
+const attemptOf = (row) => row.Attempt_Id__c || ((row.Performed_By__c || '').match(/w_[0-9a-f]{24}/) || [null])[0];
+
+test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeout: 170000 }, async (t) => {
+  t.diagnostic(`seed ${SEED} (WRITE_FAULTS_SEED=${SEED} repeats this run), ${N} writes`);
+  const rand = rng(SEED);
+  const pick = (a) => a[Math.floor(rand() * a.length)];
+  const c = await connectSdk(simEnv(sim, { SFDC_CONFIRM_WRITES: 'never', SFDC_JOURNAL: journal }), opened);
+  // Wait for the writer's start-up validation.
+  for (let i = 0; i < 150; i++) {
+    const u = (await c.client.listTools()).tools.find((x) => x.name === 'update_field');
+    assert.ok(u, 'update_field is listed');
+    if (!/^Unavailable/.test(u.description)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const opps = (await sim.records('Opportunity')).filter((o) => !o.IsClosed).slice(0, 15).map((o) => o.Id);
+  const accs = (await sim.records('Account')).slice(0, 8).map((a) => a.Id);
+  const FIELDS = { Opportunity: ['NextStep', 'Amount'], Account: ['BillingCity'] };
+  const results = [];
+  const faults = {};
+  let n412 = 0;
+  const t0 = Date.now();
+
+  for (let i = 0; i < N; i++) {
+    const note = rand() < 0.3;
+    const object = rand() < 0.65 ? 'Opportunity' : 'Account';
+    const id = pick(object === 'Opportunity' ? opps : accs);
+    const field = note ? 'ContentNote' : pick(FIELDS[object]);
+    const value = field === 'Amount' ? 1000 + i : `v${i} s${SEED}`;
+    const r = rand();
+    let fault = 'none';
+    if (r < 0.5) fault = 'none';
+    else if (r < 0.58) fault = '503';
+    else if (r < 0.66) fault = 'reset_after';
+    else if (r < 0.71) fault = 'reset_before';
+    else if (r < 0.79) fault = 'validation';
+    else if (r < 0.87) fault = 'lock';
+    else if (r < 0.93) fault = 'fls';
+    else if (n412 < MAX_412 && !note) { fault = '412'; n412++; }
+    faults[fault] = (faults[fault] || 0) + 1;
+
+    const composite = { method: 'POST', path_prefix: '/services/data/' };
+    const sub = () => {
+      if (!note) return pick([{ method: 'PATCH', object, id }, { method: 'POST', object: 'Cleanup_Audit__c' }]);
+      return { method: 'POST', object: pick(['ContentNote', 'ContentDocumentLink', 'Cleanup_Audit__c']) };
+    };
+    switch (fault) {
+      case '503': await simPost(sim, 'faults', { match: composite, count: 1, action: { status: 503 } }); break;
+      case 'reset_after': await simPost(sim, 'faults', { match: composite, count: 1, action: { reset: 'after' } }); break;
+      case 'reset_before': await simPost(sim, 'faults', { match: composite, count: 1, action: { reset: 'before' } }); break;
+      case 'validation': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'validation', message: `Rule ${i} says no.` } }); break;
+      case 'lock': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'lock' } }); break;
+      case 'fls': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'fls' } }); break;
+      case '412':
+        await sim.clearLog();
+        await simPost(sim, 'faults', { match: composite, count: 1, action: { delay_ms: 1600 } });
+        break;
+      default: break;
+    }
+    const args = note
+      ? { object_type: object, object_id: id, body: `Note ${i} of seed ${SEED}: <b>&</b>\nline two` }
+      : { object_type: object, object_id: id, field_name: field, new_value: value, justification: `Randomized write ${i} (seed ${SEED})` };
+    const call = callWrite(c.client, note ? 'add_note' : 'update_field', args);
+    if (fault === '412') {
+      // Edit another field in a later second than the composite's arrival.
+      let held;
+      for (let k = 0; k < 300 && !held; k++) {
+        held = composites(await sim.log())[0];
+        if (!held) await new Promise((res) => setTimeout(res, 5));
+      }
+      if (held) {
+        const sec = Math.floor(Date.parse(held.ts) / 1000);
+        while (Math.floor(Date.now() / 1000) <= sec) await new Promise((res) => setTimeout(res, 10));
+        const other = object === 'Opportunity' ? { Description: `concurrent edit ${i}` } : { Phone: `+1 555 000 ${1000 + (i % 9000)}` };
+        const e = await simFetch(sim, 'PATCH', `/services/data/v60.0/sobjects/${object}/${id}`, other, { Authorization: `Bearer ${sim.access_token}` });
+        assert.equal(e.status, 204, e.body);
+      }
+    }
+    const res = await call;
+    await sim.control('DELETE', 'faults');
+    const status = res.out ? res.out.status : null;
+    results.push({ i, note, object, id, field, value, fault, status, attempt: res.out ? res.out.attempt_id : null, text: res.text, isError: res.isError });
+    if (!res.out || !res.out.attempt_id) assert.fail(`write ${i} (seed ${SEED}, fault ${fault}) has no attempt: ${res.text}`);
+  }
+  const elapsed = Date.now() - t0;
+  const byStatus = {};
+  for (const r of results) byStatus[r.status] = (byStatus[r.status] || 0) + 1;
+  t.diagnostic(`${results.length} writes in ${elapsed} ms; faults ${JSON.stringify(faults)}; outcomes ${JSON.stringify(byStatus)}`);
+
+  // ------------------------------------------------------ the invariants
+  const tag = `(seed ${SEED})`;
+  const history = (await sim.control('GET', 'history')).json
+    .filter((h) => (h.object === 'Opportunity' && (h.field === 'NextStep' || h.field === 'Amount')) || (h.object === 'Account' && h.field === 'BillingCity'));
+  const auditRows = await sim.records('Cleanup_Audit__c');
+  const ok = auditRows.filter((a) => a.Failed__c !== true);
+  const failed = auditRows.filter((a) => a.Failed__c === true);
+  const notes = await sim.records('ContentNote');
+  const links = await sim.records('ContentDocumentLink');
+
+  // Every field change has its audit row (matched one to one).
+  const used = new Set();
+  const unaudited = [];
+  for (const h of history) {
+    const row = ok.find((a) => !used.has(a.Id) && a.Record_Id__c === h.id && a.Field_Name__c === h.field && same(a.New_Value__c, h.new) && same(a.Old_Value__c, h.old));
+    if (row) used.add(row.Id); else unaudited.push(h);
+  }
+  assert.deepEqual(unaudited, [], `field changes without their audit row ${tag}`);
+
+  // Every audit row of a field change names one that happened; every
+  // note's row names a note that exists, linked to the record.
+  const phantom = [];
+  const notedIds = new Set();
+  for (const a of ok) {
+    if (a.Field_Name__c === 'ContentNote') {
+      const n = notes.find((x) => x.Id === a.New_Value__c);
+      const l = links.find((x) => x.ContentDocumentId === a.New_Value__c && x.LinkedEntityId === a.Record_Id__c);
+      if (!n || !l) phantom.push(a);
+      notedIds.add(a.New_Value__c);
+    } else if (!used.has(a.Id)) phantom.push(a);
+  }
+  assert.deepEqual(phantom, [], `audit rows claiming a change that did not happen ${tag}`);
+  const unauditedNotes = notes.filter((n) => !notedIds.has(n.Id));
+  assert.deepEqual(unauditedNotes.map((n) => n.Id), [], `notes without their audit row ${tag}`);
+  assert.deepEqual(links.filter((l) => !notes.some((n) => n.Id === l.ContentDocumentId)).map((l) => l.Id), [], `links without a note ${tag}`);
+
+  // Each attempt: the tool result, the org and the journal agree.
+  const okByAttempt = new Map();
+  for (const a of ok) {
+    const at = attemptOf(a);
+    assert.ok(at, `audit row ${a.Id} names its attempt ${tag}`);
+    assert.ok(!okByAttempt.has(at), `attempt ${at} has one audit row, not two ${tag}`);
+    okByAttempt.set(at, a);
+  }
+  const final = journalFinal(journalLines(journal));
+  const disagree = [];
+  for (const r of results) {
+    const applied = okByAttempt.has(r.attempt);
+    const f = final.get(r.attempt);
+    const jApplied = f && (f.event === 'applied' || f.event === 'resolved_applied');
+    const jNot = f && ['refused', 'failed_audit', 'resolved_not_applied'].includes(f.event);
+    const resApplied = r.status === 'applied';
+    const resNot = r.status === 'refused' || r.status === 'not_applied';
+    if (!f || (applied ? !jApplied || !resApplied : !jNot || !resNot)) {
+      disagree.push({ i: r.i, fault: r.fault, status: r.status, journal: f ? f.event : null, org: applied ? 'applied' : 'not applied', text: r.text.slice(0, 200) });
+    }
+  }
+  assert.deepEqual(disagree, [], `results, journal and org disagree ${tag}`);
+  for (const a of failed) {
+    assert.ok(!okByAttempt.has(attemptOf(a)), `failed row ${a.Id} belongs to an attempt that was not applied ${tag}`);
+  }
+  // The faults did their work: some refused, some resolved by lookup.
+  assert.ok(results.length >= 500 || N < 500, 'at least 500 writes');
+  assert.ok(results.some((r) => r.status === 'refused') && results.some((r) => r.status === 'applied'), `a mix of outcomes ${tag}`);
+  assert.ok(failed.length > 0, `failed-attempt rows were written ${tag}`);
+  assert.ok(elapsed < 90000, `the run took ${elapsed} ms, over 90 s`);
+});
