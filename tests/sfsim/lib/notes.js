@@ -36,12 +36,16 @@ function sanitizeNote(html) {
   return s.replace(/[\r\n]/g, '');
 }
 
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'", nbsp: ' ' };
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** TextPreview: the text without tags, entities decoded, 255 characters. */
+/** TextPreview: the text without tags, entities (named and numeric) decoded, 255 characters. */
 function notePreview(html) {
   return String(html).replace(/<\/(p|li)>|<br>/gi, ' ').replace(/<[^>]*>/g, '')
-    .replace(/&(amp|lt|gt|quot|apos|#39|nbsp);/g, (_, e) => ENTITIES[e])
+    .replace(/&(amp|lt|gt|quot|apos|nbsp|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (all, e) => {
+      if (e[0] !== '#') return ENTITIES[e];
+      const n = e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
+      return n > 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff) ? String.fromCodePoint(n) : all;
+    })
     .replace(/\s+/g, ' ').trim().slice(0, 255);
 }
 

@@ -404,10 +404,10 @@ test('ContentNote: base64 required, unsafe HTML and new lines stripped, TextPrev
   assert.equal(n.FileType, 'SNOTE');
   assert.equal(n.ContentSize, Buffer.byteLength(stored));
   // Escaped text comes back as it was sent.
-  const escaped = '<p>1 &lt; 2 &amp;&amp; &quot;x&quot; &#39;y&#39;</p>';
+  const escaped = '<p>1 &lt; 2 &amp;&amp; &quot;x&quot; &#39;y&#39; &#x22;z&#34;</p>';
   const n2 = await sim.fetch('POST', `${V}/sobjects/ContentNote`, { body: { Title: 'Esc', Content: Buffer.from(escaped).toString('base64') } });
   assert.equal(Buffer.from((await record('ContentNote', n2.json.id)).Content, 'base64').toString('utf8'), escaped);
-  assert.equal((await record('ContentNote', n2.json.id)).TextPreview, `1 < 2 && "x" 'y'`);
+  assert.equal((await record('ContentNote', n2.json.id)).TextPreview, `1 < 2 && "x" 'y' "z"`);
   // Only Title and Content are updatable.
   const up = await sim.fetch('PATCH', `${V}/sobjects/ContentNote/${n2.json.id}`, { body: { FileType: 'PDF' } });
   assert.equal(up.json[0].errorCode, 'INVALID_FIELD_FOR_INSERT_UPDATE');
