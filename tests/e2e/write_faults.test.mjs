@@ -10,6 +10,9 @@
 //   - zero field changes without their audit row,
 //   - zero audit rows claiming a change that did not happen,
 //   - zero notes without their audit row and link,
+// A few composites are held past the HTTP timeout (the answer never comes;
+// the simulator drops a request whose client went away, so it is not
+// applied) and must be resolved by the attempt-id lookup.
 //   - the journal's final event of each attempt agrees with the org, and
 //     each tool result with both.
 import { test, before, after } from 'node:test';
@@ -22,6 +25,8 @@ import { startSim, simEnv, connectSdk, simFetch, composites, simPost, callWrite,
 const SEED = process.env.WRITE_FAULTS_SEED ? Number(process.env.WRITE_FAULTS_SEED) : (Date.now() % 2147483647);
 const N = process.env.WRITE_FAULTS_N ? Number(process.env.WRITE_FAULTS_N) : 500;
 const MAX_412 = 8; // each holds a composite about a second and a half
+const MAX_DEADLINE = 4; // each holds one past SFDC_HTTP_TIMEOUT_MS (3 s)
+const HTTP_TIMEOUT_MS = 3000;
 
 /** mulberry32, as sfsim's generator. */
 function rng(seed) {
@@ -66,7 +71,7 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
   t.diagnostic(`seed ${SEED} (WRITE_FAULTS_SEED=${SEED} repeats this run), ${N} writes`);
   const rand = rng(SEED);
   const pick = (a) => a[Math.floor(rand() * a.length)];
-  const c = await connectSdk(simEnv(sim, { SFDC_CONFIRM_WRITES: 'never', SFDC_JOURNAL: journal }), opened);
+  const c = await connectSdk(simEnv(sim, { SFDC_CONFIRM_WRITES: 'never', SFDC_JOURNAL: journal, SFDC_HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS) }), opened);
   // Wait for the writer's start-up validation.
   for (let i = 0; i < 150; i++) {
     const u = (await c.client.listTools()).tools.find((x) => x.name === 'update_field');
@@ -80,6 +85,7 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
   const results = [];
   const faults = {};
   let n412 = 0;
+  let nDeadline = 0;
   const t0 = Date.now();
 
   for (let i = 0; i < N; i++) {
@@ -97,7 +103,8 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
     else if (r < 0.79) fault = 'validation';
     else if (r < 0.87) fault = 'lock';
     else if (r < 0.93) fault = 'fls';
-    else if (n412 < MAX_412 && !note) { fault = '412'; n412++; }
+    else if (r < 0.97) { if (n412 < MAX_412 && !note) { fault = '412'; n412++; } }
+    else if (nDeadline < MAX_DEADLINE) { fault = 'deadline'; nDeadline++; }
     faults[fault] = (faults[fault] || 0) + 1;
 
     const composite = { method: 'POST', path_prefix: '/services/data/' };
@@ -112,6 +119,7 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
       case 'validation': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'validation', message: `Rule ${i} says no.` } }); break;
       case 'lock': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'lock' } }); break;
       case 'fls': await simPost(sim, 'faults', { match: { subrequest: sub() }, count: 1, action: { error: 'fls' } }); break;
+      case 'deadline': await simPost(sim, 'faults', { match: composite, count: 1, action: { delay_ms: HTTP_TIMEOUT_MS + 1000 } }); break;
       case '412':
         await sim.clearLog();
         await simPost(sim, 'faults', { match: composite, count: 1, action: { delay_ms: 1600 } });
