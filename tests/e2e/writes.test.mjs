@@ -6,7 +6,7 @@
 // composite's subrequests); the journal from its file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -420,6 +420,66 @@ test('the audit object is missing: both write tools unavailable with the reason,
     await c.client.close();
   } finally {
     await simPost(sim, 'org', { audit_object: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an org with Attempt_Id__c and Error__c: the attempt and the error in their own fields, the lookup by Attempt_Id__c', async () => {
+  await simPost(sim, 'org', { audit_attempt_id: true, audit_error: true, validation_rules: [{ object: 'Opportunity', field: 'NextStep', contains: 'forbidden', message: 'Not that one.' }] });
+  const dir = mkdtempSync(join(tmpdir(), 'sfrevops-journal-'));
+  try {
+    const c = await server({ SFDC_JOURNAL: join(dir, 'j.jsonl') });
+    await description(c.client, 'update_field', false);
+    const o = await nextOpp();
+    const ok = await write('update_field', { object_type: 'Opportunity', object_id: o.Id, field_name: 'NextStep', new_value: 'with attempt field', justification: 'An org with every audit field' }, c.client);
+    assert.equal(ok.out.status, 'applied', ok.text);
+    let rows = (await audits()).filter((a) => a.Attempt_Id__c === ok.out.attempt_id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].Justification__c, 'An org with every audit field');
+    assert.equal(rows[0].Error__c, null);
+
+    const bad = await write('update_field', { object_type: 'Opportunity', object_id: o.Id, field_name: 'NextStep', new_value: 'forbidden here', justification: 'The rule will refuse this one' }, c.client);
+    assert.equal(bad.out.status, 'refused', bad.text);
+    rows = (await audits()).filter((a) => a.Attempt_Id__c === bad.out.attempt_id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].Failed__c, true);
+    assert.match(rows[0].Error__c, /FIELD_CUSTOM_VALIDATION_EXCEPTION/);
+    assert.match(rows[0].Error__c, /Not that one\./);
+    assert.equal(rows[0].Justification__c, 'The rule will refuse this one', 'the error is in Error__c, not appended');
+
+    await clearLog();
+    await simPost(sim, 'faults', { match: { method: 'POST', path_prefix: '/services/data/' }, count: 1, action: { reset: 'after' } });
+    const lost = await write('update_field', { object_type: 'Opportunity', object_id: o.Id, field_name: 'NextStep', new_value: 'answer lost', justification: 'A reset after the commit again' }, c.client);
+    assert.equal(lost.out.status, 'applied', lost.text);
+    assert.equal(lost.out.resolved_by, 'attempt-id lookup');
+    const log = await sim.log();
+    assert.equal(composites(log).length, 1);
+    assert.ok(log.some((e) => /Attempt_Id__c/.test(e.soql || e.body || '') && (e.soql || e.body || '').includes(lost.out.attempt_id)), 'looked up by Attempt_Id__c');
+    await c.client.close();
+  } finally {
+    await simPost(sim, 'org', { audit_attempt_id: false, audit_error: false, validation_rules: [] });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a journal that cannot be used disables the writes with the reason; reads go on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sfrevops-journal-'));
+  try {
+    chmodSync(dir, 0o777);
+    for (const [what, file] of [['a world-writable directory', join(dir, 'j.jsonl')], ['none', 'none']]) {
+      const c = await server({ SFDC_JOURNAL: file });
+      const { description: d } = await description(c.client, 'update_field', true);
+      assert.match(d, /journal|SFDC_JOURNAL/i, what);
+      const o = await nextOpp();
+      await clearLog();
+      const r = await write('update_field', { object_type: 'Opportunity', object_id: o.Id, field_name: 'NextStep', new_value: 'x', justification: 'No journal, no write' }, c.client);
+      assert.equal(r.isError, true, `${what}: ${r.text}`);
+      assert.equal(composites(await sim.log()).length, 0, what);
+      const q = await c.client.callTool({ name: 'get_opportunity', arguments: { opp_id: o.Id } });
+      assert.notEqual(q.isError, true, `${what}: ${JSON.stringify(q.content)}`);
+      await c.client.close();
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
