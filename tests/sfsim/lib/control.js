@@ -104,6 +104,7 @@ function handle(sim, method, path, search, headers, bodyText) {
       } else if (!(a.status || a.delay_ms || a.reset === 'before' || a.reset === 'after' || a.truncate)) {
         return fail(400, 'action needs status, delay_ms, reset (before|after) or truncate');
       }
+      if (a.after_close !== undefined && (a.after_close !== 'process' || !a.delay_ms)) return fail(400, 'after_close: "process", with delay_ms');
       const f = { match: body.match || {}, count: Number.isInteger(body.count) ? body.count : 1, action: a };
       sim.faults.push(f);
       return ok({ ok: true, pending: sim.faults.length });

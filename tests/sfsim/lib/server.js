@@ -626,6 +626,13 @@ async function handle(sim, req, res) {
     // The client gave up (closed the connection) before the answer.
     entry.status = 0;
     entry.aborted = true;
+    if (action.after_close !== 'process') return;
+    // ... and the org finishes the request all the same, after the rest
+    // of the delay (a server-side transaction does not stop when its
+    // client goes away: a GUESS, see README.md).
+    await new Promise((r) => setTimeout(r, Math.max(0, Number(action.delay_ms) - (Date.now() - Date.parse(entry.ts)))));
+    const late = route(sim, method, path, url, headers, bodyText, entry);
+    entry.processed_after_close = late.status;
     return;
   }
   if (action.reset === 'before') {

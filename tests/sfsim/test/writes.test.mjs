@@ -289,6 +289,33 @@ test('POST /composite: 503 before (nothing applied) and reset after (applied)', 
   assert.deepEqual(log.at(-1).composite.order, ['audit', 'change']);
 });
 
+test('a delayed composite whose client went away: dropped, or processed all the same with after_close "process"', async () => {
+  const o = await openOpp(10);
+  const req = (v) => ({ allOrNone: true, compositeRequest: [{ method: 'PATCH', url: `${V}/sobjects/Opportunity/${o.Id}`, referenceId: 'c', body: { NextStep: v } }] });
+  const giveUp = (v) => new Promise((resolve) => {
+    // A client that gives up after 100 ms.
+    import('node:https').then(({ default: https }) => {
+      const r = https.request(new URL(`${V}/composite`, sim.url), { method: 'POST', ca: sim.ca, agent: false, headers: { Authorization: 'Bearer ' + sim.access_token, 'Content-Type': 'application/json' } });
+      r.on('error', () => resolve());
+      r.end(JSON.stringify(req(v)));
+      setTimeout(() => { r.destroy(); resolve(); }, 100);
+    });
+  });
+  await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: `${V}/composite` }, count: 1, action: { delay_ms: 400 } });
+  await giveUp('dropped');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.notEqual((await record('Opportunity', o.Id)).NextStep, 'dropped');
+  await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: `${V}/composite` }, count: 1, action: { delay_ms: 400, after_close: 'process' } });
+  await giveUp('processed late');
+  assert.notEqual((await record('Opportunity', o.Id)).NextStep, 'processed late', 'not before the delay ends');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal((await record('Opportunity', o.Id)).NextStep, 'processed late');
+  const e = (await sim.control('GET', 'log')).json.filter((x) => x.path.endsWith('/composite')).at(-1);
+  assert.equal(e.aborted, true);
+  assert.equal(e.processed_after_close, 200);
+  assert.equal((await sim.control('POST', 'faults', { match: {}, action: { status: 503, after_close: 'process' } })).status, 400);
+});
+
 test('the audit object: absent, without Failed__c, with Attempt_Id__c (unique External ID) and Error__c', async () => {
   const fieldsOf = async () => (await sim.fetch('GET', `${V}/sobjects/Cleanup_Audit__c/describe`)).json.fields;
   let f = (await fieldsOf()).map((x) => x.name);
