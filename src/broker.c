@@ -79,7 +79,9 @@ enum breq_step {
 	STEP_DESCRIBE = 1,	/* SF_DESCRIBE, or SF_GET's first step */
 	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
 	STEP_MORE,		/* SF_MORE: the next batch behind a locator */
-	STEP_FLS_WAIT		/* a query waiting for the FLS probe's answer */
+	STEP_FLS_WAIT,		/* a query waiting for the FLS probe's answer */
+	STEP_USERINFO,		/* SF_IDENTITY: the OpenID UserInfo */
+	STEP_ORG		/* SF_IDENTITY: the Organization row */
 };
 
 struct broker;
@@ -99,6 +101,7 @@ struct breq {
 	char			*soql;		/* as sent; SF_MORE: the cursor's */
 	char			*raw;		/* STEP_FLS_WAIT: before the clause */
 	long			 total;		/* SF_MORE */
+	cJSON			*partial;	/* SF_IDENTITY: between steps */
 };
 TAILQ_HEAD(breq_list, breq);
 
@@ -122,6 +125,7 @@ struct broker {
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
 	struct breq_list pending;		/* requests in progress */
+	cJSON		*identity;	/* SF_IDENTITY's answer, once known */
 	int		 npending[PROC_MAX];	/* by sender */
 };
 
@@ -386,6 +390,7 @@ breq_free(struct breq *q)
 	free(q->fields);
 	free(q->soql);
 	free(q->raw);
+	cJSON_Delete(q->partial);
 	free(q);
 }
 
@@ -1185,6 +1190,152 @@ get_done(struct breq *q, struct sf_response *r)
 	breq_free(q);
 }
 
+/* ----------------------------------------------------------- identity */
+
+/*
+ * SF_IDENTITY: who the token is and which org answers, for "performed
+ * by" in the audit rows and for naming the org in results.  Two reads,
+ * once per process: the OpenID Connect UserInfo resource on the
+ * instance (user, organization id, time zone) and the Organization row
+ * (name, edition, sandbox or not).  The answer holds no secret.  An org
+ * where the user may not read Organization still answers, with those
+ * keys null.
+ */
+#define IDENTITY_ORG_SOQL	"SELECT Id, Name, IsSandbox, OrganizationType, " \
+				"InstanceName FROM Organization LIMIT 1"
+
+/* A string of UserInfo, one clean line of at most max bytes, or NULL. */
+static void
+identity_str(cJSON *to, const char *key, const cJSON *from, const char *name,
+    size_t max)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, name);
+	char		 line[256];
+
+	if (max >= sizeof(line))
+		max = sizeof(line) - 1;
+	if (!cJSON_IsString(v) || v->valuestring == NULL ||
+	    !utf8_valid(v->valuestring, strlen(v->valuestring))) {
+		cJSON_AddNullToObject(to, key);
+		return;
+	}
+	str_oneline(line, max + 1, v->valuestring);
+	cJSON_AddStringToObject(to, key, line);
+}
+
+/* An ID of UserInfo with the key prefix expected, as 18 characters. */
+static int
+identity_id(cJSON *to, const char *key, const cJSON *from, const char *name,
+    const char *prefix)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, name);
+	char		 id18[19], err[128];
+
+	if (!cJSON_IsString(v) || v->valuestring == NULL ||
+	    policy_id_valid(v->valuestring, prefix, id18, err,
+	    sizeof(err)) == -1)
+		return -1;
+	cJSON_AddStringToObject(to, key, id18);
+	return 0;
+}
+
+static void
+handle_identity(struct broker *br, struct ipc *from, uint32_t id,
+    struct buf *b)
+{
+	struct breq	*q;
+
+	if (buf_get_end(b) == -1)
+		fatalx("%s sent a malformed SF_IDENTITY", proc_name(from->peer));
+	if (br->identity != NULL) {
+		reply_json(from, IMSG_SF_IDENTITY_R, id,
+		    cJSON_Duplicate(br->identity, 1));
+		return;
+	}
+	q = breq_new(br, from, id, IMSG_SF_IDENTITY);
+	q->step = STEP_USERINFO;
+	q->http = sfhttp_start(br->http, "GET", SFHTTP_USERINFO_PATH, NULL, 1,
+	    breq_done, q);
+}
+
+static void
+userinfo_done(struct breq *q, struct sf_response *r)
+{
+	cJSON	*ui, *j;
+	char	*path;
+
+	if (r->sf_err != SFE_OK || (ui = body_json(r)) == NULL) {
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "UserInfo request");
+		breq_free(q);
+		return;
+	}
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	if (identity_id(j, "user_id", ui, "user_id", "005") == -1 ||
+	    identity_id(j, "organization_id", ui, "organization_id",
+	    "00D") == -1) {
+		cJSON_Delete(ui);
+		cJSON_Delete(j);
+		reply_error(q->from, q->id, SFE_SALESFORCE, "Salesforce's "
+		    "UserInfo answer has no valid user_id and organization_id");
+		breq_free(q);
+		return;
+	}
+	identity_str(j, "username", ui, "preferred_username", 80);
+	identity_str(j, "name", ui, "name", 121);
+	identity_str(j, "zoneinfo", ui, "zoneinfo", 40);
+	cJSON_Delete(ui);
+	q->partial = j;
+	q->step = STEP_ORG;
+	path = query_path(q->br, IDENTITY_ORG_SOQL);
+	q->http = sfhttp_start(q->br->http, "GET", path, NULL, 1, breq_done,
+	    q);
+	free(path);
+}
+
+static void
+org_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*res, *j = q->partial, *rec;
+	const cJSON	*v;
+	char		 host[HOST_MAX + 1];
+	unsigned int	 port;
+
+	q->partial = NULL;
+	res = query_result(r);
+	rec = res == NULL ? NULL : cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(res, "records"), 0);
+	if (rec != NULL) {
+		identity_str(j, "org_name", rec, "Name", 80);
+		v = cJSON_GetObjectItemCaseSensitive(rec, "IsSandbox");
+		if (cJSON_IsBool(v))
+			cJSON_AddBoolToObject(j, "is_sandbox", cJSON_IsTrue(v));
+		else
+			cJSON_AddNullToObject(j, "is_sandbox");
+		identity_str(j, "org_type", rec, "OrganizationType", 40);
+	} else {
+		log_warnx("the Organization row could not be read (%s): the "
+		    "org's name and whether it is a sandbox are unknown",
+		    r->error_msg[0] != '\0' ? r->error_msg : "no record");
+		cJSON_AddNullToObject(j, "org_name");
+		cJSON_AddNullToObject(j, "is_sandbox");
+		cJSON_AddNullToObject(j, "org_type");
+	}
+	cJSON_Delete(res);
+	if (url_hostport(auth_instance_url(q->br->auth), host, sizeof(host),
+	    &port) == 0)
+		cJSON_AddStringToObject(j, "instance", host);
+	else
+		cJSON_AddNullToObject(j, "instance");
+	cJSON_Delete(q->br->identity);
+	q->br->identity = cJSON_Duplicate(j, 1);
+	if (q->br->identity == NULL)
+		fatalx("cJSON_Duplicate");
+	reply_json(q->from, IMSG_SF_IDENTITY_R, q->id, j);
+	breq_free(q);
+}
+
 /* ------------------------------------------------------------- cancel */
 
 /*
@@ -1231,6 +1382,12 @@ breq_done(void *arg, struct sf_response *r)
 		break;
 	case STEP_MORE:
 		more_done(q, r);
+		break;
+	case STEP_USERINFO:
+		userinfo_done(q, r);
+		break;
+	case STEP_ORG:
+		org_done(q, r);
 		break;
 	case STEP_FLS_WAIT:	/* no transfer of its own */
 		fatalx("a query waiting for the FLS probe had a transfer");
@@ -1288,14 +1445,11 @@ broker_describe(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		handle_describe(arg, from, id, b);
 }
 
-/* Who the token is: lands with its handler (identity). */
 static void
 broker_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)b;
 	if (request_admit(arg, from, id))
-		reply_error(from, id, SFE_INTERNAL, "identity is not "
-		    "available in this version");
+		handle_identity(arg, from, id, b);
 }
 
 /*
@@ -1584,6 +1738,7 @@ broker_main(void)
 		cJSON_Delete(br.describes[i].fields);
 		cJSON_Delete(br.describes[i].picklists);
 	}
+	cJSON_Delete(br.identity);
 	reply_http = NULL;
 	sfhttp_free(br.http);
 	auth_free(br.auth);

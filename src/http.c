@@ -1530,7 +1530,9 @@ sfhttp_start(struct sfhttp *h, const char *method, const char *path,
 {
 	struct sfhttp_req	*q;
 
-	if (strncmp(path, "/services/data/", 15) != 0)
+	/* The data API, and the one OAuth resource read with the token. */
+	if (strncmp(path, "/services/data/", 15) != 0 &&
+	    strcmp(path, SFHTTP_USERINFO_PATH) != 0)
 		fatalx("sfhttp_start: path outside /services/data/");
 	q = xcalloc(1, sizeof(*q));
 	if (strlcpy_sf(q->method, method, sizeof(q->method)) >=
