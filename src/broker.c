@@ -80,7 +80,8 @@ enum breq_step {
 	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
 	STEP_MORE,		/* SF_MORE: the next batch behind a locator */
 	STEP_FLS_WAIT,		/* a query waiting for the FLS probe's answer */
-	STEP_USERINFO,		/* SF_IDENTITY: the OpenID UserInfo */
+	STEP_RESOURCES,		/* SF_IDENTITY: the version's resources */
+	STEP_USER,		/* SF_IDENTITY: the User row */
 	STEP_ORG		/* SF_IDENTITY: the Organization row */
 };
 
@@ -1194,17 +1195,21 @@ get_done(struct breq *q, struct sf_response *r)
 
 /*
  * SF_IDENTITY: who the token is and which org answers, for "performed
- * by" in the audit rows and for naming the org in results.  Two reads,
- * once per process: the OpenID Connect UserInfo resource on the
- * instance (user, organization id, time zone) and the Organization row
- * (name, edition, sandbox or not).  The answer holds no secret.  An org
- * where the user may not read Organization still answers, with those
- * keys null.
+ * by" in the audit rows and for naming the org in results.  Read once
+ * per process through the data API alone, so that the `api` scope the
+ * design note's Connected App has is enough (the OpenID UserInfo
+ * resource wants the openid/profile scopes): the version's resource
+ * list names the identity URL (.../id/<org id>/<user id>), then the
+ * User row (username, name, time zone) and the Organization row (name,
+ * edition, sandbox or not).  The answer holds no secret.  An org where
+ * the user may not read Organization still answers, those keys null.
  */
-#define IDENTITY_ORG_SOQL	"SELECT Id, Name, IsSandbox, OrganizationType, " \
-				"InstanceName FROM Organization LIMIT 1"
+#define IDENTITY_USER_SOQL	"SELECT Id, Username, Name, TimeZoneSidKey " \
+				"FROM User WHERE Id = '%s' LIMIT 1"
+#define IDENTITY_ORG_SOQL	"SELECT Id, Name, IsSandbox, OrganizationType " \
+				"FROM Organization LIMIT 1"
 
-/* A string of UserInfo, one clean line of at most max bytes, or NULL. */
+/* A string of a record, one clean line of at most max bytes, or null. */
 static void
 identity_str(cJSON *to, const char *key, const cJSON *from, const char *name,
     size_t max)
@@ -1223,20 +1228,42 @@ identity_str(cJSON *to, const char *key, const cJSON *from, const char *name,
 	cJSON_AddStringToObject(to, key, line);
 }
 
-/* An ID of UserInfo with the key prefix expected, as 18 characters. */
+/*
+ * The org and user IDs at the end of an identity URL
+ * (https://login.salesforce.com/id/00D.../005...), as 18 characters.
+ */
 static int
-identity_id(cJSON *to, const char *key, const cJSON *from, const char *name,
-    const char *prefix)
+identity_url_ids(const char *url, char org[19], char user[19])
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, name);
-	char		 id18[19], err[128];
+	const char	*p, *slash;
+	char		 seg[32], err[128];
+	size_t		 n;
 
-	if (!cJSON_IsString(v) || v->valuestring == NULL ||
-	    policy_id_valid(v->valuestring, prefix, id18, err,
-	    sizeof(err)) == -1)
+	if ((p = strstr(url, "/id/")) == NULL)
 		return -1;
-	cJSON_AddStringToObject(to, key, id18);
-	return 0;
+	p += 4;
+	if ((slash = strchr(p, '/')) == NULL || (n = (size_t)(slash - p)) >=
+	    sizeof(seg))
+		return -1;
+	memcpy(seg, p, n);
+	seg[n] = '\0';
+	if (policy_id_valid(seg, "00D", org, err, sizeof(err)) == -1)
+		return -1;
+	p = slash + 1;
+	n = strcspn(p, "/?#");
+	if (n >= sizeof(seg) || (p[n] == '/' && p[n + 1] != '\0'))
+		return -1;
+	memcpy(seg, p, n);
+	seg[n] = '\0';
+	return policy_id_valid(seg, "005", user, err, sizeof(err));
+}
+
+static void
+identity_fetch(struct breq *q, enum breq_step step, const char *path)
+{
+	q->step = step;
+	q->http = sfhttp_start(q->br->http, "GET", path, NULL, 1, breq_done,
+	    q);
 }
 
 static void
@@ -1244,6 +1271,7 @@ handle_identity(struct broker *br, struct ipc *from, uint32_t id,
     struct buf *b)
 {
 	struct breq	*q;
+	char		*path;
 
 	if (buf_get_end(b) == -1)
 		fatalx("%s sent a malformed SF_IDENTITY", proc_name(from->peer));
@@ -1253,44 +1281,70 @@ handle_identity(struct broker *br, struct ipc *from, uint32_t id,
 		return;
 	}
 	q = breq_new(br, from, id, IMSG_SF_IDENTITY);
-	q->step = STEP_USERINFO;
-	q->http = sfhttp_start(br->http, "GET", SFHTTP_USERINFO_PATH, NULL, 1,
-	    breq_done, q);
+	xasprintf(&path, "/services/data/%s/", br->api_version);
+	identity_fetch(q, STEP_RESOURCES, path);
+	free(path);
 }
 
 static void
-userinfo_done(struct breq *q, struct sf_response *r)
+resources_done(struct breq *q, struct sf_response *r)
 {
-	cJSON	*ui, *j;
-	char	*path;
+	cJSON		*res, *j;
+	const cJSON	*url;
+	char		 org[19], user[19], *soql, *path;
 
-	if (r->sf_err != SFE_OK || (ui = body_json(r)) == NULL) {
+	if ((res = body_json(r)) == NULL || r->sf_err != SFE_OK) {
+		cJSON_Delete(res);
 		reply_http_error(q->from, q->id, r, "Salesforce refused the "
-		    "UserInfo request");
+		    "request for the API version's resources");
 		breq_free(q);
 		return;
 	}
+	url = cJSON_GetObjectItemCaseSensitive(res, "identity");
+	if (!cJSON_IsString(url) || url->valuestring == NULL ||
+	    identity_url_ids(url->valuestring, org, user) == -1) {
+		cJSON_Delete(res);
+		reply_error(q->from, q->id, SFE_SALESFORCE, "Salesforce's "
+		    "resource list for %s names no identity URL with an org "
+		    "and a user ID", q->br->api_version);
+		breq_free(q);
+		return;
+	}
+	cJSON_Delete(res);
 	if ((j = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
-	if (identity_id(j, "user_id", ui, "user_id", "005") == -1 ||
-	    identity_id(j, "organization_id", ui, "organization_id",
-	    "00D") == -1) {
-		cJSON_Delete(ui);
-		cJSON_Delete(j);
-		reply_error(q->from, q->id, SFE_SALESFORCE, "Salesforce's "
-		    "UserInfo answer has no valid user_id and organization_id");
+	cJSON_AddStringToObject(j, "user_id", user);
+	cJSON_AddStringToObject(j, "organization_id", org);
+	q->partial = j;
+	xasprintf(&soql, IDENTITY_USER_SOQL, user);
+	path = query_path(q->br, soql);
+	identity_fetch(q, STEP_USER, path);
+	free(path);
+	free(soql);
+}
+
+static void
+user_done(struct breq *q, struct sf_response *r)
+{
+	cJSON	*res, *rec;
+	char	*path;
+
+	res = query_result(r);
+	rec = res == NULL ? NULL : cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(res, "records"), 0);
+	if (rec == NULL) {
+		cJSON_Delete(res);
+		reply_http_error(q->from, q->id, r, "the integration user's "
+		    "own User record could not be read");
 		breq_free(q);
 		return;
 	}
-	identity_str(j, "username", ui, "preferred_username", 80);
-	identity_str(j, "name", ui, "name", 121);
-	identity_str(j, "zoneinfo", ui, "zoneinfo", 40);
-	cJSON_Delete(ui);
-	q->partial = j;
-	q->step = STEP_ORG;
+	identity_str(q->partial, "username", rec, "Username", 80);
+	identity_str(q->partial, "name", rec, "Name", 121);
+	identity_str(q->partial, "zoneinfo", rec, "TimeZoneSidKey", 40);
+	cJSON_Delete(res);
 	path = query_path(q->br, IDENTITY_ORG_SOQL);
-	q->http = sfhttp_start(q->br->http, "GET", path, NULL, 1, breq_done,
-	    q);
+	identity_fetch(q, STEP_ORG, path);
 	free(path);
 }
 
@@ -1329,8 +1383,7 @@ org_done(struct breq *q, struct sf_response *r)
 	else
 		cJSON_AddNullToObject(j, "instance");
 	cJSON_Delete(q->br->identity);
-	q->br->identity = cJSON_Duplicate(j, 1);
-	if (q->br->identity == NULL)
+	if ((q->br->identity = cJSON_Duplicate(j, 1)) == NULL)
 		fatalx("cJSON_Duplicate");
 	reply_json(q->from, IMSG_SF_IDENTITY_R, q->id, j);
 	breq_free(q);
@@ -1383,8 +1436,11 @@ breq_done(void *arg, struct sf_response *r)
 	case STEP_MORE:
 		more_done(q, r);
 		break;
-	case STEP_USERINFO:
-		userinfo_done(q, r);
+	case STEP_RESOURCES:
+		resources_done(q, r);
+		break;
+	case STEP_USER:
+		user_done(q, r);
 		break;
 	case STEP_ORG:
 		org_done(q, r);

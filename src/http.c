@@ -1530,9 +1530,7 @@ sfhttp_start(struct sfhttp *h, const char *method, const char *path,
 {
 	struct sfhttp_req	*q;
 
-	/* The data API, and the one OAuth resource read with the token. */
-	if (strncmp(path, "/services/data/", 15) != 0 &&
-	    strcmp(path, SFHTTP_USERINFO_PATH) != 0)
+	if (strncmp(path, "/services/data/", 15) != 0)
 		fatalx("sfhttp_start: path outside /services/data/");
 	q = xcalloc(1, sizeof(*q));
 	if (strlcpy_sf(q->method, method, sizeof(q->method)) >=

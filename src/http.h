@@ -65,8 +65,7 @@ typedef void	(*sfhttp_done_fn)(void *arg, struct sf_response *r);
 
 /*
  * Start a request to {instance_url}{path}.  method is "GET", "POST" or
- * "PATCH"; path begins with "/services/data/" (or is the OpenID UserInfo
- * resource, SFHTTP_USERINFO_PATH) and is already encoded;
+ * "PATCH"; path begins with "/services/data/" and is already encoded;
  * body is JSON or NULL (both are copied).  Only an idempotent request
  * is retried after a 502/503/504, a connection failure or
  * UNABLE_TO_LOCK_ROW, after a backoff timer; any request is repeated
@@ -75,7 +74,6 @@ typedef void	(*sfhttp_done_fn)(void *arg, struct sf_response *r);
  * max_transfers transfers are in flight; the others wait in order.
  * The handle stays valid until done() returns or sfhttp_abort().
  */
-#define SFHTTP_USERINFO_PATH	"/services/oauth2/userinfo"
 struct sfhttp_req *sfhttp_start(struct sfhttp *, const char *method,
 		    const char *path, const char *body, int idempotent,
 		    sfhttp_done_fn done, void *arg);
