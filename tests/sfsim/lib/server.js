@@ -423,6 +423,7 @@ async function handle(sim, req, res) {
   }
 
   const soql = url.searchParams.get('q');
+  const t0 = process.hrtime.bigint();
   const entry = { method, path, soql, body: bodyText || null, status: null, api_calls: sim.apiCalls, auth: 'none', grant_type: null, ts: new Date().toISOString() };
   sim.log.push(entry);
   if (sim.log.length > sim.cfg.logMax) sim.log.shift();
@@ -483,6 +484,9 @@ async function handle(sim, req, res) {
   }
   entry.gzip = r.body !== null && r.body !== undefined && wantsGzip(req);
   send(res, r.status, r.body, h);
+  // The simulator's own time for this answer (evaluating, serialising,
+  // compressing): a benchmark subtracts it to see the client's time.
+  entry.ms = Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 function parseForm(text, contentType) {
