@@ -21,10 +21,15 @@ function orgState(sim) {
   return {
     last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
     currency: c.currency, currencies: c.currencies,
+    is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
     locked_ids: c.lockedIds, null_reference: c.nullReference, precondition_error_code: c.preconditionErrorCode,
   };
+}
+
+function orgRow(sim) {
+  return sim.db.tables.Organization.records[0] || {};
 }
 
 const SUB_ERRORS = ['validation', 'lock', 'fls', 'value'];
@@ -152,6 +157,9 @@ function handle(sim, method, path, search, headers, bodyText) {
         && c.every((x) => x && /^[A-Z]{3}$/.test(x.iso) && typeof x.rate === 'number' && x.rate > 0));
       if (b.currencies !== undefined && !curOk(b.currencies)) return fail(400, 'currencies: null, or [{iso, rate}, ...], the first (corporate) at rate 1');
       if (b.currency !== undefined && !/^[A-Z]{3}$/.test(String(b.currency))) return fail(400, 'currency: an ISO code');
+      if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
+      const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
+      if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
       const wErr = writeOptions(sim, b);
       if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
@@ -163,6 +171,10 @@ function handle(sim, method, path, search, headers, bodyText) {
         sim.db = sim.makeDb();
         sim.cursors.clear();
       }
+      // The edition and sandbox flag are the Organization row's own: set
+      // after any regeneration, kept until POST reset.
+      if (b.is_sandbox !== undefined) orgRow(sim).IsSandbox = b.is_sandbox;
+      if (b.org_type !== undefined) orgRow(sim).OrganizationType = b.org_type;
       return ok(orgState(sim));
     }
     case 'GET history': {
