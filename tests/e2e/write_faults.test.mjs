@@ -129,6 +129,7 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
     const args = note
       ? { object_type: object, object_id: id, body: `Note ${i} of seed ${SEED}: <b>&</b>\nline two` }
       : { object_type: object, object_id: id, field_name: field, new_value: value, justification: `Randomized write ${i} (seed ${SEED})` };
+    const t1 = Date.now();
     const call = callWrite(c.client, note ? 'add_note' : 'update_field', args);
     if (fault === '412') {
       // Edit another field in a later second than the composite's arrival.
@@ -149,13 +150,16 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
     // A fault the write never reached (none should be left) must not hit the next one.
     if (fault !== 'none') await sim.control('DELETE', 'faults');
     const status = res.out ? res.out.status : null;
-    results.push({ i, note, object, id, field, value, fault, status, attempt: res.out ? res.out.attempt_id : null, text: res.text, isError: res.isError });
+    results.push({ i, ms: Date.now() - t1, note, object, id, field, value, fault, status, attempt: res.out ? res.out.attempt_id : null, text: res.text, isError: res.isError });
     if (!res.out || !res.out.attempt_id) assert.fail(`write ${i} (seed ${SEED}, fault ${fault}) has no attempt: ${res.text}`);
   }
   const elapsed = Date.now() - t0;
   const byStatus = {};
   for (const r of results) byStatus[r.status] = (byStatus[r.status] || 0) + 1;
   t.diagnostic(`${results.length} writes in ${elapsed} ms; faults ${JSON.stringify(faults)}; outcomes ${JSON.stringify(byStatus)}`);
+  const msBy = {};
+  for (const r of results) (msBy[r.fault] = msBy[r.fault] || []).push(r.ms);
+  t.diagnostic('mean ms per write by fault: ' + Object.entries(msBy).map(([k, v]) => `${k} ${Math.round(v.reduce((a, b) => a + b, 0) / v.length)}`).join(', '));
 
   // ------------------------------------------------------ the invariants
   const tag = `(seed ${SEED})`;
@@ -215,9 +219,18 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
     }
   }
   assert.deepEqual(disagree, [], `results, journal and org disagree ${tag}`);
+  const failedByAttempt = new Map();
   for (const a of failed) {
     assert.ok(!okByAttempt.has(attemptOf(a)), `failed row ${a.Id} belongs to an attempt that was not applied ${tag}`);
+    assert.ok(!failedByAttempt.has(attemptOf(a)), `attempt ${attemptOf(a)} has one failed row, not two ${tag}`);
+    failedByAttempt.set(attemptOf(a), a);
   }
+  // The org has Failed__c: every refused attempt left its failed row, and
+  // only those did.
+  const noFailedRow = results.filter((r) => r.status === 'refused' && !failedByAttempt.has(r.attempt))
+    .map((r) => ({ i: r.i, tool: r.note ? 'add_note' : 'update_field', fault: r.fault, text: r.text.slice(0, 160) }));
+  assert.deepEqual(noFailedRow, [], `refused attempts without their Failed__c row ${tag}`);
+  assert.equal(failed.length, results.filter((r) => r.status === 'refused').length, `failed rows for refused attempts only ${tag}`);
   // The faults did their work: some refused, some resolved by lookup.
   assert.ok(results.length >= 500 || N < 500, 'at least 500 writes');
   assert.ok(results.some((r) => r.status === 'refused') && results.some((r) => r.status === 'applied'), `a mix of outcomes ${tag}`);
