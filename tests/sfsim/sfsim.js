@@ -119,6 +119,7 @@ function main() {
     auditAttemptId: opts.auditFields.includes('attempt_id'), auditError: opts.auditFields.includes('error'),
     readonlyField: false, validationRules: [], fieldOverrides: {}, lockedIds: [],
     nullReference: opts.nullReference, preconditionErrorCode: 'PRECONDITION_FAILED',
+    invalidHeaderCode: 'INVALID_HEADER_TYPE', collateOrder: ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'], noteKeepTags: null,
   };
   const makeDb = () => generate({
     seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,

@@ -5,6 +5,7 @@
 const crypto = require('node:crypto');
 const { getObject } = require('./schema');
 const ids = require('./ids');
+const { DROP_WITH_CONTENT } = require('./notes');
 const { fmtValue } = require('./soql');
 
 const ok = (body = { ok: true }) => ({ status: 200, body });
@@ -25,6 +26,7 @@ function orgState(sim) {
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
     locked_ids: c.lockedIds, null_reference: c.nullReference, precondition_error_code: c.preconditionErrorCode,
+    invalid_header_code: c.invalidHeaderCode, collate_order: c.collateOrder, note_keep_tags: c.noteKeepTags,
   };
 }
 
@@ -73,6 +75,14 @@ function writeOptions(sim, b) {
   }
   if (b.null_reference !== undefined && b.null_reference !== 'error' && b.null_reference !== 'null') return 'null_reference: "error" or "null"';
   if (b.precondition_error_code !== undefined && !/^[A-Z_]{1,64}$/.test(String(b.precondition_error_code))) return 'precondition_error_code: an errorCode';
+  if (b.invalid_header_code !== undefined && !/^[A-Z_]{1,64}$/.test(String(b.invalid_header_code))) return 'invalid_header_code: an errorCode';
+  if (b.note_keep_tags !== undefined && b.note_keep_tags !== null && !(Array.isArray(b.note_keep_tags) && b.note_keep_tags.length <= 30
+    && b.note_keep_tags.every((t) => typeof t === 'string' && /^[a-z][a-z0-9]{0,15}$/.test(t) && !DROP_WITH_CONTENT.includes(t)))) {
+    return 'note_keep_tags: null (the default list) or at most 30 lower-case tag names, none of script, style, iframe, object, embed, noscript, template';
+  }
+  const METHODS = ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'];
+  if (b.collate_order !== undefined && !(Array.isArray(b.collate_order) && b.collate_order.length === 5
+    && METHODS.every((m) => b.collate_order.includes(m)))) return `collate_order: the five methods ${METHODS.join(', ')} in the order collated subrequests run`;
   const c = sim.cfg;
   if (b.audit_object !== undefined) c.auditObject = b.audit_object;
   if (b.audit_failed !== undefined) c.auditFailed = b.audit_failed;
@@ -84,6 +94,9 @@ function writeOptions(sim, b) {
   if (b.locked_ids !== undefined) c.lockedIds = b.locked_ids.map((i) => ids.normalize(i));
   if (b.null_reference !== undefined) c.nullReference = b.null_reference;
   if (b.precondition_error_code !== undefined) c.preconditionErrorCode = b.precondition_error_code;
+  if (b.invalid_header_code !== undefined) c.invalidHeaderCode = b.invalid_header_code;
+  if (b.collate_order !== undefined) c.collateOrder = b.collate_order.slice();
+  if (b.note_keep_tags !== undefined) c.noteKeepTags = b.note_keep_tags === null ? null : b.note_keep_tags.slice();
   return null;
 }
 

@@ -133,7 +133,7 @@ function checkUnique(db, obj, rec, env) {
 }
 
 /** Fields Salesforce derives, and the validation rules. */
-function derive(db, obj, rec, changed, now) {
+function derive(db, obj, rec, changed, now, env = {}) {
   switch (obj.name) {
     case 'Opportunity': {
       if (rec.Amount != null && rec.Amount < 0) {
@@ -183,7 +183,7 @@ function derive(db, obj, rec, changed, now) {
       // Salesforce strips unsafe HTML and new lines (lib/notes.js); the
       // note keeps what is left, base64 again.
       if (changed.has('Content') || rec.Content == null) {
-        const html = sanitizeNote(Buffer.from(rec.Content || '', 'base64').toString('utf8'));
+        const html = sanitizeNote(Buffer.from(rec.Content || '', 'base64').toString('utf8'), env.cfg && env.cfg.noteKeepTags);
         rec.Content = Buffer.from(html, 'utf8').toString('base64');
       }
       const text = Buffer.from(rec.Content || '', 'base64').toString('utf8');
@@ -231,7 +231,7 @@ function create(db, objName, body, env) {
     throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   }
   if (obj.name === 'Opportunity') changed.add('StageName');
-  derive(db, obj, rec, changed, now);
+  derive(db, obj, rec, changed, now, env);
   validationRules(obj, rec, env);
   checkUnique(db, obj, rec, env);
   if (obj.name === 'Cleanup_Audit__c') rec.Name = 'CA-' + String(db.counters.get(obj.keyPrefix)).padStart(6, '0');
@@ -270,7 +270,7 @@ function update(db, objName, id, body, env) {
   const missing = pairs.filter(([f, v]) => (f.required || f.nillable === false) && v == null && f.type !== 'boolean').map(([f]) => f.name);
   if (missing.length) throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   const now = env.now();
-  derive(db, obj, next, changed, now);
+  derive(db, obj, next, changed, now, env);
   validationRules(obj, next, env);
   checkUnique(db, obj, next, env);
   if ('LastModifiedDate' in next) { next.LastModifiedDate = now; next.LastModifiedById = env.userId; }

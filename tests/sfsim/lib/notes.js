@@ -12,7 +12,8 @@
 const KEEP = new Set(['p', 'br', 'b', 'strong', 'i', 'em', 'u', 's', 'strike', 'ul', 'ol', 'li', 'a']);
 const DROP_WITH_CONTENT = ['script', 'style', 'iframe', 'object', 'embed', 'noscript', 'template'];
 
-function sanitizeNote(html) {
+function sanitizeNote(html, keepTags = null) {
+  const keep = keepTags ? new Set(keepTags) : KEEP;
   let s = String(html);
   for (const t of DROP_WITH_CONTENT) {
     s = s.replace(new RegExp(`<${t}\\b[^>]*>[\\s\\S]*?<\\/${t}\\s*>`, 'gi'), '');
@@ -21,7 +22,7 @@ function sanitizeNote(html) {
   s = s.replace(/<!--[\s\S]*?-->/g, '');
   s = s.replace(/<\s*(\/?)\s*([a-zA-Z][a-zA-Z0-9]*)([^>]*)>/g, (all, close, name, attrs) => {
     const t = name.toLowerCase();
-    if (!KEEP.has(t)) return '';
+    if (!keep.has(t)) return '';
     if (close) return `</${t}>`;
     if (t === 'a') {
       const m = /\bhref\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(attrs);
@@ -49,4 +50,4 @@ function notePreview(html) {
     .replace(/\s+/g, ' ').trim().slice(0, 255);
 }
 
-module.exports = { sanitizeNote, notePreview };
+module.exports = { sanitizeNote, notePreview, KEEP, DROP_WITH_CONTENT };

@@ -248,7 +248,7 @@ class Sim {
     if (v === undefined) return null;
     const when = parseHttpDate(v);
     if (when === null) {
-      return err(new SfError(400, 'INVALID_HEADER_TYPE', `If-Unmodified-Since: invalid HTTP-date: ${String(v).slice(0, 64)}`));
+      return err(new SfError(400, this.cfg.invalidHeaderCode || 'INVALID_HEADER_TYPE', `If-Unmodified-Since: invalid HTTP-date: ${String(v).slice(0, 64)}`));
     }
     const { rec } = dml.findRecord(this.db, objName, id);
     const lm = rec.LastModifiedDate;
@@ -358,7 +358,7 @@ class Sim {
     // first, grouped by method in the order GET, PATCH, PUT, DELETE, POST,
     // then the others in the order received.
     const collate = body.collateSubrequests !== undefined ? body.collateSubrequests : versionNum(version) >= 49;
-    const order = executionOrder(subs, collate);
+    const order = executionOrder(subs, collate, this.cfg.collateOrder);
     const logged = this.curEntry;
     this.curEntry = null;
     const trace = logged ? {
@@ -432,7 +432,7 @@ function refsOf(s) {
 const COLLATE_METHODS = ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'];
 
 /** Indexes of subs in the order sfsim runs them (see composite()). */
-function executionOrder(subs, collate) {
+function executionOrder(subs, collate, methods = COLLATE_METHODS) {
   const all = subs.map((_, i) => i);
   if (!collate) return all;
   const refs = subs.map(refsOf);
@@ -441,7 +441,7 @@ function executionOrder(subs, collate) {
   const collatable = (i) => refs[i].size === 0 && !referenced.has(subs[i].referenceId)
     && Object.keys(subs[i].httpHeaders || {}).length === 0 && /^\/services\/data\/v\d+\.\d+\/sobjects\//.test(subs[i].url);
   const first = [];
-  for (const m of COLLATE_METHODS) for (const i of all) if (collatable(i) && subs[i].method === m) first.push(i);
+  for (const m of methods || COLLATE_METHODS) for (const i of all) if (collatable(i) && subs[i].method === m) first.push(i);
   return [...first, ...all.filter((i) => !collatable(i))];
 }
 

@@ -14,6 +14,7 @@ const V = '/services/data/v60.0';
 const DEFAULT_ORG = {
   audit_object: true, audit_failed: true, audit_attempt_id: false, audit_error: false, readonly_field: false,
   validation_rules: [], field_overrides: {}, locked_ids: [], null_reference: 'error', precondition_error_code: 'PRECONDITION_FAILED',
+  invalid_header_code: 'INVALID_HEADER_TYPE', collate_order: ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'], note_keep_tags: null,
 };
 afterEach(async () => {
   const r = await sim.control('POST', 'org', DEFAULT_ORG);
@@ -49,6 +50,11 @@ test('If-Unmodified-Since on a PATCH: 412 after the date, one-second resolution,
     assert.equal(r.status, 400, bad);
     assert.equal(r.json[0].errorCode, 'INVALID_HEADER_TYPE');
   }
+  await sim.control('POST', 'org', { invalid_header_code: 'MALFORMED_HEADER' });
+  assert.equal((await patch('nope', 'never')).json[0].errorCode, 'MALFORMED_HEADER');
+  await sim.control('POST', 'org', { precondition_error_code: 'CONDITION_NOT_MET' });
+  assert.equal((await patch(httpDate(lm - 10000), 'never')).json[0].errorCode, 'CONDITION_NOT_MET');
+  await sim.control('POST', 'org', { invalid_header_code: 'INVALID_HEADER_TYPE', precondition_error_code: 'PRECONDITION_FAILED' });
   // The boundary of the check: a valid date 1 s before LastModifiedDate's second.
   const fresh = Date.parse((await sim.fetch('GET', `${V}/sobjects/Opportunity/${o.Id}?fields=LastModifiedDate`)).json.LastModifiedDate);
   assert.equal((await patch(httpDate(Math.floor(fresh / 1000) * 1000 - 1000), 'x')).status, 412);
@@ -108,6 +114,16 @@ test('collateSubrequests: false runs in order; true (the default from v49) runs 
   log = (await sim.control('GET', 'log')).json.filter((e) => e.path.endsWith('/composite'));
   assert.deepEqual(log[0].composite.order, ['read', 'change', 'audit']);
   assert.equal(log[0].composite.collateSubrequests, true);
+  // The order is a guess, so it can be changed.
+  await sim.control('POST', 'org', { collate_order: ['POST', 'GET', 'PATCH', 'PUT', 'DELETE'] });
+  await sim.control('DELETE', 'log');
+  await composite({ allOrNone: true, compositeRequest: subs() });
+  log = (await sim.control('GET', 'log')).json.filter((e) => e.path.endsWith('/composite'));
+  assert.deepEqual(log[0].composite.order, ['audit', 'read', 'change']);
+  for (const bad of [['GET', 'POST'], ['GET', 'PATCH', 'PUT', 'DELETE', 'GET'], 'GET']) {
+    assert.equal((await sim.control('POST', 'org', { collate_order: bad })).status, 400, JSON.stringify(bad));
+  }
+  await sim.control('POST', 'org', { collate_order: DEFAULT_ORG.collate_order });
 
   // A subrequest with httpHeaders, or one a reference ties to another, is not collated.
   const tied = [
@@ -435,6 +451,14 @@ test('ContentNote: base64 required, unsafe HTML and new lines stripped, TextPrev
   const n2 = await sim.fetch('POST', `${V}/sobjects/ContentNote`, { body: { Title: 'Esc', Content: Buffer.from(escaped).toString('base64') } });
   assert.equal(Buffer.from((await record('ContentNote', n2.json.id)).Content, 'base64').toString('utf8'), escaped);
   assert.equal((await record('ContentNote', n2.json.id)).TextPreview, `1 < 2 && "x" 'y' "z"`);
+  // The kept tags are a guess: configurable.
+  await sim.control('POST', 'org', { note_keep_tags: ['p'] });
+  const n3 = await sim.fetch('POST', `${V}/sobjects/ContentNote`, { body: { Title: 'Few', Content: Buffer.from('<p><b>x</b><div>y</div></p>').toString('base64') } });
+  assert.equal(Buffer.from((await record('ContentNote', n3.json.id)).Content, 'base64').toString('utf8'), '<p>xy</p>');
+  for (const bad of [['script'], ['P'], Array.from({ length: 31 }, () => 'p'), 'p']) {
+    assert.equal((await sim.control('POST', 'org', { note_keep_tags: bad })).status, 400, JSON.stringify(bad));
+  }
+  await sim.control('POST', 'org', { note_keep_tags: null });
   // Only Title and Content are updatable.
   const up = await sim.fetch('PATCH', `${V}/sobjects/ContentNote/${n2.json.id}`, { body: { FileType: 'PDF' } });
   assert.equal(up.json[0].errorCode, 'INVALID_FIELD_FOR_INSERT_UPDATE');
