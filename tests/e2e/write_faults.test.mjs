@@ -1,7 +1,8 @@
 // A randomized fault run of the write path (issue 10): at least 500
 // writes, update_field and add_note mixed, from a seeded PRNG (the seed
 // is printed; WRITE_FAULTS_SEED=N repeats a run, WRITE_FAULTS_N=N sets the
-// count), with faults injected by the simulator: a 503 before the
+// count, WRITE_FAULTS_AUDIT=full runs it against an audit object with
+// Attempt_Id__c and Error__c too), with faults injected by the simulator: a 503 before the
 // composite, a reset after it (processed, answer lost) or before it, a
 // validation rule, a locked row or field-level security on one of its
 // subrequests, and a concurrent edit through the simulator's own REST API
@@ -47,6 +48,7 @@ const opened = [];
 
 before(async () => {
   sim = await startSim(['--opportunities', '200', '--api-limit', '1000000']);
+  if (process.env.WRITE_FAULTS_AUDIT === 'full') await simPost(sim, 'org', { audit_attempt_id: true, audit_error: true });
   jdir = mkdtempSync(join(tmpdir(), 'sfrevops-journal-'));
   journal = join(jdir, 'journal.jsonl');
 });
