@@ -479,6 +479,25 @@ env_long(const char *var, long def, long min, long max, const char *unit,
 	return 0;
 }
 
+/*
+ * SFDC_UI: whether tools/list links the MCP Apps views (src/ui.c).
+ * auto (the default): when the client declares the extension; on:
+ * always, for clients that render apps without declaring it; off: never.
+ */
+static int
+config_ui(cJSON *j, char *errbuf, size_t errlen)
+{
+	const char	*ui = env_or("SFDC_UI", "auto");
+
+	if (strcmp(ui, "auto") != 0 && strcmp(ui, "on") != 0 &&
+	    strcmp(ui, "off") != 0) {
+		snprintf(errbuf, errlen, "SFDC_UI must be auto, on or off");
+		return -1;
+	}
+	cJSON_AddStringToObject(j, "ui", ui);
+	return 0;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
@@ -629,6 +648,11 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		cJSON_AddStringToObject(j, "client_id", client_id);
 	if (username != NULL)
 		cJSON_AddStringToObject(j, "username", username);
+	if (config_ui(j, errbuf, errlen) == -1) {
+		cJSON_Delete(j);
+		config_free(c);
+		return -1;
+	}
 	if ((out = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
