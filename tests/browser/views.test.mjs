@@ -23,7 +23,9 @@ import { startSim, simEnv, srcdir } from '../e2e/lib.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const modules = join(srcdir, 'tests', 'node_modules');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const shots = join(process.env.top_builddir || join(srcdir, 'build'), 'tests', 'browser', 'screens');
+// SFREVOPS_SCREENS: where contrib/demo.sh --screenshots wants them.
+const shots = process.env.SFREVOPS_SCREENS ||
+  join(process.env.top_builddir || join(srcdir, 'build'), 'tests', 'browser', 'screens');
 const EXT = 'io.modelcontextprotocol/ui';
 const MIME = 'text/html;profile=mcp-app';
 const QUARTER_END = (() => {
