@@ -7,7 +7,9 @@
 // SFDC_UI.  No org is needed: the views are compiled in.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnRaw, offlineEnv } from './lib.mjs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { BIN, spawnRaw, offlineEnv } from './lib.mjs';
 
 const EXT = 'io.modelcontextprotocol/ui';
 const MIME = 'text/html;profile=mcp-app';
@@ -24,9 +26,6 @@ after(async () => {
 });
 
 async function sdk(capabilities, extra = {}) {
-  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
-  const { BIN } = await import('./lib.mjs');
   const transport = new StdioClientTransport({ command: BIN, args: [], env: offlineEnv(extra), stderr: 'pipe' });
   const client = new Client({ name: 'e2e-ui', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
