@@ -9,6 +9,12 @@
 // keyboard and the narrowest width, and saves a screenshot of each view,
 // light and dark, in the build tree (tests/browser/screens/).
 //
+// The host page embeds each view as a desktop host does: one iframe,
+// sandbox="allow-scripts" (an opaque origin, not the page's), with the
+// CSP the specification builds from the resource's metadata.  A web host
+// puts a Sandbox proxy on a second origin between the two; that layer is
+// the host's, and not what is tested here.
+//
 // Skipped, with the reason, where chromium is not installed
 // (apt-get install chromium; contrib/install-deps.sh does).
 import { test, before, after } from 'node:test';
@@ -216,6 +222,12 @@ test('pipeline_by_stage: one bar per stage with its label and values, the totals
     assert.equal(bg, theme === 'dark' ? 'rgb(23, 24, 27)' : 'rgb(255, 255, 255)', 'the host\'s theme');
     await screenshot('pipeline-' + theme);
     await keyboard(frame, 'li.bar');
+    // ui/notifications/host-context-changed: the host switches the theme.
+    const other = theme === 'dark' ? 'light' : 'dark';
+    await page.evaluate((t) => window.setTheme(t), other);
+    await frame.waitForFunction((t) => document.documentElement.getAttribute('data-theme') === t, other, { timeout: 5000 });
+    assert.equal(await frame.evaluate(() => getComputedStyle(document.body).backgroundColor),
+      other === 'dark' ? 'rgb(23, 24, 27)' : 'rgb(255, 255, 255)', 'the theme the host changed to');
   }
   const { frame } = await show('pipeline_by_stage', args, v, 'light', 320);
   await frame.waitForSelector('li.bar[data-label]');
