@@ -118,7 +118,7 @@ before(async () => {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 760, height: 900 },
+    viewport: { width: 760, height: 1300 },
   });
   page = context.pages()[0] || await context.newPage();
   page.on('request', (r) => requests.push({ url: r.url(), main: r.frame() === page.mainFrame() }));
