@@ -400,7 +400,7 @@ object_ok(const struct composite_conf *c, const char *object,
 	    sizeof(q->object)) == NULL) {
 		snprintf(err, errlen, "writes to %s are not allowed: "
 		    "SFDC_WRITE_OBJECTS is %s", object, c->write_objects);
-		return -1;
+		return -2;
 	}
 	return 0;
 }
@@ -467,8 +467,9 @@ audit_parse(const struct composite_conf *c, struct composite_req *q,
 	/* The row must say what the request does. */
 	v = cJSON_GetObjectItemCaseSensitive(a, "Object_Name__c");
 	if (q->kind == COMPOSITE_FAILED) {
-		if (object_ok(c, v->valuestring, q, err, errlen) == -1)
-			return -1;
+		int rc;
+		if ((rc = object_ok(c, v->valuestring, q, err, errlen)) != 0)
+			return rc;
 	} else if (strcasecmp(v->valuestring, q->object) != 0) {
 		snprintf(err, errlen, "audit.Object_Name__c is '%.80s' but the "
 		    "request writes to %s", v->valuestring, q->object);
@@ -579,8 +580,11 @@ composite_parse(const struct composite_conf *c, enum composite_kind kind,
 	strlcpy_sf(q->attempt, s, sizeof(q->attempt));
 	if (kind != COMPOSITE_FAILED) {
 		if ((s = get_str(j, "object", SF_MAX_NAME, what, err,
-		    errlen)) == NULL || object_ok(c, s, q, err, errlen) == -1)
+		    errlen)) == NULL)
 			goto out;
+		if ((rc = object_ok(c, s, q, err, errlen)) != 0)
+			goto out;
+		rc = -1;
 		if ((s = get_str(j, "id", 18, what, err, errlen)) == NULL)
 			goto out;
 		if (policy_id_valid(s, NULL, q->id18, e2, sizeof(e2)) == -1) {
@@ -607,6 +611,7 @@ composite_parse(const struct composite_conf *c, enum composite_kind kind,
 			    "StageName, ForecastCategoryName, IsPrivate and "
 			    "Lead.Status unless they are named)", q->object, s,
 			    c->writable_fields);
+			rc = -2;
 			goto out;
 		}
 		strlcpy_sf(q->field, s, sizeof(q->field));
@@ -650,13 +655,12 @@ composite_parse(const struct composite_conf *c, enum composite_kind kind,
 		}
 		q->content = xstrdup(s);
 	}
-	if (audit_parse(c, q, cJSON_GetObjectItemCaseSensitive(j, "audit"),
-	    err, errlen) == -1)
+	if ((rc = audit_parse(c, q, cJSON_GetObjectItemCaseSensitive(j,
+	    "audit"), err, errlen)) != 0)
 		goto out;
-	rc = 0;
 out:
 	cJSON_Delete(j);
-	if (rc == -1)
+	if (rc != 0)
 		composite_req_free(q);
 	return rc;
 }

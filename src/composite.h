@@ -64,7 +64,9 @@ struct composite_req {
  * Parse and check the writer's JSON for kind: unknown keys, types, sizes,
  * the object against write_objects, the field against writable_fields,
  * the ID's form, the audit keys and their agreement with the change.
- * 0, or -1 with a sentence naming the problem in err.
+ * 0; -2 when an allow-list refuses it (an object outside
+ * SFDC_WRITE_OBJECTS, a field outside SFDC_WRITABLE_FIELDS); -1 for any
+ * other problem; either with a sentence naming it in err.
  */
 int	 composite_parse(const struct composite_conf *, enum composite_kind,
 	    const char *json, size_t len, struct composite_req *,

@@ -79,7 +79,7 @@ try(enum composite_kind k, const char *json, const char *prefix,
     struct composite_req *q, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	if (composite_parse(&conf, k, json, strlen(json), q, err, errlen) == -1)
+	if (composite_parse(&conf, k, json, strlen(json), q, err, errlen) != 0)
 		return -1;
 	if (composite_check(&conf, q, prefix, meta, err, errlen) == -1) {
 		composite_req_free(q);
