@@ -65,8 +65,9 @@ static const struct sandbox_limit {
 	/* Sanitizer builds keep it: a report must reach a stderr file. */
 	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0 } },
 #endif
+	/* The writer's journal is FD_FIRST_FREE (journal_fd.h). */
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", { RLIM_KEEP, FD_FIRST_FREE + 2, 64,
-					    FD_FIRST_FREE + 2 } },
+					    FD_FIRST_FREE + 3 } },
 	{ RLIMIT_NPROC,  "RLIMIT_NPROC",  { RLIM_KEEP, 0, RLIM_KEEP, 0 } },
 };
 
