@@ -1037,6 +1037,17 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 	    (curl_off_t)(q->body != NULL ? q->bodylen : 0))) == CURLE_OK &&
 	    strcmp(q->method, "POST") != 0)
 		rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	/*
+	 * A mutation goes on a connection of its own: libcurl sends a
+	 * request again by itself when a reused connection dies before any
+	 * byte of the answer (Curl_retry_request), and for a mutation that
+	 * Salesforce processed before the reset that is a second change.
+	 * On a new connection libcurl does not, and the reset is ours to
+	 * report (SFE_AMBIGUOUS).
+	 */
+	if (rc == CURLE_OK && !q->is_mint)
+		rc = curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, q->idempotent ?
+		    0L : 1L);
 	if (rc != CURLE_OK)
 		goto fail;
 
