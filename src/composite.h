@@ -20,7 +20,6 @@
 					   a long text area's maximum */
 #define COMPOSITE_MAX_TITLE	255	/* characters of a note's Title */
 #define COMPOSITE_MAX_CONTENT	(512u * 1024)	/* base64 bytes of a note */
-#define COMPOSITE_MAX_LIST	4096	/* bytes of a configured list */
 #define COMPOSITE_MAX_ERRFIELDS	100	/* field names kept from an error */
 #define COMPOSITE_ATTEMPT_LEN	26	/* "w_" + 24 hex */
 
