@@ -941,7 +941,9 @@ composite_answer(const struct composite_req *q, const char *body,
 	cJSON_ArrayForEach(s, arr) {
 		r = cJSON_GetObjectItemCaseSensitive(s, "referenceId");
 		st = cJSON_GetObjectItemCaseSensitive(s, "httpStatusCode");
-		if (k == n || !cJSON_IsString(r) || !cJSON_IsNumber(st)) {
+		if (k == n || !cJSON_IsString(r) || !cJSON_IsNumber(st) ||
+		    !(st->valuedouble >= 100 && st->valuedouble <= 599) ||
+		    st->valuedouble != (double)(long)st->valuedouble) {
 			snprintf(err, errlen, "Salesforce's composite response "
 			    "has %s subresponse", k == n ? "an extra" :
 			    "a malformed");

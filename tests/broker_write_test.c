@@ -199,6 +199,12 @@ test_update_ok(void)
 		    "\"audit\",\"body\":{\"id\":\"a0X\"}},{\"httpStatusCode\":"
 		    "204,\"referenceId\":\"change\"},{\"httpStatusCode\":204,"
 		    "\"referenceId\":\"change\"}]}",
+		"{\"compositeResponse\":[{\"httpStatusCode\":4e53,"
+		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
+		    "\"referenceId\":\"change\"}]}",
+		"{\"compositeResponse\":[{\"httpStatusCode\":201.5,"
+		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
+		    "\"referenceId\":\"change\"}]}",
 		"{\"compositeResponse\":[{\"httpStatusCode\":\"201\","
 		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
 		    "\"referenceId\":\"change\"}]}",
