@@ -588,6 +588,29 @@ test_failed(void)
 	}
 }
 
+/* The allow-lists' refusals are told apart (SFE_POLICY in the broker). */
+static void
+test_policy_code(void)
+{
+	struct composite_req	 q;
+	char			 err[512], *s, *v;
+
+	v = upd_json("NextStep", "\"x\"", "");
+	s = repl(v, "\"object\":\"Opportunity\"", "\"object\":\"Task\"");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, s, strlen(s), &q, err,
+	    sizeof(err)) == -2, "an object outside SFDC_WRITE_OBJECTS: -2");
+	free(s);
+	free(v);
+	v = upd_json("OwnerId", "\"x\"", "");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, v, strlen(v), &q, err,
+	    sizeof(err)) == -2, "a field outside SFDC_WRITABLE_FIELDS: -2");
+	free(v);
+	v = upd_json("NextStep", "[]", "");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, v, strlen(v), &q, err,
+	    sizeof(err)) == -1, "a bad value: -1");
+	free(v);
+}
+
 static void
 test_dates_and_lists(void)
 {
@@ -651,6 +674,7 @@ main(void)
 	test_update_refusals();
 	test_note();
 	test_failed();
+	test_policy_code();
 	test_dates_and_lists();
 	cJSON_Delete(meta);
 	return tap_done();
