@@ -54,11 +54,6 @@
 #define MAX_PICKLIST_VALUE	1024	/* bytes of one value (255 chars) */
 #define MAX_PICKLIST_BYTES	(1024 * 1024)	/* all values of an object */
 #define MAX_PENDING		128	/* requests in progress per channel */
-/* What a describe keeps for the writer (meta): bounded like picklists. */
-#define MAX_META_FIELDS		1500	/* fields of one object */
-#define MAX_META_REFS		64	/* referenceTo of one field */
-#define MAX_META_LABEL		1024	/* bytes of a label (255 chars) */
-#define MAX_META_BYTES		(2 * 1024 * 1024)	/* all of an object */
 
 struct cursor {
 	char		 token[35];	/* "c_" + 32 hex; "" when free */
@@ -840,72 +835,6 @@ picklist_keep(cJSON *picklists, const cJSON *fv, const char *name,
 	}
 }
 
-/*
- * Keep what the writer needs to check and convert a value of the field
- * (fv, one entry of describe's fields), within the bounds above: a
- * field beyond MAX_META_FIELDS or the byte budget is left out (and so
- * cannot be written), a label too long or not UTF-8 is left out, and
- * referenceTo keeps its first MAX_META_REFS valid names.
- */
-static void
-meta_keep(cJSON *meta, const cJSON *fv, const char *name, size_t *budget)
-{
-	static const char *const nums[] = { "length", "precision", "scale",
-	    "digits" };
-	static const char *const bools[] = { "updateable", "createable",
-	    "nillable", "restrictedPicklist" };
-	const cJSON	*v, *r;
-	cJSON		*m, *refs;
-	size_t		 i, cost = 64 + strlen(name);
-	int		 n = 0;
-
-	if (!policy_name_valid(name) || cJSON_GetArraySize(meta) >=
-	    MAX_META_FIELDS ||
-	    cJSON_GetObjectItemCaseSensitive(meta, name) != NULL)
-		return;
-	v = cJSON_GetObjectItemCaseSensitive(fv, "type");
-	if (!cJSON_IsString(v) || !policy_name_valid(v->valuestring))
-		return;
-	if ((m = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	cJSON_AddStringToObject(m, "type", v->valuestring);
-	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		v = cJSON_GetObjectItemCaseSensitive(fv, nums[i]);
-		cJSON_AddNumberToObject(m, nums[i], cJSON_IsNumber(v) &&
-		    v->valuedouble >= 0 && v->valuedouble <= 1e9 ?
-		    (double)(long)v->valuedouble : 0);
-	}
-	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
-		cJSON_AddBoolToObject(m, bools[i], cJSON_IsTrue(
-		    cJSON_GetObjectItemCaseSensitive(fv, bools[i])));
-	refs = cJSON_AddArrayToObject(m, "referenceTo");
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(fv,
-	    "referenceTo")) {
-		if (n == MAX_META_REFS)
-			break;
-		if (cJSON_IsString(r) && policy_name_valid(r->valuestring)) {
-			cJSON_AddItemToArray(refs,
-			    cJSON_CreateString(r->valuestring));
-			cost += strlen(r->valuestring) + 3;
-			n++;
-		}
-	}
-	v = cJSON_GetObjectItemCaseSensitive(fv, "label");
-	if (cJSON_IsString(v) && strlen(v->valuestring) <= MAX_META_LABEL &&
-	    utf8_valid(v->valuestring, strlen(v->valuestring))) {
-		cJSON_AddStringToObject(m, "label", v->valuestring);
-		cost += 2 * strlen(v->valuestring);	/* escaped, at worst */
-	}
-	cost += 200;	/* the keys and numbers above */
-	if (cost > *budget) {
-		cJSON_Delete(m);
-		*budget = 0;
-		return;
-	}
-	*budget -= cost;
-	cJSON_AddItemToObject(meta, name, m);
-}
-
 static struct describe *
 describe_find(struct broker *br, const char *object)
 {
@@ -927,7 +856,7 @@ describe_store(struct broker *br, const char *object, struct sf_response *r)
 {
 	struct describe	*d;
 	cJSON		*res, *fields, *picklists, *meta;
-	size_t		 budget = MAX_PICKLIST_BYTES, mbudget = MAX_META_BYTES;
+	size_t		 budget = MAX_PICKLIST_BYTES, mbudget = COMPOSITE_META_BYTES;
 	const cJSON	*fv, *name, *rel, *kp;
 	char		 prefix[4] = "";
 	size_t		 i;
@@ -961,7 +890,7 @@ describe_store(struct broker *br, const char *object, struct sf_response *r)
 		cJSON_AddStringToObject(fields, name->valuestring,
 		    cJSON_IsString(rel) ? rel->valuestring : "");
 		picklist_keep(picklists, fv, name->valuestring, &budget);
-		meta_keep(meta, fv, name->valuestring, &mbudget);
+		composite_meta_keep(meta, fv, name->valuestring, &mbudget);
 	}
 	cJSON_Delete(res);
 	if ((d = describe_find(br, object)) == NULL) {
