@@ -116,7 +116,12 @@ async function startBroker(extra = {}) {
   };
   return {
     proc, exited, parent, front, writer, ask, query, get stderr() { return stderr; },
-    async stop() { parent.send(T.SHUTDOWN, 0); return exited; },
+    async stop() {
+      parent.send(T.SHUTDOWN, 0);
+      const ex = await exited;
+      assert.equal(ex.code, 0, 'the broker stops cleanly: ' + stderr);
+      return ex;
+    },
   };
 }
 
