@@ -996,12 +996,15 @@ describe_reply(struct ipc *to, uint32_t id, const char *object,
 	cJSON_ArrayForEach(f, d->fields)
 		cJSON_AddItemToArray(names, cJSON_CreateString(f->string));
 	cJSON_AddItemToObject(j, "picklists", cJSON_Duplicate(d->picklists, 1));
-	/* For the writer: what it needs to check and convert a value. */
-	if (d->key_prefix[0] != '\0')
-		cJSON_AddStringToObject(j, "keyPrefix", d->key_prefix);
-	else
-		cJSON_AddNullToObject(j, "keyPrefix");
-	cJSON_AddItemToObject(j, "meta", cJSON_Duplicate(d->meta, 1));
+	/* The writer's: what it needs to check and convert a value (the
+	 * front's tools read names and picklists only). */
+	if (to->peer == PROC_WRITER) {
+		if (d->key_prefix[0] != '\0')
+			cJSON_AddStringToObject(j, "keyPrefix", d->key_prefix);
+		else
+			cJSON_AddNullToObject(j, "keyPrefix");
+		cJSON_AddItemToObject(j, "meta", cJSON_Duplicate(d->meta, 1));
+	}
 	reply_json(to, IMSG_SF_DESCRIBE_R, id, j);
 }
 

@@ -365,6 +365,11 @@ test('describe carries keyPrefix and meta for the writer, the old keys unchanged
     assert.equal(m.Amount.type, 'currency');
     assert.equal(typeof m.Amount.precision, 'number');
     assert.equal(typeof m.StageName.label, 'string');
+    // The front's describe is as it was: names and picklists.
+    b.front.send(T.SF_DESCRIBE, 8, str('Opportunity'));
+    const f = await b.front.wait((x) => x.id === 8);
+    assert.equal(f.type, T.SF_DESCRIBE_R);
+    assert.deepEqual(Object.keys(f.json).sort(), ['fields', 'object', 'picklists']);
   } finally {
     await b.stop();
   }
