@@ -77,7 +77,8 @@ enum proc_role {
 	X(CONNECT_R,	17)	/* u32 0, the socket as SCM_RIGHTS */	\
 	X(JOURNAL,	18)	/* parent -> writer at start: u32 errno	\
 				   (0: the journal follows as		\
-				   SCM_RIGHTS), str path */		\
+				   SCM_RIGHTS), str path (errno: why,	\
+				   naming it) */			\
 	/* front or writer -> broker: reads */				\
 	X(SF_GET,	20)	/* u32 flags, str object, str id,	\
 				   str fields (csv) */			\
@@ -98,7 +99,7 @@ enum proc_role {
 				   answer if that was already on its	\
 				   way.  An id not pending: ignored. */	\
 	X(SF_IDENTITY,	30)	/* (empty): who the token is, which org	\
-				   (fetched once, then cached) */	\
+				   (three reads once, then cached) */	\
 	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
 				   zoneinfo, organization_id, org_name,	\
 				   is_sandbox, org_type, instance} */	\
