@@ -60,10 +60,11 @@ test('a client that declares the extension gets it, the resources capability and
     if (VIEWS[t.name]) {
       assert.deepEqual(t._meta, { ui: { resourceUri: VIEWS[t.name] }, 'ui/resourceUri': VIEWS[t.name] }, t.name);
     } else {
-      assert.equal(t._meta, undefined, `${t.name} has no view and no _meta`);
+      assert.equal(t._meta?.ui, undefined, `${t.name} has no view`);
+      assert.equal(t._meta?.['ui/resourceUri'], undefined, `${t.name} has no view`);
     }
   }
-  assert.deepEqual(tools.filter((t) => t._meta).map((t) => t.name).sort(), Object.keys(VIEWS).sort());
+  assert.deepEqual(tools.filter((t) => t._meta?.ui).map((t) => t.name).sort(), Object.keys(VIEWS).sort());
 });
 
 test('a client without the extension sees no extension, no resources and no link; resources/* is Method not found', async () => {
@@ -72,7 +73,7 @@ test('a client without the extension sees no extension, no resources and no link
   assert.equal(caps.extensions, undefined);
   assert.equal(caps.resources, undefined);
   const { tools } = await c.listTools();
-  assert.equal(tools.filter((t) => t._meta !== undefined).length, 0);
+  assert.equal(tools.filter((t) => t._meta?.ui !== undefined || t._meta?.['ui/resourceUri'] !== undefined).length, 0);
   const r = await rawLines({});
   assert.equal(JSON.parse(r.resources).error.code, -32601);
   assert.match(JSON.parse(r.resources).error.message, /Method not found: resources\/list/);
@@ -97,7 +98,12 @@ test('without the links, tools/list and initialize are byte for byte the same fo
   const ui = await rawLines(UI_CAPS);
   assert.ok(ui.tools.length > plain.tools.length);
   const stripped = JSON.parse(ui.tools);
-  for (const t of stripped.result.tools) delete t._meta;
+  for (const t of stripped.result.tools) {
+    if (!t._meta?.ui) continue;
+    delete t._meta.ui;
+    delete t._meta['ui/resourceUri'];
+    if (Object.keys(t._meta).length === 0) delete t._meta;
+  }
   assert.deepEqual(stripped, JSON.parse(plain.tools));
   // The same holds for the oldest version we speak.
   const old = await rawLines({}, {}, '2024-11-05');
