@@ -1,12 +1,14 @@
 #!/bin/sh
 # Install what sfrevops-mcp needs to build and test on Debian 12 (bookworm)
-# or newer.  Run as root (or through sudo).  Idempotent.
+# or newer.  chromium (and a font) is for tests/browser/, which draws the
+# MCP Apps views; playwright-core drives Debian's build, and downloads no
+# browser of its own.  Run as root (or through sudo).  Idempotent.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
-debhelper lintian"
+debhelper lintian chromium fonts-dejavu-core"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -36,6 +36,7 @@
 #include "jsonrpc.h"
 #include "schema.h"
 #include "tool.h"
+#include "ui.h"
 
 #define READ_CHUNK	65536
 #define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
@@ -90,6 +91,8 @@ struct front {
 	int		 initialized;	/* initialize answered */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
+	enum ui_mode	 ui_mode;	/* SFDC_UI */
+	int		 ui;		/* the views, negotiated (src/ui.c) */
 	struct call	*calls;
 	size_t		 ncalls;
 	struct pending	*pending;
@@ -675,6 +678,10 @@ result_initialize(struct front *f, const cJSON *params)
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(caps, "tools"),
 	    "listChanged", 0);
 	cJSON_AddObjectToObject(caps, "logging");
+	f->ui = ui_negotiate(f->ui_mode,
+	    cJSON_GetObjectItemCaseSensitive(params, "capabilities"));
+	if (f->ui)
+		ui_capabilities(caps);
 	info = cJSON_AddObjectToObject(r, "serverInfo");
 	cJSON_AddStringToObject(info, "name", SFREVOPS_NAME);
 	cJSON_AddStringToObject(info, "version", PACKAGE_VERSION);
@@ -721,6 +728,8 @@ tool_to_json(const struct front *f, const struct tool *t)
 		cJSON_AddBoolToObject(ann, "openWorldHint",
 		    (t->flags & TOOL_OPEN_WORLD) != 0);
 	}
+	if (f->ui)
+		ui_tool_meta(o, t->name);
 	return o;
 }
 
@@ -907,6 +916,9 @@ front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 			    sizeof(err));
 			answered_later = (code == 0 && result == NULL);
 		}
+	} else if (f->ui && strncmp(m->method, "resources/", 10) == 0) {
+		code = ui_request(m->method, m->params, &result, err,
+		    sizeof(err));
 	} else if (strcmp(m->method, "logging/setLevel") == 0) {
 		code = method_set_level(f, m->params, err, sizeof(err));
 		if (code == 0 && (result = cJSON_CreateObject()) == NULL)
@@ -1190,7 +1202,7 @@ front_main(void)
 	struct front	 f;
 	struct pollfd	 pfd[4];
 	struct pending	*p;
-	int		 status = 0;
+	int		 status = 0, ui_mode;
 
 	memset(&f, 0, sizeof(f));
 	f.mcp_log_level = -1;
@@ -1205,6 +1217,10 @@ front_main(void)
 	    120000);
 	if (f.call_timeout_ms < 1)
 		f.call_timeout_ms = 120000;
+	if ((ui_mode = ui_mode_parse(proc_config_str(&f.proc, "ui",
+	    "auto"))) == -1)
+		fatalx("ui: bad mode in the configuration");
+	f.ui_mode = (enum ui_mode)ui_mode;
 	tools_init();
 	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
 	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);

@@ -17,12 +17,14 @@
 #include <unistd.h>
 
 #include "sfrevops.h"
+#include "journal_fd.h"
 #include "policy_table.h"
 
 struct writer {
 	struct proc_ctx	 proc;
 	struct ipc	 front;
 	struct ipc	 broker;
+	struct journal_fd journal;	/* fd -1: writes disabled (reason) */
 };
 
 /* WR_NOTE, WR_UPDATE, WR_COMMIT: refused until the writes land (their issue). */
@@ -113,6 +115,10 @@ writer_main(void)
 	proc_start(&w.proc, PROC_WRITER);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
+	/* The journal, from the parent, before the sandbox. */
+	writer_journal_recv(&w.proc, &w.journal);
+	if (w.journal.fd == -1)
+		log_warnx("%s", w.journal.reason);
 	proc_peer_open(&w.proc, &w.front, FD_PEER_A, PROC_FRONT);
 	proc_peer_open(&w.proc, &w.broker, FD_PEER_B, PROC_BROKER);
 
