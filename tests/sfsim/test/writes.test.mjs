@@ -4,7 +4,11 @@
 // stripping, the request log's subrequests and the per-field change log.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSim, SFSIM } from './helpers.mjs';
 
 let sim;
 before(async () => { sim = await startSim(['--opportunities', '200', '--api-limit', '100000']); });
@@ -495,4 +499,29 @@ test('the per-field change log: committed changes only, in order, filterable', a
   assert.ok(h.every((x) => x.object === 'Opportunity' && x.id === o.Id && /^\d{4}-\d{2}-\d{2}T/.test(x.ts)));
   assert.ok(h[0].seq < h[1].seq && h[1].seq < h[2].seq);
   assert.equal((await sim.control('GET', 'history?object=Account')).json.length, 0);
+});
+
+test('the flags: --no-audit-object, --audit-fields, --null-reference; bad values refused', async () => {
+  const s2 = await startSim(['--opportunities', '20', '--no-audit-object', '--audit-fields', 'attempt_id,error', '--null-reference', 'null']);
+  try {
+    const org = (await s2.control('GET', 'org')).json;
+    assert.deepEqual([org.audit_object, org.audit_failed, org.audit_attempt_id, org.audit_error, org.null_reference], [false, false, true, true, 'null']);
+    assert.equal((await s2.fetch('GET', `${V}/sobjects/Cleanup_Audit__c/describe`)).status, 404);
+    await s2.control('POST', 'org', { audit_object: true });
+    const f = (await s2.fetch('GET', `${V}/sobjects/Cleanup_Audit__c/describe`)).json.fields.map((x) => x.name);
+    assert.ok(f.includes('Attempt_Id__c') && f.includes('Error__c') && !f.includes('Failed__c'));
+  } finally { await s2.stop(); }
+  const s3 = await startSim(['--opportunities', '20', '--audit-fields', 'none']);
+  try {
+    const org = (await s3.control('GET', 'org')).json;
+    assert.deepEqual([org.audit_object, org.audit_failed, org.audit_attempt_id, org.audit_error], [true, false, false, false]);
+  } finally { await s3.stop(); }
+  const dir = mkdtempSync(join(tmpdir(), 'sfsim-test-'));
+  try {
+    for (const bad of [['--audit-fields', 'failed,bogus'], ['--null-reference', 'maybe']]) {
+      const r = spawnSync(process.execPath, [SFSIM, '--dir', dir, ...bad], { encoding: 'utf8', input: '' });
+      assert.equal(r.status, 2, bad.join(' '));
+      assert.match(r.stderr, new RegExp(bad[0]));
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
