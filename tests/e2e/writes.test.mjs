@@ -255,7 +255,7 @@ test('a record changed between the read and the commit: 412, rolled back, a Fail
   await simPost(sim, 'faults', { match: { method: 'POST', path_prefix: '/services/data/' }, count: 1, action: { delay_ms: 2500 } });
   const pending = write('update_field', { object_type: 'Opportunity', object_id: o.Id, field_name: 'NextStep', new_value: 'lost update', justification: 'Racing a concurrent edit' });
   let held;
-  for (let i = 0; i < 200 && !held; i++) {
+  for (const end = Date.now() + 10000; !held && Date.now() < end;) {
     held = composites(await sim.log())[0];
     if (!held) await new Promise((r) => setTimeout(r, 10));
   }
