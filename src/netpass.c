@@ -34,6 +34,7 @@
 
 #define MAX_HOSTS	32		/* placeholders 192.0.2.1 .. .32 */
 #define PLACEHOLDER_NET	0xc0000200u	/* 192.0.2.0 */
+#define NETPASS_HE_MS	1		/* see netpass_setup() */
 
 static struct netpass_host {
 	char		 host[HOST_MAX + 1];
@@ -168,11 +169,19 @@ netpass_setup(CURL *easy, const char *url, struct curl_slist **resolve)
 		if ((v = getenv(proxy_vars[i])) != NULL && *v != '\0' &&
 		    resolve_add(resolve, v) == -1)
 			return -1;
+	/*
+	 * A socket handed over as already connected is taken up only when
+	 * libcurl's Happy Eyeballs timer fires (200 ms by default: measured
+	 * on every new connection with libcurl 7.88).  Each host here has
+	 * one placeholder address of one family, so there is no second
+	 * attempt to wait for, and the timer only delays: 1 ms.
+	 */
 	if (curl_easy_setopt(easy, CURLOPT_RESOLVE, *resolve) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, socket_ready) !=
-	    CURLE_OK)
+	    CURLE_OK || curl_easy_setopt(easy, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS,
+	    (long)NETPASS_HE_MS) != CURLE_OK)
 		return -1;
 	return 0;
 }
