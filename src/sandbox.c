@@ -42,6 +42,10 @@
 #include <seccomp.h>
 
 #include "sfrevops.h"
+#include "journal.h"	/* FD_JOURNAL, JOURNAL_MAX_BYTES */
+
+/* The writer's journal may grow to its bound, no further. */
+#define SANDBOX_WRITER_FSIZE	((rlim_t)JOURNAL_MAX_BYTES)
 
 /* ------------------------------------------------------------ rlimits */
 
@@ -62,7 +66,9 @@ static const struct sandbox_limit {
 	{ RLIMIT_CORE,   "RLIMIT_CORE",   { RLIM_KEEP, 0, 0, 0 } },
 #ifndef SF_SANITIZERS
 	/* Sanitizer builds keep it: a report must reach a stderr file. */
-	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0 } },
+	/* The writer appends to its journal, up to the journal's bound. */
+	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0,
+					    SANDBOX_WRITER_FSIZE } },
 #endif
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", { RLIM_KEEP, FD_FIRST_FREE + 2, 64,
 					    FD_FIRST_FREE + 2 } },
@@ -374,10 +380,15 @@ static const int sc_front_read_fds[] = { STDIN_FILENO, FD_PARENT, FD_PEER_A,
     FD_PEER_B };
 static const int sc_front_write_fds[] = { STDOUT_FILENO, STDERR_FILENO,
     FD_PARENT, FD_PEER_A, FD_PEER_B };
-/* Writer: the same minus stdio (stderr stays for a last word). */
+/* Writer: the same minus stdio (stderr stays for a last word), plus its
+ * journal (FD_JOURNAL, journal.h), written and fsync'ed, never read. */
 static const int sc_writer_read_fds[] = { FD_PARENT, FD_PEER_A, FD_PEER_B };
 static const int sc_writer_write_fds[] = { STDERR_FILENO, FD_PARENT,
-    FD_PEER_A, FD_PEER_B };
+    FD_PEER_A, FD_PEER_B, FD_JOURNAL };
+static const struct sc_rule sc_writer_journal[] = {
+	SC_EQ(fsync, 0, FD_JOURNAL),
+	SC_EQ(fdatasync, 0, FD_JOURNAL),
+};
 
 /*
  * Broker: descriptors come and go with connections; any fd.  Its sockets
@@ -705,7 +716,9 @@ sandbox_seccomp(enum proc_role role, enum sandbox_mode mode)
 		    NELEM(sc_writer_read_fds)) == -1 ||
 		    sc_add_cross(ctx, SCMP_ACT_ALLOW, sc_fd_write_calls,
 		    NELEM(sc_fd_write_calls), 0, sc_writer_write_fds,
-		    NELEM(sc_writer_write_fds)) == -1)
+		    NELEM(sc_writer_write_fds)) == -1 ||
+		    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_writer_journal,
+		    NELEM(sc_writer_journal)) == -1)
 			goto out;
 		break;
 	case PROC_BROKER:

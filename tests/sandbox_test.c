@@ -57,6 +57,7 @@
 #include <sodium.h>
 
 #include "sfrevops.h"
+#include "journal.h"
 #include "connector.h"
 #include "netpass.h"
 #include "tap.h"
@@ -341,9 +342,11 @@ check_common_forbidden(enum proc_role role)
 	EXPECT_ERR("ioctl TIOCSTI", ioctl(STDIN_FILENO, TIOCSTI, "x"), EPERM);
 	EXPECT_ERR("unshare", unshare(CLONE_NEWUSER), EPERM);
 #ifndef SF_SANITIZERS
-	/* fd 2 is a regular file: RLIMIT_FSIZE 0 refuses any write to it. */
-	EXPECT_ERR("write to a regular file (RLIMIT_FSIZE 0)",
-	    write(STDERR_FILENO, "x", 1), EFBIG);
+	/* fd 2 is a regular file: RLIMIT_FSIZE 0 refuses any write to it.
+	 * (The writer's limit is its journal's bound, checked below.) */
+	if (role != PROC_WRITER)
+		EXPECT_ERR("write to a regular file (RLIMIT_FSIZE 0)",
+		    write(STDERR_FILENO, "x", 1), EFBIG);
 #else
 	rep_skip("write to a regular file (RLIMIT_FSIZE 0)",
 	    "sanitizer builds keep RLIMIT_FSIZE");
@@ -403,6 +406,21 @@ check_front_writer(enum proc_role role)
 #endif
 		EXPECT_ERR("writer: read stdin", read(STDIN_FILENO, buf, 1),
 		    EPERM);
+#ifndef SF_SANITIZERS
+		/* Its journal's descriptor (none open here: EBADF, not
+		 * EPERM, says the call was let through), and no other. */
+		EXPECT_ERR("writer: write the journal's descriptor",
+		    write(FD_JOURNAL, "x", 1), EBADF);
+		EXPECT_ERR("writer: fsync the journal's descriptor",
+		    fsync(FD_JOURNAL), EBADF);
+		EXPECT_ERR("writer: fsync another descriptor",
+		    fsync(FD_PARENT), EPERM);
+		EXPECT_ERR("writer: read the journal's descriptor",
+		    read(FD_JOURNAL, buf, 1), EPERM);
+#else
+		rep_skip("writer: the journal's descriptor",
+		    "sanitizer builds allow write");
+#endif
 	}
 }
 
@@ -1320,8 +1338,13 @@ test_applied(enum proc_role role)
 	    "%s: RLIMIT_NOFILE %d", label,
 	    role == PROC_BROKER ? 64 : FD_FIRST_FREE + 2);
 #ifndef SF_SANITIZERS
-	ok(proc_limit(ch.pid, "Max file size") == 0, "%s: RLIMIT_FSIZE 0",
-	    label);
+	if (role == PROC_WRITER)
+		ok(proc_limit(ch.pid, "Max file size") == JOURNAL_MAX_BYTES,
+		    "%s: RLIMIT_FSIZE %lld (the journal's bound)", label,
+		    JOURNAL_MAX_BYTES);
+	else
+		ok(proc_limit(ch.pid, "Max file size") == 0,
+		    "%s: RLIMIT_FSIZE 0", label);
 #endif
 	if (role != PROC_BROKER)
 		ok(proc_limit(ch.pid, "Max processes") == 0,
