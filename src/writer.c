@@ -149,6 +149,7 @@ struct writer {
 };
 
 static void	op_next(struct writer *, struct op *);
+static void	commit_ambiguous(struct writer *, struct op *, const char *);
 static void	op_free(struct writer *, struct op *);
 
 /* ------------------------------------------------------------- helpers */
@@ -1198,7 +1199,10 @@ commit_outcome(struct writer *w, struct op *op, const cJSON *r)
 	if (!cJSON_IsFalse(jget(r, "committed"))) {
 		/* Neither: we cannot tell what happened, as if unseen. */
 		log_warnx("the broker's answer to %s says neither committed "
-		    "nor refused", p->attempt);
+		    "nor refused: looking the attempt up", p->attempt);
+		commit_ambiguous(w, op, "the broker's answer says neither "
+		    "committed nor refused");
+		return;
 	}
 	e = refusal(r);
 	code = jstr(e, "code");
