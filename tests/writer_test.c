@@ -325,15 +325,26 @@ start(struct child *c, const char *journal, const char *extra_config)
 static int
 stop(struct child *c)
 {
-	int	 status;
+	pid_t	 r = 0;
+	int	 status = -1, i;
 
 	drain_logs(c);
-	(void)kill(c->pid, SIGTERM);
+	/* As the parent stops it: a clean exit (and the leak checks). */
+	ipc_send(&c->parent, IMSG_SHUTDOWN, 0, NULL, 0);
+	(void)ipc_flush_blocking(&c->parent, WAIT_MS);
+	for (i = 0; i < 250 && (r = waitpid(c->pid, &status, WNOHANG)) == 0;
+	    i++) {
+		drain_logs(c);
+		usleep(20000);
+	}
+	if (r == 0) {
+		(void)kill(c->pid, SIGKILL);
+		(void)waitpid(c->pid, &status, 0);
+		status = -1;
+	}
 	ipc_close(&c->front);
 	ipc_close(&c->broker);
 	ipc_close(&c->parent);
-	if (waitpid(c->pid, &status, 0) == -1)
-		fatal("waitpid");
 	return status;
 }
 
@@ -863,7 +874,8 @@ main(void)
 	test_note(&c);
 	test_cancel(&c);
 	code = stop(&c);
-	ok(WIFSIGNALED(code) || WIFEXITED(code), "the writer stops");
+	ok(code != -1 && WIFEXITED(code) && WEXITSTATUS(code) == 0,
+	    "the writer exits 0 on SHUTDOWN, every write answered");
 
 	/* An audit object without the optional fields. */
 	start(&c, "file", NULL);
@@ -891,7 +903,9 @@ main(void)
 		free(mut);
 	}
 	test_refused(&c, 1);
-	(void)stop(&c);
+	code = stop(&c);
+	ok(code != -1 && WIFEXITED(code) && WEXITSTATUS(code) == 0,
+	    "and exits 0");
 
 	/* The audit object is missing. */
 	start(&c, "file", NULL);
@@ -916,7 +930,7 @@ main(void)
 	ok(code == SFE_POLICY && strstr(msg, "writes are disabled"),
 	    "and a write is refused with it (%s)", msg);
 	ok(quiet(&c.broker, 100), "before any request");
-	(void)stop(&c);
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
 	/* The org is unreachable at start-up: unknown, checked again. */
 	start(&c, "file", NULL);
@@ -952,7 +966,7 @@ main(void)
 		cJSON_Delete(j);
 		free(s);
 	}
-	(void)stop(&c);
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
 	/* SFDC_JOURNAL=none: disabled, nothing asked. */
 	start(&c, "none", NULL);
@@ -962,7 +976,7 @@ main(void)
 	    st ? js(st, "reason") : "");
 	cJSON_Delete(st);
 	ok(quiet(&c.broker, 100), "no journal: the org is not even asked");
-	(void)stop(&c);
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
 	/* A parent that sends no JOURNAL: the writer starts, disabled. */
 	start(&c, NULL, NULL);
@@ -971,7 +985,7 @@ main(void)
 	    "no JOURNAL from the parent: disabled (%s)",
 	    st ? js(st, "reason") : "");
 	cJSON_Delete(st);
-	(void)stop(&c);
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
 	/* A journal that cannot be written: the commit is refused. */
 	start(&c, "readonly", NULL);
@@ -1010,7 +1024,7 @@ main(void)
 	ok(code == SFE_POLICY && strstr(msg, "cannot write the journal"),
 	    "and refuses the write (%s)", msg);
 	ok(quiet(&c.broker, 100), "nothing sent");
-	(void)stop(&c);
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
