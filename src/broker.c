@@ -23,6 +23,7 @@
 
 #include <sys/queue.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +37,7 @@
 
 #include "sfrevops.h"
 #include "auth.h"
+#include "composite.h"
 #include "http.h"
 #include "netpass.h"
 #include "policy_table.h"
@@ -52,6 +54,11 @@
 #define MAX_PICKLIST_VALUE	1024	/* bytes of one value (255 chars) */
 #define MAX_PICKLIST_BYTES	(1024 * 1024)	/* all values of an object */
 #define MAX_PENDING		128	/* requests in progress per channel */
+/* What a describe keeps for the writer (meta): bounded like picklists. */
+#define MAX_META_FIELDS		1500	/* fields of one object */
+#define MAX_META_REFS		64	/* referenceTo of one field */
+#define MAX_META_LABEL		1024	/* bytes of a label (255 chars) */
+#define MAX_META_BYTES		(2 * 1024 * 1024)	/* all of an object */
 
 struct cursor {
 	char		 token[35];	/* "c_" + 32 hex; "" when free */
@@ -68,6 +75,8 @@ struct describe {
 	char		 object[SF_MAX_NAME + 1];
 	cJSON		*fields;	/* name -> relationshipName or "" */
 	cJSON		*picklists;	/* name -> [active values, describe order] */
+	cJSON		*meta;		/* name -> {type, length, ..., label} */
+	char		 key_prefix[4];	/* "006", or "" when describe has none */
 };
 
 /*
@@ -79,7 +88,8 @@ enum breq_step {
 	STEP_DESCRIBE = 1,	/* SF_DESCRIBE, or SF_GET's first step */
 	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
 	STEP_MORE,		/* SF_MORE: the next batch behind a locator */
-	STEP_FLS_WAIT		/* a query waiting for the FLS probe's answer */
+	STEP_FLS_WAIT,		/* a query waiting for the FLS probe's answer */
+	STEP_WRITE		/* a mutation's composite request */
 };
 
 struct broker;
@@ -99,6 +109,8 @@ struct breq {
 	char			*soql;		/* as sent; SF_MORE: the cursor's */
 	char			*raw;		/* STEP_FLS_WAIT: before the clause */
 	long			 total;		/* SF_MORE */
+	uint32_t		 answer;	/* a write: its answer type */
+	struct composite_req	*write;		/* a write: checked so far */
 };
 TAILQ_HEAD(breq_list, breq);
 
@@ -119,6 +131,7 @@ struct broker {
 	char		*ca_pem;	/* the CA bundle, until the client has it */
 	size_t		 ca_len;
 	char		 ca_name[1025];
+	struct composite_conf wconf;	/* the write settings */
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
 	struct breq_list pending;		/* requests in progress */
@@ -386,6 +399,10 @@ breq_free(struct breq *q)
 	free(q->fields);
 	free(q->soql);
 	free(q->raw);
+	if (q->write != NULL) {
+		composite_req_free(q->write);
+		free(q->write);
+	}
 	free(q);
 }
 
@@ -495,6 +512,8 @@ fls_note(const struct broker *br, int se_conflict)
 }
 
 static void	query_send(struct breq *);
+static void	write_send(struct breq *, const struct describe *);
+static void	write_done(struct breq *, struct sf_response *);
 static void	fls_probe_done(void *, struct sf_response *);
 static int	guard(struct broker *, const char *, char **,
 		    struct soql_info *, char *, size_t);
@@ -821,6 +840,71 @@ picklist_keep(cJSON *picklists, const cJSON *fv, const char *name,
 	}
 }
 
+/*
+ * Keep what the writer needs to check and convert a value of the field
+ * (fv, one entry of describe's fields), within the bounds above: a
+ * field beyond MAX_META_FIELDS or the byte budget is left out (and so
+ * cannot be written), a label too long or not UTF-8 is left out, and
+ * referenceTo keeps its first MAX_META_REFS valid names.
+ */
+static void
+meta_keep(cJSON *meta, const cJSON *fv, const char *name, size_t *budget)
+{
+	static const char *const nums[] = { "length", "precision", "scale",
+	    "digits" };
+	static const char *const bools[] = { "updateable", "createable",
+	    "nillable", "restrictedPicklist" };
+	const cJSON	*v, *r;
+	cJSON		*m, *refs;
+	size_t		 i, cost = 64 + strlen(name);
+	int		 n = 0;
+
+	if (!policy_name_valid(name) || cJSON_GetArraySize(meta) >=
+	    MAX_META_FIELDS ||
+	    cJSON_GetObjectItemCaseSensitive(meta, name) != NULL)
+		return;
+	v = cJSON_GetObjectItemCaseSensitive(fv, "type");
+	if (!cJSON_IsString(v) || !policy_name_valid(v->valuestring))
+		return;
+	if ((m = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(m, "type", v->valuestring);
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(fv, nums[i]);
+		cJSON_AddNumberToObject(m, nums[i], cJSON_IsNumber(v) &&
+		    v->valuedouble >= 0 && v->valuedouble <= 1e9 ?
+		    (double)(long)v->valuedouble : 0);
+	}
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		cJSON_AddBoolToObject(m, bools[i], cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(fv, bools[i])));
+	refs = cJSON_AddArrayToObject(m, "referenceTo");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(fv,
+	    "referenceTo")) {
+		if (n == MAX_META_REFS)
+			break;
+		if (cJSON_IsString(r) && policy_name_valid(r->valuestring)) {
+			cJSON_AddItemToArray(refs,
+			    cJSON_CreateString(r->valuestring));
+			cost += strlen(r->valuestring) + 3;
+			n++;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(fv, "label");
+	if (cJSON_IsString(v) && strlen(v->valuestring) <= MAX_META_LABEL &&
+	    utf8_valid(v->valuestring, strlen(v->valuestring))) {
+		cJSON_AddStringToObject(m, "label", v->valuestring);
+		cost += 2 * strlen(v->valuestring);	/* escaped, at worst */
+	}
+	cost += 200;	/* the keys and numbers above */
+	if (cost > *budget) {
+		cJSON_Delete(m);
+		*budget = 0;
+		return;
+	}
+	*budget -= cost;
+	cJSON_AddItemToObject(meta, name, m);
+}
 
 static struct describe *
 describe_find(struct broker *br, const char *object)
@@ -842,9 +926,10 @@ static struct describe *
 describe_store(struct broker *br, const char *object, struct sf_response *r)
 {
 	struct describe	*d;
-	cJSON		*res, *fields, *picklists;
-	size_t		 budget = MAX_PICKLIST_BYTES;
-	const cJSON	*fv, *name, *rel;
+	cJSON		*res, *fields, *picklists, *meta;
+	size_t		 budget = MAX_PICKLIST_BYTES, mbudget = MAX_META_BYTES;
+	const cJSON	*fv, *name, *rel, *kp;
+	char		 prefix[4] = "";
 	size_t		 i;
 
 	if (r->sf_err != SFE_OK)
@@ -858,8 +943,16 @@ describe_store(struct broker *br, const char *object, struct sf_response *r)
 		return NULL;
 	}
 	if ((fields = cJSON_CreateObject()) == NULL ||
-	    (picklists = cJSON_CreateObject()) == NULL)
+	    (picklists = cJSON_CreateObject()) == NULL ||
+	    (meta = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
+	/* keyPrefix: three letters or digits, or null (no records). */
+	kp = cJSON_GetObjectItemCaseSensitive(res, "keyPrefix");
+	if (cJSON_IsString(kp) && strlen(kp->valuestring) == 3 &&
+	    isalnum((unsigned char)kp->valuestring[0]) &&
+	    isalnum((unsigned char)kp->valuestring[1]) &&
+	    isalnum((unsigned char)kp->valuestring[2]))
+		strlcpy_sf(prefix, kp->valuestring, sizeof(prefix));
 	cJSON_ArrayForEach(fv, cJSON_GetObjectItemCaseSensitive(res, "fields")) {
 		name = cJSON_GetObjectItemCaseSensitive(fv, "name");
 		rel = cJSON_GetObjectItemCaseSensitive(fv, "relationshipName");
@@ -868,6 +961,7 @@ describe_store(struct broker *br, const char *object, struct sf_response *r)
 		cJSON_AddStringToObject(fields, name->valuestring,
 		    cJSON_IsString(rel) ? rel->valuestring : "");
 		picklist_keep(picklists, fv, name->valuestring, &budget);
+		meta_keep(meta, fv, name->valuestring, &mbudget);
 	}
 	cJSON_Delete(res);
 	if ((d = describe_find(br, object)) == NULL) {
@@ -880,9 +974,12 @@ describe_store(struct broker *br, const char *object, struct sf_response *r)
 	}
 	cJSON_Delete(d->fields);
 	cJSON_Delete(d->picklists);
+	cJSON_Delete(d->meta);
 	strlcpy_sf(d->object, object, sizeof(d->object));
 	d->fields = fields;
 	d->picklists = picklists;
+	d->meta = meta;
+	strlcpy_sf(d->key_prefix, prefix, sizeof(d->key_prefix));
 	return d;
 }
 
@@ -964,6 +1061,12 @@ describe_reply(struct ipc *to, uint32_t id, const char *object,
 	cJSON_ArrayForEach(f, d->fields)
 		cJSON_AddItemToArray(names, cJSON_CreateString(f->string));
 	cJSON_AddItemToObject(j, "picklists", cJSON_Duplicate(d->picklists, 1));
+	/* For the writer: what it needs to check and convert a value. */
+	if (d->key_prefix[0] != '\0')
+		cJSON_AddStringToObject(j, "keyPrefix", d->key_prefix);
+	else
+		cJSON_AddNullToObject(j, "keyPrefix");
+	cJSON_AddItemToObject(j, "meta", cJSON_Duplicate(d->meta, 1));
 	reply_json(to, IMSG_SF_DESCRIBE_R, id, j);
 }
 
@@ -1020,6 +1123,10 @@ describe_done(struct breq *q, struct sf_response *r)
 	}
 	if (q->type == IMSG_SF_GET) {
 		get_query(q, d);
+		return;
+	}
+	if (q->write != NULL) {
+		write_send(q, d);
 		return;
 	}
 	describe_reply(q->from, q->id, q->object, d);
@@ -1206,6 +1313,17 @@ handle_cancel(struct broker *br, struct ipc *from, uint32_t id,
 		    proc_name(from->peer), id);
 		return;
 	}
+	/*
+	 * A mutation on its way is not abandoned: aborting it would leave
+	 * its outcome unknown.  It is answered as usual, which CANCEL
+	 * allows ("its ordinary answer if that was already on its way").
+	 */
+	if (q->step == STEP_WRITE) {
+		log_info("%s %u of the %s: cancel ignored, the request is on "
+		    "its way to Salesforce", imsg_name(q->type), id,
+		    proc_name(from->peer));
+		return;
+	}
 	log_info("%s %u of the %s cancelled", imsg_name(q->type), id,
 	    proc_name(from->peer));
 	reply_error(from, id, SFE_CANCELLED, "cancelled by the client");
@@ -1234,6 +1352,9 @@ breq_done(void *arg, struct sf_response *r)
 		break;
 	case STEP_FLS_WAIT:	/* no transfer of its own */
 		fatalx("a query waiting for the FLS probe had a transfer");
+	case STEP_WRITE:
+		write_done(q, r);
+		break;
 	}
 }
 
@@ -1298,39 +1419,189 @@ broker_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		    "available in this version");
 }
 
+/* ------------------------------------------------------------- writes */
+
 /*
- * The writer's three mutation shapes (contrib/WRITES.md): refused until
- * the composite builder lands with the writes.
+ * The writer's three mutation shapes (contrib/WRITES.md).  The broker
+ * takes typed fields, checks them (composite.c), fetches the object's
+ * describe when it does not hold it (the ID's key prefix; for an update
+ * the field must exist and be updateable), builds the one /composite
+ * request itself, and sends it once: http.c retries a mutation only when
+ * it certainly was not processed, and says SFE_AMBIGUOUS when the
+ * request went out and no whole answer came back.
  */
-static void
-broker_write_refuse(struct ipc *from, uint32_t id)
+static const char *
+write_kind_name(uint32_t type)
 {
-	reply_error(from, id, SFE_POLICY, "writes are not enabled in this "
-	    "version");
+	return type == IMSG_SF_WRITE_UPDATE ? "update" : type ==
+	    IMSG_SF_WRITE_NOTE ? "note" : "failed-attempt audit row";
+}
+
+static void
+write_log(const struct breq *q, const char *outcome, const char *detail)
+{
+	cJSON	*j;
+	char	*text, d[256];
+	size_t	 n;
+
+	/* The attempt id, object and record: never a value. */
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(j, "attempt", q->write->attempt);
+	cJSON_AddStringToObject(j, "kind", write_kind_name(q->type));
+	cJSON_AddStringToObject(j, "object", q->write->object);
+	cJSON_AddStringToObject(j, "record", q->write->id18[0] != '\0' ?
+	    q->write->id18 : q->write->id);
+	cJSON_AddStringToObject(j, "outcome", outcome);
+	if (detail != NULL) {
+		str_oneline(d, sizeof(d), detail);
+		cJSON_AddStringToObject(j, "detail", d);
+	}
+	if ((text = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(j);
+	/* log_json() takes the members without the braces. */
+	n = strlen(text);
+	text[n - 1] = '\0';
+	log_json(LOG_LVL_INFO, "write", text + 1);
+	cJSON_free(text);
+}
+
+static void
+handle_write(struct broker *br, struct ipc *from, uint32_t id, struct buf *b,
+    uint32_t type)
+{
+	enum composite_kind	 kind;
+	struct composite_req	*cr;
+	struct describe		*d;
+	struct breq		*q;
+	uint32_t		 flags;
+	char			*json = NULL, *path, err[1024];
+	int			 rc;
+
+	if (buf_get_u32(b, &flags) == -1 ||
+	    buf_get_str(b, &json, PT_WRITE_MAX) == -1 || buf_get_end(b) == -1)
+		fatalx("%s sent a malformed %s", proc_name(from->peer),
+		    imsg_name(type));
+	kind = type == IMSG_SF_WRITE_UPDATE ? COMPOSITE_UPDATE : type ==
+	    IMSG_SF_WRITE_NOTE ? COMPOSITE_NOTE : COMPOSITE_FAILED;
+	cr = xcalloc(1, sizeof(*cr));
+	if ((rc = composite_parse(&br->wconf, kind, json, strlen(json), cr,
+	    err, sizeof(err))) != 0) {
+		log_warnx("%s refused: %s", imsg_name(type), err);
+		reply_error(from, id, rc == -2 ? SFE_POLICY : SFE_INVALID, "%s",
+		    err);
+		free(cr);
+		free(json);
+		return;
+	}
+	free(json);
+	q = breq_new(br, from, id, type);
+	q->flags = flags;
+	q->answer = type + 1;
+	q->write = cr;
+	strlcpy_sf(q->object, cr->object, sizeof(q->object));
+	if ((d = describe_find(br, q->object)) != NULL) {
+		write_send(q, d);
+		return;
+	}
+	/* A read, so that the checks can be made: never the mutation. */
+	path = describe_path(br, q->object);
+	breq_fetch(q, STEP_DESCRIBE, path);
+	free(path);
+}
+
+/* The checks that need describe, then the dry run or the one request. */
+static void
+write_send(struct breq *q, const struct describe *d)
+{
+	struct composite_req	*cr = q->write;
+	cJSON			*body, *j;
+	char			*text, path[64], err[1024];
+
+	if (composite_check(&q->br->wconf, cr, d->key_prefix, d->meta, err,
+	    sizeof(err)) == -1) {
+		write_log(q, "refused", err);
+		reply_error(q->from, q->id, SFE_INVALID, "%s", err);
+		breq_free(q);
+		return;
+	}
+	body = composite_body(&q->br->wconf, cr);
+	composite_path(&q->br->wconf, path, sizeof(path));
+	if (q->flags & REQ_DRY_RUN) {
+		if ((j = cJSON_CreateObject()) == NULL)
+			fatalx("cJSON_CreateObject");
+		cJSON_AddBoolToObject(j, "dry_run", 1);
+		cJSON_AddStringToObject(j, "method", "POST");
+		cJSON_AddStringToObject(j, "path", path);
+		cJSON_AddItemToObject(j, "body", body);
+		reply_json(q->from, q->answer, q->id, j);
+		breq_free(q);
+		return;
+	}
+	if ((text = cJSON_PrintUnformatted(body)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(body);
+	write_log(q, "sending", NULL);
+	q->step = STEP_WRITE;
+	/* Not idempotent: retried only when certainly not processed. */
+	q->http = sfhttp_start(q->br->http, "POST", path, text, 0, breq_done,
+	    q);
+	cJSON_free(text);
+}
+
+static void
+write_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*out;
+	const cJSON	*e;
+	char		 err[512];
+
+	if (r->sf_err == SFE_OK) {
+		if ((out = composite_answer(q->write, r->body, r->len, err,
+		    sizeof(err))) == NULL) {
+			write_log(q, "unknown", err);
+			reply_error(q->from, q->id, SFE_AMBIGUOUS, "%s; the "
+			    "request reached Salesforce, so whether the %s was "
+			    "applied is unknown: look attempt %s up in the "
+			    "audit object, and do not send it again", err,
+			    write_kind_name(q->type), q->write->attempt);
+		} else {
+			e = cJSON_GetObjectItemCaseSensitive(out, "error");
+			write_log(q, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    out, "committed")) ? "committed" : "refused",
+			    cJSON_IsObject(e) ? cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(e, "code")) : NULL);
+			reply_json(q->from, q->answer, q->id, out);
+		}
+	} else {
+		write_log(q, r->sf_err == SFE_AMBIGUOUS ? "unknown" :
+		    "not sent or refused", r->error_msg);
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "composite request");
+	}
+	breq_free(q);
 }
 
 static void
 broker_write_update(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)b;
 	if (request_admit(arg, from, id))
-		broker_write_refuse(from, id);
+		handle_write(arg, from, id, b, IMSG_SF_WRITE_UPDATE);
 }
 
 static void
 broker_write_note(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)b;
 	if (request_admit(arg, from, id))
-		broker_write_refuse(from, id);
+		handle_write(arg, from, id, b, IMSG_SF_WRITE_NOTE);
 }
 
 static void
 broker_audit_failed(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)b;
 	if (request_admit(arg, from, id))
-		broker_write_refuse(from, id);
+		handle_write(arg, from, id, b, IMSG_SF_AUDIT_FAILED);
 }
 
 /* IMSG_CANCEL: abort the request named, if it is still pending. */
@@ -1539,6 +1810,18 @@ broker_main(void)
 	    "v60.0"), sizeof(br.api_version));
 	fls = proc_config_str(&br.proc, "fls_mode", "auto");
 	br.fls = soql_fls_mode(fls);
+	/* The writes' allow-lists (conf.c checked them). */
+	br.wconf.api_version = br.api_version;
+	br.wconf.audit_object = proc_config_str(&br.proc, "audit_object",
+	    "Cleanup_Audit__c");
+	br.wconf.write_objects = proc_config_str(&br.proc, "write_objects",
+	    "Account,Opportunity,Contact,Lead");
+	br.wconf.writable_fields = proc_config_str(&br.proc, "writable_fields",
+	    "Account.*,Opportunity.*,Contact.*,Lead.*");
+	br.wconf.share_type = proc_config_str(&br.proc, "note_share_type",
+	    "I");
+	br.wconf.visibility = proc_config_str(&br.proc, "note_visibility",
+	    "InternalUsers");
 
 	memset(&hc, 0, sizeof(hc));
 	hc.api_version = br.api_version;
@@ -1583,6 +1866,7 @@ broker_main(void)
 	for (i = 0; i < MAX_DESCRIBES; i++) {
 		cJSON_Delete(br.describes[i].fields);
 		cJSON_Delete(br.describes[i].picklists);
+		cJSON_Delete(br.describes[i].meta);
 	}
 	reply_http = NULL;
 	sfhttp_free(br.http);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -479,9 +480,314 @@ env_long(const char *var, long def, long min, long max, const char *unit,
 	return 0;
 }
 
+/* ------------------------------------------------------------ writes */
+
+/* The write settings, checked (contrib/WRITES.md). */
+struct write_settings {
+	const char	*objects;
+	const char	*fields;
+	char		 journal[CONF_PATH_MAX + 1];
+	const char	*journal_why;	/* journal "none": why, or NULL */
+	long		 journal_max_mb;
+	const char	*confirm;
+	const char	*share_type;
+	const char	*visibility;
+};
+
+/* The journal's default: $XDG_STATE_HOME or ~/.local/state. */
+static int
+journal_default(struct write_settings *w, char *errbuf, size_t errlen)
+{
+	const char	*xdg = env_or("XDG_STATE_HOME", NULL);
+	const char	*home = env_or("HOME", NULL);
+	int		 n;
+
+	/* The XDG base directory specification: relative paths are
+	 * invalid and ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(w->journal, sizeof(w->journal), "%s/%s",
+		    xdg, CONF_JOURNAL_TAIL);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(w->journal, sizeof(w->journal), "%s/.local/state/"
+		    "%s", home, CONF_JOURNAL_TAIL);
+	else {
+		strlcpy_sf(w->journal, "none", sizeof(w->journal));
+		w->journal_why = "neither XDG_STATE_HOME nor HOME is an "
+		    "absolute path, so the journal has no default place: set "
+		    "SFDC_JOURNAL";
+		return 0;
+	}
+	if (n < 0 || (size_t)n >= sizeof(w->journal)) {
+		snprintf(errbuf, errlen, "the journal's default path (under %s) "
+		    "is longer than %d bytes: set SFDC_JOURNAL",
+		    xdg != NULL && xdg[0] == '/' ? "XDG_STATE_HOME" : "HOME",
+		    CONF_PATH_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* One comma-separated list item, copied into out (or an error). */
+static const char *
+list_next(const char *p, char *out, size_t outlen, const char *var,
+    char *errbuf, size_t errlen)
+{
+	const char	*e = strchr(p, ',');
+	size_t		 n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+	if (n == 0 || n >= outlen) {
+		snprintf(errbuf, errlen, "%s has an empty or too long item; "
+		    "write names separated by commas, without spaces", var);
+		return NULL;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return e != NULL ? e + 1 : p + n;
+}
+
+static int
+writes_load(struct write_settings *w, const char *audit, char *errbuf,
+    size_t errlen)
+{
+	static const char *const excluded[] = { "OwnerId", "RecordTypeId" };
+	char		 item[2 * SF_MAX_NAME + 2], prev[33][SF_MAX_NAME + 1];
+	const char	*p, *journal;
+	char		*dot;
+	size_t		 i, n;
+
+	memset(w, 0, sizeof(*w));
+	w->objects = env_or("SFDC_WRITE_OBJECTS", CONF_WRITE_OBJECTS);
+	if (strlen(w->objects) > CONF_LIST_MAX) {
+		snprintf(errbuf, errlen, "SFDC_WRITE_OBJECTS is longer than %d "
+		    "bytes", CONF_LIST_MAX);
+		return -1;
+	}
+	for (n = 0, p = w->objects; *p != '\0'; n++) {
+		if (n == CONF_WRITE_OBJECTS_MAX) {
+			snprintf(errbuf, errlen, "SFDC_WRITE_OBJECTS names more "
+			    "than %d objects", CONF_WRITE_OBJECTS_MAX);
+			return -1;
+		}
+		if ((p = list_next(p, prev[n], sizeof(prev[n]),
+		    "SFDC_WRITE_OBJECTS", errbuf, errlen)) == NULL)
+			return -1;
+		if (!policy_name_valid(prev[n])) {
+			snprintf(errbuf, errlen, "SFDC_WRITE_OBJECTS: '%s' is not "
+			    "an object API name", prev[n]);
+			return -1;
+		}
+		if (strcasecmp(prev[n], audit) == 0) {
+			snprintf(errbuf, errlen, "SFDC_WRITE_OBJECTS names the "
+			    "audit object %s: its rows are written by the "
+			    "server alone and never changed", audit);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (strcasecmp(prev[i], prev[n]) == 0) {
+				snprintf(errbuf, errlen, "SFDC_WRITE_OBJECTS "
+				    "names %s twice", prev[n]);
+				return -1;
+			}
+	}
+	w->fields = env_or("SFDC_WRITABLE_FIELDS", CONF_WRITABLE_FIELDS);
+	if (strlen(w->fields) > CONF_LIST_MAX) {
+		snprintf(errbuf, errlen, "SFDC_WRITABLE_FIELDS is longer than "
+		    "%d bytes", CONF_LIST_MAX);
+		return -1;
+	}
+	for (p = w->fields; *p != '\0';) {
+		if ((p = list_next(p, item, sizeof(item),
+		    "SFDC_WRITABLE_FIELDS", errbuf, errlen)) == NULL)
+			return -1;
+		if ((dot = strchr(item, '.')) == NULL) {
+			snprintf(errbuf, errlen, "SFDC_WRITABLE_FIELDS: '%s' is "
+			    "not Object.Field or Object.*", item);
+			return -1;
+		}
+		*dot++ = '\0';
+		for (i = 0; i < n; i++)
+			if (strcasecmp(prev[i], item) == 0)
+				break;
+		if (i == n) {
+			snprintf(errbuf, errlen, "SFDC_WRITABLE_FIELDS names %s, "
+			    "which is not in SFDC_WRITE_OBJECTS", item);
+			return -1;
+		}
+		if (strcmp(dot, "*") != 0 && !policy_name_valid(dot)) {
+			snprintf(errbuf, errlen, "SFDC_WRITABLE_FIELDS: '%s.%s' "
+			    "is not Object.Field or Object.*", item, dot);
+			return -1;
+		}
+		for (i = 0; i < 2; i++)
+			if (strcasecmp(dot, excluded[i]) == 0) {
+				snprintf(errbuf, errlen, "SFDC_WRITABLE_FIELDS: "
+				    "%s.%s is never writable (ownership and "
+				    "record types are not changed here)", item,
+				    dot);
+				return -1;
+			}
+	}
+	journal = env_or("SFDC_JOURNAL", NULL);
+	if (journal == NULL) {
+		if (journal_default(w, errbuf, errlen) == -1)
+			return -1;
+	} else if (strcmp(journal, "none") == 0) {
+		strlcpy_sf(w->journal, "none", sizeof(w->journal));
+		w->journal_why = "SFDC_JOURNAL=none";
+	} else if (journal[0] != '/' || strlen(journal) > CONF_PATH_MAX ||
+	    journal[strlen(journal) - 1] == '/') {
+		snprintf(errbuf, errlen, "SFDC_JOURNAL must be an absolute path "
+		    "to a file (at most %d bytes), or none", CONF_PATH_MAX);
+		return -1;
+	} else
+		strlcpy_sf(w->journal, journal, sizeof(w->journal));
+	if (env_long("SFDC_JOURNAL_MAX_MB", 64, 1, CONF_JOURNAL_MAX_MB,
+	    "MiB", &w->journal_max_mb, errbuf, errlen) == -1)
+		return -1;
+	w->confirm = env_or("SFDC_CONFIRM_WRITES", "elicit");
+	if (strcmp(w->confirm, "elicit") != 0 &&
+	    strcmp(w->confirm, "never") != 0) {
+		snprintf(errbuf, errlen, "SFDC_CONFIRM_WRITES must be elicit or "
+		    "never");
+		return -1;
+	}
+	w->share_type = env_or("SFDC_NOTE_SHARE_TYPE", "I");
+	if (strcmp(w->share_type, "I") != 0 && strcmp(w->share_type, "V") != 0) {
+		snprintf(errbuf, errlen, "SFDC_NOTE_SHARE_TYPE must be I "
+		    "(inferred from the record) or V (viewer)");
+		return -1;
+	}
+	w->visibility = env_or("SFDC_NOTE_VISIBILITY", "InternalUsers");
+	if (strcmp(w->visibility, "InternalUsers") != 0 &&
+	    strcmp(w->visibility, "AllUsers") != 0) {
+		snprintf(errbuf, errlen, "SFDC_NOTE_VISIBILITY must be "
+		    "InternalUsers or AllUsers");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is st (of path) ours and closed to others: owned by the effective
+ * user, not writable by group or others?  0, or an errno with why.
+ */
+static int
+journal_st_ok(const struct stat *st, const char *what, const char *path,
+    char *why, size_t whylen)
+{
+	if (st->st_uid != geteuid()) {
+		snprintf(why, whylen, "%s %s is owned by uid %lu, not by this "
+		    "user (uid %lu)", what, path, (unsigned long)st->st_uid,
+		    (unsigned long)geteuid());
+		return EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "%s %s is writable by its group or by "
+		    "others (mode %04o): chmod go-w it", what, path,
+		    (unsigned)(st->st_mode & 07777));
+		return EPERM;
+	}
+	return 0;
+}
+
+int
+journal_open(const char *path, int *fdp, char *why, size_t whylen)
+{
+	struct stat	 st;
+	char		 dir[CONF_PATH_MAX + 1], *slash, *p;
+	int		 dfd, fd, e;
+
+	*fdp = -1;
+	why[0] = '\0';
+	if (strcmp(path, "none") == 0) {
+		snprintf(why, whylen, "no journal (SFDC_JOURNAL=none, or no "
+		    "HOME for its default)");
+		return ECANCELED;
+	}
+	if (path[0] != '/' || strlcpy_sf(dir, path, sizeof(dir)) >=
+	    sizeof(dir) || (slash = strrchr(dir, '/')) == NULL ||
+	    slash[1] == '\0') {
+		snprintf(why, whylen, "the journal %s is not an absolute path "
+		    "to a file", path);
+		return EINVAL;
+	}
+	*slash = '\0';
+	/* Its directory and the missing ones above it: 0700. */
+	for (p = dir + 1; dir[0] != '\0'; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		{
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+				e = errno;
+				snprintf(why, whylen, "cannot create the "
+				    "journal's directory %s: %s", dir,
+				    strerror(e));
+				return e;
+			}
+			*p = c;
+		}
+		if (*p == '\0')
+			break;
+	}
+	if ((dfd = open(dir[0] != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		e = errno;
+		snprintf(why, whylen, "the journal's directory %s: %s", dir,
+		    e == ELOOP || e == ENOTDIR ? "not a directory (or a "
+		    "symbolic link)" : strerror(e));
+		return e;
+	}
+	if (fstat(dfd, &st) == -1) {
+		e = errno;
+		(void)close(dfd);
+		snprintf(why, whylen, "the journal's directory %s: %s", dir,
+		    strerror(e));
+		return e;
+	}
+	if ((e = journal_st_ok(&st, "the journal's directory", dir, why,
+	    whylen)) != 0) {
+		(void)close(dfd);
+		return e;
+	}
+	fd = openat(dfd, slash + 1, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0600);
+	e = errno;
+	if (close(dfd) == -1 && fd != -1) {
+		e = errno;
+		(void)close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
+		snprintf(why, whylen, "cannot open the journal %s: %s", path,
+		    e == ELOOP ? "it is a symbolic link" : strerror(e));
+		return e;
+	}
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		(void)close(fd);
+		snprintf(why, whylen, "the journal %s: %s", path, strerror(e));
+		return e;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		(void)close(fd);
+		snprintf(why, whylen, "the journal %s is not a regular file "
+		    "with one name", path);
+		return EINVAL;
+	}
+	if ((e = journal_st_ok(&st, "the journal", path, why, whylen)) != 0) {
+		(void)close(fd);
+		return e;
+	}
+	*fdp = fd;
+	return 0;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
+	struct write_settings	 ws;
 	cJSON		*j;
 	const char	*instance, *login, *version, *audit, *stage, *ca;
 	const char	*fls, *level, *client_id, *username, *flow;
@@ -530,6 +836,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		    "1 to 255 bytes of UTF-8");
 		return -1;
 	}
+	if (writes_load(&ws, audit, errbuf, errlen) == -1)
+		return -1;
 	ca = env_or("SFDC_CA_FILE", NULL);
 	if (ca != NULL && (ca[0] != '/' || strlen(ca) > 1024)) {
 		snprintf(errbuf, errlen, "SFDC_CA_FILE must be an absolute "
@@ -623,6 +931,16 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	cJSON_AddNumberToObject(j, "max_transfers", (double)max_transfers);
 	cJSON_AddNumberToObject(j, "request_budget", (double)budget);
 	cJSON_AddNumberToObject(j, "api_usage_warn_pct", (double)usage_warn);
+	cJSON_AddStringToObject(j, "write_objects", ws.objects);
+	cJSON_AddStringToObject(j, "writable_fields", ws.fields);
+	cJSON_AddStringToObject(j, "journal", ws.journal);
+	if (ws.journal_why != NULL)
+		cJSON_AddStringToObject(j, "journal_why", ws.journal_why);
+	strlcpy_sf(c->journal, ws.journal, sizeof(c->journal));
+	cJSON_AddNumberToObject(j, "journal_max_mb", (double)ws.journal_max_mb);
+	cJSON_AddStringToObject(j, "confirm_writes", ws.confirm);
+	cJSON_AddStringToObject(j, "note_share_type", ws.share_type);
+	cJSON_AddStringToObject(j, "note_visibility", ws.visibility);
 	if (ca != NULL)
 		cJSON_AddStringToObject(j, "ca_file", ca);
 	if (client_id != NULL)

@@ -25,7 +25,17 @@ struct sf_config {
 	char	*ca_pem;
 	size_t	 ca_len;
 	char	 ca_name[1025];	/* its path, for messages */
+	char	 journal[1025];	/* SFDC_JOURNAL, its default, or "none" */
 };
+
+/* The write settings' defaults and bounds (contrib/WRITES.md). */
+#define CONF_WRITE_OBJECTS	"Account,Opportunity,Contact,Lead"
+#define CONF_WRITABLE_FIELDS	"Account.*,Opportunity.*,Contact.*,Lead.*"
+#define CONF_WRITE_OBJECTS_MAX	32	/* objects in SFDC_WRITE_OBJECTS */
+#define CONF_LIST_MAX		4096	/* bytes of either list */
+#define CONF_PATH_MAX		1024	/* bytes of SFDC_JOURNAL */
+#define CONF_JOURNAL_MAX_MB	4096	/* SFDC_JOURNAL_MAX_MB's ceiling */
+#define CONF_JOURNAL_TAIL	"sfrevops-mcp/journal.jsonl"
 
 /* The bundle used without SFDC_CA_FILE: Debian's ca-certificates. */
 #define CA_BUNDLE_DEFAULT	"/etc/ssl/certs/ca-certificates.crt"
@@ -33,6 +43,15 @@ struct sf_config {
 /* Read everything; on error fill errbuf and return -1. */
 int	 config_load(struct sf_config *, char *errbuf, size_t errlen);
 void	 config_free(struct sf_config *);
+/*
+ * Open the journal for the writer (contrib/WRITES.md): O_WRONLY |
+ * O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, its directory
+ * created 0700 if missing; the directory and the file must be owned by
+ * the effective user and not writable by group or others, the file a
+ * regular file with one link.  0 and *fd, or an errno (ECANCELED for
+ * "none") with a sentence in why.
+ */
+int	 journal_open(const char *path, int *fd, char *why, size_t whylen);
 /* Wipe the secret variables from this process's environment, in place. */
 void	 config_wipe_environ(void);
 /* Read a secret from VAR, VAR_FILE, VAR_COMMAND or systemd credentials. */

@@ -17,9 +17,13 @@
  * connection failure, a truncated answer or UNABLE_TO_LOCK_ROW, with
  * exponential backoff and full jitter, within max_attempts and a time
  * budget.  The backoff is a timer: nothing sleeps.  REQUEST_LIMIT_EXCEEDED
- * is never retried.  Any request, even a mutation, is repeated once after
- * a 401 when auth.c can obtain a new token: Salesforce refused it before
- * doing anything.  Obtaining a token ("minting") is itself a transfer;
+ * is never retried.  A mutation is retried only when it certainly was
+ * not processed: no byte of it left (the connection or the TLS handshake
+ * failed), or Salesforce answered 502/503/504; once it was sent, a
+ * reset, a timeout or a truncated answer is SFE_AMBIGUOUS, never a
+ * retry (contrib/WRITES.md).  Any request, even a mutation, is repeated
+ * once after a 401 when auth.c can obtain a new token: Salesforce
+ * refused it before doing anything.  Obtaining a token ("minting") is itself a transfer;
  * there is at most one at a time, and every request that needs the
  * token waits for it and shares its outcome.
  *
@@ -94,6 +98,7 @@ struct sfhttp_req {
 	uint64_t		 start;		/* first attempt, ms */
 	uint64_t		 wake;		/* RQ_BACKOFF: when, ms */
 	long			 connects;	/* new connections, last attempt */
+	long			 reqsize;	/* bytes of it sent, last attempt */
 	CURL			*easy;		/* RQ_ACTIVE */
 	struct curl_slist	*hdrs;		/* RQ_ACTIVE, may hold the token */
 	struct curl_slist	*resolve;	/* RQ_ACTIVE: netpass.c's hosts */
@@ -542,6 +547,30 @@ sfhttp_retryable(int curlcode, long status, const char *error_code)
 	return 0;
 }
 
+enum sfhttp_mut
+sfhttp_mutation_class(int curlcode, long status, int sent)
+{
+	if (curlcode == CURLE_OK)
+		return status == 502 || status == 503 || status == 504 ?
+		    SFHTTP_MUT_RETRY : SFHTTP_MUT_FINAL;
+	/* Once a byte left, Salesforce may have it all (and act on it). */
+	if (sent)
+		return SFHTTP_MUT_AMBIGUOUS;
+	switch (curlcode) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+		return SFHTTP_MUT_RETRY;
+	default:
+		return SFHTTP_MUT_FINAL;	/* TLS verification: final */
+	}
+}
+
 long
 sfhttp_backoff_ms(long base, long cap, int n)
 {
@@ -772,6 +801,9 @@ transfer_end(struct sfhttp *h, struct sfhttp_req *q, long *status,
 	*ms = (long)(us / 1000);
 	q->connects = 0;
 	(void)curl_easy_getinfo(q->easy, CURLINFO_NUM_CONNECTS, &q->connects);
+	/* Unknown counts as sent: a mutation's outcome is then unknown. */
+	q->reqsize = 1;
+	(void)curl_easy_getinfo(q->easy, CURLINFO_REQUEST_SIZE, &q->reqsize);
 	if ((mc = curl_multi_remove_handle(h->multi, q->easy)) != CURLM_OK)
 		log_warnx("curl_multi_remove_handle: %s",
 		    curl_multi_strerror(mc));
@@ -1005,6 +1037,17 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 	    (curl_off_t)(q->body != NULL ? q->bodylen : 0))) == CURLE_OK &&
 	    strcmp(q->method, "POST") != 0)
 		rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	/*
+	 * A mutation goes on a connection of its own: libcurl sends a
+	 * request again by itself when a reused connection dies before any
+	 * byte of the answer (Curl_retry_request), and for a mutation that
+	 * Salesforce processed before the reset that is a second change.
+	 * On a new connection libcurl does not, and the reset is ours to
+	 * report (SFE_AMBIGUOUS).
+	 */
+	if (rc == CURLE_OK && !q->is_mint)
+		rc = curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, q->idempotent ?
+		    0L : 1L);
 	if (rc != CURLE_OK)
 		goto fail;
 
@@ -1312,8 +1355,28 @@ data_done(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long status,
 			break;
 		}
 	}
-	if (q->idempotent && q->attempt < h->max_attempts &&
-	    sfhttp_retryable(rc, r->status, r->error_code)) {
+	if (!q->idempotent) {
+		switch (sfhttp_mutation_class(rc, r->status, q->reqsize > 0)) {
+		case SFHTTP_MUT_AMBIGUOUS:
+			r->sf_err = SFE_AMBIGUOUS;
+			snprintf(r->error_msg, sizeof(r->error_msg), "the "
+			    "request was sent to Salesforce at %s and no whole "
+			    "answer came back (%s, after %ld ms): whether it "
+			    "was applied is unknown, and it is not sent again",
+			    auth_instance_url(h->auth), curl_easy_strerror(rc),
+			    ms);
+			log_json(LOG_LVL_WARNING, "http ambiguous", NULL);
+			req_fail(h, q);
+			return;
+		case SFHTTP_MUT_RETRY:
+			break;
+		case SFHTTP_MUT_FINAL:
+			data_error(h, q, rc, ms);
+			return;
+		}
+	}
+	if (q->attempt < h->max_attempts && (!q->idempotent ||
+	    sfhttp_retryable(rc, r->status, r->error_code))) {
 		delay = sfhttp_backoff_ms(h->backoff_base_ms, h->backoff_cap_ms,
 		    q->attempt - 1);
 		if ((long)(now_ms() - q->start) + delay < h->retry_budget_ms) {

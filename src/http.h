@@ -66,11 +66,16 @@ typedef void	(*sfhttp_done_fn)(void *arg, struct sf_response *r);
 /*
  * Start a request to {instance_url}{path}.  method is "GET", "POST" or
  * "PATCH"; path begins with "/services/data/" and is already encoded;
- * body is JSON or NULL (both are copied).  Only an idempotent request
- * is retried after a 502/503/504, a connection failure or
- * UNABLE_TO_LOCK_ROW, after a backoff timer; any request is repeated
- * once after a 401 when a new token could be obtained (one token
- * request at a time, shared by every request that needs it).  At most
+ * body is JSON or NULL (both are copied).  An idempotent request is
+ * retried after a 502/503/504, a connection failure or
+ * UNABLE_TO_LOCK_ROW, after a backoff timer.  A mutation (idempotent 0)
+ * is retried only when it certainly was not processed
+ * (sfhttp_mutation_class): no byte of it was sent, or Salesforce
+ * answered 502/503/504; sent and without a whole answer (a reset, a
+ * timeout, a truncated or oversized answer) it ends with sf_err
+ * SFE_AMBIGUOUS.  Any request is repeated once after a 401 when a new
+ * token could be obtained (one token request at a time, shared by every
+ * request that needs it): the 401 means it was not processed.  At most
  * max_transfers transfers are in flight; the others wait in order.
  * The handle stays valid until done() returns or sfhttp_abort().
  */
@@ -119,6 +124,17 @@ void		 sfhttp_parse_error(struct auth *, long status, const char *body,
  */
 int		 sfhttp_retryable(int curlcode, long status,
 		    const char *error_code);
+/*
+ * What one attempt of a mutation leaves (the 401 is handled before):
+ * curlcode as above, status the HTTP status (0 if none), sent whether
+ * any byte of the request left (CURLINFO_REQUEST_SIZE > 0).
+ */
+enum sfhttp_mut {
+	SFHTTP_MUT_FINAL = 0,	/* the answer (or the failure) stands */
+	SFHTTP_MUT_RETRY,	/* certainly not processed: may go again */
+	SFHTTP_MUT_AMBIGUOUS	/* sent, no whole answer: outcome unknown */
+};
+enum sfhttp_mut	 sfhttp_mutation_class(int curlcode, long status, int sent);
 
 /*
  * The token decisions, kept pure so that they can be tested without a

@@ -113,10 +113,9 @@ journal_append(struct journal *j, cJSON *event, char *err, size_t errlen)
 	line[len++] = '\n';	/* over the NUL: one write, whole */
 	if (j->size + (off_t)len > j->max) {
 		free(line);
-		return journal_fail(j, err, errlen, "no room in", j->max ==
-		    JOURNAL_MAX_BYTES ? "it reached its limit of 256 MiB; "
-		    "move it away to start a new one" : "it reached its size "
-		    "limit; move it away to start a new one");
+		return journal_fail(j, err, errlen, "no room in", "it reached "
+		    "its bound (SFDC_JOURNAL_MAX_MB); move it away to start a "
+		    "new one, or raise the bound");
 	}
 	while (off < len) {
 		if ((n = write(j->fd, line + off, len - off)) == -1) {

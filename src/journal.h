@@ -16,24 +16,22 @@
 
 #include <cjson/cJSON.h>
 
-/* Where the writer keeps the journal's descriptor (its sandbox allows
- * write(2) and fsync(2) on this one and no other file). */
-#define FD_JOURNAL		FD_FIRST_FREE
+/* The descriptor comes from writer_journal_recv() (journal_fd.h), its
+ * bound from journal_max_mb. */
 #define JOURNAL_MAX_LINE	(64u * 1024)		/* bytes of one event */
-#define JOURNAL_MAX_BYTES	(256LL * 1024 * 1024)	/* the file */
 
 struct journal {
 	int	 fd;		/* -1: none */
 	off_t	 size;		/* bytes in the file, as we know them */
 	off_t	 max;		/* at most this many */
 	int	 broken;	/* a write or fsync failed: no more writes */
-	char	 why[512];	/* why there is none, or why it broke */
+	char	 why[1536];	/* why there is none, or why it broke */
 	char	 path[1024];	/* for messages */
 };
 
 /*
- * Take fd (or -1, and why there is none); its size from fstat(2).
- * Nothing is written.  0, or -1 with j->why set (j->fd is then -1).
+ * Take fd (or -1, and why there is none); its size from fstat(2)
+ * (before the sandbox, which refuses it).  Nothing is written.  0, or -1 with j->why set (j->fd is then -1).
  */
 int	 journal_open(struct journal *, int fd, const char *path,
 	    off_t max, const char *why_none);

@@ -697,6 +697,29 @@ startup_failed(enum proc_role role, const char *err)
 		log_errorx("%s did not start: %s", proc_name(role), err);
 }
 
+/*
+ * The writer's journal, opened here before any child starts (and before
+ * the children drop to nobody): the writer opens nothing.  Unopenable is
+ * not fatal: the writer gets the errno and disables writes, saying why.
+ */
+static void
+journal_send(struct ipc *writer, int err, int fd, const char *path,
+    const char *why)
+{
+	struct buf	 b;
+
+	if (err != 0)
+		log_warnx("writes are disabled: %s", why);
+	buf_init(&b);
+	buf_put_u32(&b, (uint32_t)err);
+	buf_put_str(&b, err == 0 ? path : why);	/* why names the path */
+	if (err == 0)
+		ipc_send_fd(writer, IMSG_JOURNAL, 0, &b, fd);
+	else
+		ipc_send_buf(writer, IMSG_JOURNAL, 0, &b);
+	buf_free(&b);
+}
+
 static int
 parent_main(void)
 {
@@ -705,9 +728,9 @@ parent_main(void)
 	struct buf		 b;
 	struct ipc_msg		 msg;
 	sigset_t		 mask;
-	char			 err[512], dir[PATH_MAX];
+	char			 err[512], dir[PATH_MAX], jwhy[512];
 	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2];
-	int			 i, sfd, devnull;
+	int			 i, sfd, devnull, jfd, jerr;
 
 	log_init(PROC_PARENT, LOG_LVL_INFO);
 	if (config_load(&conf, err, sizeof(err)) == -1) {
@@ -725,6 +748,7 @@ parent_main(void)
 	child_dir(dir, sizeof(dir));
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		child_exe_fd[i] = child_exe_open(dir, (enum proc_role)i);
+	jerr = journal_open(conf.journal, &jfd, jwhy, sizeof(jwhy));
 
 	/* Signals arrive through a signalfd, never asynchronously. */
 	sigemptyset(&mask);
@@ -786,6 +810,7 @@ parent_main(void)
 		ipc_send_buf(&c->ipc, IMSG_CONFIG, 0, &b);
 		buf_free(&b);
 	}
+	journal_send(&children[PROC_WRITER].ipc, jerr, jfd, conf.journal, jwhy);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_ACCESS_TOKEN,
 	    &conf.access_token);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_REFRESH_TOKEN,

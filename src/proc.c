@@ -89,9 +89,8 @@ proc_start(struct proc_ctx *ctx, enum proc_role self)
 		fatalx("started without a parent process");
 
 	ipc_init(&ctx->parent, FD_PARENT, PROC_PARENT);
-	/* The parent passes the broker its connections (connector.c), the
-	 * writer its journal (IMSG_JOURNAL, right after CONFIG: set before
-	 * CONFIG is read, which may come in the same read). */
+	/* The parent passes the broker its connections (connector.c), and
+	 * the writer its journal (IMSG_JOURNAL). */
 	ctx->parent.fds_ok = self == PROC_BROKER || self == PROC_WRITER;
 	ipc_send_hello(&ctx->parent, self);
 	if (ipc_recv_blocking(&ctx->parent, &msg, 5000, err, sizeof(err)) != 1)

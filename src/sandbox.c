@@ -42,10 +42,7 @@
 #include <seccomp.h>
 
 #include "sfrevops.h"
-#include "journal.h"	/* FD_JOURNAL, JOURNAL_MAX_BYTES */
-
-/* The writer's journal may grow to its bound, no further. */
-#define SANDBOX_WRITER_FSIZE	((rlim_t)JOURNAL_MAX_BYTES)
+#include "journal_fd.h"
 
 /* ------------------------------------------------------------ rlimits */
 
@@ -66,14 +63,22 @@ static const struct sandbox_limit {
 	{ RLIMIT_CORE,   "RLIMIT_CORE",   { RLIM_KEEP, 0, 0, 0 } },
 #ifndef SF_SANITIZERS
 	/* Sanitizer builds keep it: a report must reach a stderr file. */
-	/* The writer appends to its journal, up to the journal's bound. */
-	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0,
-					    SANDBOX_WRITER_FSIZE } },
+	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0 } },
 #endif
+	/* The writer's journal is FD_FIRST_FREE (journal_fd.h). */
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", { RLIM_KEEP, FD_FIRST_FREE + 2, 64,
-					    FD_FIRST_FREE + 2 } },
+					    FD_FIRST_FREE + 3 } },
 	{ RLIMIT_NPROC,  "RLIMIT_NPROC",  { RLIM_KEEP, 0, RLIM_KEEP, 0 } },
 };
+
+/* The writer's RLIMIT_FSIZE: its journal's bound (journal_fd.c). */
+static rlim_t	sandbox_writer_fsize_lim = 0;
+
+void
+sandbox_writer_fsize(uint64_t bytes)
+{
+	sandbox_writer_fsize_lim = (rlim_t)bytes;
+}
 
 static int
 sandbox_role_valid(enum proc_role role)
@@ -94,6 +99,9 @@ sandbox_rlimits(enum proc_role role)
 		if (sandbox_limits[i].lim[role] == RLIM_KEEP)
 			continue;
 		rl.rlim_cur = rl.rlim_max = sandbox_limits[i].lim[role];
+		if (role == PROC_WRITER &&
+		    sandbox_limits[i].resource == RLIMIT_FSIZE)
+			rl.rlim_cur = rl.rlim_max = sandbox_writer_fsize_lim;
 		if (setrlimit(sandbox_limits[i].resource, &rl) == -1)
 			fatal("setrlimit %s", sandbox_limits[i].name);
 		/*
@@ -380,14 +388,20 @@ static const int sc_front_read_fds[] = { STDIN_FILENO, FD_PARENT, FD_PEER_A,
     FD_PEER_B };
 static const int sc_front_write_fds[] = { STDOUT_FILENO, STDERR_FILENO,
     FD_PARENT, FD_PEER_A, FD_PEER_B };
-/* Writer: the same minus stdio (stderr stays for a last word), plus its
- * journal (FD_JOURNAL, journal.h), written and fsync'ed, never read. */
+/*
+ * Writer: the same minus stdio (stderr stays for a last word), plus its
+ * journal, which the parent opened (journal_fd.c): it may append to it,
+ * flush it to disk and learn its size, and open nothing.
+ */
 static const int sc_writer_read_fds[] = { FD_PARENT, FD_PEER_A, FD_PEER_B };
 static const int sc_writer_write_fds[] = { STDERR_FILENO, FD_PARENT,
     FD_PEER_A, FD_PEER_B, FD_JOURNAL };
 static const struct sc_rule sc_writer_journal[] = {
 	SC_EQ(fsync, 0, FD_JOURNAL),
 	SC_EQ(fdatasync, 0, FD_JOURNAL),
+	/* Its size: lseek(SEEK_END).  Not newfstatat(2), glibc's fstat(3):
+	 * given a path it would stat any file, whatever the descriptor. */
+	SC_EQ(lseek, 0, FD_JOURNAL),
 };
 
 /*

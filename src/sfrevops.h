@@ -77,7 +77,8 @@ enum proc_role {
 	X(CONNECT_R,	17)	/* u32 0, the socket as SCM_RIGHTS */	\
 	X(JOURNAL,	18)	/* parent -> writer at start: u32 errno	\
 				   (0: the journal follows as		\
-				   SCM_RIGHTS), str path */		\
+				   SCM_RIGHTS), str path (errno: why,	\
+				   naming it) */			\
 	/* front or writer -> broker: reads */				\
 	X(SF_GET,	20)	/* u32 flags, str object, str id,	\
 				   str fields (csv) */			\

@@ -36,14 +36,12 @@
 #include "objects.h"
 #include "write_value.h"
 #include "journal.h"
+#include "journal_fd.h"
 
 #define REQ_DRY_RUN		0x01
 #define MAX_PLANS		16
 #define PLAN_TTL_MS		(10 * 60 * 1000)
 #define MAX_OPS			64
-#define JOURNAL_WAIT_MS		5000	/* CONFIG names a journal */
-#define JOURNAL_PEEK_MS		300	/* CONFIG names none: a parent
-					   that sends no JOURNAL */
 
 enum decision {
 	DECIDE_ACCEPTED = 1,
@@ -121,6 +119,7 @@ struct writer {
 	struct proc_ctx	 proc;
 	struct ipc	 front;
 	struct ipc	 broker;
+	struct journal_fd jfd;		/* from the parent */
 	struct journal	 journal;
 	uint32_t	 next_bid;
 	uint32_t	 msg_type;	/* of the message being dispatched */
@@ -144,7 +143,7 @@ struct writer {
 	/* What WR_STATUS said last. */
 	int		 status_sent;
 	enum wstatus	 status;
-	char		 status_reason[1024];
+	char		 status_reason[2048];
 	int		 status_failed;
 };
 
@@ -237,7 +236,7 @@ static void
 status_update(struct writer *w)
 {
 	enum wstatus	 st;
-	char		 reason[1024];
+	char		 reason[2048];
 	cJSON		*j;
 
 	reason[0] = '\0';
@@ -294,7 +293,7 @@ status_update(struct writer *w)
 static void
 audit_check(struct writer *w, const cJSON *d)
 {
-	const cJSON	*fields = jget(jget(d, "meta"), "fields"), *f;
+	const cJSON	*fields = jget(d, "meta"), *f;
 	const char	*type;
 	size_t		 i;
 
@@ -899,18 +898,17 @@ plan_describe(struct writer *w, struct op *op, const cJSON *d, char *err,
     size_t errlen)
 {
 	struct plan	*p = op->plan;
-	const cJSON	*meta = jget(d, "meta"), *fields, *f = NULL, *pick;
+	const cJSON	*fields = jget(d, "meta"), *f = NULL, *pick;
 	const cJSON	*k;
 	const char	*prefix, *label;
 
-	if (!cJSON_IsObject(meta) || !cJSON_IsObject(fields = jget(meta,
-	    "fields"))) {
+	if (!cJSON_IsObject(fields)) {
 		snprintf(err, errlen, "the broker's describe of %s carries no "
 		    "field types (meta): the value cannot be checked",
 		    p->object);
 		return -1;
 	}
-	if ((prefix = jstr(meta, "keyPrefix")) != NULL &&
+	if ((prefix = jstr(d, "keyPrefix")) != NULL &&
 	    strncmp(p->rid, prefix, 3) != 0) {
 		snprintf(err, errlen, "object_id starts with '%.3s', but %s "
 		    "IDs start with '%s'", p->rid, p->object, prefix);
@@ -1680,74 +1678,23 @@ writer_config(struct writer *w)
 	}
 }
 
-/*
- * IMSG_JOURNAL from the parent: errno, path, and the descriptor when
- * errno is 0, put at FD_JOURNAL.  The parent sends it right after
- * CONFIG; a parent that sends none (CONFIG without "journal") leaves
- * writes disabled with the reason, and the writer starts all the same.
- */
+/* The journal the parent opened (journal_fd.c), for journal.c. */
 static void
-writer_journal_recv(struct writer *w)
+writer_journal(struct writer *w)
 {
-	struct ipc_msg	 msg;
-	struct buf	 b;
-	uint32_t	 eno;
-	char		 err[256], why[768], *path = NULL;
-	const char	*named = proc_config_str(&w->proc, "journal", NULL);
-	int		 fd, r;
+	const char	*why = w->jfd.reason;
+	static const char prefix[] = "writes are disabled: ";
+	char		 reason[2048];
 
-	r = ipc_recv_blocking(&w->proc.parent, &msg, named != NULL ?
-	    JOURNAL_WAIT_MS : JOURNAL_PEEK_MS, err, sizeof(err));
-	if (r != 1) {
-		if (strstr(err, "timed out") == NULL)
-			fatalx("parent channel: %s", err);
-		(void)journal_open(&w->journal, -1, named, JOURNAL_MAX_BYTES,
-		    named != NULL ? "the parent did not pass the journal" :
-		    "no journal is configured (SFDC_JOURNAL): every write "
-		    "must be journaled");
-		return;
-	}
-	policy_admit(PROC_WRITER, &w->proc.parent, PS_START, &msg);
-	if (msg.hdr.type == IMSG_SHUTDOWN) {
-		w->proc.stop = 1;
-		ipc_msg_free(&msg);
-		return;
-	}
-	if (msg.hdr.type != IMSG_JOURNAL)
-		fatalx("parent channel: expected JOURNAL, got %s",
-		    imsg_name(msg.hdr.type));
-	buf_from(&b, msg.data, msg.hdr.len);
-	if (buf_get_u32(&b, &eno) == -1 || buf_get_str(&b, &path, 4096) ==
-	    -1 || buf_get_end(&b) == -1)
-		fatalx("parent channel: malformed JOURNAL");
-	ipc_msg_free(&msg);
-	if (eno != 0) {
-		if (ipc_take_fd(&w->proc.parent) != -1)
-			fatalx("parent channel: JOURNAL with an error and a "
-			    "descriptor");
-		snprintf(why, sizeof(why), "the journal %s cannot be opened: "
-		    "%s", path, eno == ENOENT && strcmp(path, "none") == 0 ?
-		    "SFDC_JOURNAL is none" : strerror((int)eno));
-		if (strcmp(path, "none") == 0)
-			snprintf(why, sizeof(why), "SFDC_JOURNAL is none: "
-			    "writes need a journal");
-		(void)journal_open(&w->journal, -1, path, JOURNAL_MAX_BYTES,
-		    why);
-		free(path);
-		return;
-	}
-	if ((fd = ipc_take_fd(&w->proc.parent)) == -1)
-		fatalx("parent channel: JOURNAL without its descriptor");
-	if (fd != FD_JOURNAL) {
-		if (dup2(fd, FD_JOURNAL) == -1)
-			fatal("dup2 journal");
-		if (close(fd) == -1)
-			fatal("close");
-		fd = FD_JOURNAL;
-	}
-	if (journal_open(&w->journal, fd, path, JOURNAL_MAX_BYTES, NULL) == -1)
-		log_warnx("%s", w->journal.why);
-	free(path);
+	writer_journal_recv(&w->proc, &w->jfd);
+	if (strncmp(why, prefix, sizeof(prefix) - 1) == 0)
+		why += sizeof(prefix) - 1;
+	snprintf(reason, sizeof(reason), "the journal is not open, and "
+	    "every write must be journaled: %s", why[0] ? why : "the parent "
+	    "passed none");
+	if (journal_open(&w->journal, w->jfd.fd, w->jfd.path,
+	    (off_t)w->jfd.max, reason) == -1)
+		log_warnx("writes are disabled: %s", w->journal.why);
 }
 
 int
@@ -1765,7 +1712,7 @@ writer_main(void)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
 	writer_config(&w);
-	writer_journal_recv(&w);
+	writer_journal(&w);
 	proc_peer_open(&w.proc, &w.front, FD_PEER_A, PROC_FRONT);
 	proc_peer_open(&w.proc, &w.broker, FD_PEER_B, PROC_BROKER);
 

@@ -95,6 +95,58 @@ test_retryable(void)
 	    "QUERY_TIMEOUT (Salesforce gave up on the query): not retried");
 }
 
+/* A mutation: retried only when it certainly was not processed. */
+static void
+test_mutation_class(void)
+{
+	static const int unsent_again[] = {
+		CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,
+		CURLE_OPERATION_TIMEDOUT, CURLE_SSL_CONNECT_ERROR,
+		CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING,
+		CURLE_HTTP2
+	};
+	static const int after_send[] = {
+		CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+		CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
+		CURLE_HTTP2_STREAM, CURLE_FILESIZE_EXCEEDED, CURLE_WRITE_ERROR
+	};
+	size_t	 i;
+	int	 all;
+
+	for (all = 1, i = 0; i < sizeof(unsent_again) /
+	    sizeof(unsent_again[0]); i++)
+		all &= sfhttp_mutation_class(unsent_again[i], 0, 0) ==
+		    SFHTTP_MUT_RETRY;
+	ok(all, "a mutation that never left (no connection, no TLS, a "
+	    "timeout while connecting): retried");
+	for (all = 1, i = 0; i < sizeof(after_send) / sizeof(after_send[0]);
+	    i++)
+		all &= sfhttp_mutation_class(after_send[i], 0, 1) ==
+		    SFHTTP_MUT_AMBIGUOUS;
+	ok(all, "sent, then a reset, a timeout, a truncated or oversized "
+	    "answer: ambiguous, never retried");
+	ok(sfhttp_mutation_class(CURLE_OPERATION_TIMEDOUT, 0, 1) ==
+	    SFHTTP_MUT_AMBIGUOUS && sfhttp_mutation_class(
+	    CURLE_OPERATION_TIMEDOUT, 0, 0) == SFHTTP_MUT_RETRY,
+	    "a timeout is ambiguous once sent, retried before");
+	ok(sfhttp_mutation_class(CURLE_PEER_FAILED_VERIFICATION, 0, 0) ==
+	    SFHTTP_MUT_FINAL && sfhttp_mutation_class(CURLE_URL_MALFORMAT, 0,
+	    0) == SFHTTP_MUT_FINAL, "TLS verification or a bad URL before "
+	    "sending: final, not ambiguous");
+	ok(sfhttp_mutation_class(CURLE_OK, 502, 1) == SFHTTP_MUT_RETRY &&
+	    sfhttp_mutation_class(CURLE_OK, 503, 1) == SFHTTP_MUT_RETRY &&
+	    sfhttp_mutation_class(CURLE_OK, 504, 1) == SFHTTP_MUT_RETRY,
+	    "502, 503, 504: retried");
+	ok(sfhttp_mutation_class(CURLE_OK, 200, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 201, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 400, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 500, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 403, 1) == SFHTTP_MUT_FINAL,
+	    "an answer, 2xx, 400, 403 or 500: final");
+	ok(sfhttp_mutation_class(CURLE_OK, 400, 1) == SFHTTP_MUT_FINAL,
+	    "UNABLE_TO_LOCK_ROW (a 400): final for a mutation, unlike a read");
+}
+
 static void
 test_backoff(void)
 {
@@ -551,6 +603,21 @@ test_client(void)
 	sfhttp_free(h);
 	auth_free(a);
 
+	/* A mutation whose TLS handshake fails never left: retried. */
+	a = auth_for("access_token", url, NULL);
+	(void)auth_set_secret(a, SECRET_ACCESS_TOKEN, "00Dx!static", 11);
+	h = client(a, 1, 2);
+	memset(o, 0, sizeof(o));
+	(void)sfhttp_start(h, "POST", "/services/data/v60.0/composite",
+	    "{\"allOrNone\":true}", 0, on_done, &o[0]);
+	accepted = drive(h, lfd, o, 1, 20000, &peak);
+	ok(o[0].calls == 1 && o[0].sf_err == SFE_NETWORK && accepted == 2 &&
+	    o[0].attempts == 2, "a mutation that never left is retried and "
+	    "ends as a network failure, not ambiguous (%d connections, %s)",
+	    accepted, o[0].msg);
+	sfhttp_free(h);
+	auth_free(a);
+
 	/* No token yet: three requests wait for one token request. */
 	a = auth_for("refresh_token", url, url);
 	(void)auth_set_secret(a, SECRET_REFRESH_TOKEN, "5Aep-refresh", 12);
@@ -648,6 +715,7 @@ main(void)
 		return 2;
 	log_init(PROC_BROKER, LOG_LVL_CRITICAL);
 	test_retryable();
+	test_mutation_class();
 	test_backoff();
 	test_limit_info();
 	test_budget();

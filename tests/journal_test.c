@@ -20,6 +20,8 @@
 #include "journal.h"
 #include "tap.h"
 
+#define JOURNAL_MAX_BYTES	(64LL * 1024 * 1024)
+
 static char	 dir[] = "/tmp/journal_test.XXXXXX";
 
 static int

@@ -57,7 +57,7 @@
 #include <sodium.h>
 
 #include "sfrevops.h"
-#include "journal.h"
+#include "journal_fd.h"
 #include "connector.h"
 #include "netpass.h"
 #include "tap.h"
@@ -65,6 +65,7 @@
 #define CHILD_ALARM	20	/* seconds any child may live */
 #define TEST_ALARM	300	/* seconds for the whole program */
 #define REPORT_FD	FD_PARENT
+#define JOURNAL_TEST_MAX	64	/* the writer's RLIMIT_FSIZE here */
 
 /* The broker reads no file: broker.c passes no path. */
 static const char *const *const broker_paths = NULL;
@@ -342,16 +343,62 @@ check_common_forbidden(enum proc_role role)
 	EXPECT_ERR("ioctl TIOCSTI", ioctl(STDIN_FILENO, TIOCSTI, "x"), EPERM);
 	EXPECT_ERR("unshare", unshare(CLONE_NEWUSER), EPERM);
 #ifndef SF_SANITIZERS
-	/* fd 2 is a regular file: RLIMIT_FSIZE 0 refuses any write to it.
-	 * (The writer's limit is its journal's bound, checked below.) */
-	if (role != PROC_WRITER)
-		EXPECT_ERR("write to a regular file (RLIMIT_FSIZE 0)",
-		    write(STDERR_FILENO, "x", 1), EFBIG);
+	/* fd 2 is a regular file: RLIMIT_FSIZE 0 refuses any write to it;
+	 * the writer's is its journal's bound (JOURNAL_TEST_MAX here). */
+	if (role == PROC_WRITER) {
+		/* Up to the bound (the file may be there already). */
+		char big[JOURNAL_TEST_MAX];
+		ssize_t w;
+		memset(big, '\n', sizeof(big));
+		w = write(STDERR_FILENO, big, sizeof(big));
+		(void)w;
+	}
+	EXPECT_ERR("write to a regular file past RLIMIT_FSIZE",
+	    write(STDERR_FILENO, "x", 1), EFBIG);
 #else
 	rep_skip("write to a regular file (RLIMIT_FSIZE 0)",
 	    "sanitizer builds keep RLIMIT_FSIZE");
 #endif
 	(void)role;
+}
+
+/*
+ * The writer's journal (journal_fd.h): append, flush, measure; no other
+ * file, and no byte past its bound.
+ */
+static void
+check_writer_journal(void)
+{
+	char	 buf[2 * JOURNAL_TEST_MAX];
+	long	 n;
+
+	memset(buf, 'j', sizeof(buf));
+	EXPECT_OK("writer: write the journal", write(FD_JOURNAL, "line\n", 5));
+	EXPECT_OK("writer: fsync the journal", fsync(FD_JOURNAL));
+	EXPECT_OK("writer: fdatasync the journal", fdatasync(FD_JOURNAL));
+	n = (long)lseek(FD_JOURNAL, 0, SEEK_END);
+	rep("writer: lseek SEEK_END gives the journal's size", n == 5, errno);
+	EXPECT_ERR("writer: write another open file",
+	    write(FD_JOURNAL + 1, "x", 1), EPERM);
+	EXPECT_ERR("writer: fsync another open file", fsync(FD_JOURNAL + 1),
+	    EPERM);
+	EXPECT_ERR("writer: lseek another open file",
+	    lseek(FD_JOURNAL + 1, 0, SEEK_END), EPERM);
+	EXPECT_ERR("writer: read the journal", read(FD_JOURNAL, buf, 1),
+	    EPERM);
+	EXPECT_ERR("writer: openat the journal's directory",
+	    openat(AT_FDCWD, "/tmp", O_WRONLY | O_CREAT, 0600), EPERM);
+#ifndef SF_SANITIZERS
+	n = (long)write(FD_JOURNAL, buf, sizeof(buf));
+	rep("writer: a write reaching the bound stops at it",
+	    n == JOURNAL_TEST_MAX - 5, errno);
+	EXPECT_ERR("writer: a write past the bound (EFBIG, no SIGXFSZ)",
+	    write(FD_JOURNAL, "x", 1), EFBIG);
+#else
+	(void)n;
+	rep_skip("writer: the journal's bound",
+	    "sanitizer builds keep RLIMIT_FSIZE");
+#endif
 }
 
 /* Front and writer: no network, no files, pure memory. */
@@ -406,21 +453,7 @@ check_front_writer(enum proc_role role)
 #endif
 		EXPECT_ERR("writer: read stdin", read(STDIN_FILENO, buf, 1),
 		    EPERM);
-#ifndef SF_SANITIZERS
-		/* Its journal's descriptor (none open here: EBADF, not
-		 * EPERM, says the call was let through), and no other. */
-		EXPECT_ERR("writer: write the journal's descriptor",
-		    write(FD_JOURNAL, "x", 1), EBADF);
-		EXPECT_ERR("writer: fsync the journal's descriptor",
-		    fsync(FD_JOURNAL), EBADF);
-		EXPECT_ERR("writer: fsync another descriptor",
-		    fsync(FD_PARENT), EPERM);
-		EXPECT_ERR("writer: read the journal's descriptor",
-		    read(FD_JOURNAL, buf, 1), EPERM);
-#else
-		rep_skip("writer: the journal's descriptor",
-		    "sanitizer builds allow write");
-#endif
+		check_writer_journal();
 	}
 }
 
@@ -543,6 +576,23 @@ child_profile_test(const void *arg)
 
 	if (sodium_init() == -1)
 		_exit(95);
+	if (role == PROC_WRITER) {
+		/* Its journal at FD_JOURNAL, another file after it. */
+		char	 jp[] = "/tmp/sandbox_test_journal.XXXXXX";
+		char	 op[] = "/tmp/sandbox_test_other.XXXXXX";
+		int	 j, o;
+
+		/* High first: mkstemp() would return 6 itself. */
+		if ((j = mkstemp(jp)) == -1 || unlink(jp) == -1 ||
+		    fcntl(j, F_SETFL, O_APPEND) == -1 ||
+		    dup2(j, 60) == -1 || close(j) == -1 ||
+		    (o = mkstemp(op)) == -1 || unlink(op) == -1 ||
+		    dup2(o, 61) == -1 || close(o) == -1 ||
+		    dup2(60, FD_JOURNAL) == -1 || dup2(61, FD_JOURNAL + 1) ==
+		    -1 || close(60) == -1 || close(61) == -1)
+			_exit(94);
+		sandbox_writer_fsize(JOURNAL_TEST_MAX);
+	}
 	if (role == PROC_BROKER) {
 		/*
 		 * What a compromised broker could get from the parent: a
@@ -1333,18 +1383,15 @@ test_applied(enum proc_role role)
 	    "%s: Seccomp is 2 (filter mode)", label);
 	ok(proc_limit(ch.pid, "Max core file size") == 0,
 	    "%s: RLIMIT_CORE 0", label);
+	/* The writer keeps its journal at FD_FIRST_FREE (journal_fd.h). */
 	ok(proc_limit(ch.pid, "Max open files") ==
-	    (role == PROC_BROKER ? 64 : FD_FIRST_FREE + 2),
-	    "%s: RLIMIT_NOFILE %d", label,
-	    role == PROC_BROKER ? 64 : FD_FIRST_FREE + 2);
+	    (role == PROC_BROKER ? 64 : role == PROC_WRITER ?
+	    FD_FIRST_FREE + 3 : FD_FIRST_FREE + 2),
+	    "%s: RLIMIT_NOFILE %d", label, role == PROC_BROKER ? 64 :
+	    role == PROC_WRITER ? FD_FIRST_FREE + 3 : FD_FIRST_FREE + 2);
 #ifndef SF_SANITIZERS
-	if (role == PROC_WRITER)
-		ok(proc_limit(ch.pid, "Max file size") == JOURNAL_MAX_BYTES,
-		    "%s: RLIMIT_FSIZE %lld (the journal's bound)", label,
-		    JOURNAL_MAX_BYTES);
-	else
-		ok(proc_limit(ch.pid, "Max file size") == 0,
-		    "%s: RLIMIT_FSIZE 0", label);
+	ok(proc_limit(ch.pid, "Max file size") == 0, "%s: RLIMIT_FSIZE 0",
+	    label);
 #endif
 	if (role != PROC_BROKER)
 		ok(proc_limit(ch.pid, "Max processes") == 0,

@@ -38,7 +38,7 @@ static uint32_t	 front_id = 100;
 
 static const char *AUDIT_DESCRIBE =
     "{\"object\":\"Cleanup_Audit__c\",\"fields\":[],\"picklists\":{},"
-    "\"meta\":{\"keyPrefix\":\"a0X\",\"fields\":{"
+    "\"keyPrefix\":\"a0X\",\"meta\":{"
     "\"Object_Name__c\":{\"type\":\"string\",\"createable\":true},"
     "\"Record_Id__c\":{\"type\":\"string\",\"createable\":true},"
     "\"Field_Name__c\":{\"type\":\"string\",\"createable\":true},"
@@ -48,32 +48,32 @@ static const char *AUDIT_DESCRIBE =
     "\"Performed_By__c\":{\"type\":\"string\",\"createable\":true},"
     "\"Failed__c\":{\"type\":\"boolean\"},"
     "\"Attempt_Id__c\":{\"type\":\"string\"},"
-    "\"Error__c\":{\"type\":\"textarea\"}}}}";
+    "\"Error__c\":{\"type\":\"textarea\"}}}";
 /* No Failed__c, no Attempt_Id__c, no Error__c. */
 static const char *AUDIT_DESCRIBE_BARE =
     "{\"object\":\"Cleanup_Audit__c\",\"fields\":[],\"picklists\":{},"
-    "\"meta\":{\"keyPrefix\":\"a0X\",\"fields\":{"
+    "\"keyPrefix\":\"a0X\",\"meta\":{"
     "\"Object_Name__c\":{\"type\":\"string\"},"
     "\"Record_Id__c\":{\"type\":\"string\"},"
     "\"Field_Name__c\":{\"type\":\"string\"},"
     "\"Old_Value__c\":{\"type\":\"textarea\"},"
     "\"New_Value__c\":{\"type\":\"textarea\"},"
     "\"Justification__c\":{\"type\":\"textarea\"},"
-    "\"Performed_By__c\":{\"type\":\"string\"}}}}";
+    "\"Performed_By__c\":{\"type\":\"string\"}}}";
 static const char *OPP_DESCRIBE =
     "{\"object\":\"Opportunity\",\"fields\":[],"
     "\"picklists\":{\"StageName\":[\"Prospecting\",\"Closed Won\"],"
     "\"LeadSource\":[\"Web\",\"Partner\"]},"
-    "\"meta\":{\"keyPrefix\":\"006\",\"fields\":{"
+    "\"keyPrefix\":\"006\",\"meta\":{"
     "\"NextStep\":{\"type\":\"string\",\"label\":\"Next Step\","
     "\"length\":255,\"updateable\":true,\"nillable\":true},"
     "\"LeadSource\":{\"type\":\"picklist\",\"label\":\"Lead Source\","
     "\"restrictedPicklist\":true,\"updateable\":true,\"nillable\":true},"
     "\"StageName\":{\"type\":\"picklist\",\"updateable\":true},"
-    "\"OwnerId\":{\"type\":\"reference\",\"updateable\":true}}}}";
+    "\"OwnerId\":{\"type\":\"reference\",\"updateable\":true}}}";
 static const char *ACCOUNT_DESCRIBE =
     "{\"object\":\"Account\",\"fields\":[],\"picklists\":{},"
-    "\"meta\":{\"keyPrefix\":\"001\",\"fields\":{}}}";
+    "\"keyPrefix\":\"001\",\"meta\":{}}";
 
 /* ------------------------------------------------------------ plumbing */
 
@@ -245,14 +245,14 @@ js(const cJSON *j, const char *key)
 
 /*
  * Start the writer.  journal: "file" (a new file in dir), "none" (the
- * parent says SFDC_JOURNAL is none), "readonly" (a descriptor it cannot
- * write), NULL (the parent sends no JOURNAL, CONFIG names none).
+ * parent says SFDC_JOURNAL is none), "full" (a file 100 bytes short of
+ * its bound of 1 MiB).
  */
 static void
 start(struct child *c, const char *journal, const char *extra_config)
 {
 	int		 sp[3][2], i, fd = -1;
-	char		 path[512], *conf;
+	char		 path[512], *conf, *fill;
 	const char	*bd = getenv("top_builddir");
 	struct buf	 b;
 	struct ipc_msg	 msg;
@@ -284,36 +284,38 @@ start(struct child *c, const char *journal, const char *extra_config)
 	snprintf(c->journal, sizeof(c->journal), "%s/j%d.jsonl", dir,
 	    (int)c->pid);
 	xasprintf(&conf, "{\"log_level\":\"debug\",\"audit_object\":"
-	    "\"Cleanup_Audit__c\"%s%s%s%s}", journal != NULL ?
-	    ",\"journal\":\"" : "", journal != NULL ? c->journal : "",
-	    journal != NULL ? "\"" : "", extra_config ? extra_config : "");
+	    "\"Cleanup_Audit__c\",\"journal\":\"%s\"%s%s%s}",
+	    strcmp(journal, "none") == 0 ? "none" : c->journal,
+	    strcmp(journal, "none") == 0 ? ",\"journal_why\":\"SFDC_JOURNAL"
+	    "=none\"" : "", strcmp(journal, "full") == 0 ?
+	    ",\"journal_max_mb\":1" : "", extra_config ? extra_config : "");
 	send_str(&c->parent, IMSG_CONFIG, 0, 0, 0, conf);
 	free(conf);
-	if (journal != NULL) {
-		buf_init(&b);
-		if (strcmp(journal, "none") == 0) {
-			buf_put_u32(&b, ENOENT);
-			buf_put_str(&b, "none");
-			ipc_send_buf(&c->parent, IMSG_JOURNAL, 0, &b);
-		} else {
-			if (strcmp(journal, "readonly") == 0) {
-				if ((fd = open(c->journal, O_WRONLY | O_CREAT,
-				    0600)) == -1 || close(fd) == -1)
-					fatal("%s", c->journal);
-				fd = open(c->journal, O_RDONLY | O_CLOEXEC);
-			} else
-				fd = open(c->journal, O_WRONLY | O_APPEND |
-				    O_CREAT | O_CLOEXEC, 0600);
-			if (fd == -1)
-				fatal("%s", c->journal);
-			buf_put_u32(&b, 0);
-			buf_put_str(&b, c->journal);
-			ipc_send_fd(&c->parent, IMSG_JOURNAL, 0, &b, fd);
+	buf_init(&b);
+	if (strcmp(journal, "none") == 0) {
+		buf_put_u32(&b, ECANCELED);
+		buf_put_str(&b, "SFDC_JOURNAL=none");
+		ipc_send_buf(&c->parent, IMSG_JOURNAL, 0, &b);
+	} else {
+		fd = open(c->journal, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0600);
+		if (fd == -1)
+			fatal("%s", c->journal);
+		if (strcmp(journal, "full") == 0) {
+			fill = xmalloc(1024 * 1024 - 100);
+			memset(fill, '\n', 1024 * 1024 - 100);
+			if (write(fd, fill, 1024 * 1024 - 100) !=
+			    1024 * 1024 - 100)
+				fatal("write");
+			free(fill);
 		}
-		buf_free(&b);
-		if (ipc_flush_blocking(&c->parent, WAIT_MS) == -1)
-			fatal("flush");
+		buf_put_u32(&b, 0);
+		buf_put_str(&b, c->journal);
+		ipc_send_fd(&c->parent, IMSG_JOURNAL, 0, &b, fd);
 	}
+	buf_free(&b);
+	if (ipc_flush_blocking(&c->parent, WAIT_MS) == -1)
+		fatal("flush");
 	(void)ipc_flush_blocking(&c->front, WAIT_MS);
 	(void)ipc_flush_blocking(&c->broker, WAIT_MS);
 	if (!next_msg(&c->parent, &msg, WAIT_MS) ||
@@ -978,17 +980,8 @@ main(void)
 	ok(quiet(&c.broker, 100), "no journal: the org is not even asked");
 	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
-	/* A parent that sends no JOURNAL: the writer starts, disabled. */
-	start(&c, NULL, NULL);
-	st = expect(&c.front, IMSG_WR_STATUS, NULL, NULL, NULL);
-	ok(st != NULL && strcmp(js(st, "writes"), "disabled") == 0,
-	    "no JOURNAL from the parent: disabled (%s)",
-	    st ? js(st, "reason") : "");
-	cJSON_Delete(st);
-	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
-
-	/* A journal that cannot be written: the commit is refused. */
-	start(&c, "readonly", NULL);
+	/* A journal at its bound: the plan is refused, writes disabled. */
+	start(&c, "full", NULL);
 	st = start_audit(&c, AUDIT_DESCRIBE);
 	cJSON_Delete(st);
 	send_str(&c.front, IMSG_WR_UPDATE, ++front_id, 1, 0, REQ_NEXTSTEP);
@@ -1018,10 +1011,10 @@ main(void)
 	}
 	st = expect(&c.front, IMSG_WR_STATUS, NULL, NULL, NULL);
 	ok(st != NULL && strcmp(js(st, "writes"), "disabled") == 0,
-	    "an unwritable journal disables writes");
+	    "a journal at its bound disables writes");
 	cJSON_Delete(st);
 	code = expect_error(&c.front, &id, msg, sizeof(msg));
-	ok(code == SFE_POLICY && strstr(msg, "cannot write the journal"),
+	ok(code == SFE_POLICY && strstr(msg, "no room in the journal"),
 	    "and refuses the write (%s)", msg);
 	ok(quiet(&c.broker, 100), "nothing sent");
 	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");

@@ -1,0 +1,329 @@
+// The broker's side of the writes (contrib/WRITES.md), against the
+// simulator: this file plays the broker's parent (through
+// tests/parent_stub, which passes it its connections), its front and its
+// writer, and sends the writer's three mutation shapes.  Each becomes one
+// /composite request the broker builds itself; a refusal sends nothing;
+// a 503 is retried; a reset after Salesforce processed the request is
+// SFE_AMBIGUOUS and is not sent again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { BIN, startSim, dataCalls } from './lib.mjs';
+
+const STUB = join(process.env.top_builddir || join(dirname(BIN)), 'tests', 'parent_stub');
+const T = {
+  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12, CA_BUNDLE: 14,
+  SF_QUERY: 22, SF_QUERY_R: 23, SF_DESCRIBE: 26, SF_DESCRIBE_R: 27,
+  SF_WRITE_UPDATE: 40, SF_WRITE_UPDATE_R: 41, SF_WRITE_NOTE: 42, SF_WRITE_NOTE_R: 43,
+  SF_AUDIT_FAILED: 44, SF_AUDIT_FAILED_R: 45,
+};
+const ROLE = { PARENT: 0, FRONT: 1, WRITER: 3 };
+const SFE = { POLICY: 1, INVALID: 2, AMBIGUOUS: 12 };
+const REQ_DRY_RUN = 1;
+
+let sim;
+before(async () => { sim = await startSim(); });
+after(async () => { if (sim) await sim.stop(); });
+
+const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
+const str = (s) => { const b = Buffer.from(s); return Buffer.concat([u32(b.length), b]); };
+function frame(type, id, payload = Buffer.alloc(0)) {
+  const h = Buffer.alloc(16);
+  h.writeUInt32LE(type, 0);
+  h.writeUInt32LE(payload.length, 4);
+  h.writeUInt32LE(id, 8);
+  return Buffer.concat([h, payload]);
+}
+
+function channel(sock, name) {
+  let buf = Buffer.alloc(0);
+  const msgs = [];
+  const waiters = [];
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 16 && buf.length >= 16 + buf.readUInt32LE(4)) {
+      const len = buf.readUInt32LE(4);
+      const m = { type: buf.readUInt32LE(0), id: buf.readUInt32LE(8), data: buf.subarray(16, 16 + len) };
+      buf = buf.subarray(16 + len);
+      if (m.type === T.ERROR) {
+        m.code = m.data.readUInt32LE(0);
+        m.msg = m.data.subarray(8, 8 + m.data.readUInt32LE(4)).toString();
+      } else if (m.type !== T.HELLO && m.type !== T.LOG && m.type !== T.READY) {
+        m.json = JSON.parse(m.data.subarray(4, 4 + m.data.readUInt32LE(0)).toString());
+      }
+      msgs.push(m);
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  sock.on('error', () => {});
+  return {
+    msgs,
+    send(type, id, payload) { sock.write(frame(type, id, payload)); },
+    async wait(pred, ms = 15000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = msgs.find(pred);
+        if (m) return m;
+        if (Date.now() > end) throw new Error(`${name}: nothing within ${ms} ms: ${JSON.stringify(msgs.map((x) => [x.type, x.id, x.code, x.msg]))}`);
+        await new Promise((r) => { waiters.push(r); setTimeout(r, 50); });
+      }
+    },
+  };
+}
+
+async function startBroker(extra = {}) {
+  const opts = { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } };
+  if (process.getuid() === 0) Object.assign(opts, { uid: 65534, gid: 65534 });
+  const proc = spawn(STUB, [join(dirname(BIN), 'sfrevops-mcp-broker')], opts);
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const parent = channel(proc.stdio[3], 'parent');
+  const front = channel(proc.stdio[4], 'front');
+  const writer = channel(proc.stdio[5], 'writer');
+  const config = {
+    instance_url: sim.instance_url, login_url: sim.login_url, api_version: 'v60.0',
+    fls_mode: 'security_enforced', log_level: 'debug', auth_flow: 'access_token',
+    http_timeout_ms: 60000, max_transfers: 6, audit_object: 'Cleanup_Audit__c',
+    write_objects: 'Account,Opportunity,Contact,Lead',
+    writable_fields: 'Account.*,Opportunity.*,Contact.*,Lead.*',
+    note_share_type: 'I', note_visibility: 'InternalUsers', ...extra,
+  };
+  const token = Buffer.from(sim.access_token);
+  parent.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.PARENT)]));
+  parent.send(T.CONFIG, 0, str(JSON.stringify(config)));
+  parent.send(T.SECRET, 0, Buffer.concat([u32(1), u32(token.length), token]));
+  parent.send(T.SECRET, 0, u32(5));
+  parent.send(T.CA_BUNDLE, 0, Buffer.concat([str(sim.ca_file), readFileSync(sim.ca_file)]));
+  front.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.FRONT)]));
+  writer.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.WRITER)]));
+  await parent.wait((m) => m.type === T.READY).catch((e) => { throw new Error(e.message + ' stderr: ' + stderr); });
+  let nextId = 100;
+  const ask = async (type, json, flags = 0) => {
+    const id = nextId++;
+    writer.send(type, id, Buffer.concat([u32(flags), str(typeof json === 'string' ? json : JSON.stringify(json))]));
+    return writer.wait((m) => m.id === id && m.type !== T.HELLO);
+  };
+  const query = async (soql) => {
+    const id = nextId++;
+    writer.send(T.SF_QUERY, id, Buffer.concat([u32(0), str(soql)]));
+    const r = await writer.wait((m) => m.id === id);
+    assert.equal(r.type, T.SF_QUERY_R, JSON.stringify(r));
+    return r.json.records;
+  };
+  return {
+    proc, exited, parent, front, writer, ask, query, get stderr() { return stderr; },
+    async stop() { parent.send(T.SHUTDOWN, 0); return exited; },
+  };
+}
+
+const attemptId = () => 'w_' + randomBytes(12).toString('hex');
+const composites = (log) => dataCalls(log).filter((e) => e.method === 'POST' && /\/composite$/.test(e.path));
+
+function update(opp, field, value, attempt, extra = {}) {
+  return {
+    attempt, object: 'Opportunity', id: opp.Id, field, value,
+    if_unmodified_since: opp.LastModifiedDate,
+    audit: {
+      Object_Name__c: 'Opportunity', Record_Id__c: opp.Id, Field_Name__c: field,
+      Old_Value__c: opp[field] ?? null, New_Value__c: value,
+      Justification__c: 'broker write test: ' + field, Performed_By__c: `test [attempt ${attempt}]`,
+      ...extra,
+    },
+  };
+}
+
+test('SF_WRITE_UPDATE: one composite, audit first; the change and its row are there', async () => {
+  const b = await startBroker();
+  try {
+    const [opp] = await b.query('SELECT Id, NextStep, LastModifiedDate FROM Opportunity ORDER BY Id LIMIT 1');
+    await sim.clearLog();
+    const att = attemptId();
+    const r = await b.ask(T.SF_WRITE_UPDATE, update(opp, 'NextStep', 'Call the buyer', att));
+    assert.equal(r.type, T.SF_WRITE_UPDATE_R, JSON.stringify(r));
+    assert.equal(r.json.committed, true);
+    assert.match(r.json.ids.audit, /^a0X[A-Za-z0-9]{15}$/);
+    const log = await sim.log();
+    const cs = composites(log);
+    assert.equal(cs.length, 1, 'one composite request');
+    // describe (if not held) and the composite, nothing else
+    assert.deepEqual(dataCalls(log).filter((e) => !/describe$/.test(e.path)).length, 1);
+    const body = JSON.parse(cs[0].body);
+    assert.equal(body.allOrNone, true);
+    assert.equal(body.collateSubrequests, false);
+    assert.deepEqual(body.compositeRequest.map((s) => [s.method, s.referenceId]), [['POST', 'audit'], ['PATCH', 'change']]);
+    assert.equal(body.compositeRequest[1].url, `/services/data/v60.0/sobjects/Opportunity/${opp.Id}`);
+    assert.match(body.compositeRequest[1].httpHeaders['If-Unmodified-Since'], /^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$/);
+    const [now] = await b.query(`SELECT Id, NextStep FROM Opportunity WHERE Id = '${opp.Id}'`);
+    assert.equal(now.NextStep, 'Call the buyer');
+    const rows = await b.query(`SELECT Id, Field_Name__c, New_Value__c, Performed_By__c FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(rows.length, 1, 'its audit row');
+    assert.equal(rows[0].New_Value__c, 'Call the buyer');
+    // A dry run: the same shape, nothing sent.
+    await sim.clearLog();
+    const d = await b.ask(T.SF_WRITE_UPDATE, update({ ...now, LastModifiedDate: opp.LastModifiedDate }, 'NextStep', 'x', attemptId()), REQ_DRY_RUN);
+    assert.equal(d.type, T.SF_WRITE_UPDATE_R, JSON.stringify(d));
+    assert.equal(d.json.dry_run, true);
+    assert.equal(d.json.method, 'POST');
+    assert.equal(d.json.path, '/services/data/v60.0/composite');
+    assert.equal(d.json.body.compositeRequest[0].referenceId, 'audit');
+    assert.equal(composites(await sim.log()).length, 0, 'a dry run sends no composite');
+  } finally {
+    await b.stop();
+  }
+});
+
+test('refusals send nothing: an object, a field, an excluded field, not updateable, a bad ID, an audit key', async () => {
+  const b = await startBroker();
+  try {
+    const [opp] = await b.query('SELECT Id, NextStep, LastModifiedDate FROM Opportunity ORDER BY Id LIMIT 1');
+    await sim.clearLog();
+    const cases = [
+      [{ ...update(opp, 'NextStep', 'x', attemptId()), object: 'Task' }, SFE.POLICY, /writes to Task are not allowed/],
+      [update(opp, 'OwnerId', '005000000000001AAA', attemptId()), SFE.POLICY, /not writable here/],
+      [update(opp, 'StageName', 'Closed Won', attemptId()), SFE.POLICY, /not writable here/],
+      [update(opp, 'IsClosed', true, attemptId()), SFE.INVALID, /not updateable/],
+      [update(opp, 'NoSuchField__c', 'x', attemptId()), SFE.INVALID, /no field 'NoSuchField__c'/],
+      [{ ...update(opp, 'NextStep', 'x', attemptId()), id: '001000000000001AAA' }, SFE.INVALID, /Record_Id__c|start with 006/],
+      [update(opp, 'NextStep', 'x', attemptId(), { Secret__c: 'y' }), SFE.INVALID, /unknown key 'Secret__c'/],
+      [update(opp, 'NextStep', '@{audit.id}', attemptId()), SFE.INVALID, /'@\{'/],
+    ];
+    for (const [req, code, re] of cases) {
+      const r = await b.ask(T.SF_WRITE_UPDATE, req);
+      assert.equal(r.type, T.ERROR, JSON.stringify(r));
+      assert.equal(r.code, code, r.msg);
+      assert.match(r.msg, re);
+    }
+    assert.equal(composites(await sim.log()).length, 0, 'no composite for any of them');
+    assert.equal(b.proc.exitCode, null, 'a refusal is an answer, not a violation');
+  } finally {
+    await b.stop();
+  }
+});
+
+test('a refused change: committed false, the failing subrequest named, nothing changed', async () => {
+  const b = await startBroker();
+  try {
+    const [opp] = await b.query('SELECT Id, Amount, LastModifiedDate FROM Opportunity ORDER BY Id LIMIT 1');
+    const att = attemptId();
+    // A value the org refuses: Amount is a number.
+    const r = await b.ask(T.SF_WRITE_UPDATE, update(opp, 'Amount', 'lots', att));
+    assert.equal(r.type, T.SF_WRITE_UPDATE_R, JSON.stringify(r));
+    assert.equal(r.json.committed, false);
+    assert.equal(r.json.error.reference, 'change');
+    assert.notEqual(r.json.error.code, 'PROCESSING_HALTED');
+    const rows = await b.query(`SELECT Id FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(rows.length, 0, 'allOrNone rolled the audit row back');
+    // The writer then records the attempt.
+    const f = await b.ask(T.SF_AUDIT_FAILED, {
+      attempt: att,
+      audit: { ...update(opp, 'Amount', 'lots', att).audit, Failed__c: true, Justification__c: `x\n\nFailed: ${r.json.error.code}: ${r.json.error.message}` },
+    });
+    assert.equal(f.type, T.SF_AUDIT_FAILED_R, JSON.stringify(f));
+    assert.equal(f.json.committed, true);
+    const failed = await b.query(`SELECT Id, Failed__c FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].Failed__c, true);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('SF_WRITE_NOTE: note, link and the audit row naming it, in one composite', async () => {
+  const b = await startBroker();
+  try {
+    const [acc] = await b.query('SELECT Id FROM Account ORDER BY Id LIMIT 1');
+    await sim.clearLog();
+    const att = attemptId();
+    const r = await b.ask(T.SF_WRITE_NOTE, {
+      attempt: att, object: 'Account', id: acc.Id, title: 'Call summary',
+      content: Buffer.from('<p>Spoke with the buyer &amp; agreed next steps</p>').toString('base64'),
+      audit: { Object_Name__c: 'Account', Record_Id__c: acc.Id, Performed_By__c: `test [attempt ${att}]`, Justification__c: 'add_note' },
+    });
+    assert.equal(r.type, T.SF_WRITE_NOTE_R, JSON.stringify(r));
+    assert.equal(r.json.committed, true);
+    assert.match(r.json.ids.note, /^069/);
+    assert.match(r.json.ids.link, /^06A/);
+    const cs = composites(await sim.log());
+    assert.equal(cs.length, 1);
+    const body = JSON.parse(cs[0].body);
+    assert.deepEqual(body.compositeRequest.map((s) => s.referenceId), ['note', 'link', 'audit']);
+    assert.equal(body.compositeRequest[1].body.ContentDocumentId, '@{note.id}');
+    const rows = await b.query(`SELECT Id, New_Value__c, Field_Name__c FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].Field_Name__c, 'ContentNote');
+    assert.equal(rows[0].New_Value__c.slice(0, 15), r.json.ids.note.slice(0, 15), 'the row names the note');
+  } finally {
+    await b.stop();
+  }
+});
+
+test('a 503 before the commit is retried; a reset after it is ambiguous and not sent again', async () => {
+  const b = await startBroker();
+  try {
+    const [opp] = await b.query('SELECT Id, NextStep, LastModifiedDate FROM Opportunity ORDER BY Id DESC LIMIT 1');
+    await sim.control('DELETE', 'faults');
+    await sim.clearLog();
+    await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: '/services/data/v60.0/composite' }, count: 1, action: { status: 503 } });
+    const r = await b.ask(T.SF_WRITE_UPDATE, update(opp, 'NextStep', 'after a 503', attemptId()));
+    assert.equal(r.type, T.SF_WRITE_UPDATE_R, JSON.stringify(r));
+    assert.equal(r.json.committed, true);
+    assert.equal(composites(await sim.log()).length, 2, 'the 503, then the retry');
+
+    const [cur] = await b.query(`SELECT Id, NextStep, LastModifiedDate FROM Opportunity WHERE Id = '${opp.Id}'`);
+    await sim.clearLog();
+    await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: '/services/data/v60.0/composite' }, count: 1, action: { reset: 'after' } });
+    const att = attemptId();
+    const a = await b.ask(T.SF_WRITE_UPDATE, update(cur, 'NextStep', 'after a reset', att));
+    assert.equal(a.type, T.ERROR, JSON.stringify(a));
+    assert.equal(a.code, SFE.AMBIGUOUS, a.msg);
+    assert.match(a.msg, /unknown/);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(composites(await sim.log()).length, 1, 'not sent again');
+    // It was applied: the attempt id finds its row.
+    const rows = await b.query(`SELECT Id FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(rows.length, 1, 'the change happened, with its audit row');
+
+    // A truncated answer: the same.
+    const [cur2] = await b.query(`SELECT Id, NextStep, LastModifiedDate FROM Opportunity WHERE Id = '${opp.Id}'`);
+    await sim.clearLog();
+    await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: '/services/data/v60.0/composite' }, count: 1, action: { truncate: true } });
+    const t = await b.ask(T.SF_WRITE_UPDATE, update(cur2, 'NextStep', 'after a truncated answer', attemptId()));
+    assert.equal(t.type, T.ERROR, JSON.stringify(t));
+    assert.equal(t.code, SFE.AMBIGUOUS, t.msg);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(composites(await sim.log()).length, 1, 'not sent again');
+    assert.equal(b.proc.exitCode, null);
+  } finally {
+    await sim.control('DELETE', 'faults');
+    await b.stop();
+  }
+});
+
+test('describe carries keyPrefix and meta for the writer, the old keys unchanged', async () => {
+  const b = await startBroker();
+  try {
+    b.writer.send(T.SF_DESCRIBE, 7, str('Opportunity'));
+    const r = await b.writer.wait((m) => m.id === 7);
+    assert.equal(r.type, T.SF_DESCRIBE_R, JSON.stringify(r));
+    assert.equal(r.json.object, 'Opportunity');
+    assert.ok(Array.isArray(r.json.fields) && r.json.fields.includes('NextStep'));
+    assert.ok(Array.isArray(r.json.picklists.StageName));
+    assert.equal(r.json.keyPrefix, '006');
+    const m = r.json.meta;
+    assert.equal(m.NextStep.type, 'string');
+    assert.equal(m.NextStep.updateable, true);
+    assert.ok(m.NextStep.length > 0);
+    assert.equal(m.IsClosed.updateable, false);
+    assert.equal(m.AccountId.type, 'reference');
+    assert.deepEqual(m.AccountId.referenceTo, ['Account']);
+    assert.equal(m.Amount.type, 'currency');
+    assert.equal(typeof m.Amount.precision, 'number');
+    assert.equal(typeof m.StageName.label, 'string');
+  } finally {
+    await b.stop();
+  }
+});
