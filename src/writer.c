@@ -1234,10 +1234,11 @@ commit_outcome(struct writer *w, struct op *op, const cJSON *r)
 		free(just);
 	}
 	free(s);
-	if (p->tool == IMSG_WR_NOTE)
-		/* No note exists to name. */
-		cJSON_ReplaceItemInObjectCaseSensitive(audit, "New_Value__c",
-		    cJSON_CreateString(p->title));
+	if (p->tool == IMSG_WR_NOTE) {
+		/* No note exists to name: the title. */
+		cJSON_DeleteItemFromObjectCaseSensitive(audit, "New_Value__c");
+		cJSON_AddStringToObject(audit, "New_Value__c", p->title);
+	}
 	m = jobj();
 	cJSON_AddStringToObject(m, "attempt", p->attempt);
 	cJSON_AddItemToObject(m, "audit", audit);
@@ -1267,6 +1268,7 @@ failed_audit_done(struct writer *w, struct op *op, const cJSON *r,
 		cJSON_AddStringToObject(op->outcome, "failed_audit",
 		    "the failed-attempt audit row could not be written: the "
 		    "attempt is recorded only in the local journal");
+		jadd_str(op->outcome, "failed_audit_error", error);
 	}
 	if (journal_put(w, ev, err, sizeof(err)) == -1)
 		cJSON_AddStringToObject(op->outcome, "journal_error", err);

@@ -819,6 +819,64 @@ test_note(struct child *c)
 	cJSON_Delete(plan);
 }
 
+/* A note Salesforce refuses: the failed row names the title. */
+static void
+test_note_refused(struct child *c)
+{
+	uint32_t	 id, f, fid = ++front_id;
+	cJSON		*j, *plan, *a, *o;
+	char		*s = NULL, *ev;
+
+	send_str(&c->front, IMSG_WR_NOTE, fid, 1, 0,
+	    "{\"object_type\":\"Account\",\"object_id\":\"001000000000001AAA\","
+	    "\"body\":\"Renewal\",\"title\":\"Renewal call\"}");
+	j = expect(&c->broker, IMSG_SF_DESCRIBE, &id, NULL, &s);
+	cJSON_Delete(j);
+	free(s);
+	send_str(&c->broker, IMSG_SF_DESCRIBE_R, id, 0, 0, ACCOUNT_DESCRIBE);
+	j = expect(&c->broker, IMSG_SF_WRITE_NOTE, &id, &f, NULL);
+	a = cJSON_GetObjectItem(j, "audit");
+	ok(a != NULL && cJSON_GetObjectItem(a, "New_Value__c") == NULL &&
+	    strcmp(js(a, "Justification__c"), "add_note: Renewal call") == 0,
+	    "note: no New_Value__c (the broker names the note), a "
+	    "justification naming the title");
+	cJSON_Delete(j);
+	send_str(&c->broker, IMSG_SF_WRITE_NOTE_R, id, 0, 0,
+	    "{\"dry_run\":true,\"body\":{\"allOrNone\":true}}");
+	plan = expect(&c->front, IMSG_WR_NOTE_R, &id, NULL, NULL);
+	if (plan == NULL || js(plan, "plan_id") == NULL) {
+		ok(0, "note refused: a plan");
+		cJSON_Delete(plan);
+		return;
+	}
+	send_commit(c, ++front_id, js(plan, "plan_id"), 1);
+	j = expect(&c->broker, IMSG_SF_WRITE_NOTE, &id, &f, NULL);
+	ok(j != NULL && f == 0, "note: sent after the commit");
+	cJSON_Delete(j);
+	send_str(&c->broker, IMSG_SF_WRITE_NOTE_R, id, 0, 0,
+	    "{\"committed\":false,\"error\":{\"reference\":\"link\","
+	    "\"status\":400,\"code\":\"INVALID_FIELD_FOR_INSERT_UPDATE\","
+	    "\"message\":\"ShareType\",\"fields\":[\"ShareType\"]}}");
+	j = expect(&c->broker, IMSG_SF_AUDIT_FAILED, &id, &f, NULL);
+	a = cJSON_GetObjectItem(j, "audit");
+	ok(a != NULL && strcmp(js(a, "New_Value__c"), "Renewal call") == 0 &&
+	    strcmp(js(a, "Field_Name__c"), "ContentNote") == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItem(a, "Failed__c")),
+	    "note refused: the failed row names the title, as ContentNote");
+	cJSON_Delete(j);
+	send_error(&c->broker, id, SFE_INVALID, "a test refusal");
+	o = expect(&c->front, IMSG_WR_COMMIT_R, &id, NULL, NULL);
+	ok(o != NULL && strcmp(js(o, "status"), "refused") == 0 &&
+	    js(o, "failed_audit") != NULL && js(o, "failed_audit_error") != NULL &&
+	    strcmp(js(o, "failed_audit_error"), "a test refusal") == 0,
+	    "a failed row the broker refuses: said, with its error");
+	cJSON_Delete(o);
+	ev = journal_events(c->journal, js(plan, "attempt_id"));
+	is_str(ev, "planned,sent,refused,failed_audit", "the journal keeps it");
+	free(ev);
+	cJSON_Delete(plan);
+}
+
 static void
 test_cancel(struct child *c)
 {
@@ -874,6 +932,7 @@ main(void)
 	test_declined(&c);
 	test_dry_run(&c);
 	test_note(&c);
+	test_note_refused(&c);
 	test_cancel(&c);
 	code = stop(&c);
 	ok(code != -1 && WIFEXITED(code) && WEXITSTATUS(code) == 0,
