@@ -656,7 +656,7 @@ parse_target(struct writer *w, const cJSON *j, struct plan *p, char *err,
 	const char		*object = jstr(j, "object_type");
 	const char		*id = jstr(j, "object_id");
 	const char		*client = jstr(j, "client");
-	char			 why[256], line[WV_CLIENT_MAX + 1];
+	char			 why[256], line[WV_CLIENT_MAX + 1], *q;
 
 	if (object == NULL || !policy_name_valid(object)) {
 		snprintf(err, errlen, "object_type must be an object API "
@@ -685,6 +685,9 @@ parse_target(struct writer *w, const cJSON *j, struct plan *p, char *err,
 	}
 	if (client != NULL) {
 		str_oneline(line, sizeof(line), client);
+		/* "@{" would be a composite reference: never sent. */
+		for (q = line; (q = strstr(q, "@{")) != NULL; q++)
+			q[1] = '(';
 		p->client = xstrdup(line[0] ? line : "an unnamed client");
 	} else
 		p->client = xstrdup("an unnamed client");
@@ -757,6 +760,15 @@ parse_request(struct writer *w, struct op *op, struct buf *b, char *err,
 			    "send null to clear the field");
 			return -1;
 		}
+		if ((cJSON_IsString(v) && strstr(v->valuestring, "@{")) ||
+		    strstr(p->justification, "@{") != NULL) {
+			snprintf(err, errlen, "%s contains '@{', which a "
+			    "composite request would read as a reference to "
+			    "another subrequest's result; rephrase it",
+			    cJSON_IsString(v) && strstr(v->valuestring, "@{") ?
+			    "new_value" : "justification");
+			return -1;
+		}
 		return 0;
 	}
 	/* WR_NOTE */
@@ -775,6 +787,12 @@ parse_request(struct writer *w, struct op *op, struct buf *b, char *err,
 	if (wv_note(v->valuestring, jstr(j, "title"), &p->title, &p->content,
 	    &p->body_chars, err, errlen) == -1)
 		return -1;
+	if (strstr(p->title, "@{") != NULL) {
+		snprintf(err, errlen, "the title contains '@{', which a "
+		    "composite request would read as a reference to another "
+		    "subrequest's result; give a title without it");
+		return -1;
+	}
 	p->justification = NULL;
 	return 0;
 }

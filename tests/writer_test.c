@@ -513,6 +513,10 @@ test_refusals(struct child *c)
 	    "required", "an array value");
 	refused_early(c, "not json", "not a JSON object", "a request that is "
 	    "not JSON");
+	refused_early(c, "{\"object_type\":\"Opportunity\",\"object_id\":\""
+	    OPP_ID "\",\"field_name\":\"NextStep\",\"new_value\":"
+	    "\"x @{audit.id}\",\"justification\":\"a good reason here\"}",
+	    "new_value contains '@{'", "a value with a composite reference");
 }
 
 /* After describe: a value the field's type refuses, no GET. */
