@@ -10,14 +10,14 @@
 #   sh contrib/fuzz.sh --check BUILDDIR	(make check: tests/fuzz/check.sh)
 #
 # Targets: soql jsonrpc schema ipc policy token sferror url toolargs
-# write_value.
+# composite write_value.
 # Every source file under test is compiled with coverage
 # (-fsanitize=fuzzer-no-link), into the archives of Makefile.am's
 # groups, so a harness links only what it uses.  The objects are kept
 # in OUT/obj and rebuilt when their source is newer.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-all="soql jsonrpc schema ipc policy token sferror url toolargs write_value"
+all="soql jsonrpc schema ipc policy token sferror url toolargs composite write_value"
 check=no
 if [ "${1:-}" = --check ]; then
 	check=yes
@@ -48,7 +48,7 @@ common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
 soql="soql"
 front="front records jsonrpc schema date tool tools/registry tools/common
 tools/get tools/query tools/pipeline tools/stale tools/risk"
-broker="broker http auth netpass secmem"
+broker="broker composite http auth netpass secmem"
 writer="write_value journal"
 for lib in common soql front broker writer; do
 	eval "members=\$$lib"
@@ -76,7 +76,7 @@ done
 status=0
 for t in $targets; do
 	case $t in
-	soql|jsonrpc|schema|ipc|policy|url|toolargs|token|sferror|write_value) ;;
+	soql|jsonrpc|schema|ipc|policy|url|toolargs|token|sferror|composite|write_value) ;;
 	*) echo "unknown target $t" >&2; exit 2 ;;
 	esac
 	# shellcheck disable=SC2086

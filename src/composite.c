@@ -941,7 +941,9 @@ composite_answer(const struct composite_req *q, const char *body,
 	cJSON_ArrayForEach(s, arr) {
 		r = cJSON_GetObjectItemCaseSensitive(s, "referenceId");
 		st = cJSON_GetObjectItemCaseSensitive(s, "httpStatusCode");
-		if (k == n || !cJSON_IsString(r) || !cJSON_IsNumber(st)) {
+		if (k == n || !cJSON_IsString(r) || !cJSON_IsNumber(st) ||
+		    !(st->valuedouble >= 100 && st->valuedouble <= 599) ||
+		    st->valuedouble != (double)(long)st->valuedouble) {
 			snprintf(err, errlen, "Salesforce's composite response "
 			    "has %s subresponse", k == n ? "an extra" :
 			    "a malformed");
@@ -1008,4 +1010,67 @@ composite_answer(const struct composite_req *q, const char *body,
 out:
 	cJSON_Delete(j);
 	return out;
+}
+
+/* -------------------------------------------------------------- meta */
+
+void
+composite_meta_keep(cJSON *meta, const cJSON *fv, const char *name,
+    size_t *budget)
+{
+	static const char *const nums[] = { "length", "precision", "scale",
+	    "digits" };
+	static const char *const bools[] = { "updateable", "createable",
+	    "nillable", "restrictedPicklist" };
+	const cJSON	*v, *r;
+	cJSON		*m, *refs;
+	size_t		 i, cost = 64 + strlen(name);
+	int		 n = 0;
+
+	if (!policy_name_valid(name) || cJSON_GetArraySize(meta) >=
+	    COMPOSITE_META_FIELDS ||
+	    cJSON_GetObjectItemCaseSensitive(meta, name) != NULL)
+		return;
+	v = cJSON_GetObjectItemCaseSensitive(fv, "type");
+	if (!cJSON_IsString(v) || !policy_name_valid(v->valuestring))
+		return;
+	if ((m = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(m, "type", v->valuestring);
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(fv, nums[i]);
+		cJSON_AddNumberToObject(m, nums[i], cJSON_IsNumber(v) &&
+		    v->valuedouble >= 0 && v->valuedouble <= 1e9 ?
+		    (double)(long)v->valuedouble : 0);
+	}
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		cJSON_AddBoolToObject(m, bools[i], cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(fv, bools[i])));
+	refs = cJSON_AddArrayToObject(m, "referenceTo");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(fv,
+	    "referenceTo")) {
+		if (n == COMPOSITE_META_REFS)
+			break;
+		if (cJSON_IsString(r) && policy_name_valid(r->valuestring)) {
+			cJSON_AddItemToArray(refs,
+			    cJSON_CreateString(r->valuestring));
+			cost += strlen(r->valuestring) + 3;
+			n++;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(fv, "label");
+	if (cJSON_IsString(v) && strlen(v->valuestring) <=
+	    COMPOSITE_META_LABEL && utf8_valid(v->valuestring,
+	    strlen(v->valuestring))) {
+		cJSON_AddStringToObject(m, "label", v->valuestring);
+		cost += 2 * strlen(v->valuestring);	/* escaped, at worst */
+	}
+	cost += 200;	/* the keys and numbers above */
+	if (cost > *budget) {
+		cJSON_Delete(m);
+		*budget = 0;
+		return;
+	}
+	*budget -= cost;
+	cJSON_AddItemToObject(meta, name, m);
 }

@@ -20,9 +20,13 @@
 					   a long text area's maximum */
 #define COMPOSITE_MAX_TITLE	255	/* characters of a note's Title */
 #define COMPOSITE_MAX_CONTENT	(512u * 1024)	/* base64 bytes of a note */
-#define COMPOSITE_MAX_LIST	4096	/* bytes of a configured list */
 #define COMPOSITE_MAX_ERRFIELDS	100	/* field names kept from an error */
 #define COMPOSITE_ATTEMPT_LEN	26	/* "w_" + 24 hex */
+/* What a describe keeps for the writer (meta), bounded like picklists. */
+#define COMPOSITE_META_FIELDS	1500	/* fields of one object */
+#define COMPOSITE_META_REFS	64	/* referenceTo of one field */
+#define COMPOSITE_META_LABEL	1024	/* bytes of a label (255 chars) */
+#define COMPOSITE_META_BYTES	(2u * 1024 * 1024)	/* all of an object */
 
 enum composite_kind {
 	COMPOSITE_UPDATE = 1,	/* SF_WRITE_UPDATE: audit, then the change */
@@ -95,6 +99,19 @@ void	 composite_path(const struct composite_conf *, char *out, size_t);
 cJSON	*composite_answer(const struct composite_req *, const char *body,
 	    size_t len, char *err, size_t errlen);
 void	 composite_req_free(struct composite_req *);
+
+/*
+ * Keep in meta what the writer needs to check and convert a value of
+ * the field fv (one entry of describe's fields) named name: {type,
+ * length, precision, scale, digits, updateable, createable, nillable,
+ * restrictedPicklist, referenceTo, label}, within the bounds above and
+ * *budget (bytes, lowered): a field beyond COMPOSITE_META_FIELDS or the
+ * budget is left out (and so cannot be written), a label too long or
+ * not UTF-8 is left out, referenceTo keeps its first COMPOSITE_META_REFS
+ * valid names.
+ */
+void	 composite_meta_keep(cJSON *meta, const cJSON *fv, const char *name,
+	    size_t *budget);
 
 /* Is field of object allowed by the writable-field list (and never
  * OwnerId or RecordTypeId)?  1 or 0. */

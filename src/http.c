@@ -548,11 +548,16 @@ sfhttp_retryable(int curlcode, long status, const char *error_code)
 }
 
 enum sfhttp_mut
-sfhttp_mutation_class(int curlcode, long status, int sent)
+sfhttp_mutation_class(int curlcode, long status, const char *error_code,
+    int sent)
 {
-	if (curlcode == CURLE_OK)
+	if (curlcode == CURLE_OK) {
+		if (error_code != NULL && strcmp(error_code,
+		    "REQUEST_LIMIT_EXCEEDED") == 0)
+			return SFHTTP_MUT_FINAL;
 		return status == 502 || status == 503 || status == 504 ?
 		    SFHTTP_MUT_RETRY : SFHTTP_MUT_FINAL;
+	}
 	/* Once a byte left, Salesforce may have it all (and act on it). */
 	if (sent)
 		return SFHTTP_MUT_AMBIGUOUS;
@@ -1356,7 +1361,8 @@ data_done(struct sfhttp *h, struct sfhttp_req *q, CURLcode rc, long status,
 		}
 	}
 	if (!q->idempotent) {
-		switch (sfhttp_mutation_class(rc, r->status, q->reqsize > 0)) {
+		switch (sfhttp_mutation_class(rc, r->status, r->error_code,
+		    q->reqsize > 0)) {
 		case SFHTTP_MUT_AMBIGUOUS:
 			r->sf_err = SFE_AMBIGUOUS;
 			snprintf(r->error_msg, sizeof(r->error_msg), "the "

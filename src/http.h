@@ -126,7 +126,8 @@ int		 sfhttp_retryable(int curlcode, long status,
 		    const char *error_code);
 /*
  * What one attempt of a mutation leaves (the 401 is handled before):
- * curlcode as above, status the HTTP status (0 if none), sent whether
+ * curlcode as above, status the HTTP status (0 if none), error_code
+ * Salesforce's (REQUEST_LIMIT_EXCEEDED is never retried), sent whether
  * any byte of the request left (CURLINFO_REQUEST_SIZE > 0).
  */
 enum sfhttp_mut {
@@ -134,7 +135,8 @@ enum sfhttp_mut {
 	SFHTTP_MUT_RETRY,	/* certainly not processed: may go again */
 	SFHTTP_MUT_AMBIGUOUS	/* sent, no whole answer: outcome unknown */
 };
-enum sfhttp_mut	 sfhttp_mutation_class(int curlcode, long status, int sent);
+enum sfhttp_mut	 sfhttp_mutation_class(int curlcode, long status,
+		    const char *error_code, int sent);
 
 /*
  * The token decisions, kept pure so that they can be tested without a

@@ -199,6 +199,12 @@ test_update_ok(void)
 		    "\"audit\",\"body\":{\"id\":\"a0X\"}},{\"httpStatusCode\":"
 		    "204,\"referenceId\":\"change\"},{\"httpStatusCode\":204,"
 		    "\"referenceId\":\"change\"}]}",
+		"{\"compositeResponse\":[{\"httpStatusCode\":4e53,"
+		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
+		    "\"referenceId\":\"change\"}]}",
+		"{\"compositeResponse\":[{\"httpStatusCode\":201.5,"
+		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
+		    "\"referenceId\":\"change\"}]}",
 		"{\"compositeResponse\":[{\"httpStatusCode\":\"201\","
 		    "\"referenceId\":\"audit\"},{\"httpStatusCode\":204,"
 		    "\"referenceId\":\"change\"}]}",
@@ -582,6 +588,29 @@ test_failed(void)
 	}
 }
 
+/* The allow-lists' refusals are told apart (SFE_POLICY in the broker). */
+static void
+test_policy_code(void)
+{
+	struct composite_req	 q;
+	char			 err[512], *s, *v;
+
+	v = upd_json("NextStep", "\"x\"", "");
+	s = repl(v, "\"object\":\"Opportunity\"", "\"object\":\"Task\"");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, s, strlen(s), &q, err,
+	    sizeof(err)) == -2, "an object outside SFDC_WRITE_OBJECTS: -2");
+	free(s);
+	free(v);
+	v = upd_json("OwnerId", "\"x\"", "");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, v, strlen(v), &q, err,
+	    sizeof(err)) == -2, "a field outside SFDC_WRITABLE_FIELDS: -2");
+	free(v);
+	v = upd_json("NextStep", "[]", "");
+	ok(composite_parse(&conf, COMPOSITE_UPDATE, v, strlen(v), &q, err,
+	    sizeof(err)) == -1, "a bad value: -1");
+	free(v);
+}
+
 static void
 test_dates_and_lists(void)
 {
@@ -636,6 +665,77 @@ test_dates_and_lists(void)
 	    sizeof(tmp)) == NULL, "a prefix is not a match");
 }
 
+/* describe's meta, at its bounds. */
+static void
+test_meta(void)
+{
+	cJSON	*meta2, *fv, *refs;
+	char	 name[32], label[COMPOSITE_META_LABEL + 2];
+	size_t	 budget = COMPOSITE_META_BYTES, i;
+	const cJSON *m;
+
+	meta2 = cJSON_CreateObject();
+	fv = cJSON_Parse("{\"type\":\"string\",\"length\":255,\"updateable\":"
+	    "true,\"precision\":1e300,\"scale\":-3,\"label\":\"Next Step\"}");
+	composite_meta_keep(meta2, fv, "NextStep", &budget);
+	m = cJSON_GetObjectItemCaseSensitive(meta2, "NextStep");
+	ok(m != NULL && cJSON_GetObjectItem(m, "length")->valuedouble == 255 &&
+	    cJSON_IsTrue(cJSON_GetObjectItem(m, "updateable")) &&
+	    cJSON_IsFalse(cJSON_GetObjectItem(m, "nillable")) &&
+	    cJSON_GetObjectItem(m, "precision")->valuedouble == 0 &&
+	    cJSON_GetObjectItem(m, "scale")->valuedouble == 0 &&
+	    strcmp(cJSON_GetObjectItem(m, "label")->valuestring,
+	    "Next Step") == 0, "a field's meta; numbers out of range are 0");
+	composite_meta_keep(meta2, fv, "Bad-Name", &budget);
+	ok(cJSON_GetObjectItemCaseSensitive(meta2, "Bad-Name") == NULL,
+	    "a field that is not a name is left out");
+	for (i = 1; cJSON_GetArraySize(meta2) < COMPOSITE_META_FIELDS; i++) {
+		snprintf(name, sizeof(name), "F%zu__c", i);
+		composite_meta_keep(meta2, fv, name, &budget);
+	}
+	ok(cJSON_GetArraySize(meta2) == COMPOSITE_META_FIELDS,
+	    "%d fields are kept", COMPOSITE_META_FIELDS);
+	composite_meta_keep(meta2, fv, "OneMore__c", &budget);
+	ok(cJSON_GetArraySize(meta2) == COMPOSITE_META_FIELDS &&
+	    cJSON_GetObjectItem(meta2, "OneMore__c") == NULL,
+	    "the %dth is left out", COMPOSITE_META_FIELDS + 1);
+	cJSON_Delete(meta2);
+	cJSON_Delete(fv);
+
+	meta2 = cJSON_CreateObject();
+	budget = COMPOSITE_META_BYTES;
+	fv = cJSON_Parse("{\"type\":\"reference\"}");
+	refs = cJSON_AddArrayToObject(fv, "referenceTo");
+	for (i = 0; i < COMPOSITE_META_REFS + 1; i++) {
+		snprintf(name, sizeof(name), "Obj%zu", i);
+		cJSON_AddItemToArray(refs, cJSON_CreateString(name));
+	}
+	memset(label, 'L', COMPOSITE_META_LABEL);
+	label[COMPOSITE_META_LABEL] = '\0';
+	cJSON_AddStringToObject(fv, "label", label);
+	composite_meta_keep(meta2, fv, "WhatId", &budget);
+	m = cJSON_GetObjectItem(meta2, "WhatId");
+	ok(m != NULL && cJSON_GetArraySize(cJSON_GetObjectItem(m,
+	    "referenceTo")) == COMPOSITE_META_REFS, "referenceTo keeps %d of "
+	    "%d", COMPOSITE_META_REFS, COMPOSITE_META_REFS + 1);
+	ok(m != NULL && cJSON_GetObjectItem(m, "label") != NULL,
+	    "a label of %d bytes is kept", COMPOSITE_META_LABEL);
+	cJSON_DeleteItemFromObject(fv, "label");
+	label[COMPOSITE_META_LABEL] = 'L';
+	label[COMPOSITE_META_LABEL + 1] = '\0';
+	cJSON_AddStringToObject(fv, "label", label);
+	composite_meta_keep(meta2, fv, "WhoId", &budget);
+	m = cJSON_GetObjectItem(meta2, "WhoId");
+	ok(m != NULL && cJSON_GetObjectItem(m, "label") == NULL,
+	    "a label of %d bytes is left out", COMPOSITE_META_LABEL + 1);
+	budget = 100;
+	composite_meta_keep(meta2, fv, "Tight__c", &budget);
+	ok(cJSON_GetObjectItem(meta2, "Tight__c") == NULL && budget == 0,
+	    "past the byte budget a field is left out");
+	cJSON_Delete(meta2);
+	cJSON_Delete(fv);
+}
+
 int
 main(void)
 {
@@ -645,6 +745,8 @@ main(void)
 	test_update_refusals();
 	test_note();
 	test_failed();
+	test_policy_code();
+	test_meta();
 	test_dates_and_lists();
 	cJSON_Delete(meta);
 	return tap_done();

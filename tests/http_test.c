@@ -115,36 +115,40 @@ test_mutation_class(void)
 
 	for (all = 1, i = 0; i < sizeof(unsent_again) /
 	    sizeof(unsent_again[0]); i++)
-		all &= sfhttp_mutation_class(unsent_again[i], 0, 0) ==
+		all &= sfhttp_mutation_class(unsent_again[i], 0, NULL, 0) ==
 		    SFHTTP_MUT_RETRY;
 	ok(all, "a mutation that never left (no connection, no TLS, a "
 	    "timeout while connecting): retried");
 	for (all = 1, i = 0; i < sizeof(after_send) / sizeof(after_send[0]);
 	    i++)
-		all &= sfhttp_mutation_class(after_send[i], 0, 1) ==
+		all &= sfhttp_mutation_class(after_send[i], 0, NULL, 1) ==
 		    SFHTTP_MUT_AMBIGUOUS;
 	ok(all, "sent, then a reset, a timeout, a truncated or oversized "
 	    "answer: ambiguous, never retried");
-	ok(sfhttp_mutation_class(CURLE_OPERATION_TIMEDOUT, 0, 1) ==
+	ok(sfhttp_mutation_class(CURLE_OPERATION_TIMEDOUT, 0, NULL, 1) ==
 	    SFHTTP_MUT_AMBIGUOUS && sfhttp_mutation_class(
-	    CURLE_OPERATION_TIMEDOUT, 0, 0) == SFHTTP_MUT_RETRY,
+	    CURLE_OPERATION_TIMEDOUT, 0, NULL, 0) == SFHTTP_MUT_RETRY,
 	    "a timeout is ambiguous once sent, retried before");
-	ok(sfhttp_mutation_class(CURLE_PEER_FAILED_VERIFICATION, 0, 0) ==
-	    SFHTTP_MUT_FINAL && sfhttp_mutation_class(CURLE_URL_MALFORMAT, 0,
-	    0) == SFHTTP_MUT_FINAL, "TLS verification or a bad URL before "
+	ok(sfhttp_mutation_class(CURLE_PEER_FAILED_VERIFICATION, 0, NULL, 0) ==
+	    SFHTTP_MUT_FINAL && sfhttp_mutation_class(CURLE_URL_MALFORMAT, 0, NULL, 0) == SFHTTP_MUT_FINAL, "TLS verification or a bad URL before "
 	    "sending: final, not ambiguous");
-	ok(sfhttp_mutation_class(CURLE_OK, 502, 1) == SFHTTP_MUT_RETRY &&
-	    sfhttp_mutation_class(CURLE_OK, 503, 1) == SFHTTP_MUT_RETRY &&
-	    sfhttp_mutation_class(CURLE_OK, 504, 1) == SFHTTP_MUT_RETRY,
+	ok(sfhttp_mutation_class(CURLE_OK, 502, NULL, 1) == SFHTTP_MUT_RETRY &&
+	    sfhttp_mutation_class(CURLE_OK, 503, NULL, 1) == SFHTTP_MUT_RETRY &&
+	    sfhttp_mutation_class(CURLE_OK, 504, NULL, 1) == SFHTTP_MUT_RETRY,
 	    "502, 503, 504: retried");
-	ok(sfhttp_mutation_class(CURLE_OK, 200, 1) == SFHTTP_MUT_FINAL &&
-	    sfhttp_mutation_class(CURLE_OK, 201, 1) == SFHTTP_MUT_FINAL &&
-	    sfhttp_mutation_class(CURLE_OK, 400, 1) == SFHTTP_MUT_FINAL &&
-	    sfhttp_mutation_class(CURLE_OK, 500, 1) == SFHTTP_MUT_FINAL &&
-	    sfhttp_mutation_class(CURLE_OK, 403, 1) == SFHTTP_MUT_FINAL,
+	ok(sfhttp_mutation_class(CURLE_OK, 200, NULL, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 201, NULL, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 400, NULL, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 500, NULL, 1) == SFHTTP_MUT_FINAL &&
+	    sfhttp_mutation_class(CURLE_OK, 403, NULL, 1) == SFHTTP_MUT_FINAL,
 	    "an answer, 2xx, 400, 403 or 500: final");
-	ok(sfhttp_mutation_class(CURLE_OK, 400, 1) == SFHTTP_MUT_FINAL,
+	ok(sfhttp_mutation_class(CURLE_OK, 400, "UNABLE_TO_LOCK_ROW", 1) ==
+	    SFHTTP_MUT_FINAL,
 	    "UNABLE_TO_LOCK_ROW (a 400): final for a mutation, unlike a read");
+	ok(sfhttp_mutation_class(CURLE_OK, 503, "REQUEST_LIMIT_EXCEEDED", 1) ==
+	    SFHTTP_MUT_FINAL && sfhttp_mutation_class(CURLE_OK, 503,
+	    "SERVER_UNAVAILABLE", 1) == SFHTTP_MUT_RETRY,
+	    "REQUEST_LIMIT_EXCEEDED is final even with a 503");
 }
 
 static void

@@ -116,7 +116,12 @@ async function startBroker(extra = {}) {
   };
   return {
     proc, exited, parent, front, writer, ask, query, get stderr() { return stderr; },
-    async stop() { parent.send(T.SHUTDOWN, 0); return exited; },
+    async stop() {
+      parent.send(T.SHUTDOWN, 0);
+      const ex = await exited;
+      assert.equal(ex.code, 0, 'the broker stops cleanly: ' + stderr);
+      return ex;
+    },
   };
 }
 
@@ -303,6 +308,43 @@ test('a 503 before the commit is retried; a reset after it is ambiguous and not 
   }
 });
 
+test('a timeout after sending is ambiguous too, and not sent again (here Salesforce never applied it)', async () => {
+  const b = await startBroker({ http_timeout_ms: 1500 });
+  try {
+    const [opp] = await b.query('SELECT Id, NextStep, LastModifiedDate FROM Opportunity ORDER BY Id LIMIT 1');
+    await sim.control('DELETE', 'faults');
+    await sim.clearLog();
+    await sim.control('POST', 'faults', { match: { method: 'POST', path_prefix: '/services/data/v60.0/composite' }, count: 1, action: { delay_ms: 4000 } });
+    const att = attemptId();
+    const t0 = Date.now();
+    const r = await b.ask(T.SF_WRITE_UPDATE, update(opp, 'NextStep', 'after a timeout', att));
+    assert.equal(r.type, T.ERROR, JSON.stringify(r));
+    assert.equal(r.code, SFE.AMBIGUOUS, r.msg);
+    assert.ok(Date.now() - t0 < 3500, 'one attempt, not retried');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(composites(await sim.log()).length, 1, 'not sent again');
+    // The attempt id tells the writer it did not happen.
+    const rows = await b.query(`SELECT Id FROM Cleanup_Audit__c WHERE Performed_By__c LIKE '%${att}%'`);
+    assert.equal(rows.length, 0);
+  } finally {
+    await sim.control('DELETE', 'faults');
+    await b.stop();
+  }
+});
+
+test('a mutation from the front ends the broker (the policy table has no such row)', async () => {
+  const b = await startBroker();
+  const [opp] = await b.query('SELECT Id, NextStep, LastModifiedDate FROM Opportunity ORDER BY Id LIMIT 1');
+  await sim.clearLog();
+  b.front.send(T.SF_WRITE_UPDATE, 1, Buffer.concat([u32(0), str(JSON.stringify(update(opp, 'NextStep', 'from the front', attemptId())))]));
+  const ex = await Promise.race([b.exited, new Promise((r) => setTimeout(() => r(null), 5000))]);
+  assert.ok(ex, 'the broker still runs');
+  assert.ok(ex.code !== 0 || ex.signal !== null, 'it did not exit cleanly');
+  assert.match(b.stderr + b.parent.msgs.filter((m) => m.type === T.LOG).map((m) => m.data.subarray(8).toString()).join(''), /SF_WRITE_UPDATE|protocol violation|refused/);
+  assert.equal(composites(await sim.log()).length, 0, 'nothing was sent');
+  assert.equal(b.front.msgs.filter((m) => m.id === 1 && m.type !== T.HELLO).length, 0, 'nothing was answered');
+});
+
 test('describe carries keyPrefix and meta for the writer, the old keys unchanged', async () => {
   const b = await startBroker();
   try {
@@ -323,6 +365,11 @@ test('describe carries keyPrefix and meta for the writer, the old keys unchanged
     assert.equal(m.Amount.type, 'currency');
     assert.equal(typeof m.Amount.precision, 'number');
     assert.equal(typeof m.StageName.label, 'string');
+    // The front's describe is as it was: names and picklists.
+    b.front.send(T.SF_DESCRIBE, 8, str('Opportunity'));
+    const f = await b.front.wait((x) => x.id === 8);
+    assert.equal(f.type, T.SF_DESCRIBE_R);
+    assert.deepEqual(Object.keys(f.json).sort(), ['fields', 'object', 'picklists']);
   } finally {
     await b.stop();
   }
