@@ -472,9 +472,17 @@ type_bit(const char *name)
 static int
 schema_types(const cJSON *s)
 {
-	const cJSON	*t = get(s, "type");
+	const cJSON	*t = get(s, "type"), *e;
+	int		 bits = 0;
 
-	return t == NULL ? T_ANY : type_bit(t->valuestring);
+	if (t == NULL)
+		return T_ANY;
+	if (cJSON_IsString(t))
+		return type_bit(t->valuestring);
+	/* A checked list: distinct names. */
+	cJSON_ArrayForEach(e, t)
+		bits |= type_bit(e->valuestring);
+	return bits;
 }
 
 static int
@@ -1137,11 +1145,36 @@ keyword_find(const char *name)
 static int
 c_type(struct sctx *x, const cJSON *t, int *types)
 {
+	const cJSON	*e;
+	int		 bit, n = 0;
+
 	*types = 0;
-	if (!cJSON_IsString(t) || (*types = type_bit(t->valuestring)) == 0 ||
-	    *types == T_NULL)
-		return c_fail(x, "must be one type name: string, integer, "
-		    "number, boolean, object or array");
+	if (cJSON_IsString(t)) {
+		if ((*types = type_bit(t->valuestring)) == 0 ||
+		    *types == T_NULL)
+			return c_fail(x, "must be one type name: string, "
+			    "integer, number, boolean, object or array, or a "
+			    "list of them");
+		return 0;
+	}
+	/* A list: distinct names, "null" among them but not alone. */
+	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) < 1 ||
+	    (size_t)cJSON_GetArraySize(t) > NTYPES)
+		return c_fail(x, "must be one type name, or a list of 1 to %zu "
+		    "distinct type names", NTYPES);
+	cJSON_ArrayForEach(e, t) {
+		if (!cJSON_IsString(e) || (bit = type_bit(e->valuestring)) == 0)
+			return c_fail(x, "item %d is not a type name: string, "
+			    "integer, number, boolean, object, array or null",
+			    n);
+		if (*types & bit)
+			return c_fail(x, "item %d repeats a type name", n);
+		*types |= bit;
+		n++;
+	}
+	if (*types == T_NULL)
+		return c_fail(x, "\"null\" alone admits one value; give "
+		    "another type with it");
 	return 0;
 }
 

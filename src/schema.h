@@ -11,7 +11,9 @@
  * schemas generated from the argument tables of src/tools/, the output
  * schemas written by hand there) and nothing more:
  *   type        one of "string", "integer", "number", "boolean", "object",
- *               "array".  "integer" is a number with an integral value of
+ *               "array", or a list of distinct type names that may include
+ *               "null" (["string", "number", "boolean", "null"]: any
+ *               scalar).  "integer" is a number with an integral value of
  *               magnitude at most 2^53 - 1 (cJSON keeps doubles, so
  *               2^53 + 1 arrives as 2^53 and is refused); 1.0 is an
  *               integer.  A schema without type accepts any type.
@@ -23,7 +25,7 @@
  *               which bounds the quadratic comparison)
  *   description, default (not interpreted).
  * Everything else (enum, const, anyOf, oneOf, exclusive bounds,
- * multipleOf, min/maxProperties, type lists, "null", $schema, ...) is
+ * multipleOf, min/maxProperties, $schema, ...) is
  * refused by schema_check(): a schema cannot say more than this code
  * enforces.  Add a keyword here when a tool needs it.
  * The root must be {"type":"object", ...}.  Property names match

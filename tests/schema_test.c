@@ -272,8 +272,8 @@ test_check_refuses(void)
 	    "root without type: %s", err);
 	ok(refused("{\"type\":\"string\"}", "\"type\": \"object\""),
 	    "root of type string");
-	ok(refused("{\"type\":[\"object\",\"null\"]}", "#/type: must be one "
-	    "type name"), "root of two types: %s", err);
+	ok(refused("{\"type\":[\"object\",\"null\"]}", "the root schema "
+	    "must have \"type\": \"object\""), "root of two types: %s", err);
 	ok(refused("{\"type\":\"object\",\"allOf\":[{\"type\":\"object\"}]}",
 	    "#/allOf: unsupported keyword"), "allOf: %s", err);
 	/* Keywords no tool schema uses are outside the subset, at the
@@ -344,6 +344,24 @@ test_check_refuses(void)
 	ok(check_x("{\"type\":[\"string\",\"string\"]}") == -1,
 	    "repeated type name");
 	ok(check_x("{\"type\":[]}") == -1, "empty type list");
+	ok(check_x("{\"type\":\"null\"}") == -1, "null alone, as a name");
+	ok(refused("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":"
+	    "[\"null\"]}}}", "null\" alone"), "null alone, in a list: %s", err);
+	ok(check_x("{\"type\":[\"string\",\"int\"]}") == -1,
+	    "an unknown name in a type list");
+	ok(check_x("{\"type\":[\"string\",3]}") == -1,
+	    "a number in a type list");
+	ok(check_x("{\"type\":[\"string\",\"integer\",\"number\",\"boolean\","
+	    "\"object\",\"array\",\"null\"]}") == 0, "all seven names: %s",
+	    err);
+	ok(refused("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":"
+	    "[\"string\",\"integer\",\"number\",\"boolean\",\"object\","
+	    "\"array\",\"null\",\"null\"]}}}", "1 to 7"), "eight names (the limit "
+	    "+ 1): %s", err);
+	ok(check_x("{\"type\":[\"string\",\"null\"],\"maxLength\":3}") == 0,
+	    "maxLength applies to a list with string: %s", err);
+	ok(check_x("{\"type\":[\"boolean\",\"null\"],\"maxLength\":3}") ==
+	    -1, "maxLength does not apply to boolean or null");
 	ok(check_x("{\"type\":\"string\",\"minLength\":-1}") == -1,
 	    "negative minLength");
 	ok(check_x("{\"type\":\"string\",\"minLength\":1.5}") == -1,
@@ -666,6 +684,20 @@ test_arrays(void)
 	    strcmp(err, "argument 'x' must have at most 1 item (got 2)") == 0,
 	    "maxItems only: %s", err);
 
+	{
+		static const char scalar[] = "{\"type\":[\"string\",\"number\","
+		    "\"boolean\",\"null\"],\"maxLength\":3}";
+
+		ok(val_x(scalar, "\"abc\"") == 0 && val_x(scalar, "1.5") == 0 &&
+		    val_x(scalar, "false") == 0 && val_x(scalar, "null") == 0,
+		    "a scalar list admits a string, a number, a boolean, null");
+		ok(val_x(scalar, "[1]") == -1 && strcmp(err, "argument 'x' "
+		    "must be a string, a number, true or false or null (got an "
+		    "array)") == 0, "and refuses an array: %s", err);
+		ok(val_x(scalar, "{}") == -1, "and an object");
+		ok(val_x(scalar, "\"abcd\"") == -1, "a string in a list "
+		    "still has its maxLength: %s", err);
+	}
 	ok(val_x(uniq, "[1,2,\"1\",true,null,[1],{\"a\":1}]") == 0,
 	    "unique items of every type");
 	ok(val_x(uniq, "[1,1.0]") == -1, "1 and 1.0 are equal");
