@@ -1114,6 +1114,7 @@ c_bool(struct sctx *x, const cJSON *v, int depth)
 
 static const struct keyword keywords[] = {
 	{ "description",	T_ANY,		c_text },
+	{ "title",		T_ANY,		c_text },
 	{ "default",		T_ANY,		NULL },
 	{ "type",		T_ANY,		NULL },	/* read first */
 	{ "properties",		T_OBJECT,	c_properties },

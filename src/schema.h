@@ -23,7 +23,7 @@
  *   minimum, maximum
  *   items (one schema), minItems, maxItems, uniqueItems (needs maxItems,
  *               which bounds the quadratic comparison)
- *   description, default (not interpreted).
+ *   description, title, default (not interpreted).
  * Everything else (enum, const, anyOf, oneOf, exclusive bounds,
  * multipleOf, min/maxProperties, $schema, ...) is
  * refused by schema_check(): a schema cannot say more than this code

@@ -93,6 +93,18 @@ arg_schema(const struct tool_arg *a)
 	case ARG_BOOLEAN:
 		cJSON_AddStringToObject(p, "type", "boolean");
 		break;
+	case ARG_SCALAR:
+		if ((items = cJSON_AddArrayToObject(p, "type")) == NULL)
+			fatalx("cJSON_AddArrayToObject");
+		cJSON_AddItemToArray(items, cJSON_CreateString("string"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("number"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("boolean"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("null"));
+		if (bounded) {
+			add_bound(p, "minLength", a->min);
+			add_bound(p, "maxLength", a->max);
+		}
+		break;
 	case ARG_STRINGS:
 		cJSON_AddStringToObject(p, "type", "array");
 		if (bounded) {
@@ -224,6 +236,30 @@ tool_progress(struct tool_ctx *ctx, int total, const char *message)
 	ctx->ops->progress(ctx, total, message);
 }
 
+int
+tool_elicit(struct tool_ctx *ctx, const char *message, const cJSON *requested,
+    uint32_t abandon_type, const struct buf *abandon, char *why,
+    size_t whylen)
+{
+	return ctx->ops->elicit(ctx, message, requested, abandon_type,
+	    abandon, why, whylen);
+}
+
+enum tool_verdict
+tool_elicit_answer(struct tool_ctx *ctx, uint32_t action, const char *content)
+{
+	struct buf	 b, r;
+	enum tool_verdict v;
+
+	buf_init(&b);
+	buf_put_u32(&b, action);
+	buf_put_str(&b, content);
+	buf_from(&r, b.data, b.len);
+	v = ctx->tool->answer(ctx, TOOL_ELICIT_R, &r);
+	buf_free(&b);
+	return v;
+}
+
 enum tool_verdict
 tool_done(struct tool_ctx *ctx, cJSON *structured, char *text)
 {
@@ -309,6 +345,18 @@ tool_arg_str(const struct tool_ctx *ctx, const char *name)
 {
 	(void)arg_decl(ctx, name, ARG_STRING);
 	return cJSON_GetStringValue(arg_value(ctx, name));
+}
+
+const cJSON *
+tool_arg_scalar(const struct tool_ctx *ctx, const char *name)
+{
+	const cJSON	*v;
+
+	(void)arg_decl(ctx, name, ARG_SCALAR);
+	v = arg_value(ctx, name);
+	/* The schema admitted only these. */
+	return v != NULL && (cJSON_IsString(v) || cJSON_IsNumber(v) ||
+	    cJSON_IsBool(v) || cJSON_IsNull(v)) ? v : NULL;
 }
 
 const cJSON *

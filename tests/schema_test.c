@@ -255,7 +255,7 @@ test_check_refuses(void)
 		"\"enum\":[\"a\"]", "\"const\":1", "\"anyOf\":[{}]",
 		"\"oneOf\":[{}]", "\"exclusiveMinimum\":0",
 		"\"exclusiveMaximum\":0", "\"multipleOf\":2",
-		"\"minProperties\":1", "\"maxProperties\":1", "\"title\":\"t\"",
+		"\"minProperties\":1", "\"maxProperties\":1",
 		"\"examples\":[]", "\"$comment\":\"c\"",
 		"\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"",
 	};
@@ -345,6 +345,10 @@ test_check_refuses(void)
 	    "repeated type name");
 	ok(check_x("{\"type\":[]}") == -1, "empty type list");
 	ok(check_x("{\"type\":\"null\"}") == -1, "null alone, as a name");
+	ok(check_x("{\"type\":\"boolean\",\"title\":\"Apply?\"}") == 0,
+	    "title is an annotation: %s", err);
+	ok(check_x("{\"type\":\"boolean\",\"title\":1}") == -1,
+	    "a title that is no string");
 	ok(refused("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":"
 	    "[\"null\"]}}}", "null\" alone"), "null alone, in a list: %s", err);
 	ok(check_x("{\"type\":[\"string\",\"int\"]}") == -1,
