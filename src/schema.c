@@ -1104,6 +1104,38 @@ c_items(struct sctx *x, const cJSON *v, int depth)
 	return c_schema(x, v, depth + 1, 0);
 }
 
+/* enum: 1 to SCHEMA_MAX_ENUM distinct strings of printable ASCII. */
+static int
+c_enum(struct sctx *x, const cJSON *v, int depth)
+{
+	const cJSON	*e, *q;
+	size_t		 i = 0, saved, n, k;
+
+	(void)depth;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
+	    cJSON_GetArraySize(v) > SCHEMA_MAX_ENUM)
+		return c_fail(x, "must be an array of 1 to %d strings",
+		    SCHEMA_MAX_ENUM);
+	cJSON_ArrayForEach(e, v) {
+		saved = ptr_index(&x->path, i++);
+		if (!cJSON_IsString(e))
+			return c_fail(x, "must be a string (only string enums "
+			    "are supported)");
+		n = strlen(e->valuestring);
+		if (n < 1 || n > SCHEMA_MAX_ENUM_LEN)
+			return c_fail(x, "must be 1 to %d characters",
+			    SCHEMA_MAX_ENUM_LEN);
+		for (k = 0; k < n; k++)
+			if (e->valuestring[k] < 0x20 || e->valuestring[k] > 0x7e)
+				return c_fail(x, "must be printable ASCII");
+		for (q = v->child; q != e; q = q->next)
+			if (strcmp(q->valuestring, e->valuestring) == 0)
+				return c_fail(x, "repeats an earlier value");
+		path_pop(&x->path, saved);
+	}
+	return 0;
+}
+
 static int
 c_bool(struct sctx *x, const cJSON *v, int depth)
 {
@@ -1124,6 +1156,7 @@ static const struct keyword keywords[] = {
 	{ "maxLength",		T_STRING,	c_count },
 	{ "pattern",		T_STRING,	c_pattern },
 	{ "format",		T_STRING,	c_format },
+	{ "enum",		T_STRING,	c_enum },
 	{ "minimum",		T_NUMERIC,	c_number },
 	{ "maximum",		T_NUMERIC,	c_number },
 	{ "items",		T_ARRAY,	c_items },
@@ -1232,6 +1265,11 @@ c_cross(struct sctx *x, const cJSON *s, int types)
 	    c_pair(x, s, "minItems", "maxItems") == -1 ||
 	    c_bounds(x, s) == -1)
 		return -1;
+	/* A string enum says nothing of other types: it needs them gone. */
+	if (get(s, "enum") != NULL && types != T_STRING) {
+		ptr_key(&x->path, "enum");
+		return c_fail(x, "needs \"type\": \"string\"");
+	}
 	if (cJSON_IsTrue(u = get(s, "uniqueItems")) &&
 	    get(s, "maxItems") == NULL) {
 		ptr_key(&x->path, "uniqueItems");
@@ -1579,6 +1617,7 @@ v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 {
 	const cJSON	*lo = get(s, "minLength"), *hi = get(s, "maxLength");
 	const cJSON	*pat = get(s, "pattern"), *fmt = get(s, "format");
+	const cJSON	*en, *e;
 	const char	*str = v->valuestring;
 	regex_t		 tmp, *re;
 	uint64_t	 n;
@@ -1624,6 +1663,23 @@ v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 			    SHOWN_SCHEMA));
 			if (strlen(pat->valuestring) > SHOWN_SCHEMA)
 				msg_add(m, "...");
+			msg_got(m, v);
+			return -1;
+		}
+	}
+	if ((en = get(s, "enum")) != NULL) {
+		cJSON_ArrayForEach(e, en)
+			if (strcmp(e->valuestring, str) == 0)
+				break;
+		if (e == NULL) {
+			msg_subject(x, m);
+			msg_add(m, " must be one of ");
+			cJSON_ArrayForEach(e, en) {
+				msg_add(m, e->valuestring);
+				if (e->next != NULL)
+					msg_add(m, e->next->next != NULL ? ", " :
+					    " or ");
+			}
 			msg_got(m, v);
 			return -1;
 		}

@@ -93,6 +93,24 @@ arg_schema(const struct tool_arg *a)
 	case ARG_BOOLEAN:
 		cJSON_AddStringToObject(p, "type", "boolean");
 		break;
+	case ARG_ENUM: {
+		const char	*v = a->pattern, *comma;
+
+		cJSON_AddStringToObject(p, "type", "string");
+		if ((items = cJSON_AddArrayToObject(p, "enum")) == NULL ||
+		    v == NULL || *v == '\0')
+			fatalx("argument %s has no values", a->name);
+		for (; v != NULL; v = comma != NULL ? comma + 1 : NULL) {
+			char	*one;
+
+			comma = strchr(v, ',');
+			one = comma != NULL ? xstrndup(v, (size_t)(comma - v)) :
+			    xstrdup(v);
+			cJSON_AddItemToArray(items, cJSON_CreateString(one));
+			free(one);
+		}
+		break;
+	}
 	case ARG_SCALAR:
 		if ((items = cJSON_AddArrayToObject(p, "type")) == NULL)
 			fatalx("cJSON_AddArrayToObject");
@@ -343,6 +361,12 @@ tool_arg_int(const struct tool_ctx *ctx, const char *name)
 const char *
 tool_arg_str(const struct tool_ctx *ctx, const char *name)
 {
+	const struct tool_arg	*a;
+
+	/* A string or one of an enum's values. */
+	for (a = ctx->tool->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0 && a->type == ARG_ENUM)
+			return cJSON_GetStringValue(arg_value(ctx, name));
 	(void)arg_decl(ctx, name, ARG_STRING);
 	return cJSON_GetStringValue(arg_value(ctx, name));
 }

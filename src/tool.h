@@ -54,8 +54,11 @@ enum tool_arg_type {
 	ARG_INTEGER,
 	ARG_BOOLEAN,
 	ARG_STRINGS,		/* an array of strings */
-	ARG_SCALAR		/* a string, number, boolean or null;
+	ARG_SCALAR,		/* a string, number, boolean or null;
 				 * min, max bound a string's length */
+	ARG_ENUM		/* a string, one of the comma-separated
+				 * values in pattern; read with
+				 * tool_arg_str */
 };
 
 struct tool_arg {
@@ -66,7 +69,8 @@ struct tool_arg {
 	/* bounds; 0 and 0: none.  String: minLength, maxLength; integer:
 	 * minimum, maximum; strings: minItems, maxItems. */
 	long			 min, max;
-	const char		*pattern;	/* string, or each item */
+	const char		*pattern;	/* string, or each item; ARG_ENUM:
+						 * the values, "A,B,C" */
 	const char		*format;	/* string: "date" */
 	int			 has_default;	/* integer: def is its default */
 	long			 def;

@@ -252,7 +252,7 @@ static void
 test_check_refuses(void)
 {
 	static const char *const unused[] = {
-		"\"enum\":[\"a\"]", "\"const\":1", "\"anyOf\":[{}]",
+		"\"const\":1", "\"anyOf\":[{}]",
 		"\"oneOf\":[{}]", "\"exclusiveMinimum\":0",
 		"\"exclusiveMaximum\":0", "\"multipleOf\":2",
 		"\"minProperties\":1", "\"maxProperties\":1",
@@ -345,6 +345,47 @@ test_check_refuses(void)
 	    "repeated type name");
 	ok(check_x("{\"type\":[]}") == -1, "empty type list");
 	ok(check_x("{\"type\":\"null\"}") == -1, "null alone, as a name");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Lead\"]}") ==
+	    0, "a string enum: %s", err);
+	ok(check_x("{\"enum\":[\"a\"]}") == -1 && strstr(err, "needs \"type\"")
+	    != NULL, "an enum without a type: %s", err);
+	ok(check_x("{\"type\":\"integer\",\"enum\":[\"a\"]}") == -1 &&
+	    strstr(err, "does not apply") != NULL, "an enum on an integer: %s",
+	    err);
+	ok(check_x("{\"type\":[\"string\",\"null\"],\"enum\":[\"a\"]}") ==
+	    -1 && strstr(err, "needs \"type\": \"string\"") != NULL,
+	    "an enum with another type beside string: %s", err);
+	ok(check_x("{\"type\":\"string\",\"enum\":[]}") == -1,
+	    "an empty enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"a\",\"a\"]}") == -1 &&
+	    strstr(err, "repeats") != NULL, "a repeated enum value: %s", err);
+	ok(check_x("{\"type\":\"string\",\"enum\":[1]}") == -1,
+	    "a number in a string enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"\"]}") == -1,
+	    "an empty string in an enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"a\\nb\"]}") == -1,
+	    "a control character in an enum");
+	{
+		char *list = xstrdup(""), *more, *sch;
+		int k;
+		for (k = 0; k <= SCHEMA_MAX_ENUM; k++) {
+			xasprintf(&more, "%s%s\"v%d\"", list, k ? "," : "", k);
+			free(list);
+			list = more;
+			if (k == SCHEMA_MAX_ENUM - 1) {
+				xasprintf(&sch, "{\"type\":\"string\",\"enum\":"
+				    "[%s]}", list);
+				ok(check_x(sch) == 0, "an enum of %d values (the "
+				    "limit): %s", SCHEMA_MAX_ENUM, err);
+				free(sch);
+			}
+		}
+		xasprintf(&sch, "{\"type\":\"string\",\"enum\":[%s]}", list);
+		ok(check_x(sch) == -1, "an enum of %d values (the limit + 1)",
+		    SCHEMA_MAX_ENUM + 1);
+		free(sch);
+		free(list);
+	}
 	ok(check_x("{\"type\":\"boolean\",\"title\":\"Apply?\"}") == 0,
 	    "title is an annotation: %s", err);
 	ok(check_x("{\"type\":\"boolean\",\"title\":1}") == -1,
@@ -688,6 +729,14 @@ test_arrays(void)
 	    strcmp(err, "argument 'x' must have at most 1 item (got 2)") == 0,
 	    "maxItems only: %s", err);
 
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Contact\","
+	    "\"Lead\"]}", "\"Lead\"") == 0, "a value of the enum");
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Contact\","
+	    "\"Lead\"]}", "\"lead\"") == -1 && strcmp(err, "argument 'x' must "
+	    "be one of Account, Contact or Lead (got \"lead\")") == 0,
+	    "another is refused naming the values: %s", err);
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\"]}", "1") == -1,
+	    "a number against a string enum");
 	{
 		static const char scalar[] = "{\"type\":[\"string\",\"number\","
 		    "\"boolean\",\"null\"],\"maxLength\":3}";

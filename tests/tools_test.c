@@ -1082,8 +1082,15 @@ test_write_args(void)
 	ok(args_refused("update_field", "{\"object_type\":\"Task\","
 	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
 	    "\"new_value\":1,\"justification\":\"because it is so\"}", err,
-	    sizeof(err)) && strstr(err, "object_type") != NULL,
+	    sizeof(err)) && strstr(err, "object_type' must be one of Account, "
+	    "Opportunity, Contact or Lead") != NULL,
 	    "an object outside the allow-list is refused: %s", err);
+	p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    tools_input_schema(n), "properties"), "object_type");
+	ok(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "enum")) ==
+	    4 && strcmp(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p,
+	    "enum"), 3)->valuestring, "Lead") == 0, "object_type is an enum "
+	    "of the four objects");
 	ok(args_refused("update_field", "{\"object_type\":\"Opportunity\","
 	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"Owner.Name\","
 	    "\"new_value\":1,\"justification\":\"because it is so\"}", err,

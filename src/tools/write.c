@@ -37,7 +37,7 @@
 #define SHOWN_MAX		500	/* characters of a value in a text */
 #define BODY_SHOWN		200	/* of a note's body, to the person */
 
-#define OBJECT_PATTERN	"^(Account|Opportunity|Contact|Lead)$"
+#define OBJECT_TYPES	"Account,Opportunity,Contact,Lead"	/* ARG_ENUM */
 #define FIELD_NAME_PATTERN "^[A-Za-z][A-Za-z0-9_]{0,79}$"
 
 struct write_kind {
@@ -634,9 +634,9 @@ static const char write_output[] =
 	"},\"required\":[\"status\",\"dry_run\"]}";
 
 #define ARG_OBJECT_TYPE \
-	{ "object_type", ARG_STRING, 1, "The record's object: Account, " \
+	{ "object_type", ARG_ENUM, 1, "The record's object: Account, " \
 	  "Opportunity, Contact or Lead (the operator may allow fewer).", \
-	  0, 0, OBJECT_PATTERN, NULL, 0, 0, 0 }
+	  0, 0, OBJECT_TYPES, NULL, 0, 0, 0 }
 #define ARG_OBJECT_ID \
 	{ "object_id", ARG_STRING, 1, "The record's ID, 15 or 18 characters, " \
 	  "with its object's key prefix (Account " PREFIX_ACCOUNT \
