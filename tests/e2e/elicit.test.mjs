@@ -12,7 +12,7 @@
 // constant.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, simEnv, textOf, BIN } from './lib.mjs';
+import { startSim, simEnv, textOf, BIN, spawnRaw, initialize } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -90,6 +90,41 @@ test('the server declares tools.listChanged and lists both write tools', async (
   assert.deepEqual(u.inputSchema.properties.new_value.type, ['string', 'number', 'boolean', 'null']);
   assert.deepEqual(u.inputSchema.required, ['object_type', 'object_id', 'field_name', 'new_value', 'justification']);
   if (writerRefusal) t.diagnostic('writer: ' + writerRefusal);
+});
+
+test('a response to no request of ours is logged and dropped; the session goes on', async () => {
+  const s = spawnRaw(simEnv(sim));
+  try {
+    await initialize(s);
+    s.send({ jsonrpc: '2.0', id: 'sfr-99', result: { action: 'accept', content: { confirm: true } } });
+    s.send({ jsonrpc: '2.0', id: 7, error: { code: -32601, message: 'nope' } });
+    s.send({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const r = await s.next();
+    assert.deepEqual(r, { jsonrpc: '2.0', id: 1, result: {} });
+    assert.ok(await s.silent(200), 'nothing is answered to a response');
+    assert.match(s.stderr, /dropped a response to \\"sfr-99\\"/);
+    assert.match(s.stderr, /dropped a response to 7/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('argument errors end the call before anything is sent', async () => {
+  const { client } = await connect({ elicitation: {} }, async () => { throw new Error('never asked'); });
+  await sim.clearLog();
+  let r = await client.callTool({ name: 'update_field', arguments: args({ justification: '  too short ' }) });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /justification' must say why in at least 10 characters.*got 9/);
+  r = await client.callTool({ name: 'update_field', arguments: args({ object_type: 'Task' }) });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /object_type' must be one of Account, Opportunity, Contact or Lead/);
+  r = await client.callTool({ name: 'update_field', arguments: args({ object_id: '001000000000001' }) });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /not a valid Opportunity ID/);
+  r = await client.callTool({ name: 'add_note', arguments: { object_type: 'Account', object_id: '001000000000001', body: 'x'.repeat(32769) } });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /body/);
+  assert.deepEqual((await sim.log()).filter((e) => e.path.startsWith('/services/data/')), [], 'no request reached the org');
 });
 
 test('accept: the person sees the change, and it is sent with its audit row', async (t) => {
