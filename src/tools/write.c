@@ -26,6 +26,7 @@
 #include "sfrevops.h"
 #include "jsonrpc.h"
 #include "objects.h"
+#include "policy_table.h"
 #include "tool.h"
 #include "tools/common.h"
 
@@ -244,6 +245,14 @@ write_start(struct tool_ctx *ctx)
 	if ((text = cJSON_PrintUnformatted(req)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(req);
+	/* Escaped, the largest arguments still fit; say so if not. */
+	if (strlen(text) > PT_WRITE_MAX - 8) {
+		n = strlen(text);
+		cJSON_free(text);
+		return tool_fail(ctx, "%s: the arguments take %zu bytes as JSON, "
+		    "more than the writer takes (%u); shorten the value; "
+		    "nothing was sent", ctx->tool->name, n, PT_WRITE_MAX - 8);
+	}
 	ctx->state = xcalloc(1, sizeof(struct write_state));
 	buf_init(&b);
 	buf_put_u32(&b, tool_arg_bool(ctx, "dry_run") ? REQ_DRY_RUN : 0);

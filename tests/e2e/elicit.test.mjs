@@ -127,6 +127,26 @@ test('argument errors end the call before anything is sent', async () => {
   assert.deepEqual((await sim.log()).filter((e) => e.path.startsWith('/services/data/')), [], 'no request reached the org');
 });
 
+test('SFDC_CONFIRM_WRITES other than elicit or never is refused at start-up', async () => {
+  const s = spawnRaw(simEnv(sim, { SFDC_CONFIRM_WRITES: 'sometimes' }));
+  const { code } = await s.exited;
+  assert.notEqual(code, 0);
+  assert.match(s.stderr, /SFDC_CONFIRM_WRITES must be elicit or never/);
+});
+
+test('SFDC_CONFIRM_WRITES=never: a client with elicitation is not asked', async (t) => {
+  if (writerRefusal) return t.skip('the writer refuses: ' + writerRefusal);
+  let n = 0;
+  const { client } = await connect({ elicitation: {} }, async () => { n++; return { action: 'decline' }; }, { SFDC_CONFIRM_WRITES: 'never' });
+  const a = args();
+  const r = await client.callTool({ name: 'update_field', arguments: a });
+  assert.equal(n, 0);
+  assert.equal(r.isError, false, textOf(r));
+  assert.equal(r.structuredContent.status, 'applied');
+  assert.match(r.structuredContent.confirmation, /^not asked: SFDC_CONFIRM_WRITES is never/);
+  opp = (await sim.records('Opportunity')).find((o) => o.Id === opp.Id);
+});
+
 test('accept: the person sees the change, and it is sent with its audit row', async (t) => {
   if (writerRefusal) return t.skip('the writer refuses: ' + writerRefusal);
   const asked = [];
