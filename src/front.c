@@ -13,6 +13,13 @@
  * has ended (cancelled, past its deadline), and every answer's type is
  * checked against its request's in front_dispatch_peer().
  *
+ * Writes: the write tools' requests (WR_*) go to the writer, the rest
+ * to the broker.  A tool may ask the person through elicitation/create,
+ * our one request to the client (ids "sfr-N"), only when the client
+ * declared the capability; the response comes back through
+ * front_response().  WR_STATUS, the writer's one unsolicited message,
+ * says whether the write tools are available.
+ *
  * stdout carries JSON-RPC and nothing else; logs go to the parent.
  */
 #include "config.h"

@@ -21,6 +21,7 @@
 #include "schema.h"
 #include "tool.h"
 #include "tools/common.h"
+#include "policy_table.h"
 #include "tap.h"
 
 #define MAX_REQ		8
@@ -1103,6 +1104,31 @@ test_write_args(void)
 	ok(args_refused("add_note", "{\"object_type\":\"Account\","
 	    "\"object_id\":\"" ACC15 "\",\"body\":\"\"}", err, sizeof(err)),
 	    "an empty body is refused: %s", err);
+
+	/* The largest arguments, escaped at their widest (\u0001 is six
+	 * bytes of JSON), still fit the writer's row. */
+	{
+		char *big, *jus, *a;
+		size_t k;
+
+		big = xcalloc(1, 131072 * 6 + 1);
+		jus = xcalloc(1, 2000 * 6 + 1);
+		for (k = 0; k < 131072; k++)
+			memcpy(big + k * 6, "\\u0001", 6);
+		for (k = 0; k < 2000; k++)
+			memcpy(jus + k * 6, "\\u0001", 6);
+		xasprintf(&a, "{\"object_type\":\"Opportunity\",\"object_id\":"
+		    "\"" OPP15 "\",\"field_name\":\"NextStep\",\"new_value\":"
+		    "\"%s\",\"justification\":\"%s\"}", big, jus);
+		v = fake_start(&fk, "update_field", a);
+		ok(v == TOOL_WAIT && fk.nreq == 1 && fk.req[0].len > 790000 &&
+		    fk.req[0].len <= PT_WRITE_MAX, "the widest arguments "
+		    "(%zu bytes) fit the writer's row", fk.req[0].len);
+		fake_free(&fk);
+		free(a);
+		free(big);
+		free(jus);
+	}
 
 	/* Checks of the handler itself: no request at all. */
 	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
