@@ -251,3 +251,311 @@ test('the client name and version reach the writer as "performed by"', async (t)
   assert.ok(row, 'the audit row is in the org');
   assert.match(row.Performed_By__c, /elicit-e2e 2\.0\.1/);
 });
+
+// ---------------------------------------------------------------------
+// The front alone: the test is its parent and plays the broker and the
+// writer on its channels (as frames.test.mjs plays the front), and the
+// client on its stdio.  This checks the front's half of the contract
+// (routing to the writer, WR_STATUS, the elicitation round trip, the
+// deadline and cancellation while the person thinks) with the writer's
+// answers written here by hand from contrib/WRITES.md.  It is not the
+// end-to-end proof of the writes: the tests above are, with the real
+// writer.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const T = {
+  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, READY: 12, CANCEL: 28,
+  WR_COMMIT: 56, WR_COMMIT_R: 57, WR_STATUS: 58, WR_NOTE: 60, WR_NOTE_R: 61, WR_UPDATE: 62, WR_UPDATE_R: 63,
+};
+const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const str = (s) => { const v = Buffer.from(s); return Buffer.concat([u32(v.length), v]); };
+const frame = (type, id, payload = Buffer.alloc(0)) => Buffer.concat([u32(type), u32(payload.length), u32(id), u32(0), payload]);
+
+class Frames {
+  constructor(stream) {
+    this.buf = Buffer.alloc(0); this.frames = []; this.waiters = [];
+    stream.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      while (this.buf.length >= 16) {
+        const len = this.buf.readUInt32LE(4);
+        if (this.buf.length < 16 + len) break;
+        this.frames.push({ type: this.buf.readUInt32LE(0), id: this.buf.readUInt32LE(8), data: this.buf.subarray(16, 16 + len) });
+        this.buf = this.buf.subarray(16 + len);
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  async next(pred, ms = 5000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const i = this.frames.findIndex(pred);
+      if (i !== -1) return this.frames.splice(i, 1)[0];
+      const left = end - Date.now();
+      if (left <= 0) return null;
+      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
+    }
+  }
+}
+
+class Lines {
+  constructor(stream) {
+    this.buf = ''; this.msgs = []; this.waiters = [];
+    stream.setEncoding('utf8');
+    stream.on('data', (d) => {
+      this.buf += d;
+      let i;
+      while ((i = this.buf.indexOf('\n')) !== -1) {
+        this.msgs.push(JSON.parse(this.buf.slice(0, i)));
+        this.buf = this.buf.slice(i + 1);
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  async next(pred, ms = 5000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const i = this.msgs.findIndex(pred);
+      if (i !== -1) return this.msgs.splice(i, 1)[0];
+      const left = end - Date.now();
+      if (left <= 0) return null;
+      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
+    }
+  }
+}
+
+const frontPath = join(dirname(BIN), 'sfrevops-mcp-front');
+const haveFront = existsSync(frontPath);
+
+/** The front child, its parent, broker and writer played here. */
+async function startFront(config = {}) {
+  const env = {};
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) if (process.env[k]) env[k] = process.env[k];
+  const proc = spawn(frontPath, ['-R', 'front'], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  const parent = proc.stdio[3];
+  const broker = proc.stdio[4];
+  const writer = proc.stdio[5];
+  const fromParent = new Frames(parent);
+  const fromWriter = new Frames(writer);
+  const fromBroker = new Frames(broker);
+  const out = new Lines(proc.stdout);
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
+  parent.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.parent)])));
+  parent.write(frame(T.CONFIG, 0, str(JSON.stringify({
+    instance_url: 'https://127.0.0.1:9', login_url: 'https://127.0.0.1:9', api_version: 'v60.0',
+    audit_object: 'Cleanup_Audit__c', commit_stage: 'Commit', fls_mode: 'security_enforced',
+    log_level: 'debug', auth_flow: 'access_token', http_timeout_ms: 60000,
+    call_timeout_ms: 120000, max_transfers: 6, ...config,
+  }))));
+  broker.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.broker)])));
+  writer.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.writer)])));
+  const ready = await fromParent.next((f) => f.type === T.READY, 10000);
+  assert.ok(ready, 'the front became ready: ' + stderr);
+  assert.ok(await fromWriter.next((f) => f.type === T.HELLO), 'the front greets the writer');
+  assert.ok(await fromBroker.next((f) => f.type === T.HELLO), 'and the broker');
+  let nextId = 100;
+  const f = {
+    proc, out, fromWriter, fromBroker,
+    logs() { return fromParent.frames.filter((x) => x.type === T.LOG).map((x) => x.data.subarray(8).toString()).join(''); },
+    send(m) { proc.stdin.write(JSON.stringify(m) + '\n'); },
+    async rpc(method, params) {
+      const id = nextId++;
+      f.send({ jsonrpc: '2.0', id, method, params });
+      return out.next((m) => m.id === id && !m.method);
+    },
+    async init(capabilities = {}, clientInfo = { name: 'front-test', version: '0.9' }, protocolVersion = '2025-11-25') {
+      const r = await f.rpc('initialize', { protocolVersion, capabilities, clientInfo });
+      f.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      return r;
+    },
+    status(obj) { writer.write(frame(T.WR_STATUS, 0, str(JSON.stringify(obj)))); },
+    answer(type, id, obj) { writer.write(frame(type, id, str(JSON.stringify(obj)))); },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.stdin.end();
+        parent.write(frame(T.SHUTDOWN, 0));
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+      assert.doesNotMatch(stderr, /Sanitizer|runtime error/, 'the sanitizers found nothing');
+    },
+  };
+  return f;
+}
+
+const planOf = (confirm) => ({
+  plan_id: 'p_0123456789abcdef0123456789abcdef', attempt_id: 'w_0123456789abcdef01234567',
+  object_type: 'Opportunity', object_id: '006000000000001AAA', field_name: 'NextStep', field_label: 'Next Step',
+  old_value: 'Call back', new_value: 'Send the proposal', justification: 'agreed on the call of Monday', confirm,
+  payload: { allOrNone: true, collateSubrequests: false, compositeRequest: [] },
+});
+const updateArgs = { object_type: 'Opportunity', object_id: '006000000000001', field_name: 'NextStep', new_value: 'Send the proposal', justification: 'agreed on the call of Monday' };
+const commitOf = (fr) => ({ plan: fr.data.subarray(4, 4 + fr.data.readUInt32LE(0)).toString(), decision: fr.data.readUInt32LE(4 + fr.data.readUInt32LE(0)) });
+
+/** A tools/call of update_field, to the point where the writer has the request. */
+async function callUpdate(f, id) {
+  f.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'update_field', arguments: updateArgs } });
+  const req = await f.fromWriter.next((x) => x.type === T.WR_UPDATE);
+  assert.ok(req, 'the front sent WR_UPDATE to the writer');
+  return req;
+}
+
+test('front alone: WR_UPDATE goes to the writer with the client; accept -> decision 1 -> the outcome', { skip: !haveFront && 'no built front' }, async () => {
+  const f = await startFront();
+  try {
+    const longName = 'Desk\u0007top\nClient ' + 'n'.repeat(300);
+    const init = await f.init({ elicitation: {} }, { name: longName, version: '1.2.3' });
+    assert.equal(init.result.capabilities.tools.listChanged, true);
+    const req = await callUpdate(f, 1);
+    assert.equal(req.data.readUInt32LE(0), 0, 'no REQ_DRY_RUN');
+    const j = JSON.parse(req.data.subarray(8).toString());
+    assert.equal(j.object_id, '006000000000001AAA', 'the 18-character ID');
+    assert.ok(Buffer.byteLength(j.client) <= 120 && !/[\u0000-\u001f]/.test(j.client), `one line, at most 120 bytes: ${j.client}`);
+    assert.match(j.client, /^Desk top Client n+$/);
+    assert.equal(f.fromBroker.frames.length, 0, 'nothing went to the broker');
+    f.answer(T.WR_UPDATE_R, req.id, planOf(true));
+    const el = await f.out.next((m) => m.method === 'elicitation/create');
+    assert.ok(el, 'the person is asked');
+    assert.equal(el.id, 'sfr-1');
+    assert.equal(el.params.mode, 'form');
+    assert.match(el.params.message, /Record: Opportunity 006000000000001AAA\nField: Next Step \(NextStep\)\nOld value: 'Call back'\nNew value: 'Send the proposal'\nJustification: agreed on the call of Monday/);
+    assert.deepEqual(el.params.requestedSchema.required, ['confirm']);
+    f.send({ jsonrpc: '2.0', id: el.id, result: { action: 'accept', content: { confirm: true } } });
+    const c = await f.fromWriter.next((x) => x.type === T.WR_COMMIT);
+    assert.deepEqual(commitOf(c), { plan: 'p_0123456789abcdef0123456789abcdef', decision: 1 });
+    f.answer(T.WR_COMMIT_R, c.id, { status: 'applied', attempt_id: 'w_0123456789abcdef01234567', audit_id: 'a0X000000000001AAA', old_value: 'Call back', new_value: 'Send the proposal' });
+    const r = await f.out.next((m) => m.id === 1);
+    assert.equal(r.result.isError, false);
+    assert.equal(r.result.structuredContent.status, 'applied');
+    assert.match(r.result.content[0].text, /^Updated Opportunity 006000000000001AAA NextStep: 'Call back' -> 'Send the proposal' \(audit a0X000000000001AAA, attempt w_0123456789abcdef01234567\)/);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('front alone: content the schema refuses, an error response, decline -> decisions 3, 3, 2', { skip: !haveFront && 'no built front' }, async () => {
+  const f = await startFront();
+  try {
+    await f.init({ elicitation: { form: {} } });
+    const answers = [
+      [{ result: { action: 'accept', content: { confirm: 'yes' } } }, 3],
+      [{ error: { code: -32603, message: 'the dialog crashed' } }, 3],
+      [{ result: { action: 'decline' } }, 2],
+    ];
+    let id = 10;
+    for (const [answer, decision] of answers) {
+      const req = await callUpdate(f, id);
+      f.answer(T.WR_UPDATE_R, req.id, planOf(true));
+      const el = await f.out.next((m) => m.method === 'elicitation/create');
+      f.send({ jsonrpc: '2.0', id: el.id, ...answer });
+      const c = await f.fromWriter.next((x) => x.type === T.WR_COMMIT);
+      assert.equal(commitOf(c).decision, decision, JSON.stringify(answer));
+      f.answer(T.WR_COMMIT_R, c.id, { status: 'declined', attempt_id: 'w_0123456789abcdef01234567' });
+      const r = await f.out.next((m) => m.id === id);
+      assert.equal(r.result.isError, false);
+      assert.match(r.result.content[0].text, /^Not changed: .*nothing was sent to Salesforce/);
+      id++;
+    }
+    assert.match(f.logs(), /does not match the requested schema/);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('front alone: no capability (or 2025-03-26, or url only): never elicitation/create, decision 4', { skip: !haveFront && 'no built front' }, async () => {
+  for (const [caps, version] of [[{}, '2025-11-25'], [{ elicitation: {} }, '2025-03-26'], [{ elicitation: { url: {} } }, '2025-11-25']]) {
+    const f = await startFront();
+    try {
+      await f.init(caps, undefined, version);
+      const req = await callUpdate(f, 1);
+      f.answer(T.WR_UPDATE_R, req.id, planOf(true));
+      const c = await f.fromWriter.next((x) => x.type === T.WR_COMMIT);
+      assert.equal(commitOf(c).decision, 4, JSON.stringify(caps) + ' ' + version);
+      f.answer(T.WR_COMMIT_R, c.id, { status: 'applied', attempt_id: 'w_1', audit_id: 'a0X000000000001AAA' });
+      const r = await f.out.next((m) => m.id === 1);
+      assert.match(r.result.content[0].text, /Confirmation: not asked: the client .* did not declare the elicitation capability/);
+      assert.equal(f.out.msgs.filter((m) => m.method === 'elicitation/create').length, 0, 'never asked');
+    } finally {
+      await f.stop();
+    }
+  }
+});
+
+test('front alone: the deadline and notifications/cancelled while the person thinks', { skip: !haveFront && 'no built front' }, async () => {
+  const f = await startFront({ call_timeout_ms: 1500 });
+  try {
+    await f.init({ elicitation: {} });
+    // Past the deadline.
+    let req = await callUpdate(f, 1);
+    f.answer(T.WR_UPDATE_R, req.id, planOf(true));
+    const el = await f.out.next((m) => m.method === 'elicitation/create');
+    const r = await f.out.next((m) => m.id === 1, 4000);
+    assert.equal(r.result.isError, true);
+    assert.match(r.result.content[0].text, /took longer than 1\.5 s/);
+    const cn = await f.out.next((m) => m.method === 'notifications/cancelled');
+    assert.equal(cn.params.requestId, el.id, 'the elicitation is cancelled');
+    let c = await f.fromWriter.next((x) => x.type === T.WR_COMMIT);
+    assert.equal(commitOf(c).decision, 3, 'the writer drops the plan');
+    f.answer(T.WR_COMMIT_R, c.id, { status: 'declined', attempt_id: 'w_1' });
+    // The person answers late: dropped, logged.
+    f.send({ jsonrpc: '2.0', id: el.id, result: { action: 'accept', content: { confirm: true } } });
+    assert.equal((await f.rpc('ping', {})).result !== undefined, true);
+    assert.equal(await f.fromWriter.next((x) => x.type === T.WR_COMMIT, 300), null, 'no commit after a late accept');
+    // The client cancels the call.
+    req = await callUpdate(f, 2);
+    f.answer(T.WR_UPDATE_R, req.id, planOf(true));
+    const el2 = await f.out.next((m) => m.method === 'elicitation/create');
+    assert.notEqual(el2.id, el.id, 'ids are not reused');
+    f.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } });
+    const cn2 = await f.out.next((m) => m.method === 'notifications/cancelled');
+    assert.equal(cn2.params.requestId, el2.id);
+    c = await f.fromWriter.next((x) => x.type === T.WR_COMMIT);
+    assert.equal(commitOf(c).decision, 3);
+    f.answer(T.WR_COMMIT_R, c.id, { status: 'declined', attempt_id: 'w_1' });
+    assert.equal(await f.out.next((m) => m.id === 2, 300), null, 'no response to a cancelled call');
+    await new Promise((res) => setTimeout(res, 100));
+    assert.match(f.logs(), /dropped a response to \\"sfr-1\\"/);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('front alone: WR_STATUS disables the write tools with its reason, and list_changed tells the client', { skip: !haveFront && 'no built front' }, async () => {
+  const f = await startFront();
+  try {
+    f.status({ writes: 'disabled', reason: 'the audit object Cleanup_Audit__c has no field Justification__c.', failed_flag: false });
+    await new Promise((res) => setTimeout(res, 100));
+    await f.init();
+    assert.equal(f.out.msgs.filter((m) => m.method === 'notifications/tools/list_changed').length, 0, 'nothing to announce before initialize');
+    let l = await f.rpc('tools/list', {});
+    for (const name of ['update_field', 'add_note']) {
+      const t = l.result.tools.find((x) => x.name === name);
+      assert.match(t.description, /^Unavailable: the audit object Cleanup_Audit__c has no field Justification__c\. [A-Z]/, name);
+    }
+    assert.doesNotMatch(l.result.tools.find((x) => x.name === 'query').description, /Unavailable/);
+    const r = await f.rpc('tools/call', { name: 'add_note', arguments: { object_type: 'Account', object_id: '001000000000001', body: 'b' } });
+    assert.equal(r.result.isError, true);
+    assert.match(r.result.content[0].text, /^add_note: Unavailable: the audit object Cleanup_Audit__c has no field Justification__c; nothing was sent/);
+    assert.equal(f.fromWriter.frames.length, 0, 'the writer was not asked');
+    // Enabled: announced, and listed as usual.
+    f.status({ writes: 'enabled', failed_flag: true });
+    assert.ok(await f.out.next((m) => m.method === 'notifications/tools/list_changed'), 'list_changed');
+    l = await f.rpc('tools/list', {});
+    assert.doesNotMatch(l.result.tools.find((x) => x.name === 'update_field').description, /Unavailable/);
+    // The same status again: nothing to announce.
+    f.status({ writes: 'enabled', failed_flag: true });
+    assert.equal(await f.out.next((m) => m.method === 'notifications/tools/list_changed', 300), null);
+    // An unreadable status fails closed.
+    f.status({ writes: 'maybe' });
+    assert.ok(await f.out.next((m) => m.method === 'notifications/tools/list_changed'));
+    l = await f.rpc('tools/list', {});
+    assert.match(l.result.tools.find((x) => x.name === 'update_field').description, /^Unavailable: the writer's status could not be read\./);
+  } finally {
+    await f.stop();
+  }
+});
