@@ -1502,6 +1502,38 @@ test_write_outcomes(void)
 	    "how to check: %s", first_line(fk.ctx.text));
 	fake_free(&fk);
 
+	v = outcome_of(&fk, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+	    "\"audit_id\":\"a0X000000000001AAA\",\"old_value\":\"line one\\n"
+	    "line\\ttwo\\u0001\",\"new_value\":true}");
+	ok(v == TOOL_DONE && strstr(fk.ctx.text, "NextStep: 'line one\\nline"
+	    "\\ttwo ' -> true (audit") != NULL, "a value with a newline keeps "
+	    "the first line one line: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	{
+		char *o, *cut, lng[502];
+		memset(lng, 'v', 501);
+		lng[501] = '\0';
+		xasprintf(&o, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+		    "\"new_value\":\"%s\"}", lng);
+		(void)outcome_of(&fk, o);
+		xasprintf(&cut, "'%.500s...' (501 characters) (audit", lng);
+		ok(strstr(fk.ctx.text, cut) != NULL, "a value of 501 characters "
+		    "is shown cut at 500");
+		fake_free(&fk);
+		free(o);
+		free(cut);
+		lng[500] = '\0';
+		xasprintf(&o, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+		    "\"new_value\":\"%s\"}", lng);
+		(void)outcome_of(&fk, o);
+		xasprintf(&cut, "'%s' (audit", lng);
+		ok(strstr(fk.ctx.text, cut) != NULL, "one of 500 is shown whole");
+		fake_free(&fk);
+		free(o);
+		free(cut);
+	}
+
 	v = outcome_of(&fk, "{\"status\":\"maybe\"}");
 	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "no known status") != NULL,
 	    "an outcome of no known status is an internal error");

@@ -107,6 +107,27 @@ trimmed(const char *s, size_t *len)
 	return s;
 }
 
+/* n bytes of s on one line: a newline shown as \n, a tab as \t, other
+ * control characters as spaces. */
+static char *
+one_line(const char *s, size_t n)
+{
+	char	*out = xcalloc(2, n + 1);
+	size_t	 i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\t') {
+			out[o++] = '\\';
+			out[o++] = c == '\n' ? 'n' : 't';
+		} else
+			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* A value for a person: 'text' (cut at SHOWN_MAX characters), 12.5,
  * true, or "empty (null)". */
 static char *
@@ -119,12 +140,13 @@ value_text(const cJSON *v)
 		return xstrdup("empty (null)");
 	if (cJSON_IsString(v)) {
 		n = utf8_prefix(v->valuestring, SHOWN_MAX);
+		p = one_line(v->valuestring, n);
 		if (v->valuestring[n] == '\0')
-			xasprintf(&out, "'%s'", v->valuestring);
+			xasprintf(&out, "'%s'", p);
 		else
-			xasprintf(&out, "'%.*s...' (%zu characters)", (int)n,
-			    v->valuestring, utf8_chars(v->valuestring,
-			    strlen(v->valuestring)));
+			xasprintf(&out, "'%s...' (%zu characters)", p,
+			    utf8_chars(v->valuestring, strlen(v->valuestring)));
+		free(p);
 		return out;
 	}
 	if ((p = cJSON_PrintUnformatted(v)) == NULL)
