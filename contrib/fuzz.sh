@@ -46,7 +46,7 @@ libs="$(pc --libs) -lm"
 common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
 soql="soql"
 front="front records jsonrpc schema date tool tools/registry tools/common
-tools/get tools/query tools/pipeline tools/stale tools/risk"
+tools/get tools/query tools/pipeline tools/stale tools/risk tools/write"
 broker="broker http auth netpass secmem"
 for lib in common soql front broker; do
 	eval "members=\$$lib"
