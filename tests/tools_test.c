@@ -1158,6 +1158,25 @@ test_write_args(void)
 	    "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}");
 	ok(v == TOOL_WAIT, "characters are counted, not bytes");
 	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"\",\"justification\":\"clear the next step\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "pass null")
+	    != NULL, "an empty string is not taken for null: %s",
+	    first_line(fk.ctx.text));
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":null,\"justification\":\"clear the next step\"}");
+	{
+		uint32_t fl;
+		char *js[1] = { NULL };
+		ok(v == TOOL_WAIT && fk.nreq == 1 && req_fields(&fk, 0, &fl, js,
+		    1) == 0 && strstr(js[0], "\"new_value\":null") != NULL,
+		    "null is sent as null");
+		free(js[0]);
+	}
+	fake_free(&fk);
 	v = fake_start(&fk, "add_note", "{\"object_type\":\"Account\","
 	    "\"object_id\":\"" ACC15 "\",\"body\":\" \\n\\t \"}");
 	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "blank") !=

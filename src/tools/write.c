@@ -207,6 +207,7 @@ write_start(struct tool_ctx *ctx)
 	const struct write_kind	*k = ctx->tool->data;
 	const struct sf_object	*o;
 	const char		*type, *s, *t;
+	const cJSON		*nv;
 	char			 id18[19], why[200], *text;
 	cJSON			*req;
 	struct buf		 b;
@@ -235,10 +236,17 @@ write_start(struct tool_ctx *ctx)
 			    "was sent", ctx->tool->name, JUSTIFICATION_MIN,
 			    utf8_chars(s, n));
 		}
+		nv = tool_arg_scalar(ctx, "new_value");
+		if (cJSON_IsString(nv) && nv->valuestring[0] == '\0') {
+			cJSON_Delete(req);
+			return tool_fail(ctx, "%s: argument 'new_value' is an "
+			    "empty string; to empty the field, pass null; "
+			    "nothing was sent", ctx->tool->name);
+		}
 		cJSON_AddStringToObject(req, "field_name",
 		    tool_arg_str(ctx, "field_name"));
-		cJSON_AddItemToObject(req, "new_value", cJSON_Duplicate(
-		    tool_arg_scalar(ctx, "new_value"), 1));
+		cJSON_AddItemToObject(req, "new_value", cJSON_Duplicate(nv,
+		    1));
 		cJSON_AddStringToObject(req, "justification",
 		    tool_arg_str(ctx, "justification"));
 	} else {
