@@ -47,7 +47,7 @@ libs="$(pc --libs) -lm"
 common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
 soql="soql"
 front="front records jsonrpc schema date tool tools/registry tools/common
-tools/get tools/query tools/pipeline tools/stale tools/risk"
+tools/get tools/query tools/pipeline tools/stale tools/risk tools/write"
 broker="broker composite http auth netpass secmem"
 writer="write_value journal"
 for lib in common soql front broker writer; do
