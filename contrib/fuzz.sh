@@ -9,14 +9,15 @@
 #   sh contrib/fuzz.sh [SECONDS] [TARGET...]
 #   sh contrib/fuzz.sh --check BUILDDIR	(make check: tests/fuzz/check.sh)
 #
-# Targets: soql jsonrpc schema ipc policy token sferror url toolargs composite.
+# Targets: soql jsonrpc schema ipc policy token sferror url toolargs
+# composite write_value.
 # Every source file under test is compiled with coverage
 # (-fsanitize=fuzzer-no-link), into the archives of Makefile.am's
 # groups, so a harness links only what it uses.  The objects are kept
 # in OUT/obj and rebuilt when their source is newer.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-all="soql jsonrpc schema ipc policy token sferror url toolargs composite"
+all="soql jsonrpc schema ipc policy token sferror url toolargs composite write_value"
 check=no
 if [ "${1:-}" = --check ]; then
 	check=yes
@@ -46,9 +47,10 @@ libs="$(pc --libs) -lm"
 common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
 soql="soql"
 front="front records jsonrpc schema date tool tools/registry tools/common
-tools/get tools/query tools/pipeline tools/stale tools/risk"
+tools/get tools/query tools/pipeline tools/stale tools/risk tools/write"
 broker="broker composite http auth netpass secmem"
-for lib in common soql front broker; do
+writer="write_value journal"
+for lib in common soql front broker writer; do
 	eval "members=\$$lib"
 	objs=
 	stale=no
@@ -74,13 +76,13 @@ done
 status=0
 for t in $targets; do
 	case $t in
-	soql|jsonrpc|schema|ipc|policy|url|toolargs|token|sferror|composite) ;;
+	soql|jsonrpc|schema|ipc|policy|url|toolargs|token|sferror|composite|write_value) ;;
 	*) echo "unknown target $t" >&2; exit 2 ;;
 	esac
 	# shellcheck disable=SC2086
 	$CC $cflags -fsanitize=fuzzer -o "$out/fuzz_$t" \
 	    "$top/tests/fuzz/fuzz_$t.c" "$out/libfront.a" "$out/libbroker.a" \
-	    "$out/libsoql.a" "$out/libcommon.a" $libs
+	    "$out/libwriter.a" "$out/libsoql.a" "$out/libcommon.a" $libs
 	seeds=$top/tests/fuzz/seeds_$t
 	if [ "$check" = yes ]; then
 		# The seed corpus once (libFuzzer's INITED), then a few

@@ -809,7 +809,7 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	struct write_settings	 ws;
 	cJSON		*j;
 	const char	*instance, *login, *version, *audit, *stage, *ca;
-	const char	*fls, *level, *client_id, *username, *flow;
+	const char	*fls, *level, *client_id, *username, *flow, *confirm;
 	long		 timeout_ms, max_transfers, call_timeout_ms;
 	long		 budget, usage_warn;
 	char		*out;
@@ -869,6 +869,12 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	    strcmp(fls, "user_mode") != 0 && strcmp(fls, "none") != 0) {
 		snprintf(errbuf, errlen, "SFDC_FLS_MODE must be auto, "
 		    "security_enforced, user_mode or none");
+		return -1;
+	}
+	confirm = env_or("SFDC_CONFIRM_WRITES", "elicit");
+	if (strcmp(confirm, "elicit") != 0 && strcmp(confirm, "never") != 0) {
+		snprintf(errbuf, errlen, "SFDC_CONFIRM_WRITES must be elicit or "
+		    "never");
 		return -1;
 	}
 	level = env_or("SFDC_LOG_LEVEL", "info");
@@ -943,6 +949,7 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 	cJSON_AddStringToObject(j, "audit_object", audit);
 	cJSON_AddStringToObject(j, "commit_stage", stage);
 	cJSON_AddStringToObject(j, "fls_mode", fls);
+	cJSON_AddStringToObject(j, "confirm_writes", confirm);
 	cJSON_AddStringToObject(j, "log_level", level);
 	cJSON_AddStringToObject(j, "auth_flow", flow);
 	cJSON_AddNumberToObject(j, "http_timeout_ms", (double)timeout_ms);

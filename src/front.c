@@ -13,6 +13,13 @@
  * has ended (cancelled, past its deadline), and every answer's type is
  * checked against its request's in front_dispatch_peer().
  *
+ * Writes: the write tools' requests (WR_*) go to the writer, the rest
+ * to the broker.  A tool may ask the person through elicitation/create,
+ * our one request to the client (ids "sfr-N"), only when the client
+ * declared the capability; the response comes back through
+ * front_response().  WR_STATUS, the writer's one unsolicited message,
+ * says whether the write tools are available.
+ *
  * stdout carries JSON-RPC and nothing else; logs go to the parent.
  */
 #include "config.h"
@@ -34,6 +41,7 @@
 
 #include "sfrevops.h"
 #include "jsonrpc.h"
+#include "policy_table.h"
 #include "schema.h"
 #include "tool.h"
 #include "ui.h"
@@ -52,6 +60,20 @@ static const char *const protocol_versions[] = {
 
 struct call;
 
+/*
+ * A request of ours to the client (elicitation/create), not answered
+ * yet: at most one per call, so at most MCP_MAX_INFLIGHT.  Our ids are
+ * strings, "sfr-1", "sfr-2", ..., never reused in a session.
+ */
+struct elicit {
+	struct elicit	*next;
+	char		 id[32];	/* the id as JSON text, with quotes */
+	struct call	*call;
+	cJSON		*schema;	/* requestedSchema, checks the content */
+	uint32_t	 abandon_type;	/* sent if the call ends first */
+	struct buf	 abandon;
+};
+
 /* A request sent to a peer and not answered yet. */
 struct pending {
 	struct pending	*next;
@@ -69,6 +91,8 @@ struct call {
 	char			*rpc_id;	/* JSON text of the request id */
 	cJSON			*args;		/* validated arguments (owned) */
 	size_t			 outstanding;	/* pending entries it owns */
+	struct elicit		*elicit;	/* waiting for the person */
+	const char		*dead_peer;	/* a request found it gone */
 	uint64_t		 started_ms;
 	uint64_t		 deadline_ms;
 	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
@@ -98,6 +122,16 @@ struct front {
 	struct pending	*pending;
 	uint32_t	 next_ipc_id;
 	long		 call_timeout_ms;
+	/* The client, from initialize: "name version", one line. */
+	char		 client[121];
+	int		 elicit_form;	/* it takes form elicitation */
+	int		 confirm_writes;	/* SFDC_CONFIRM_WRITES=elicit */
+	struct elicit	*elicits;
+	size_t		 nelicits;
+	uint64_t	 next_elicit_id;
+	/* The writer's latest WR_STATUS. */
+	int		 writes_disabled;
+	char		 writes_reason[320];
 	/* the line being read from stdin */
 	char		*line;
 	size_t		 len;
@@ -299,10 +333,14 @@ error_result(const char *text)
 
 static void call_request(struct tool_ctx *, uint32_t, const struct buf *);
 static void call_progress(struct tool_ctx *, int, const char *);
+static int call_elicit(struct tool_ctx *, const char *, const cJSON *,
+	    uint32_t, const struct buf *, char *, size_t);
+static void elicit_abandon(struct front *, struct call *, const char *);
 
 static const struct tool_ops call_ops = {
 	call_request,
-	call_progress
+	call_progress,
+	call_elicit
 };
 
 static struct call *
@@ -333,6 +371,7 @@ call_new(struct front *f, const struct tool *t, const char *rpc_id,
 	    "auto");
 	c->ctx.commit_stage = proc_config_str(&f->proc, "commit_stage",
 	    "Commit");
+	c->ctx.client = f->client;
 	c->ctx.ops = &call_ops;
 	c->ctx.opaque = c;
 	if ((text = cJSON_PrintUnformatted(args)) == NULL)
@@ -416,6 +455,8 @@ static void
 call_end(struct front *f, struct call *c, const char *status, cJSON *result)
 {
 	call_orphan(f, c);
+	if (c->elicit != NULL)
+		elicit_abandon(f, c, status);
 	call_log(f, c, status);
 	if (result != NULL)
 		out_json(msg_result(c->rpc_id, result));
@@ -473,7 +514,12 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 		call_note_usage(c);
 	switch (v) {
 	case TOOL_WAIT:
-		if (c->outstanding == 0)
+		if (c->dead_peer != NULL)
+			call_fail(f, c, "error", "%s: the %s is not running, so "
+			    "the call cannot go on; restart the server (its log "
+			    "says why the %s stopped)", c->ctx.tool->name,
+			    c->dead_peer, c->dead_peer);
+		else if (c->outstanding == 0 && c->elicit == NULL)
 			call_fail(f, c, "error", "internal error: %s waits for "
 			    "nothing", c->ctx.tool->name);
 		return;
@@ -481,7 +527,7 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 		/* The text is printed before the call (and it) is freed:
 		 * referenced, not copied. */
 		result = text_result_ref(c->ctx.text != NULL ? c->ctx.text :
-		    "", 0);
+		    "", c->ctx.is_error);
 		if (c->ctx.structured != NULL &&
 		    version_at_least(f, "2025-06-18")) {
 			cJSON_AddItemToObject(result, "structuredContent",
@@ -498,29 +544,52 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 	fatalx("tool %s: verdict %d", c->ctx.tool->name, (int)v);
 }
 
-/* tool_ops: a request to the broker, with its pending entry. */
-static void
-call_request(struct tool_ctx *ctx, uint32_t type, const struct buf *b)
+/* The writes go to the writer, everything else to the broker. */
+static int
+is_writer_request(uint32_t type)
 {
-	struct call	*c = ctx->opaque;
-	struct front	*f = c->f;
+	return type == IMSG_WR_UPDATE || type == IMSG_WR_NOTE ||
+	    type == IMSG_WR_COMMIT;
+}
+
+/* Send a request with its pending entry; call NULL: its answer is
+ * dropped (a request made in the place of a call that ended). */
+static void
+peer_request(struct front *f, struct call *c, uint32_t type,
+    const struct buf *b)
+{
 	struct pending	*p;
 
-	if ((type & 1) != 0 || type == IMSG_CANCEL)
-		fatalx("tool %s sends %s, which is no request",
-		    ctx->tool->name, imsg_name(type));
 	if (++f->next_ipc_id == 0)
 		f->next_ipc_id = 1;
 	p = xcalloc(1, sizeof(*p));
 	p->id = f->next_ipc_id;
 	p->type = type;
-	p->peer = &f->broker;
+	p->peer = is_writer_request(type) ? &f->writer : &f->broker;
 	p->call = c;
 	p->next = f->pending;
 	f->pending = p;
-	c->outstanding++;
+	if (c != NULL)
+		c->outstanding++;
 	ipc_send_buf(p->peer, type, p->id, b);
 	proc_flush(&f->proc, p->peer);
+}
+
+/* tool_ops: a request to the broker or the writer. */
+static void
+call_request(struct tool_ctx *ctx, uint32_t type, const struct buf *b)
+{
+	struct call	*c = ctx->opaque;
+	struct front	*f = c->f;
+
+	if ((type & 1) != 0 || type == IMSG_CANCEL)
+		fatalx("tool %s sends %s, which is no request",
+		    ctx->tool->name, imsg_name(type));
+	if (is_writer_request(type) ? f->writer_gone : f->broker_gone) {
+		c->dead_peer = is_writer_request(type) ? "writer" : "broker";
+		return;
+	}
+	peer_request(f, c, type, b);
 }
 
 /* ----------------------------------------------------------- progress */
@@ -638,6 +707,182 @@ front_poll_timeout(const struct front *f)
 	return next - now > 60000 ? 60000 : (int)(next - now);
 }
 
+/* -------------------------------------------------------- elicitation */
+
+static void
+elicit_free(struct front *f, struct elicit *e)
+{
+	struct elicit	**pp;
+
+	for (pp = &f->elicits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			f->nelicits--;
+			break;
+		}
+	if (e->call != NULL)
+		e->call->elicit = NULL;
+	cJSON_Delete(e->schema);
+	buf_free(&e->abandon);
+	free(e);
+}
+
+/*
+ * tool_ops: ask the person with elicitation/create (form mode), only
+ * when the client declared it can and the operator wants it.  The call
+ * waits; its deadline and notifications/cancelled still apply.
+ */
+static int
+call_elicit(struct tool_ctx *ctx, const char *message, const cJSON *requested,
+    uint32_t abandon_type, const struct buf *abandon, char *why,
+    size_t whylen)
+{
+	struct call	*c = ctx->opaque;
+	struct front	*f = c->f;
+	struct elicit	*e;
+	cJSON		*m, *params;
+	char		 err[512];
+
+	if (c->elicit != NULL)
+		fatalx("tool %s asks the person twice at once",
+		    ctx->tool->name);
+	if (!f->confirm_writes) {
+		snprintf(why, whylen, "SFDC_CONFIRM_WRITES is never");
+		return -1;
+	}
+	if (!f->elicit_form) {
+		snprintf(why, whylen, "the client (%s) did not declare the "
+		    "elicitation capability (form mode), so its own "
+		    "tool-approval prompt was the only confirmation",
+		    f->client[0] != '\0' ? f->client : "unnamed");
+		return -1;
+	}
+	/* One per call, and calls are bounded: this cannot grow. */
+	if (f->nelicits >= MCP_MAX_INFLIGHT)
+		fatalx("more confirmations waiting than calls");
+	if (schema_check(requested, err, sizeof(err)) == -1)
+		fatalx("tool %s: requestedSchema: %s", ctx->tool->name, err);
+	if (abandon_type != 0 && ((abandon_type & 1) != 0 ||
+	    abandon_type == IMSG_CANCEL))
+		fatalx("tool %s abandons with %s, which is no request",
+		    ctx->tool->name, imsg_name(abandon_type));
+	e = xcalloc(1, sizeof(*e));
+	snprintf(e->id, sizeof(e->id), "\"sfr-%llu\"",
+	    (unsigned long long)++f->next_elicit_id);
+	e->call = c;
+	if ((e->schema = cJSON_Duplicate(requested, 1)) == NULL)
+		fatalx("cJSON_Duplicate");
+	e->abandon_type = abandon_type;
+	buf_init(&e->abandon);
+	if (abandon != NULL)
+		buf_put_bytes(&e->abandon, abandon->data, abandon->len);
+	e->next = f->elicits;
+	f->elicits = e;
+	f->nelicits++;
+	c->elicit = e;
+
+	m = msg_new(e->id);
+	cJSON_AddStringToObject(m, "method", "elicitation/create");
+	params = cJSON_AddObjectToObject(m, "params");
+	if (version_at_least(f, "2025-11-25"))
+		cJSON_AddStringToObject(params, "mode", "form");
+	cJSON_AddStringToObject(params, "message", message);
+	cJSON_AddItemToObject(params, "requestedSchema",
+	    cJSON_Duplicate(requested, 1));
+	out_json(m);
+	log_debug("asked the person to confirm %s (%s)", ctx->tool->name,
+	    e->id);
+	return 0;
+}
+
+/*
+ * The call ended while the person had not answered: the client is told
+ * to stop asking (notifications/cancelled), and the tool's abandon
+ * request goes in its place (the write tools: WR_COMMIT "cancelled",
+ * so that the writer drops the plan at once), its answer dropped.
+ */
+static void
+elicit_abandon(struct front *f, struct call *c, const char *status)
+{
+	struct elicit	*e = c->elicit;
+	cJSON		*params;
+
+	if ((params = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddRawToObject(params, "requestId", e->id) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(params, "reason", strcmp(status,
+	    "deadline") == 0 ? "the tool call passed its deadline "
+	    "(SFDC_CALL_TIMEOUT_MS)" : "the tool call ended");
+	if (!f->stdin_eof)
+		out_notification("notifications/cancelled", params);
+	else
+		cJSON_Delete(params);
+	if (e->abandon_type != 0 && !(is_writer_request(e->abandon_type) ?
+	    f->writer_gone : f->broker_gone))
+		peer_request(f, NULL, e->abandon_type, &e->abandon);
+	elicit_free(f, e);
+}
+
+/*
+ * A response from the client: the answer to one of our elicitations.
+ * A response to an unknown id is logged and dropped; an error response,
+ * an unknown action or a content the requested schema refuses is a
+ * cancel.
+ */
+static void
+front_response(struct front *f, const struct jr_msg *m)
+{
+	struct elicit	*e;
+	struct call	*c;
+	const cJSON	*result, *action, *content, *error;
+	char		 shown[40], err[512], *text = NULL;
+	uint32_t	 act = ELICIT_CANCEL;
+
+	for (e = f->elicits; e != NULL; e = e->next)
+		if (m->id != NULL && strcmp(e->id, m->id) == 0)
+			break;
+	if (e == NULL) {
+		strlcpy_sf(shown, m->id != NULL ? m->id : "null",
+		    sizeof(shown));
+		log_warnx("dropped a response to %s, which is no request of "
+		    "ours still waiting", shown);
+		return;
+	}
+	result = cJSON_GetObjectItemCaseSensitive(m->root, "result");
+	error = cJSON_GetObjectItemCaseSensitive(m->root, "error");
+	action = cJSON_GetObjectItemCaseSensitive(result, "action");
+	content = cJSON_GetObjectItemCaseSensitive(result, "content");
+	if (error != NULL || !cJSON_IsObject(result))
+		log_warnx("elicitation %s: the client answered with an error: "
+		    "taken as cancel", e->id);
+	else if (!cJSON_IsString(action))
+		log_warnx("elicitation %s: no action: taken as cancel", e->id);
+	else if (strcmp(action->valuestring, "accept") == 0) {
+		if (!cJSON_IsObject(content))
+			log_warnx("elicitation %s: accepted without content: "
+			    "taken as cancel", e->id);
+		else if (schema_validate(e->schema, content, "field", err,
+		    sizeof(err)) == -1)
+			log_warnx("elicitation %s: the content does not match "
+			    "the requested schema (%s): taken as cancel", e->id,
+			    err);
+		else {
+			act = ELICIT_ACCEPT;
+			if ((text = cJSON_PrintUnformatted(content)) == NULL)
+				fatalx("cJSON_PrintUnformatted");
+		}
+	} else if (strcmp(action->valuestring, "decline") == 0)
+		act = ELICIT_DECLINE;
+	else if (strcmp(action->valuestring, "cancel") != 0)
+		log_warnx("elicitation %s: unknown action: taken as cancel",
+		    e->id);
+	c = e->call;
+	elicit_free(f, e);
+	call_verdict(f, c, tool_elicit_answer(&c->ctx, act, text != NULL ?
+	    text : "{}"));
+	cJSON_free(text);
+}
+
 /* A peer's channel closed: every call in flight gets an answer. */
 static void
 front_peer_gone(struct front *f, struct ipc *peer)
@@ -656,6 +901,53 @@ front_peer_gone(struct front *f, struct ipc *peer)
 
 /* ------------------------------------------------------------ methods */
 
+/* Cut s (at most its buffer) back to whole UTF-8 sequences. */
+static void
+utf8_cut(char *s)
+{
+	size_t	 n = strlen(s), i, k;
+
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_seq((const unsigned char *)s + i, n - i,
+		    NULL)) == 0) {
+			s[i] = '\0';
+			return;
+		}
+}
+
+/*
+ * The client from initialize's clientInfo: "name version", one line of
+ * at most 120 bytes, for the audit rows' "performed by"; and whether it
+ * takes form elicitation: 2025-06-18 has one mode ({} is it), 2025-11-25
+ * says {} means form and {"url":{}} alone means no form.
+ */
+static void
+initialize_client(struct front *f, const cJSON *params)
+{
+	const cJSON	*info, *name, *version, *el;
+	char		 raw[600];
+
+	info = cJSON_GetObjectItemCaseSensitive(params, "clientInfo");
+	name = cJSON_GetObjectItemCaseSensitive(info, "name");
+	version = cJSON_GetObjectItemCaseSensitive(info, "version");
+	snprintf(raw, sizeof(raw), "%.256s %.256s", cJSON_IsString(name) ?
+	    name->valuestring : "unnamed client", cJSON_IsString(version) ?
+	    version->valuestring : "");
+	str_oneline(f->client, sizeof(f->client), raw);
+	utf8_cut(f->client);
+
+	el = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    params, "capabilities"), "elicitation");
+	f->elicit_form = 0;
+	if (!cJSON_IsObject(el) || !version_at_least(f, "2025-06-18"))
+		return;
+	if (!version_at_least(f, "2025-11-25"))
+		f->elicit_form = 1;
+	else
+		f->elicit_form = el->child == NULL || cJSON_IsObject(
+		    cJSON_GetObjectItemCaseSensitive(el, "form"));
+}
+
 static cJSON *
 result_initialize(struct front *f, const cJSON *params)
 {
@@ -670,13 +962,15 @@ result_initialize(struct front *f, const cJSON *params)
 			if (strcmp(pv->valuestring, protocol_versions[i]) == 0)
 				chosen = protocol_versions[i];
 	strlcpy_sf(f->version, chosen, sizeof(f->version));
+	initialize_client(f, params);
 
 	if ((r = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	cJSON_AddStringToObject(r, "protocolVersion", chosen);
 	caps = cJSON_AddObjectToObject(r, "capabilities");
+	/* The write tools' descriptions follow the writer's WR_STATUS. */
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(caps, "tools"),
-	    "listChanged", 0);
+	    "listChanged", 1);
 	cJSON_AddObjectToObject(caps, "logging");
 	f->ui = ui_negotiate(f->ui_mode,
 	    cJSON_GetObjectItemCaseSensitive(params, "capabilities"));
@@ -689,8 +983,11 @@ result_initialize(struct front *f, const cJSON *params)
 		cJSON_AddStringToObject(info, "title",
 		    "Salesforce RevOps (read-mostly, audited writes)");
 	cJSON_AddStringToObject(r, "instructions",
-	    "Salesforce tools for revenue operations; every tool only reads. "
-	    "For the forecast, use pipeline_by_stage (open pipeline by "
+	    "Salesforce tools for revenue operations. Every tool only reads "
+	    "except update_field and add_note, two audited light writes: "
+	    "each change goes to Salesforce with its audit row in one "
+	    "all-or-none request, and a person confirms it first when the "
+	    "client supports elicitation. For the forecast, use pipeline_by_stage (open pipeline by "
 	    "stage), stale_opps (deals stuck in a stage) and at_risk_commits "
 	    "(commit deals without recent activity or a coming meeting). "
 	    "The query tool takes one SOQL SELECT; it adds LIMIT 200 when "
@@ -698,6 +995,22 @@ result_initialize(struct front *f, const cJSON *params)
 	    "cursor to get the next 200 rows. Every tool accepts dry_run "
 	    "to show the exact request without sending it.");
 	return r;
+}
+
+/* A write tool's description says when writes are unavailable, and why. */
+static void
+tool_description(const struct front *f, const struct tool *t, cJSON *o)
+{
+	char	*text;
+
+	if (!(t->flags & TOOL_WRITE) || !f->writes_disabled) {
+		cJSON_AddStringToObject(o, "description", t->description);
+		return;
+	}
+	xasprintf(&text, "Unavailable: %s. %s", f->writes_reason,
+	    t->description);
+	cJSON_AddStringToObject(o, "description", text);
+	free(text);
 }
 
 static cJSON *
@@ -710,7 +1023,7 @@ tool_to_json(const struct front *f, const struct tool *t)
 	cJSON_AddStringToObject(o, "name", t->name);
 	if (version_at_least(f, "2025-06-18"))
 		cJSON_AddStringToObject(o, "title", t->title);
-	cJSON_AddStringToObject(o, "description", t->description);
+	tool_description(f, t, o);
 	cJSON_AddItemToObject(o, "inputSchema",
 	    cJSON_Duplicate(tools_input_schema(t), 1));
 	if (version_at_least(f, "2025-06-18"))
@@ -824,6 +1137,14 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		strlcpy_sf(shown, name->valuestring, sizeof(shown));
 		snprintf(err, errlen, "Unknown tool: %s", shown);
 		return JR_INVALID_PARAMS;
+	}
+	if ((t->flags & TOOL_WRITE) && f->writes_disabled) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "%s: Unavailable: %s; nothing was "
+		    "sent", t->name, f->writes_reason);
+		*result = error_result(msg);
+		log_json(LOG_LVL_INFO, "tool call", "\"status\":\"unavailable\"");
+		return 0;
 	}
 	args = cJSON_GetObjectItemCaseSensitive(m->params, "arguments");
 	if (args != NULL && !cJSON_IsObject(args) && !cJSON_IsNull(args)) {
@@ -950,7 +1271,8 @@ front_message(struct front *f, struct jr_msg *m, cJSON *replies)
 			    replies);
 		break;
 	case JR_RESPONSE:
-		break;	/* we send no requests, so nothing waits for it */
+		front_response(f, m);
+		break;
 	case JR_NOTIFICATION:
 		if (strcmp(m->method, "notifications/cancelled") == 0)
 			method_cancelled(f, m->params);
@@ -1107,6 +1429,62 @@ front_read_stdin(struct front *f)
 }
 
 /*
+ * WR_STATUS, unsolicited from the writer: {"writes": "enabled" |
+ * "disabled" | "unknown", "reason": "...", "failed_flag": bool}.  The
+ * latest is kept; while writes are disabled the write tools say why in
+ * their descriptions and refuse calls without asking the writer.  A
+ * status that cannot be read disables them: fail closed.  A change the
+ * client could see is announced with notifications/tools/list_changed.
+ */
+static void
+front_wr_status(struct front *f, const struct ipc_msg *msg)
+{
+	struct buf	 b;
+	char		*text = NULL, reason[sizeof(f->writes_reason)];
+	cJSON		*j = NULL;
+	const char	*w, *r;
+	int		 disabled, changed;
+
+	buf_from(&b, msg->data, msg->hdr.len);
+	if (buf_get_str(&b, &text, PT_STATUS_MAX) == -1 ||
+	    buf_get_end(&b) == -1)
+		fatalx("malformed WR_STATUS from the writer");
+	j = cJSON_Parse(text);
+	free(text);
+	w = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "writes"));
+	r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "reason"));
+	if (w == NULL || (strcmp(w, "enabled") != 0 &&
+	    strcmp(w, "disabled") != 0 && strcmp(w, "unknown") != 0)) {
+		log_warnx("the writer's status is not readable: writes are "
+		    "disabled");
+		disabled = 1;
+		r = "the writer's status could not be read";
+	} else
+		disabled = strcmp(w, "disabled") == 0;
+	if (disabled) {
+		str_oneline(reason, sizeof(reason), r != NULL && r[0] != '\0' ?
+		    r : "the writer gave no reason");
+		utf8_cut(reason);
+		if (!utf8_valid(reason, strlen(reason)) || reason[0] == '\0')
+			strlcpy_sf(reason, "the writer's reason is not valid "
+			    "UTF-8", sizeof(reason));
+		/* "Unavailable: <reason>." reads once. */
+		while (reason[0] != '\0' && reason[strlen(reason) - 1] == '.')
+			reason[strlen(reason) - 1] = '\0';
+	} else
+		reason[0] = '\0';
+	cJSON_Delete(j);
+	changed = disabled != f->writes_disabled ||
+	    strcmp(reason, f->writes_reason) != 0;
+	f->writes_disabled = disabled;
+	strlcpy_sf(f->writes_reason, reason, sizeof(f->writes_reason));
+	if (disabled)
+		log_info("writes are unavailable: %s", reason);
+	if (changed && f->initialized)
+		out_notification("notifications/tools/list_changed", NULL);
+}
+
+/*
  * An answer from the broker or the writer: the one place answers from
  * peers enter.  Every answer must match a pending request on that
  * channel, with the request's type plus one or IMSG_ERROR; anything
@@ -1123,6 +1501,12 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 	while (ipc_next(peer, &msg)) {
 		/* The table first: channel, state, shape, size. */
 		policy_admit(PROC_FRONT, peer, PS_RUN, &msg);
+		/* The one unsolicited message: before the pending ones. */
+		if (msg.hdr.type == IMSG_WR_STATUS) {
+			front_wr_status(f, &msg);
+			ipc_msg_free(&msg);
+			continue;
+		}
 		for (pp = &f->pending; (p = *pp) != NULL; pp = &p->next)
 			if (p->id == msg.hdr.id && p->peer == peer)
 				break;
@@ -1221,6 +1605,9 @@ front_main(void)
 	    "auto"))) == -1)
 		fatalx("ui: bad mode in the configuration");
 	f.ui_mode = (enum ui_mode)ui_mode;
+	/* Anything but "never" asks: fail closed. */
+	f.confirm_writes = strcmp(proc_config_str(&f.proc, "confirm_writes",
+	    "elicit"), "never") != 0;
 	tools_init();
 	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
 	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
@@ -1287,6 +1674,8 @@ front_main(void)
 		f.pending = p->next;
 		free(p);
 	}
+	while (f.elicits != NULL)
+		elicit_free(&f, f.elicits);
 	ipc_close(&f.broker);
 	ipc_close(&f.writer);
 	proc_end(&f.proc);

@@ -472,9 +472,17 @@ type_bit(const char *name)
 static int
 schema_types(const cJSON *s)
 {
-	const cJSON	*t = get(s, "type");
+	const cJSON	*t = get(s, "type"), *e;
+	int		 bits = 0;
 
-	return t == NULL ? T_ANY : type_bit(t->valuestring);
+	if (t == NULL)
+		return T_ANY;
+	if (cJSON_IsString(t))
+		return type_bit(t->valuestring);
+	/* A checked list: distinct names. */
+	cJSON_ArrayForEach(e, t)
+		bits |= type_bit(e->valuestring);
+	return bits;
 }
 
 static int
@@ -1096,6 +1104,38 @@ c_items(struct sctx *x, const cJSON *v, int depth)
 	return c_schema(x, v, depth + 1, 0);
 }
 
+/* enum: 1 to SCHEMA_MAX_ENUM distinct strings of printable ASCII. */
+static int
+c_enum(struct sctx *x, const cJSON *v, int depth)
+{
+	const cJSON	*e, *q;
+	size_t		 i = 0, saved, n, k;
+
+	(void)depth;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
+	    cJSON_GetArraySize(v) > SCHEMA_MAX_ENUM)
+		return c_fail(x, "must be an array of 1 to %d strings",
+		    SCHEMA_MAX_ENUM);
+	cJSON_ArrayForEach(e, v) {
+		saved = ptr_index(&x->path, i++);
+		if (!cJSON_IsString(e))
+			return c_fail(x, "must be a string (only string enums "
+			    "are supported)");
+		n = strlen(e->valuestring);
+		if (n < 1 || n > SCHEMA_MAX_ENUM_LEN)
+			return c_fail(x, "must be 1 to %d characters",
+			    SCHEMA_MAX_ENUM_LEN);
+		for (k = 0; k < n; k++)
+			if (e->valuestring[k] < 0x20 || e->valuestring[k] > 0x7e)
+				return c_fail(x, "must be printable ASCII");
+		for (q = v->child; q != e; q = q->next)
+			if (strcmp(q->valuestring, e->valuestring) == 0)
+				return c_fail(x, "repeats an earlier value");
+		path_pop(&x->path, saved);
+	}
+	return 0;
+}
+
 static int
 c_bool(struct sctx *x, const cJSON *v, int depth)
 {
@@ -1106,6 +1146,7 @@ c_bool(struct sctx *x, const cJSON *v, int depth)
 
 static const struct keyword keywords[] = {
 	{ "description",	T_ANY,		c_text },
+	{ "title",		T_ANY,		c_text },
 	{ "default",		T_ANY,		NULL },
 	{ "type",		T_ANY,		NULL },	/* read first */
 	{ "properties",		T_OBJECT,	c_properties },
@@ -1115,6 +1156,7 @@ static const struct keyword keywords[] = {
 	{ "maxLength",		T_STRING,	c_count },
 	{ "pattern",		T_STRING,	c_pattern },
 	{ "format",		T_STRING,	c_format },
+	{ "enum",		T_STRING,	c_enum },
 	{ "minimum",		T_NUMERIC,	c_number },
 	{ "maximum",		T_NUMERIC,	c_number },
 	{ "items",		T_ARRAY,	c_items },
@@ -1137,11 +1179,36 @@ keyword_find(const char *name)
 static int
 c_type(struct sctx *x, const cJSON *t, int *types)
 {
+	const cJSON	*e;
+	int		 bit, n = 0;
+
 	*types = 0;
-	if (!cJSON_IsString(t) || (*types = type_bit(t->valuestring)) == 0 ||
-	    *types == T_NULL)
-		return c_fail(x, "must be one type name: string, integer, "
-		    "number, boolean, object or array");
+	if (cJSON_IsString(t)) {
+		if ((*types = type_bit(t->valuestring)) == 0 ||
+		    *types == T_NULL)
+			return c_fail(x, "must be one type name: string, "
+			    "integer, number, boolean, object or array, or a "
+			    "list of them");
+		return 0;
+	}
+	/* A list: distinct names, "null" among them but not alone. */
+	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) < 1 ||
+	    (size_t)cJSON_GetArraySize(t) > NTYPES)
+		return c_fail(x, "must be one type name, or a list of 1 to %zu "
+		    "distinct type names", NTYPES);
+	cJSON_ArrayForEach(e, t) {
+		if (!cJSON_IsString(e) || (bit = type_bit(e->valuestring)) == 0)
+			return c_fail(x, "item %d is not a type name: string, "
+			    "integer, number, boolean, object, array or null",
+			    n);
+		if (*types & bit)
+			return c_fail(x, "item %d repeats a type name", n);
+		*types |= bit;
+		n++;
+	}
+	if (*types == T_NULL)
+		return c_fail(x, "\"null\" alone admits one value; give "
+		    "another type with it");
 	return 0;
 }
 
@@ -1198,6 +1265,11 @@ c_cross(struct sctx *x, const cJSON *s, int types)
 	    c_pair(x, s, "minItems", "maxItems") == -1 ||
 	    c_bounds(x, s) == -1)
 		return -1;
+	/* A string enum says nothing of other types: it needs them gone. */
+	if (get(s, "enum") != NULL && types != T_STRING) {
+		ptr_key(&x->path, "enum");
+		return c_fail(x, "needs \"type\": \"string\"");
+	}
 	if (cJSON_IsTrue(u = get(s, "uniqueItems")) &&
 	    get(s, "maxItems") == NULL) {
 		ptr_key(&x->path, "uniqueItems");
@@ -1545,6 +1617,7 @@ v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 {
 	const cJSON	*lo = get(s, "minLength"), *hi = get(s, "maxLength");
 	const cJSON	*pat = get(s, "pattern"), *fmt = get(s, "format");
+	const cJSON	*en, *e;
 	const char	*str = v->valuestring;
 	regex_t		 tmp, *re;
 	uint64_t	 n;
@@ -1590,6 +1663,23 @@ v_string(struct sctx *x, struct msg *m, const cJSON *s, const cJSON *v)
 			    SHOWN_SCHEMA));
 			if (strlen(pat->valuestring) > SHOWN_SCHEMA)
 				msg_add(m, "...");
+			msg_got(m, v);
+			return -1;
+		}
+	}
+	if ((en = get(s, "enum")) != NULL) {
+		cJSON_ArrayForEach(e, en)
+			if (strcmp(e->valuestring, str) == 0)
+				break;
+		if (e == NULL) {
+			msg_subject(x, m);
+			msg_add(m, " must be one of ");
+			cJSON_ArrayForEach(e, en) {
+				msg_add(m, e->valuestring);
+				if (e->next != NULL)
+					msg_add(m, e->next->next != NULL ? ", " :
+					    " or ");
+			}
 			msg_got(m, v);
 			return -1;
 		}

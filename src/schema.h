@@ -11,19 +11,24 @@
  * schemas generated from the argument tables of src/tools/, the output
  * schemas written by hand there) and nothing more:
  *   type        one of "string", "integer", "number", "boolean", "object",
- *               "array".  "integer" is a number with an integral value of
+ *               "array", or a list of distinct type names that may include
+ *               "null" (["string", "number", "boolean", "null"]: any
+ *               scalar).  "integer" is a number with an integral value of
  *               magnitude at most 2^53 - 1 (cJSON keeps doubles, so
  *               2^53 + 1 arrives as 2^53 and is refused); 1.0 is an
  *               integer.  A schema without type accepts any type.
  *   properties, required, additionalProperties (true or false)
  *   minLength, maxLength (in Unicode code points), pattern, format
  *               ("date": a real calendar date YYYY-MM-DD)
+ *   enum        with "type": "string" only: 1 to SCHEMA_MAX_ENUM distinct
+ *               strings of printable ASCII, each at most
+ *               SCHEMA_MAX_ENUM_LEN characters
  *   minimum, maximum
  *   items (one schema), minItems, maxItems, uniqueItems (needs maxItems,
  *               which bounds the quadratic comparison)
- *   description, default (not interpreted).
- * Everything else (enum, const, anyOf, oneOf, exclusive bounds,
- * multipleOf, min/maxProperties, type lists, "null", $schema, ...) is
+ *   description, title, default (not interpreted).
+ * Everything else (const, anyOf, oneOf, exclusive bounds,
+ * multipleOf, min/maxProperties, $schema, ...) is
  * refused by schema_check(): a schema cannot say more than this code
  * enforces.  Add a keyword here when a tool needs it.
  * The root must be {"type":"object", ...}.  Property names match
@@ -58,6 +63,8 @@
 
 #define SCHEMA_MAX_DEPTH	32	/* levels below the root */
 #define SCHEMA_MAX_SHOWN	60	/* bytes of input echoed in a message */
+#define SCHEMA_MAX_ENUM		64	/* values of an enum */
+#define SCHEMA_MAX_ENUM_LEN	80	/* characters of each */
 
 /*
  * Validate instance against schema.  0: valid.  -1: invalid, and errbuf

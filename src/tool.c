@@ -93,6 +93,36 @@ arg_schema(const struct tool_arg *a)
 	case ARG_BOOLEAN:
 		cJSON_AddStringToObject(p, "type", "boolean");
 		break;
+	case ARG_ENUM: {
+		const char	*v = a->pattern, *comma;
+
+		cJSON_AddStringToObject(p, "type", "string");
+		if ((items = cJSON_AddArrayToObject(p, "enum")) == NULL ||
+		    v == NULL || *v == '\0')
+			fatalx("argument %s has no values", a->name);
+		for (; v != NULL; v = comma != NULL ? comma + 1 : NULL) {
+			char	*one;
+
+			comma = strchr(v, ',');
+			one = comma != NULL ? xstrndup(v, (size_t)(comma - v)) :
+			    xstrdup(v);
+			cJSON_AddItemToArray(items, cJSON_CreateString(one));
+			free(one);
+		}
+		break;
+	}
+	case ARG_SCALAR:
+		if ((items = cJSON_AddArrayToObject(p, "type")) == NULL)
+			fatalx("cJSON_AddArrayToObject");
+		cJSON_AddItemToArray(items, cJSON_CreateString("string"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("number"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("boolean"));
+		cJSON_AddItemToArray(items, cJSON_CreateString("null"));
+		if (bounded) {
+			add_bound(p, "minLength", a->min);
+			add_bound(p, "maxLength", a->max);
+		}
+		break;
 	case ARG_STRINGS:
 		cJSON_AddStringToObject(p, "type", "array");
 		if (bounded) {
@@ -224,6 +254,30 @@ tool_progress(struct tool_ctx *ctx, int total, const char *message)
 	ctx->ops->progress(ctx, total, message);
 }
 
+int
+tool_elicit(struct tool_ctx *ctx, const char *message, const cJSON *requested,
+    uint32_t abandon_type, const struct buf *abandon, char *why,
+    size_t whylen)
+{
+	return ctx->ops->elicit(ctx, message, requested, abandon_type,
+	    abandon, why, whylen);
+}
+
+enum tool_verdict
+tool_elicit_answer(struct tool_ctx *ctx, uint32_t action, const char *content)
+{
+	struct buf	 b, r;
+	enum tool_verdict v;
+
+	buf_init(&b);
+	buf_put_u32(&b, action);
+	buf_put_str(&b, content);
+	buf_from(&r, b.data, b.len);
+	v = ctx->tool->answer(ctx, TOOL_ELICIT_R, &r);
+	buf_free(&b);
+	return v;
+}
+
 enum tool_verdict
 tool_done(struct tool_ctx *ctx, cJSON *structured, char *text)
 {
@@ -307,8 +361,26 @@ tool_arg_int(const struct tool_ctx *ctx, const char *name)
 const char *
 tool_arg_str(const struct tool_ctx *ctx, const char *name)
 {
+	const struct tool_arg	*a;
+
+	/* A string or one of an enum's values. */
+	for (a = ctx->tool->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0 && a->type == ARG_ENUM)
+			return cJSON_GetStringValue(arg_value(ctx, name));
 	(void)arg_decl(ctx, name, ARG_STRING);
 	return cJSON_GetStringValue(arg_value(ctx, name));
+}
+
+const cJSON *
+tool_arg_scalar(const struct tool_ctx *ctx, const char *name)
+{
+	const cJSON	*v;
+
+	(void)arg_decl(ctx, name, ARG_SCALAR);
+	v = arg_value(ctx, name);
+	/* The schema admitted only these. */
+	return v != NULL && (cJSON_IsString(v) || cJSON_IsNumber(v) ||
+	    cJSON_IsBool(v) || cJSON_IsNull(v)) ? v : NULL;
 }
 
 const cJSON *

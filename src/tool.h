@@ -31,6 +31,7 @@
 #define TOOL_DESTRUCTIVE	0x02
 #define TOOL_IDEMPOTENT		0x04
 #define TOOL_OPEN_WORLD		0x08
+#define TOOL_WRITE		0x10	/* through the writer; WR_STATUS applies */
 
 /* Flags word of IMSG_SF_GET and IMSG_SF_QUERY (the broker's too). */
 #define REQ_DRY_RUN		0x01
@@ -52,7 +53,12 @@ enum tool_arg_type {
 	ARG_STRING = 1,
 	ARG_INTEGER,
 	ARG_BOOLEAN,
-	ARG_STRINGS		/* an array of strings */
+	ARG_STRINGS,		/* an array of strings */
+	ARG_SCALAR,		/* a string, number, boolean or null;
+				 * min, max bound a string's length */
+	ARG_ENUM		/* a string, one of the comma-separated
+				 * values in pattern; read with
+				 * tool_arg_str */
 };
 
 struct tool_arg {
@@ -63,7 +69,8 @@ struct tool_arg {
 	/* bounds; 0 and 0: none.  String: minLength, maxLength; integer:
 	 * minimum, maximum; strings: minItems, maxItems. */
 	long			 min, max;
-	const char		*pattern;	/* string, or each item */
+	const char		*pattern;	/* string, or each item; ARG_ENUM:
+						 * the values, "A,B,C" */
 	const char		*format;	/* string: "date" */
 	int			 has_default;	/* integer: def is its default */
 	long			 def;
@@ -78,6 +85,24 @@ struct tool_arg {
 #define ID_PATTERN	"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$"
 #define CURSOR_PATTERN	"^c_[0-9a-f]{32}$"
 
+/*
+ * Elicitation: the answer of the person (elicitation/create), handed to
+ * the tool's answer() as type TOOL_ELICIT_R with the payload u32 action,
+ * str content (the JSON object the person filled in, validated against
+ * the requested schema; "{}" unless accepted).  An error response, an
+ * invalid content or a call that ends while waiting is a cancel.
+ */
+#define TOOL_ELICIT_R		0x7fff0001u
+#define ELICIT_ACCEPT		1
+#define ELICIT_DECLINE		2
+#define ELICIT_CANCEL		3
+
+/* WR_COMMIT's decision (contrib/WRITES.md). */
+#define WR_DECISION_ACCEPTED	1
+#define WR_DECISION_DECLINED	2
+#define WR_DECISION_CANCELLED	3
+#define WR_DECISION_NOT_ASKED	4
+
 struct tool_ctx;
 
 struct tool_ops {
@@ -87,6 +112,18 @@ struct tool_ops {
 	/* A step of a call begins: message names it; total is the number
 	 * of steps when known, else 0. */
 	void	(*progress)(struct tool_ctx *, int total, const char *message);
+	/*
+	 * Ask the person: send the client elicitation/create with message
+	 * and requested (a flat object schema, copied).  0: asked, the
+	 * answer comes as TOOL_ELICIT_R; if the call ends before it (the
+	 * client cancelled it, its deadline), the front sends abandon_type
+	 * with abandon (copied) in the call's place and drops its answer.
+	 * -1: not asked, why says why (the client did not declare the
+	 * elicitation capability, or SFDC_CONFIRM_WRITES=never).
+	 */
+	int	(*elicit)(struct tool_ctx *, const char *message,
+		    const cJSON *requested, uint32_t abandon_type,
+		    const struct buf *abandon, char *why, size_t whylen);
 };
 
 struct tool_ctx {
@@ -94,11 +131,14 @@ struct tool_ctx {
 	const cJSON		*args;		/* validated; the front's */
 	const char		*fls_mode;	/* SOQL guard options */
 	const char		*commit_stage;	/* SFDC_COMMIT_STAGE_NAME */
+	const char		*client;	/* "name version" from initialize,
+						 * one line, at most 120 bytes */
 	void			*state;		/* the tool's; see state_free */
 	int			 step;		/* the tool's */
 	/* The outcome: set by tool_done() and tool_fail(). */
 	cJSON			*structured;
 	char			*text;
+	int			 is_error;	/* TOOL_DONE: isError true */
 	/* The services, and their owner's cookie. */
 	const struct tool_ops	*ops;
 	void			*opaque;
@@ -148,6 +188,13 @@ void	 tool_progress(struct tool_ctx *, int total, const char *message);
 /* Set the result: structured and text (malloc'ed) are consumed; TOOL_DONE. */
 enum tool_verdict tool_done(struct tool_ctx *, cJSON *structured,
 	    char *text);
+/* Ask the person (tool_ops.elicit). */
+int	 tool_elicit(struct tool_ctx *, const char *message,
+	    const cJSON *requested, uint32_t abandon_type,
+	    const struct buf *abandon, char *why, size_t whylen);
+/* Hand the person's answer to the tool: action ELICIT_*, content JSON. */
+enum tool_verdict tool_elicit_answer(struct tool_ctx *, uint32_t action,
+	    const char *content);
 /* Set a tool error; TOOL_FAIL. */
 enum tool_verdict tool_fail(struct tool_ctx *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -159,6 +206,9 @@ int	 tool_arg_bool(const struct tool_ctx *, const char *name);
 long	 tool_arg_int(const struct tool_ctx *, const char *name);
 /* A string argument, or NULL. */
 const char *tool_arg_str(const struct tool_ctx *, const char *name);
+/* A scalar argument (string, number, boolean or null), or NULL when
+ * it was not given (a JSON null is a cJSON null, not NULL). */
+const cJSON *tool_arg_scalar(const struct tool_ctx *, const char *name);
 /* A string-array argument, or NULL. */
 const cJSON *tool_arg_strings(const struct tool_ctx *, const char *name);
 

@@ -252,10 +252,10 @@ static void
 test_check_refuses(void)
 {
 	static const char *const unused[] = {
-		"\"enum\":[\"a\"]", "\"const\":1", "\"anyOf\":[{}]",
+		"\"const\":1", "\"anyOf\":[{}]",
 		"\"oneOf\":[{}]", "\"exclusiveMinimum\":0",
 		"\"exclusiveMaximum\":0", "\"multipleOf\":2",
-		"\"minProperties\":1", "\"maxProperties\":1", "\"title\":\"t\"",
+		"\"minProperties\":1", "\"maxProperties\":1",
 		"\"examples\":[]", "\"$comment\":\"c\"",
 		"\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"",
 	};
@@ -272,8 +272,8 @@ test_check_refuses(void)
 	    "root without type: %s", err);
 	ok(refused("{\"type\":\"string\"}", "\"type\": \"object\""),
 	    "root of type string");
-	ok(refused("{\"type\":[\"object\",\"null\"]}", "#/type: must be one "
-	    "type name"), "root of two types: %s", err);
+	ok(refused("{\"type\":[\"object\",\"null\"]}", "the root schema "
+	    "must have \"type\": \"object\""), "root of two types: %s", err);
 	ok(refused("{\"type\":\"object\",\"allOf\":[{\"type\":\"object\"}]}",
 	    "#/allOf: unsupported keyword"), "allOf: %s", err);
 	/* Keywords no tool schema uses are outside the subset, at the
@@ -344,6 +344,69 @@ test_check_refuses(void)
 	ok(check_x("{\"type\":[\"string\",\"string\"]}") == -1,
 	    "repeated type name");
 	ok(check_x("{\"type\":[]}") == -1, "empty type list");
+	ok(check_x("{\"type\":\"null\"}") == -1, "null alone, as a name");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Lead\"]}") ==
+	    0, "a string enum: %s", err);
+	ok(check_x("{\"enum\":[\"a\"]}") == -1 && strstr(err, "needs \"type\"")
+	    != NULL, "an enum without a type: %s", err);
+	ok(check_x("{\"type\":\"integer\",\"enum\":[\"a\"]}") == -1 &&
+	    strstr(err, "does not apply") != NULL, "an enum on an integer: %s",
+	    err);
+	ok(check_x("{\"type\":[\"string\",\"null\"],\"enum\":[\"a\"]}") ==
+	    -1 && strstr(err, "needs \"type\": \"string\"") != NULL,
+	    "an enum with another type beside string: %s", err);
+	ok(check_x("{\"type\":\"string\",\"enum\":[]}") == -1,
+	    "an empty enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"a\",\"a\"]}") == -1 &&
+	    strstr(err, "repeats") != NULL, "a repeated enum value: %s", err);
+	ok(check_x("{\"type\":\"string\",\"enum\":[1]}") == -1,
+	    "a number in a string enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"\"]}") == -1,
+	    "an empty string in an enum");
+	ok(check_x("{\"type\":\"string\",\"enum\":[\"a\\nb\"]}") == -1,
+	    "a control character in an enum");
+	{
+		char *list = xstrdup(""), *more, *sch;
+		int k;
+		for (k = 0; k <= SCHEMA_MAX_ENUM; k++) {
+			xasprintf(&more, "%s%s\"v%d\"", list, k ? "," : "", k);
+			free(list);
+			list = more;
+			if (k == SCHEMA_MAX_ENUM - 1) {
+				xasprintf(&sch, "{\"type\":\"string\",\"enum\":"
+				    "[%s]}", list);
+				ok(check_x(sch) == 0, "an enum of %d values (the "
+				    "limit): %s", SCHEMA_MAX_ENUM, err);
+				free(sch);
+			}
+		}
+		xasprintf(&sch, "{\"type\":\"string\",\"enum\":[%s]}", list);
+		ok(check_x(sch) == -1, "an enum of %d values (the limit + 1)",
+		    SCHEMA_MAX_ENUM + 1);
+		free(sch);
+		free(list);
+	}
+	ok(check_x("{\"type\":\"boolean\",\"title\":\"Apply?\"}") == 0,
+	    "title is an annotation: %s", err);
+	ok(check_x("{\"type\":\"boolean\",\"title\":1}") == -1,
+	    "a title that is no string");
+	ok(refused("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":"
+	    "[\"null\"]}}}", "null\" alone"), "null alone, in a list: %s", err);
+	ok(check_x("{\"type\":[\"string\",\"int\"]}") == -1,
+	    "an unknown name in a type list");
+	ok(check_x("{\"type\":[\"string\",3]}") == -1,
+	    "a number in a type list");
+	ok(check_x("{\"type\":[\"string\",\"integer\",\"number\",\"boolean\","
+	    "\"object\",\"array\",\"null\"]}") == 0, "all seven names: %s",
+	    err);
+	ok(refused("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":"
+	    "[\"string\",\"integer\",\"number\",\"boolean\",\"object\","
+	    "\"array\",\"null\",\"null\"]}}}", "1 to 7"), "eight names (the limit "
+	    "+ 1): %s", err);
+	ok(check_x("{\"type\":[\"string\",\"null\"],\"maxLength\":3}") == 0,
+	    "maxLength applies to a list with string: %s", err);
+	ok(check_x("{\"type\":[\"boolean\",\"null\"],\"maxLength\":3}") ==
+	    -1, "maxLength does not apply to boolean or null");
 	ok(check_x("{\"type\":\"string\",\"minLength\":-1}") == -1,
 	    "negative minLength");
 	ok(check_x("{\"type\":\"string\",\"minLength\":1.5}") == -1,
@@ -666,6 +729,28 @@ test_arrays(void)
 	    strcmp(err, "argument 'x' must have at most 1 item (got 2)") == 0,
 	    "maxItems only: %s", err);
 
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Contact\","
+	    "\"Lead\"]}", "\"Lead\"") == 0, "a value of the enum");
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\",\"Contact\","
+	    "\"Lead\"]}", "\"lead\"") == -1 && strcmp(err, "argument 'x' must "
+	    "be one of Account, Contact or Lead (got \"lead\")") == 0,
+	    "another is refused naming the values: %s", err);
+	ok(val_x("{\"type\":\"string\",\"enum\":[\"Account\"]}", "1") == -1,
+	    "a number against a string enum");
+	{
+		static const char scalar[] = "{\"type\":[\"string\",\"number\","
+		    "\"boolean\",\"null\"],\"maxLength\":3}";
+
+		ok(val_x(scalar, "\"abc\"") == 0 && val_x(scalar, "1.5") == 0 &&
+		    val_x(scalar, "false") == 0 && val_x(scalar, "null") == 0,
+		    "a scalar list admits a string, a number, a boolean, null");
+		ok(val_x(scalar, "[1]") == -1 && strcmp(err, "argument 'x' "
+		    "must be a string, a number, true or false or null (got an "
+		    "array)") == 0, "and refuses an array: %s", err);
+		ok(val_x(scalar, "{}") == -1, "and an object");
+		ok(val_x(scalar, "\"abcd\"") == -1, "a string in a list "
+		    "still has its maxLength: %s", err);
+	}
 	ok(val_x(uniq, "[1,2,\"1\",true,null,[1],{\"a\":1}]") == 0,
 	    "unique items of every type");
 	ok(val_x(uniq, "[1,1.0]") == -1, "1 and 1.0 are equal");

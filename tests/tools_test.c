@@ -21,6 +21,7 @@
 #include "schema.h"
 #include "tool.h"
 #include "tools/common.h"
+#include "policy_table.h"
 #include "tap.h"
 
 #define MAX_REQ		8
@@ -35,6 +36,13 @@ struct fake {
 	int		 nprog;
 	int		 total[MAX_REQ];
 	char		 prog[MAX_REQ][200];
+	/* elicitation: what was asked, and whether the client can */
+	int		 can_elicit;
+	int		 nelicit;
+	char		*elicit_msg;
+	cJSON		*elicit_schema;
+	uint32_t	 abandon_type;
+	struct buf	 abandon;
 };
 
 static void
@@ -61,7 +69,31 @@ fake_progress(struct tool_ctx *ctx, int total, const char *msg)
 	strlcpy_sf(fk->prog[fk->nprog++], msg, sizeof(fk->prog[0]));
 }
 
-static const struct tool_ops fake_ops = { fake_request, fake_progress };
+static int
+fake_elicit(struct tool_ctx *ctx, const char *message, const cJSON *requested,
+    uint32_t abandon_type, const struct buf *abandon, char *why,
+    size_t whylen)
+{
+	struct fake	*fk = ctx->opaque;
+
+	if (!fk->can_elicit) {
+		snprintf(why, whylen, "the client did not declare elicitation");
+		return -1;
+	}
+	fk->nelicit++;
+	free(fk->elicit_msg);
+	cJSON_Delete(fk->elicit_schema);
+	buf_free(&fk->abandon);
+	fk->elicit_msg = xstrdup(message);
+	fk->elicit_schema = cJSON_Duplicate(requested, 1);
+	fk->abandon_type = abandon_type;
+	buf_init(&fk->abandon);
+	buf_put_bytes(&fk->abandon, abandon->data, abandon->len);
+	return 0;
+}
+
+static const struct tool_ops fake_ops = { fake_request, fake_progress,
+	fake_elicit };
 
 /* Set up a call of tool with args (JSON text), as the front would. */
 static void
@@ -81,6 +113,7 @@ fake_init(struct fake *fk, const char *tool, const char *args)
 	fk->ctx.args = fk->args;
 	fk->ctx.fls_mode = "security_enforced";
 	fk->ctx.commit_stage = "Commit";
+	fk->ctx.client = "e2e-client 1.2.3";
 	fk->ctx.ops = &fake_ops;
 	fk->ctx.opaque = fk;
 }
@@ -118,6 +151,9 @@ fake_free(struct fake *fk)
 	cJSON_Delete(fk->args);
 	for (i = 0; i < fk->nreq; i++)
 		buf_free(&fk->req[i]);
+	free(fk->elicit_msg);
+	cJSON_Delete(fk->elicit_schema);
+	buf_free(&fk->abandon);
 }
 
 /* A canned answer of the broker: one JSON string. */
@@ -230,7 +266,7 @@ test_registry(void)
 	cJSON			*args;
 	size_t			 i;
 
-	ok(ntools == 8, "eight tools are registered");
+	ok(ntools == 10, "ten tools are registered");
 	for (i = 0; i < ntools; i++) {
 		t = tools[i];
 		s = tools_input_schema(t);
@@ -912,6 +948,696 @@ test_risk(void)
 	fake_free(&fk);
 }
 
+/* -------------------------------------------------------------- writes */
+
+/* A text's first line, for a test's name (TAP names are one line). */
+static const char *
+first_line(const char *text)
+{
+	static char	 line[300];
+
+	strlcpy_sf(line, text != NULL ? text : "(none)", sizeof(line));
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+#define OPP15	"006000000000001"
+#define ACC15	"001000000000001"
+
+/* Does the schema refuse these arguments of tool? */
+static int
+args_refused(const char *tool, const char *args, char *err, size_t len)
+{
+	cJSON	*a = cJSON_Parse(args);
+	int	 r;
+
+	if (a == NULL)
+		exit(2);
+	err[0] = '\0';
+	r = schema_validate(tools_input_schema(tools_find(tool)), a,
+	    "argument", err, len) == -1;
+	cJSON_Delete(a);
+	return r;
+}
+
+/* update_field arguments with a string of n 'x' for key (value JSON
+ * text: quoted). */
+static char *
+update_args_with(const char *key, size_t n)
+{
+	char	*big, *args;
+
+	big = xcalloc(1, n + 1);
+	memset(big, 'x', n);
+	if (strcmp(key, "new_value") == 0)
+		xasprintf(&args, "{\"object_type\":\"Opportunity\",\"object_id\":"
+		    "\"" OPP15 "\",\"field_name\":\"NextStep\",\"new_value\":"
+		    "\"%s\",\"justification\":\"the customer asked for it\"}",
+		    big);
+	else
+		xasprintf(&args, "{\"object_type\":\"Opportunity\",\"object_id\":"
+		    "\"" OPP15 "\",\"field_name\":\"NextStep\",\"new_value\":"
+		    "\"x\",\"justification\":\"%s\"}", big);
+	free(big);
+	return args;
+}
+
+static char *
+note_args_with(const char *key, size_t n)
+{
+	char	*big, *args;
+
+	big = xcalloc(1, n + 1);
+	memset(big, 'y', n);
+	if (strcmp(key, "body") == 0)
+		xasprintf(&args, "{\"object_type\":\"Account\",\"object_id\":"
+		    "\"" ACC15 "\",\"body\":\"%s\"}", big);
+	else
+		xasprintf(&args, "{\"object_type\":\"Account\",\"object_id\":"
+		    "\"" ACC15 "\",\"body\":\"b\",\"title\":\"%s\"}", big);
+	free(big);
+	return args;
+}
+
+static void
+test_write_args(void)
+{
+	const struct tool	*u = tools_find("update_field");
+	const struct tool	*n = tools_find("add_note");
+	const cJSON		*p, *t;
+	struct fake		 fk;
+	enum tool_verdict	 v;
+	char			 err[512], *args;
+	struct {
+		const char *key;
+		size_t limit;
+		int note;
+	} lim[] = {
+		{ "new_value", 131072, 0 }, { "justification", 2000, 0 },
+		{ "body", 32768, 1 }, { "title", 255, 1 },
+	};
+	size_t			 i;
+
+	ok(u != NULL && n != NULL, "update_field and add_note are listed");
+	ok((u->flags & TOOL_DESTRUCTIVE) && !(u->flags & TOOL_READ_ONLY) &&
+	    !(u->flags & TOOL_IDEMPOTENT) && (u->flags & TOOL_OPEN_WORLD) &&
+	    (u->flags & TOOL_WRITE), "update_field: not read-only, "
+	    "destructive, not idempotent, open world, a write");
+	ok(!(n->flags & TOOL_DESTRUCTIVE) && !(n->flags & TOOL_READ_ONLY) &&
+	    !(n->flags & TOOL_IDEMPOTENT) && (n->flags & TOOL_OPEN_WORLD) &&
+	    (n->flags & TOOL_WRITE), "add_note: not read-only, not "
+	    "destructive, not idempotent, open world, a write");
+	p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    tools_input_schema(u), "properties"), "new_value");
+	t = cJSON_GetObjectItemCaseSensitive(p, "type");
+	ok(cJSON_IsArray(t) && cJSON_GetArraySize(t) == 4 &&
+	    strcmp(cJSON_GetArrayItem(t, 3)->valuestring, "null") == 0,
+	    "new_value is a string, a number, a boolean or null");
+	ok(strstr(u->description, "audit row") != NULL &&
+	    strstr(u->description, "elicitation") != NULL &&
+	    strstr(n->description, "audit row") != NULL &&
+	    strstr(n->description, "elicitation") != NULL, "both "
+	    "descriptions state the audit guarantee and the confirmation");
+
+	/* Bounds: the limit passes, one more is refused naming it. */
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		args = lim[i].note ? note_args_with(lim[i].key, lim[i].limit) :
+		    update_args_with(lim[i].key, lim[i].limit);
+		ok(!args_refused(lim[i].note ? "add_note" : "update_field",
+		    args, err, sizeof(err)), "%s of %zu characters is taken: "
+		    "%s", lim[i].key, lim[i].limit, err);
+		free(args);
+		args = lim[i].note ? note_args_with(lim[i].key, lim[i].limit +
+		    1) : update_args_with(lim[i].key, lim[i].limit + 1);
+		ok(args_refused(lim[i].note ? "add_note" : "update_field", args,
+		    err, sizeof(err)) && strstr(err, lim[i].key) != NULL,
+		    "%s of %zu characters is refused: %.80s", lim[i].key,
+		    lim[i].limit + 1, err);
+		free(args);
+	}
+	ok(args_refused("update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":[1],\"justification\":\"because it is so\"}", err,
+	    sizeof(err)) && strstr(err, "new_value") != NULL,
+	    "an array for new_value is refused: %s", err);
+	ok(args_refused("update_field", "{\"object_type\":\"Task\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":1,\"justification\":\"because it is so\"}", err,
+	    sizeof(err)) && strstr(err, "object_type' must be one of Account, "
+	    "Opportunity, Contact or Lead") != NULL,
+	    "an object outside the allow-list is refused: %s", err);
+	p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    tools_input_schema(n), "properties"), "object_type");
+	ok(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "enum")) ==
+	    4 && strcmp(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p,
+	    "enum"), 3)->valuestring, "Lead") == 0, "object_type is an enum "
+	    "of the four objects");
+	ok(args_refused("update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"Owner.Name\","
+	    "\"new_value\":1,\"justification\":\"because it is so\"}", err,
+	    sizeof(err)), "a relationship path is no field name: %s", err);
+	ok(args_refused("update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":1}", err, sizeof(err)) &&
+	    strstr(err, "justification") != NULL, "justification is "
+	    "required: %s", err);
+	ok(args_refused("add_note", "{\"object_type\":\"Account\","
+	    "\"object_id\":\"" ACC15 "\",\"body\":\"\"}", err, sizeof(err)),
+	    "an empty body is refused: %s", err);
+
+	/* The largest arguments, escaped at their widest (\u0001 is six
+	 * bytes of JSON), still fit the writer's row. */
+	{
+		char *big, *jus, *a;
+		size_t k;
+
+		big = xcalloc(1, 131072 * 6 + 1);
+		jus = xcalloc(1, 2000 * 6 + 1);
+		for (k = 0; k < 131072; k++)
+			memcpy(big + k * 6, "\\u0001", 6);
+		for (k = 0; k < 2000; k++)
+			memcpy(jus + k * 6, "\\u0001", 6);
+		xasprintf(&a, "{\"object_type\":\"Opportunity\",\"object_id\":"
+		    "\"" OPP15 "\",\"field_name\":\"NextStep\",\"new_value\":"
+		    "\"%s\",\"justification\":\"%s\"}", big, jus);
+		v = fake_start(&fk, "update_field", a);
+		ok(v == TOOL_WAIT && fk.nreq == 1 && fk.req[0].len > 790000 &&
+		    fk.req[0].len <= PT_WRITE_MAX, "the widest arguments "
+		    "(%zu bytes) fit the writer's row", fk.req[0].len);
+		fake_free(&fk);
+		free(a);
+		free(big);
+		free(jus);
+	}
+
+	/* Checks of the handler itself: no request at all. */
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" ACC15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"x\",\"justification\":\"because it is so\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text,
+	    "not a valid Opportunity ID") != NULL, "an Account ID for an "
+	    "Opportunity is refused before any request: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"x\",\"justification\":\"    123456789      \"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text,
+	    "at least 10 characters") != NULL && strstr(fk.ctx.text,
+	    "got 9") != NULL, "a justification of 9 characters once trimmed "
+	    "is refused before any request: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"x\",\"justification\":\"  1234567890  \"}");
+	ok(v == TOOL_WAIT && fk.nreq == 1, "10 characters once trimmed are "
+	    "enough");
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"x\",\"justification\":\"\\u00e9\\u00e9\\u00e9"
+	    "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}");
+	ok(v == TOOL_WAIT, "characters are counted, not bytes");
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":\"\",\"justification\":\"clear the next step\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "pass null")
+	    != NULL, "an empty string is not taken for null: %s",
+	    first_line(fk.ctx.text));
+	fake_free(&fk);
+	v = fake_start(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	    "\"new_value\":null,\"justification\":\"clear the next step\"}");
+	{
+		uint32_t fl;
+		char *js[1] = { NULL };
+		ok(v == TOOL_WAIT && fk.nreq == 1 && req_fields(&fk, 0, &fl, js,
+		    1) == 0 && strstr(js[0], "\"new_value\":null") != NULL,
+		    "null is sent as null");
+		free(js[0]);
+	}
+	fake_free(&fk);
+	v = fake_start(&fk, "add_note", "{\"object_type\":\"Account\","
+	    "\"object_id\":\"" ACC15 "\",\"body\":\" \\n\\t \"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0 && strstr(fk.ctx.text, "blank") !=
+	    NULL, "a blank body is refused before any request");
+	fake_free(&fk);
+	v = fake_start(&fk, "add_note", "{\"object_type\":\"Account\","
+	    "\"object_id\":\"" ACC15 "\",\"body\":\"b\",\"title\":\"  \"}");
+	ok(v == TOOL_FAIL && fk.nreq == 0, "a blank title is refused before "
+	    "any request");
+	fake_free(&fk);
+}
+
+static const char update_call[] = "{\"object_type\":\"Opportunity\","
+	"\"object_id\":\"" OPP15 "\",\"field_name\":\"NextStep\","
+	"\"new_value\":\"Send the proposal\",\"justification\":\"agreed on "
+	"the call of Monday\"}";
+
+/* A plan for update_call, confirm as given. */
+static char *
+update_plan(int confirm)
+{
+	char	 id18[19], *plan;
+
+	id18_of(OPP15, id18);
+	xasprintf(&plan, "{\"plan_id\":\"p_0123456789abcdef0123456789abcdef\","
+	    "\"attempt_id\":\"w_0123456789abcdef01234567\",\"object_type\":"
+	    "\"Opportunity\",\"object_id\":\"%s\",\"field_name\":\"NextStep\","
+	    "\"field_label\":\"Next Step\",\"old_value\":\"Call back\","
+	    "\"new_value\":\"Send the proposal\",\"justification\":\"agreed "
+	    "on the call of Monday\",\"confirm\":%s,\"payload\":"
+	    "{\"allOrNone\":true,\"compositeRequest\":[]}}", id18,
+	    confirm ? "true" : "false");
+	return plan;
+}
+
+/* WR_COMMIT i: plan id and decision. */
+static int
+commit_of(struct fake *fk, int i, uint32_t *decision)
+{
+	struct buf	 r;
+	char		*id = NULL;
+	int		 good;
+
+	if (fk->type[i] != IMSG_WR_COMMIT)
+		return 0;
+	buf_from(&r, fk->req[i].data, fk->req[i].len);
+	good = buf_get_str(&r, &id, 64) == 0 && buf_get_u32(&r, decision) ==
+	    0 && buf_get_end(&r) == 0 &&
+	    strcmp(id, "p_0123456789abcdef0123456789abcdef") == 0;
+	free(id);
+	return good;
+}
+
+static const char applied[] = "{\"status\":\"applied\",\"attempt_id\":"
+	"\"w_0123456789abcdef01234567\",\"audit_id\":\"a0X000000000001AAA\","
+	"\"old_value\":\"Call back\",\"new_value\":\"Send the proposal\"}";
+
+static void
+test_write_flow(void)
+{
+	struct fake		 fk;
+	enum tool_verdict	 v;
+	char			*s[1], *plan, id18[19];
+	uint32_t		 flags, d;
+	cJSON			*j;
+	const cJSON		*rs, *conf;
+	struct {
+		uint32_t	 action;
+		const char	*content;
+		uint32_t	 decision;
+		const char	*what;
+	} answers[] = {
+		{ ELICIT_ACCEPT, "{\"confirm\":true}", WR_DECISION_ACCEPTED,
+		  "accept with confirm true" },
+		{ ELICIT_ACCEPT, "{\"confirm\":false}", WR_DECISION_DECLINED,
+		  "accept with confirm false" },
+		{ ELICIT_DECLINE, "{}", WR_DECISION_DECLINED, "decline" },
+		{ ELICIT_CANCEL, "{}", WR_DECISION_CANCELLED, "cancel" },
+	};
+	size_t			 i;
+
+	id18_of(OPP15, id18);
+	/* The request: to the writer, with the client and the 18-char ID. */
+	fake_init(&fk, "update_field", update_call);
+	fk.can_elicit = 1;
+	v = tool_start(&fk.ctx);
+	ok(v == TOOL_WAIT && fk.nreq == 1 && fk.type[0] == IMSG_WR_UPDATE &&
+	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0,
+	    "update_field sends WR_UPDATE without REQ_DRY_RUN");
+	j = cJSON_Parse(s[0]);
+	ok(j != NULL && strcmp(str_at(j, "object_id"), id18) == 0 &&
+	    strcmp(str_at(j, "field_name"), "NextStep") == 0 &&
+	    strcmp(str_at(j, "new_value"), "Send the proposal") == 0 &&
+	    strcmp(str_at(j, "client"), "e2e-client 1.2.3") == 0 &&
+	    strcmp(str_at(j, "object_type"), "Opportunity") == 0 &&
+	    cJSON_GetArraySize(j) == 6, "its JSON: the design note's "
+	    "arguments, the 18-character ID and the client: %s", s[0]);
+	cJSON_Delete(j);
+	free(s[0]);
+
+	/* The plan asks for a confirmation: the person sees all of it. */
+	plan = update_plan(1);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, plan);
+	ok(v == TOOL_WAIT && fk.nelicit == 1 && fk.nreq == 1,
+	    "a plan with confirm: the person is asked, nothing committed yet");
+	ok(strstr(fk.elicit_msg, "Opportunity") != NULL &&
+	    strstr(fk.elicit_msg, id18) != NULL &&
+	    strstr(fk.elicit_msg, "Next Step (NextStep)") != NULL &&
+	    strstr(fk.elicit_msg, "Old value: 'Call back'") != NULL &&
+	    strstr(fk.elicit_msg, "New value: 'Send the proposal'") != NULL &&
+	    strstr(fk.elicit_msg, "Justification: agreed on the call of "
+	    "Monday") != NULL, "the message shows record, field label and "
+	    "API name, old and new value, justification: %s", first_line(fk.elicit_msg));
+	rs = fk.elicit_schema;
+	conf = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(rs, "properties"), "confirm");
+	ok(strcmp(str_at(rs, "type"), "object") == 0 &&
+	    strcmp(str_at(conf, "type"), "boolean") == 0 &&
+	    str_at(conf, "title") != NULL && strcmp(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(rs, "required"), 0)->valuestring,
+	    "confirm") == 0, "the requested schema is a flat object with a "
+	    "required boolean confirm");
+	{
+		struct buf r;
+		char *id = NULL;
+		buf_from(&r, fk.abandon.data, fk.abandon.len);
+		ok(fk.abandon_type == IMSG_WR_COMMIT && buf_get_str(&r, &id,
+		    64) == 0 && buf_get_u32(&r, &d) == 0 && d ==
+		    WR_DECISION_CANCELLED && buf_get_end(&r) == 0,
+		    "if the call ends while waiting, WR_COMMIT cancelled "
+		    "drops the plan");
+		free(id);
+	}
+	fake_free(&fk);
+
+	/* Each answer of the person, and its decision. */
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		fake_init(&fk, "update_field", update_call);
+		fk.can_elicit = 1;
+		(void)tool_start(&fk.ctx);
+		(void)answer_json(&fk, IMSG_WR_UPDATE_R, plan);
+		v = tool_elicit_answer(&fk.ctx, answers[i].action,
+		    answers[i].content);
+		ok(v == TOOL_WAIT && fk.nreq == 2 && commit_of(&fk, 1, &d) &&
+		    d == answers[i].decision, "%s: WR_COMMIT decision %u",
+		    answers[i].what, answers[i].decision);
+		if (answers[i].decision == WR_DECISION_ACCEPTED) {
+			v = answer_json(&fk, IMSG_WR_COMMIT_R, applied);
+			ok(v == TOOL_DONE && !fk.ctx.is_error &&
+			    strncmp(fk.ctx.text, "Updated Opportunity ", 20) ==
+			    0 && strstr(fk.ctx.text, "NextStep: 'Call back' -> "
+			    "'Send the proposal' (audit a0X000000000001AAA, "
+			    "attempt w_0123456789abcdef01234567)") != NULL &&
+			    strstr(fk.ctx.text, "accepted by the person") !=
+			    NULL, "applied: the first line says what changed: "
+			    "%s", first_line(fk.ctx.text));
+			ok(strcmp(str_at(fk.ctx.structured, "status"),
+			    "applied") == 0 && strcmp(str_at(fk.ctx.structured,
+			    "audit_id"), "a0X000000000001AAA") == 0 &&
+			    strcmp(str_at(fk.ctx.structured, "old_value"),
+			    "Call back") == 0, "and structuredContent has "
+			    "status, audit id, old value");
+		} else {
+			v = answer_json(&fk, IMSG_WR_COMMIT_R, "{\"status\":"
+			    "\"declined\",\"attempt_id\":"
+			    "\"w_0123456789abcdef01234567\"}");
+			ok(v == TOOL_DONE && !fk.ctx.is_error &&
+			    strncmp(fk.ctx.text, "Not changed: ", 13) == 0 &&
+			    strstr(fk.ctx.text, "nothing was sent") != NULL,
+			    "%s: a normal result saying nothing was sent: %s",
+			    answers[i].what, first_line(fk.ctx.text));
+		}
+		fake_free(&fk);
+	}
+
+	/* A client without elicitation: not asked, decision 4. */
+	fake_init(&fk, "update_field", update_call);
+	(void)tool_start(&fk.ctx);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, plan);
+	ok(v == TOOL_WAIT && fk.nelicit == 0 && fk.nreq == 2 &&
+	    commit_of(&fk, 1, &d) && d == WR_DECISION_NOT_ASKED, "no "
+	    "elicitation: never asked, WR_COMMIT decision 4");
+	v = answer_json(&fk, IMSG_WR_COMMIT_R, applied);
+	ok(v == TOOL_DONE && strstr(fk.ctx.text, "Confirmation: not asked: "
+	    "the client did not declare elicitation") != NULL, "and the "
+	    "result says it was not asked, and why");
+	fake_free(&fk);
+	free(plan);
+
+	/* The writer did not ask for a confirmation. */
+	plan = update_plan(0);
+	fake_init(&fk, "update_field", update_call);
+	fk.can_elicit = 1;
+	(void)tool_start(&fk.ctx);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, plan);
+	ok(v == TOOL_WAIT && fk.nelicit == 0 && commit_of(&fk, 1, &d) &&
+	    d == WR_DECISION_NOT_ASKED, "a plan without confirm: not asked, "
+	    "decision 4");
+	fake_free(&fk);
+	free(plan);
+
+	/* Dry run: the plan with its payload, and nothing else. */
+	fake_init(&fk, "update_field", "{\"object_type\":\"Opportunity\","
+	    "\"object_id\":\"" OPP15 "\",\"field_name\":\"Amount\","
+	    "\"new_value\":1250.5,\"justification\":\"the signed order form "
+	    "says so\",\"dry_run\":true}");
+	fk.can_elicit = 1;
+	(void)tool_start(&fk.ctx);
+	ok(req_fields(&fk, 0, &flags, s, 1) == 0 && flags == REQ_DRY_RUN &&
+	    strstr(s[0], "\"new_value\":1250.5") != NULL, "dry_run sends "
+	    "REQ_DRY_RUN, the number as a number");
+	free(s[0]);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, "{\"dry_run\":true,"
+	    "\"attempt_id\":\"w_0123456789abcdef01234567\",\"object_type\":"
+	    "\"Opportunity\",\"object_id\":\"006000000000001AAA\","
+	    "\"field_name\":\"Amount\",\"old_value\":null,\"new_value\":1250.5,"
+	    "\"confirm\":true,\"payload\":{\"allOrNone\":true,"
+	    "\"collateSubrequests\":false,\"compositeRequest\":[{\"method\":"
+	    "\"POST\",\"referenceId\":\"audit\"}]}}");
+	ok(v == TOOL_DONE && fk.nreq == 1 && fk.nelicit == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fk.ctx.structured,
+	    "dry_run")) && strcmp(str_at(fk.ctx.structured, "status"),
+	    "dry_run") == 0 && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(
+	    fk.ctx.structured, "payload")), "dry run: the plan and its "
+	    "payload, no confirmation, no commit");
+	ok(strncmp(fk.ctx.text, "dry run: nothing was sent.", 26) == 0 &&
+	    strstr(fk.ctx.text, "empty (null) -> 1250.5") != NULL &&
+	    strstr(fk.ctx.text, "\"collateSubrequests\":\tfalse") != NULL,
+	    "its text shows the change and the exact body: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	/* The writer's errors. */
+	fake_init(&fk, "update_field", update_call);
+	(void)tool_start(&fk.ctx);
+	v = answer_error(&fk, SFE_POLICY, "writes are not enabled in this "
+	    "version");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "writes are not enabled in "
+	    "this version") == 0, "an ERROR for the plan is the tool error");
+	fake_free(&fk);
+	fake_init(&fk, "update_field", update_call);
+	(void)tool_start(&fk.ctx);
+	plan = update_plan(0);
+	(void)answer_json(&fk, IMSG_WR_UPDATE_R, plan);
+	free(plan);
+	v = answer_error(&fk, SFE_INVALID, "the plan p_0123 expired "
+	    "(plans are kept 10 minutes)");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "expired") != NULL,
+	    "an ERROR for the commit is the tool error");
+	fake_free(&fk);
+	fake_init(&fk, "update_field", update_call);
+	(void)tool_start(&fk.ctx);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, "{\"attempt_id\":\"w_1\"}");
+	ok(v == TOOL_FAIL && fk.nreq == 1 && strstr(fk.ctx.text, "plan_id")
+	    != NULL, "a plan without plan_id: an internal error, no commit");
+	fake_free(&fk);
+	fake_init(&fk, "update_field", update_call);
+	(void)tool_start(&fk.ctx);
+	v = answer_json(&fk, IMSG_WR_UPDATE_R, "[1]");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "not a JSON object") != NULL,
+	    "a plan that is no object: an internal error");
+	fake_free(&fk);
+}
+
+/* update_call through to an outcome; the fake holds the result. */
+static enum tool_verdict
+outcome_of(struct fake *fk, const char *outcome)
+{
+	char	*plan = update_plan(0);
+
+	fake_init(fk, "update_field", update_call);
+	(void)tool_start(&fk->ctx);
+	(void)answer_json(fk, IMSG_WR_UPDATE_R, plan);
+	free(plan);
+	return answer_json(fk, IMSG_WR_COMMIT_R, outcome);
+}
+
+static void
+test_write_outcomes(void)
+{
+	struct fake		 fk;
+	enum tool_verdict	 v;
+
+	v = outcome_of(&fk, "{\"status\":\"refused\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\",\"failed_audit_id\":"
+	    "\"a0X000000000009AAA\",\"error\":{\"reference\":\"change\","
+	    "\"code\":\"FIELD_CUSTOM_VALIDATION_EXCEPTION\",\"message\":"
+	    "\"Next step needs a date\",\"fields\":[\"NextStep\"]}}");
+	ok(v == TOOL_DONE && fk.ctx.is_error && strncmp(fk.ctx.text,
+	    "Salesforce refused the ", 23) == 0 && strstr(fk.ctx.text,
+	    "FIELD_CUSTOM_VALIDATION_EXCEPTION: Next step needs a date "
+	    "(fields: NextStep)") != NULL && strstr(fk.ctx.text, "Failed__c "
+	    "audit row a0X000000000009AAA") != NULL, "refused: an error "
+	    "result naming the reason and the Failed__c row: %s", first_line(fk.ctx.text));
+	ok(strcmp(str_at(fk.ctx.structured, "failed_audit_id"),
+	    "a0X000000000009AAA") == 0 && cJSON_IsObject(
+	    cJSON_GetObjectItemCaseSensitive(fk.ctx.structured, "error")),
+	    "with the failed audit id and the error in structuredContent");
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"refused\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\",\"error\":{\"code\":"
+	    "\"UNABLE_TO_LOCK_ROW\",\"message\":\"locked\"},\"journal\":"
+	    "\"the audit object has no Failed__c field\"}");
+	ok(v == TOOL_DONE && fk.ctx.is_error && strstr(fk.ctx.text, "no "
+	    "failed-attempt audit row") != NULL && strstr(fk.ctx.text,
+	    "Journal: the audit object has no Failed__c field") != NULL,
+	    "refused without a Failed__c row: the journal keeps it: %s",
+	    first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"applied\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\",\"audit_id\":\"a0X000000000001AAA\","
+	    "\"resolved_by\":\"attempt-id lookup\"}");
+	ok(v == TOOL_DONE && !fk.ctx.is_error && strncmp(fk.ctx.text,
+	    "Outcome confirmed by the attempt id after the connection broke: "
+	    "applied. Updated ", 81) == 0, "an ambiguous send resolved as "
+	    "applied says so: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"not_applied\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\",\"resolved_by\":\"attempt-id "
+	    "lookup\"}");
+	ok(v == TOOL_DONE && fk.ctx.is_error && strstr(fk.ctx.text,
+	    "not applied, and not retried") != NULL, "resolved as not "
+	    "applied says so: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"not_applied\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\",\"error\":{\"code\":"
+	    "\"SERVER_UNAVAILABLE\",\"message\":\"503 three times\"}}");
+	ok(v == TOOL_DONE && fk.ctx.is_error && strncmp(fk.ctx.text,
+	    "Not changed: SERVER_UNAVAILABLE: 503 three times", 48) == 0,
+	    "not applied with an error: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"unknown\",\"attempt_id\":"
+	    "\"w_0123456789abcdef01234567\"}");
+	ok(v == TOOL_DONE && fk.ctx.is_error && strncmp(fk.ctx.text,
+	    "Outcome unknown:", 16) == 0 && strstr(fk.ctx.text,
+	    "w_0123456789abcdef01234567") != NULL && strstr(fk.ctx.text,
+	    "not retried") != NULL, "unknown: says it was not retried and "
+	    "how to check: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	v = outcome_of(&fk, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+	    "\"audit_id\":\"a0X000000000001AAA\",\"old_value\":\"line one\\n"
+	    "line\\ttwo\\u0001\",\"new_value\":true}");
+	ok(v == TOOL_DONE && strstr(fk.ctx.text, "NextStep: 'line one\\nline"
+	    "\\ttwo ' -> true (audit") != NULL, "a value with a newline keeps "
+	    "the first line one line: %s", first_line(fk.ctx.text));
+	fake_free(&fk);
+
+	{
+		char *o, *cut, lng[502];
+		memset(lng, 'v', 501);
+		lng[501] = '\0';
+		xasprintf(&o, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+		    "\"new_value\":\"%s\"}", lng);
+		(void)outcome_of(&fk, o);
+		xasprintf(&cut, "'%.500s...' (501 characters) (audit", lng);
+		ok(strstr(fk.ctx.text, cut) != NULL, "a value of 501 characters "
+		    "is shown cut at 500");
+		fake_free(&fk);
+		free(o);
+		free(cut);
+		lng[500] = '\0';
+		xasprintf(&o, "{\"status\":\"applied\",\"attempt_id\":\"w_1\","
+		    "\"new_value\":\"%s\"}", lng);
+		(void)outcome_of(&fk, o);
+		xasprintf(&cut, "'%s' (audit", lng);
+		ok(strstr(fk.ctx.text, cut) != NULL, "one of 500 is shown whole");
+		fake_free(&fk);
+		free(o);
+		free(cut);
+	}
+
+	v = outcome_of(&fk, "{\"status\":\"maybe\"}");
+	ok(v == TOOL_FAIL && strstr(fk.ctx.text, "no known status") != NULL,
+	    "an outcome of no known status is an internal error");
+	fake_free(&fk);
+}
+
+static void
+test_note(void)
+{
+	struct fake		 fk;
+	enum tool_verdict	 v;
+	char			*s[1], *args, *plan, body[302], id18[19];
+	uint32_t		 flags, d;
+	cJSON			*j;
+
+	id18_of(ACC15, id18);
+	/* 199 'a', then 'B' as the 200th character, then 'c'... */
+	memset(body, 'a', 199);
+	body[199] = 'B';
+	memset(body + 200, 'c', 100);
+	body[300] = '\0';
+	xasprintf(&args, "{\"object_type\":\"Account\",\"object_id\":"
+	    "\"" ACC15 "\",\"body\":\"%s\",\"title\":\"Renewal\"}", body);
+	fake_init(&fk, "add_note", args);
+	fk.can_elicit = 1;
+	v = tool_start(&fk.ctx);
+	ok(v == TOOL_WAIT && fk.type[0] == IMSG_WR_NOTE &&
+	    req_fields(&fk, 0, &flags, s, 1) == 0 && flags == 0,
+	    "add_note sends WR_NOTE");
+	j = cJSON_Parse(s[0]);
+	ok(j != NULL && strcmp(str_at(j, "body"), body) == 0 &&
+	    strcmp(str_at(j, "title"), "Renewal") == 0 &&
+	    strcmp(str_at(j, "object_id"), id18) == 0 &&
+	    strcmp(str_at(j, "client"), "e2e-client 1.2.3") == 0 &&
+	    cJSON_GetArraySize(j) == 5, "with body, title, ID and client");
+	cJSON_Delete(j);
+	free(s[0]);
+	xasprintf(&plan, "{\"plan_id\":\"p_0123456789abcdef0123456789abcdef\","
+	    "\"attempt_id\":\"w_0123456789abcdef01234567\",\"object_type\":"
+	    "\"Account\",\"object_id\":\"%s\",\"title\":\"Renewal\","
+	    "\"body_chars\":300,\"confirm\":true,\"payload\":{}}", id18);
+	v = answer_json(&fk, IMSG_WR_NOTE_R, plan);
+	free(plan);
+	ok(v == TOOL_WAIT && fk.nelicit == 1 && strstr(fk.elicit_msg,
+	    "Title: Renewal") != NULL && strstr(fk.elicit_msg, id18) != NULL &&
+	    strstr(fk.elicit_msg, "aB...") != NULL && strstr(fk.elicit_msg,
+	    "Bc") == NULL && strstr(fk.elicit_msg, "first 200 characters") !=
+	    NULL, "the person sees record, title and the first 200 characters "
+	    "of the body, not the 201st");
+	v = tool_elicit_answer(&fk.ctx, ELICIT_ACCEPT, "{\"confirm\":true}");
+	ok(v == TOOL_WAIT && commit_of(&fk, 1, &d) && d ==
+	    WR_DECISION_ACCEPTED, "accepted: WR_COMMIT decision 1");
+	v = answer_json(&fk, IMSG_WR_COMMIT_R, "{\"status\":\"applied\","
+	    "\"attempt_id\":\"w_0123456789abcdef01234567\",\"audit_id\":"
+	    "\"a0X000000000002AAA\",\"note_id\":\"069000000000001AAA\","
+	    "\"link_id\":\"06A000000000001AAA\"}");
+	ok(v == TOOL_DONE && strncmp(fk.ctx.text, "Added the note 'Renewal' "
+	    "on Account ", 36) == 0 && strstr(fk.ctx.text, "(note "
+	    "069000000000001AAA, link 06A000000000001AAA, audit "
+	    "a0X000000000002AAA, attempt w_0123456789abcdef01234567)") != NULL,
+	    "applied: note, link, audit and attempt ids: %s", first_line(fk.ctx.text));
+	ok(strcmp(str_at(fk.ctx.structured, "note_id"), "069000000000001AAA")
+	    == 0 && num_at(fk.ctx.structured, "body_chars") == 300,
+	    "structuredContent has the note id");
+	fake_free(&fk);
+	free(args);
+
+	/* Exactly 200 characters: shown whole. */
+	body[200] = '\0';
+	xasprintf(&args, "{\"object_type\":\"Account\",\"object_id\":"
+	    "\"" ACC15 "\",\"body\":\"%s\"}", body);
+	fake_init(&fk, "add_note", args);
+	fk.can_elicit = 1;
+	(void)tool_start(&fk.ctx);
+	(void)answer_json(&fk, IMSG_WR_NOTE_R, "{\"plan_id\":"
+	    "\"p_0123456789abcdef0123456789abcdef\",\"attempt_id\":\"w_1\","
+	    "\"object_type\":\"Account\",\"object_id\":\"x\",\"title\":"
+	    "\"aaa\",\"confirm\":true}");
+	ok(fk.nelicit == 1 && strstr(fk.elicit_msg, "aB\nRequested by") !=
+	    NULL && strstr(fk.elicit_msg, "first 200") == NULL, "a body of "
+	    "exactly 200 characters is shown whole");
+	fake_free(&fk);
+	free(args);
+}
+
 int
 main(void)
 {
@@ -923,6 +1649,10 @@ main(void)
 	test_pipeline();
 	test_stale();
 	test_risk();
+	test_write_args();
+	test_write_flow();
+	test_write_outcomes();
+	test_note();
 	tools_free();
 	return tap_done();
 }

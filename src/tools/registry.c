@@ -17,7 +17,9 @@
 	X(tool_query) \
 	X(tool_pipeline_by_stage) \
 	X(tool_stale_opps) \
-	X(tool_at_risk_commits)
+	X(tool_at_risk_commits) \
+	X(tool_update_field) \
+	X(tool_add_note)
 
 #define X(t) extern const struct tool t;
 TOOL_LIST

@@ -16,7 +16,7 @@ const T = {
   ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12,
   CA_BUNDLE: 14, CONNECT: 16, CONNECT_R: 17, JOURNAL: 18, SF_GET: 20, SF_GET_R: 21,
   SF_QUERY: 22, SF_QUERY_R: 23, SF_MORE: 24, SF_DESCRIBE: 26, CANCEL: 28,
-  SF_WRITE_UPDATE: 40, SF_WRITE_NOTE: 42, SF_AUDIT_FAILED: 44, WR_NOTE: 60, WR_UPDATE: 62,
+  SF_WRITE_UPDATE: 40, SF_WRITE_NOTE: 42, SF_AUDIT_FAILED: 44, WR_STATUS: 58, WR_NOTE: 60, WR_UPDATE: 62,
 };
 const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
 const IPC_MAX_PAYLOAD = 8 * 1024 * 1024;
@@ -133,8 +133,9 @@ async function expectViolation(role, bytes, what) {
     await new Promise((r) => setTimeout(r, 50));
     const all = c.logs.join('') + c.stderr;
     assert.match(all, /protocol violation|presumed compromised|frame from front/, `${role} after ${what}: ${all}`);
-    // Nothing was answered: the violation is not a request.
-    assert.equal(c.fromA.frames.filter((f) => f.type !== T.HELLO).length, 0, `${role} answered ${what}`);
+    // Nothing was answered: the violation is not a request.  (The
+    // writer's WR_STATUS is unsolicited, sent at start: no answer.)
+    assert.equal(c.fromA.frames.filter((f) => f.type !== T.HELLO && f.type !== T.WR_STATUS).length, 0, `${role} answered ${what}`);
   } finally {
     await c.stop();
   }
@@ -193,13 +194,21 @@ for (const [what, bytes] of brokerCases) {
   });
 }
 
-test('the writer refuses writes with a typed error and ends on what no row allows', { skip: !haveChildren && 'no built children' }, async () => {
+test('the writer without a journal refuses writes with a typed error and ends on what no row allows', { skip: !haveChildren && 'no built children' }, async () => {
+  // This parent passes no journal (JOURNAL with ECANCELED): the writer
+  // starts, says writes are disabled and why, and refuses them.
   const c = await startChild('writer');
   try {
+    const st = await c.fromA.next((f) => f.type === T.WR_STATUS);
+    assert.ok(st, 'the writer says its status');
+    const status = JSON.parse(st.data.subarray(4).toString());
+    assert.equal(status.writes, 'disabled');
+    assert.match(status.reason, /journal/);
     c.peerA.write(frame(T.WR_NOTE, 3, Buffer.concat([u32(0), str('{"object_type":"Account","object_id":"001000000000001AAA","body":"b"}')])));
     const r = await c.fromA.next((f) => f.id === 3);
-    assert.equal(r?.type, T.ERROR, 'a note is refused while writes are not enabled');
-    assert.match(r.data.toString(), /not enabled/);
+    assert.equal(r?.type, T.ERROR, 'a note is refused while writes are disabled');
+    assert.equal(r.data.readUInt32LE(0), 1, 'SFE_POLICY');
+    assert.match(r.data.toString(), /writes are disabled: .*no journal \(frames test\)/);
   } finally {
     await c.stop();
   }

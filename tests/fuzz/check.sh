@@ -6,7 +6,7 @@
 # with the reason.  Long runs: contrib/fuzz.sh.
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$top/build/plain}
-targets="soql jsonrpc schema ipc policy token sferror url toolargs composite"
+targets="soql jsonrpc schema ipc policy token sferror url toolargs composite write_value"
 cc=${FUZZ_CC:-clang}
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
