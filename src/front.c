@@ -113,6 +113,7 @@ struct front {
 	int		 broker_gone;
 	int		 writer_gone;
 	int		 initialized;	/* initialize answered */
+	int		 tools_listed;	/* tools/list answered at least once */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
 	enum ui_mode	 ui_mode;	/* SFDC_UI */
@@ -1065,6 +1066,7 @@ method_tools_list(struct front *f, const cJSON *params, cJSON **result,
 	arr = cJSON_AddArrayToObject(*result, "tools");
 	for (i = 0; i < ntools; i++)
 		cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
+	f->tools_listed = 1;
 	return 0;
 }
 
@@ -1480,7 +1482,8 @@ front_wr_status(struct front *f, const struct ipc_msg *msg)
 	strlcpy_sf(f->writes_reason, reason, sizeof(f->writes_reason));
 	if (disabled)
 		log_info("writes are unavailable: %s", reason);
-	if (changed && f->initialized)
+	/* Only a client that has listed the tools has seen anything. */
+	if (changed && f->tools_listed)
 		out_notification("notifications/tools/list_changed", NULL);
 }
 

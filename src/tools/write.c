@@ -440,7 +440,9 @@ write_plan(struct tool_ctx *ctx, cJSON *plan)
 		cJSON_Delete(schema);
 		free(message);
 	} else
-		strlcpy_sf(why, "the writer did not ask for it", sizeof(why));
+		/* The writer plans confirm:false only for this setting. */
+		strlcpy_sf(why, "SFDC_CONFIRM_WRITES is never (the writer "
+		    "asked for no confirmation)", sizeof(why));
 	if (asked == 0) {
 		buf_free(&b);
 		tool_progress(ctx, 2, "waiting for the person to confirm");
@@ -540,6 +542,7 @@ write_outcome(struct tool_ctx *ctx, cJSON *o)
 
 	if (strcmp(status, "applied") != 0 && strcmp(status, "refused") != 0 &&
 	    strcmp(status, "declined") != 0 &&
+	    strcmp(status, "cancelled") != 0 &&
 	    strcmp(status, "not_applied") != 0 &&
 	    strcmp(status, "unknown") != 0) {
 		cJSON_Delete(o);
@@ -581,7 +584,8 @@ write_outcome(struct tool_ctx *ctx, cJSON *o)
 			    "or that row failed too), so only the local journal "
 			    "keeps the attempt (attempt %s).", line, err,
 			    attempt);
-	} else if (strcmp(status, "declined") == 0) {
+	} else if (strcmp(status, "declined") == 0 ||
+	    strcmp(status, "cancelled") == 0) {
 		xasprintf(&text, "Not changed: %s; nothing was sent to "
 		    "Salesforce. (%s was planned; attempt %s)",
 		    st->confirmation, line, attempt);
@@ -649,7 +653,7 @@ write_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 static const char write_output[] =
 	"{\"type\":\"object\",\"properties\":{"
 	"\"status\":{\"type\":\"string\",\"description\":\"applied, refused, "
-	"declined, not_applied, unknown, or dry_run\"},"
+	"declined, cancelled, not_applied, unknown, or dry_run\"},"
 	"\"dry_run\":{\"type\":\"boolean\"},"
 	"\"attempt_id\":{\"type\":\"string\"},"
 	"\"object_type\":{\"type\":\"string\"},"

@@ -36,6 +36,7 @@ function baseEnv(extra) {
     SFDC_LOGIN_URL: sim.login_url,
     SFDC_CA_FILE: sim.ca_file,
     SFDC_FLS_MODE: 'security_enforced',
+    SFDC_JOURNAL: 'none',	// reads only: the writer asks nothing
     ...extra,
   };
 }

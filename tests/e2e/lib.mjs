@@ -97,6 +97,9 @@ export function simEnv(sim, extra = {}) {
     SFDC_ACCESS_TOKEN: sim.access_token,
     SFDC_CA_FILE: sim.ca_file,
     SFDC_FLS_MODE: 'security_enforced',
+    // Reads only, unless a test names a journal: no file of the user's
+    // is written, and the writer asks the org nothing at start-up.
+    SFDC_JOURNAL: 'none',
     ...extra,
   };
 }
@@ -136,6 +139,7 @@ export function offlineEnv(extra = {}) {
     PATH: process.env.PATH,
     SFDC_INSTANCE_URL: 'https://127.0.0.1:9',
     SFDC_ACCESS_TOKEN: '00D000000000001!offline-token',
+    SFDC_JOURNAL: 'none',
     ...extra,
   };
 }
