@@ -114,6 +114,7 @@ struct front {
 	int		 writer_gone;
 	int		 initialized;	/* initialize answered */
 	int		 tools_listed;	/* tools/list answered at least once */
+	int		 writes_known;	/* a WR_STATUS has arrived */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
 	enum ui_mode	 ui_mode;	/* SFDC_UI */
@@ -1047,6 +1048,41 @@ tool_to_json(const struct front *f, const struct tool *t)
 	return o;
 }
 
+static int	front_read_peer(struct front *, struct ipc *);
+
+/*
+ * The writer says its status at once after start-up ("unknown" while it
+ * checks the audit object), so that the first tools/list already shows
+ * the write tools as they are.  Wait for it, at most STATUS_WAIT_MS:
+ * the two start together, this is a few milliseconds at most.  Without
+ * the wait the first listing would depend on which came first.
+ */
+#define STATUS_WAIT_MS	1000
+
+static void
+front_await_status(struct front *f)
+{
+	struct pollfd	 pfd;
+	uint64_t	 deadline = now_ms() + STATUS_WAIT_MS, now;
+
+	while (!f->writes_known && !f->writer_gone &&
+	    (now = now_ms()) < deadline) {
+		pfd.fd = f->writer.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !front_read_peer(f, &f->writer))
+			break;
+	}
+	if (!f->writes_known && !f->writer_gone)
+		log_warnx("the writer said nothing of its status within %d ms",
+		    STATUS_WAIT_MS);
+}
+
 static int
 method_tools_list(struct front *f, const cJSON *params, cJSON **result,
     char *err, size_t errlen)
@@ -1061,6 +1097,7 @@ method_tools_list(struct front *f, const cJSON *params, cJSON **result,
 		snprintf(err, errlen, "Invalid params: unknown cursor");
 		return JR_INVALID_PARAMS;
 	}
+	front_await_status(f);
 	if ((*result = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
 	arr = cJSON_AddArrayToObject(*result, "tools");
@@ -1479,6 +1516,7 @@ front_wr_status(struct front *f, const struct ipc_msg *msg)
 	changed = disabled != f->writes_disabled ||
 	    strcmp(reason, f->writes_reason) != 0;
 	f->writes_disabled = disabled;
+	f->writes_known = 1;
 	strlcpy_sf(f->writes_reason, reason, sizeof(f->writes_reason));
 	if (disabled)
 		log_info("writes are unavailable: %s", reason);

@@ -1743,9 +1743,11 @@ writer_main(void)
 	 * Check the audit object now (WR_STATUS follows its answer); if
 	 * the org cannot be reached, the first write checks again.
 	 */
-	if (writes_refused(&w) != NULL)
-		status_update(&w);
-	else if (!w.proc.stop && (op = op_new(&w, 0, 0)) != NULL)
+	/* Said at once ("unknown" while the check runs): the front waits
+	 * for it before its first tools/list. */
+	status_update(&w);
+	if (writes_refused(&w) == NULL && !w.proc.stop &&
+	    (op = op_new(&w, 0, 0)) != NULL)
 		op_next(&w, op);
 
 	if (!w.proc.stop)

@@ -322,6 +322,18 @@ start(struct child *c, const char *journal, const char *extra_config)
 	    msg.hdr.type != IMSG_READY)
 		fatalx("the writer did not become ready");
 	ipc_msg_free(&msg);
+	/* With a journal, its first word to the front is "unknown" while
+	 * the audit object is checked (the front waits for a status before
+	 * its first tools/list); without one, "disabled" (read by the
+	 * test). */
+	if (strcmp(journal, "none") != 0) {
+		cJSON	*st = expect(&c->front, IMSG_WR_STATUS, NULL, NULL,
+		    NULL);
+
+		ok(st != NULL && strcmp(js(st, "writes"), "unknown") == 0,
+		    "at once after start-up: WR_STATUS unknown");
+		cJSON_Delete(st);
+	}
 }
 
 static int
