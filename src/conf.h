@@ -33,12 +33,23 @@ struct sf_config {
 /* Read everything; on error fill errbuf and return -1. */
 int	 config_load(struct sf_config *, char *errbuf, size_t errlen);
 void	 config_free(struct sf_config *);
+/* -f FILE: NAME=value lines into the environment, which wins. */
+#define CONF_FILE_MAX	65536	/* bytes in the file */
+#define CONF_LINE_MAX	8192	/* bytes in one line, newline excluded */
+int	 config_read_file(const char *path, char *errbuf, size_t errlen);
 /* Wipe the secret variables from this process's environment, in place. */
 void	 config_wipe_environ(void);
 /* Read a secret from VAR, VAR_FILE, VAR_COMMAND or systemd credentials. */
 int	 secret_lookup(const char *var, struct secret *, int required,
 	    char *errbuf, size_t errlen);
 void	 secret_free(struct secret *);
+/* SFDC_TOOLS into the children's configuration ("tools", "writer"). */
+#define CONF_TOOLS_MAX		4096	/* bytes of SFDC_TOOLS */
+#define CONF_TOOLS_COUNT	64	/* names in it */
+#define CONF_TOOL_NAME_MAX	64
+struct cJSON;
+int	 config_tools(struct cJSON *, char *errbuf, size_t errlen);
+extern const char *const config_write_tools[];
 /* Names of the environment variables that hold secrets. */
 extern const char *const config_secret_vars[];
 

@@ -87,6 +87,8 @@ struct front {
 	struct ipc	 writer;
 	int		 broker_gone;
 	int		 writer_gone;
+	int		 writer_absent;	/* not started: SFDC_TOOLS, no write tool */
+	int		 check_mode;	/* sfrevops-mcp check: sfrevops/check */
 	int		 initialized;	/* initialize answered */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
@@ -742,7 +744,8 @@ method_tools_list(struct front *f, const cJSON *params, cJSON **result,
 		fatalx("cJSON_CreateObject");
 	arr = cJSON_AddArrayToObject(*result, "tools");
 	for (i = 0; i < ntools; i++)
-		cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
+		if (tool_allowed(tools[i]))
+			cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
 	return 0;
 }
 
@@ -810,7 +813,8 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		    "string 'name'");
 		return JR_INVALID_PARAMS;
 	}
-	if ((t = tools_find(name->valuestring)) == NULL) {
+	/* A tool SFDC_TOOLS leaves out does not exist for the client. */
+	if ((t = tools_find(name->valuestring)) == NULL || !tool_allowed(t)) {
 		char shown[80];
 		strlcpy_sf(shown, name->valuestring, sizeof(shown));
 		snprintf(err, errlen, "Unknown tool: %s", shown);
@@ -872,6 +876,48 @@ method_cancelled(struct front *f, const cJSON *params)
 	cJSON_free(text);
 }
 
+/*
+ * sfrevops/check: only in check mode, which only the parent's CONFIG
+ * sets (sfrevops-mcp check drives this front itself); a client of the
+ * server never reaches it.  It runs as a call of the check tool
+ * (tools/check.c), which is in no registry and so never listed.
+ */
+static void
+method_check(struct front *f, struct jr_msg *m)
+{
+	struct call	*c;
+	cJSON		*args;
+
+	if ((args = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(args, "auth_flow", proc_config_str(&f->proc,
+	    "auth_flow", "access_token"));
+	cJSON_AddStringToObject(args, "api_version", proc_config_str(&f->proc,
+	    "api_version", "v60.0"));
+	cJSON_AddStringToObject(args, "audit_object", proc_config_str(&f->proc,
+	    "audit_object", "Cleanup_Audit__c"));
+	c = call_new(f, &tool_check, m->id, args, NULL);
+	call_verdict(f, c, tool_start(&c->ctx));
+}
+
+/* SFDC_TOOLS and the writer's absence, from the CONFIG. */
+static void
+front_scope(struct front *f)
+{
+	cJSON	*conf;
+	char	 err[2048];
+
+	if ((conf = cJSON_Parse(f->proc.config_json)) == NULL)
+		fatalx("CONFIG is not JSON");
+	if (tools_allow(conf, err, sizeof(err)) == -1)
+		fatalx("configuration: %s", err);
+	f->writer_absent = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+	    conf, "writer"));
+	f->check_mode = strcmp(proc_config_str(&f->proc, "mode", "serve"),
+	    "check") == 0;
+	cJSON_Delete(conf);
+}
+
 static void
 front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 {
@@ -907,6 +953,10 @@ front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 			    sizeof(err));
 			answered_later = (code == 0 && result == NULL);
 		}
+	} else if (f->check_mode && strcmp(m->method, "sfrevops/check") == 0 &&
+	    replies == NULL) {
+		method_check(f, m);
+		answered_later = 1;
 	} else if (strcmp(m->method, "logging/setLevel") == 0) {
 		code = method_set_level(f, m->params, err, sizeof(err));
 		if (code == 0 && (result = cJSON_CreateObject()) == NULL)
@@ -1206,8 +1256,16 @@ front_main(void)
 	if (f.call_timeout_ms < 1)
 		f.call_timeout_ms = 120000;
 	tools_init();
+	front_scope(&f);
 	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
-	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
+	/* No writer is a state, not a failure: nothing is sent to it, and
+	 * its channel is never read (poll skips a descriptor of -1). */
+	if (f.writer_absent) {
+		ipc_init(&f.writer, -1, PROC_WRITER);
+		if (close(FD_PEER_B) == -1)
+			fatal("close");
+	} else
+		proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
 
 	sandbox_apply(PROC_FRONT, NULL);
 	proc_ready(&f.proc);

@@ -1,0 +1,41 @@
+/*
+ * cli.h: the parent's subcommands.  call and check run the same tree of
+ * processes as serving; the parent is then the MCP client of its own
+ * front, at the other end of a socketpair that is the front's stdin and
+ * stdout (main.c), and this module speaks to it:
+ *
+ *	initialize, notifications/initialized, then
+ *	call:	tools/list (for the tool's inputSchema), tools/call
+ *	check:	sfrevops/check, a request the front knows only when its
+ *		CONFIG says "mode":"check" (an MCP client never can)
+ *
+ * Exit status: 0 success, 1 a tool error or a failed check, 2 a usage
+ * or configuration error.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+enum cli_mode {
+	CLI_SERVE = 0,
+	CLI_CALL,
+	CLI_CHECK
+};
+
+/* The command's arguments after its name; exits 2 on a usage error. */
+void	 cli_call_args(int argc, char *argv[]);
+void	 cli_check_args(int argc, char *argv[]);
+
+/* The tree is up: send initialize on fd. */
+void	 cli_begin(enum cli_mode, int fd);
+/* fd is readable: 1 when the exchange is over (close fd then). */
+int	 cli_input(int fd);
+/* The exit status, once the tree has stopped; clean: it stopped well. */
+int	 cli_status(int clean);
+
+/* cli_check.c: the report of the front's answer (result of
+ * sfrevops/check, consumed), with the parent's own checks; its status. */
+struct cJSON;
+int	 cli_check_report(struct cJSON *result);
+void	 cli_check_set_json(int);
+
+#endif /* CLI_H */
