@@ -20,6 +20,7 @@ import { gunzipSync } from 'node:zlib';
 import { Client } from '../tests/node_modules/@modelcontextprotocol/sdk/dist/esm/client/index.js';
 import { StdioClientTransport } from '../tests/node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js';
 import { startSim, simEnv, descendants, srcdir } from '../tests/e2e/lib.mjs';
+import { scaleSection } from './scale.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
@@ -647,6 +648,17 @@ if (R.vsBaseline) {
     p();
     p(`this / baseline: start-up ${f2(v.ratio.startup)}, PSS ${f2(v.ratio.pss)}, RSS ${f2(v.ratio.rss)} (${v.runs} runs each, interleaved; floor ${f2(v.floor_ms)} ms).`);
   }
+  p();
+}
+// The helpers at two org sizes (bench/scale.mjs): its own simulators.
+say('the helpers at two org sizes');
+try {
+  const sc = await scaleSection(QUICK ? { sizes: [1000, 100000], reps: 3 } : { sizes: [1000, 500000], reps: 10 });
+  for (const l of sc.lines) p(l);
+} catch (e) {
+  p('## The helpers at two org sizes');
+  p();
+  p(`failed: ${e.message}`);
   p();
 }
 p('## Targets (ours, on this machine)');

@@ -79,7 +79,10 @@ enum breq_step {
 	STEP_DESCRIBE = 1,	/* SF_DESCRIBE, or SF_GET's first step */
 	STEP_QUERY,		/* SF_QUERY, or SF_GET's record query */
 	STEP_MORE,		/* SF_MORE: the next batch behind a locator */
-	STEP_FLS_WAIT		/* a query waiting for the FLS probe's answer */
+	STEP_FLS_WAIT,		/* a query waiting for the FLS probe's answer */
+	STEP_RESOURCES,		/* SF_IDENTITY: the version's resources */
+	STEP_USER,		/* SF_IDENTITY: the User row */
+	STEP_ORG		/* SF_IDENTITY: the Organization row */
 };
 
 struct broker;
@@ -99,6 +102,7 @@ struct breq {
 	char			*soql;		/* as sent; SF_MORE: the cursor's */
 	char			*raw;		/* STEP_FLS_WAIT: before the clause */
 	long			 total;		/* SF_MORE */
+	cJSON			*partial;	/* SF_IDENTITY: between steps */
 };
 TAILQ_HEAD(breq_list, breq);
 
@@ -122,6 +126,7 @@ struct broker {
 	struct cursor	 cursors[MAX_CURSORS];
 	struct describe	 describes[MAX_DESCRIBES];
 	struct breq_list pending;		/* requests in progress */
+	cJSON		*identity;	/* SF_IDENTITY's answer, once known */
 	int		 npending[PROC_MAX];	/* by sender */
 };
 
@@ -386,6 +391,7 @@ breq_free(struct breq *q)
 	free(q->fields);
 	free(q->soql);
 	free(q->raw);
+	cJSON_Delete(q->partial);
 	free(q);
 }
 
@@ -1185,6 +1191,204 @@ get_done(struct breq *q, struct sf_response *r)
 	breq_free(q);
 }
 
+/* ----------------------------------------------------------- identity */
+
+/*
+ * SF_IDENTITY: who the token is and which org answers, for "performed
+ * by" in the audit rows and for naming the org in results.  Read once
+ * per process through the data API alone, so that the `api` scope the
+ * design note's Connected App has is enough (the OpenID UserInfo
+ * resource wants the openid/profile scopes): the version's resource
+ * list names the identity URL (.../id/<org id>/<user id>), then the
+ * User row (username, name, time zone) and the Organization row (name,
+ * edition, sandbox or not).  The answer holds no secret.  An org where
+ * the user may not read Organization still answers, those keys null.
+ */
+#define IDENTITY_USER_SOQL	"SELECT Id, Username, Name, TimeZoneSidKey " \
+				"FROM User WHERE Id = '%s' LIMIT 1"
+#define IDENTITY_ORG_SOQL	"SELECT Id, Name, IsSandbox, OrganizationType " \
+				"FROM Organization LIMIT 1"
+
+/* A string of a record, one clean line of at most max bytes, or null. */
+static void
+identity_str(cJSON *to, const char *key, const cJSON *from, const char *name,
+    size_t max)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, name);
+	char		 line[256];
+
+	if (max >= sizeof(line))
+		max = sizeof(line) - 1;
+	if (!cJSON_IsString(v) || v->valuestring == NULL ||
+	    !utf8_valid(v->valuestring, strlen(v->valuestring))) {
+		cJSON_AddNullToObject(to, key);
+		return;
+	}
+	str_oneline(line, max + 1, v->valuestring);
+	cJSON_AddStringToObject(to, key, line);
+}
+
+/*
+ * The org and user IDs at the end of an identity URL
+ * (https://login.salesforce.com/id/00D.../005...), as 18 characters.
+ */
+static int
+identity_url_ids(const char *url, char org[19], char user[19])
+{
+	const char	*p, *slash;
+	char		 seg[32], err[128];
+	size_t		 n;
+
+	if ((p = strstr(url, "/id/")) == NULL)
+		return -1;
+	p += 4;
+	if ((slash = strchr(p, '/')) == NULL || (n = (size_t)(slash - p)) >=
+	    sizeof(seg))
+		return -1;
+	memcpy(seg, p, n);
+	seg[n] = '\0';
+	if (policy_id_valid(seg, "00D", org, err, sizeof(err)) == -1)
+		return -1;
+	p = slash + 1;
+	n = strcspn(p, "/?#");
+	if (n >= sizeof(seg) || (p[n] == '/' && p[n + 1] != '\0'))
+		return -1;
+	memcpy(seg, p, n);
+	seg[n] = '\0';
+	return policy_id_valid(seg, "005", user, err, sizeof(err));
+}
+
+static void
+identity_fetch(struct breq *q, enum breq_step step, const char *path)
+{
+	q->step = step;
+	q->http = sfhttp_start(q->br->http, "GET", path, NULL, 1, breq_done,
+	    q);
+}
+
+static void
+handle_identity(struct broker *br, struct ipc *from, uint32_t id,
+    struct buf *b)
+{
+	struct breq	*q;
+	char		*path;
+
+	if (buf_get_end(b) == -1)
+		fatalx("%s sent a malformed SF_IDENTITY", proc_name(from->peer));
+	if (br->identity != NULL) {
+		reply_json(from, IMSG_SF_IDENTITY_R, id,
+		    cJSON_Duplicate(br->identity, 1));
+		return;
+	}
+	q = breq_new(br, from, id, IMSG_SF_IDENTITY);
+	xasprintf(&path, "/services/data/%s/", br->api_version);
+	identity_fetch(q, STEP_RESOURCES, path);
+	free(path);
+}
+
+static void
+resources_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*res, *j;
+	const cJSON	*url;
+	char		 org[19], user[19], *soql, *path;
+
+	if ((res = body_json(r)) == NULL || r->sf_err != SFE_OK) {
+		cJSON_Delete(res);
+		reply_http_error(q->from, q->id, r, "Salesforce refused the "
+		    "request for the API version's resources");
+		breq_free(q);
+		return;
+	}
+	url = cJSON_GetObjectItemCaseSensitive(res, "identity");
+	if (!cJSON_IsString(url) || url->valuestring == NULL ||
+	    identity_url_ids(url->valuestring, org, user) == -1) {
+		cJSON_Delete(res);
+		reply_error(q->from, q->id, SFE_SALESFORCE, "Salesforce's "
+		    "resource list for %s names no identity URL with an org "
+		    "and a user ID", q->br->api_version);
+		breq_free(q);
+		return;
+	}
+	cJSON_Delete(res);
+	if ((j = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(j, "user_id", user);
+	cJSON_AddStringToObject(j, "organization_id", org);
+	q->partial = j;
+	xasprintf(&soql, IDENTITY_USER_SOQL, user);
+	path = query_path(q->br, soql);
+	identity_fetch(q, STEP_USER, path);
+	free(path);
+	free(soql);
+}
+
+static void
+user_done(struct breq *q, struct sf_response *r)
+{
+	cJSON	*res, *rec;
+	char	*path;
+
+	res = query_result(r);
+	rec = res == NULL ? NULL : cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(res, "records"), 0);
+	if (rec == NULL) {
+		cJSON_Delete(res);
+		reply_http_error(q->from, q->id, r, "the integration user's "
+		    "own User record could not be read");
+		breq_free(q);
+		return;
+	}
+	identity_str(q->partial, "username", rec, "Username", 80);
+	identity_str(q->partial, "name", rec, "Name", 121);
+	identity_str(q->partial, "zoneinfo", rec, "TimeZoneSidKey", 40);
+	cJSON_Delete(res);
+	path = query_path(q->br, IDENTITY_ORG_SOQL);
+	identity_fetch(q, STEP_ORG, path);
+	free(path);
+}
+
+static void
+org_done(struct breq *q, struct sf_response *r)
+{
+	cJSON		*res, *j = q->partial, *rec;
+	const cJSON	*v;
+	char		 host[HOST_MAX + 1];
+	unsigned int	 port;
+
+	q->partial = NULL;
+	res = query_result(r);
+	rec = res == NULL ? NULL : cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(res, "records"), 0);
+	if (rec != NULL) {
+		identity_str(j, "org_name", rec, "Name", 80);
+		v = cJSON_GetObjectItemCaseSensitive(rec, "IsSandbox");
+		if (cJSON_IsBool(v))
+			cJSON_AddBoolToObject(j, "is_sandbox", cJSON_IsTrue(v));
+		else
+			cJSON_AddNullToObject(j, "is_sandbox");
+		identity_str(j, "org_type", rec, "OrganizationType", 40);
+	} else {
+		log_warnx("the Organization row could not be read (%s): the "
+		    "org's name and whether it is a sandbox are unknown",
+		    r->error_msg[0] != '\0' ? r->error_msg : "no record");
+		cJSON_AddNullToObject(j, "org_name");
+		cJSON_AddNullToObject(j, "is_sandbox");
+		cJSON_AddNullToObject(j, "org_type");
+	}
+	cJSON_Delete(res);
+	if (url_hostport(auth_instance_url(q->br->auth), host, sizeof(host),
+	    &port) == 0)
+		cJSON_AddStringToObject(j, "instance", host);
+	else
+		cJSON_AddNullToObject(j, "instance");
+	cJSON_Delete(q->br->identity);
+	if ((q->br->identity = cJSON_Duplicate(j, 1)) == NULL)
+		fatalx("cJSON_Duplicate");
+	reply_json(q->from, IMSG_SF_IDENTITY_R, q->id, j);
+	breq_free(q);
+}
+
 /* ------------------------------------------------------------- cancel */
 
 /*
@@ -1231,6 +1435,15 @@ breq_done(void *arg, struct sf_response *r)
 		break;
 	case STEP_MORE:
 		more_done(q, r);
+		break;
+	case STEP_RESOURCES:
+		resources_done(q, r);
+		break;
+	case STEP_USER:
+		user_done(q, r);
+		break;
+	case STEP_ORG:
+		org_done(q, r);
 		break;
 	case STEP_FLS_WAIT:	/* no transfer of its own */
 		fatalx("a query waiting for the FLS probe had a transfer");
@@ -1288,14 +1501,11 @@ broker_describe(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		handle_describe(arg, from, id, b);
 }
 
-/* Who the token is: lands with its handler (identity). */
 static void
 broker_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
-	(void)b;
 	if (request_admit(arg, from, id))
-		reply_error(from, id, SFE_INTERNAL, "identity is not "
-		    "available in this version");
+		handle_identity(arg, from, id, b);
 }
 
 /*
@@ -1584,6 +1794,7 @@ broker_main(void)
 		cJSON_Delete(br.describes[i].fields);
 		cJSON_Delete(br.describes[i].picklists);
 	}
+	cJSON_Delete(br.identity);
 	reply_http = NULL;
 	sfhttp_free(br.http);
 	auth_free(br.auth);

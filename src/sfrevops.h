@@ -98,7 +98,7 @@ enum proc_role {
 				   answer if that was already on its	\
 				   way.  An id not pending: ignored. */	\
 	X(SF_IDENTITY,	30)	/* (empty): who the token is, which org	\
-				   (fetched once, then cached) */	\
+				   (three reads once, then cached) */	\
 	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
 				   zoneinfo, organization_id, org_name,	\
 				   is_sandbox, org_type, instance} */	\

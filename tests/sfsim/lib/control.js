@@ -19,7 +19,12 @@ function orgState(sim) {
   return {
     last_stage_change_from: sim.cfg.lastStageChangeFrom, never_moved_pct: sim.cfg.neverMovedPct,
     currency: sim.cfg.currency, currencies: sim.cfg.currencies,
+    is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
   };
+}
+
+function orgRow(sim) {
+  return sim.db.tables.Organization.records[0] || {};
 }
 
 function handle(sim, method, path, search, headers, bodyText) {
@@ -84,6 +89,9 @@ function handle(sim, method, path, search, headers, bodyText) {
         && c.every((x) => x && /^[A-Z]{3}$/.test(x.iso) && typeof x.rate === 'number' && x.rate > 0));
       if (b.currencies !== undefined && !curOk(b.currencies)) return fail(400, 'currencies: null, or [{iso, rate}, ...], the first (corporate) at rate 1');
       if (b.currency !== undefined && !/^[A-Z]{3}$/.test(String(b.currency))) return fail(400, 'currency: an ISO code');
+      if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
+      const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
+      if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
       let regen = false;
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
@@ -93,6 +101,10 @@ function handle(sim, method, path, search, headers, bodyText) {
         sim.db = sim.makeDb();
         sim.cursors.clear();
       }
+      // The edition and sandbox flag are the Organization row's own: set
+      // after any regeneration, kept until POST reset.
+      if (b.is_sandbox !== undefined) orgRow(sim).IsSandbox = b.is_sandbox;
+      if (b.org_type !== undefined) orgRow(sim).OrganizationType = b.org_type;
       return ok(orgState(sim));
     }
     case 'GET log': return ok(sim.log);

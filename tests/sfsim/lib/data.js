@@ -289,7 +289,11 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
   // [{iso, rate}], the first the corporate one at rate 1) each deal gets a
   // currency from a generator of its own, its amounts in that currency.
   const corporate = currencies && currencies.length ? currencies[0].iso : currency;
-  db.insert('Organization', { Id: db.nextId('Organization'), Name: 'sfsim', DefaultCurrencyIsoCode: corporate });
+  // A Developer Edition org by default (POST /__sim/org changes it).
+  db.insert('Organization', {
+    Id: db.nextId('Organization'), Name: 'sfsim', DefaultCurrencyIsoCode: corporate,
+    IsSandbox: false, OrganizationType: 'Developer Edition', InstanceName: 'SIM1', TimeZoneSidKey: 'America/Los_Angeles',
+  });
   if (currencies && currencies.length) {
     const crand = rng(seed * 104729 + 7);
     for (const c of currencies) {
@@ -369,6 +373,10 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
 
   db.childIndex.clear();
   db.integrationUser = users[0];
+  for (const u of users) {
+    if (u.TimeZoneSidKey === undefined) u.TimeZoneSidKey = 'America/Los_Angeles';
+    if (u.LocaleSidKey === undefined) u.LocaleSidKey = 'en_US';
+  }
   return db;
 }
 

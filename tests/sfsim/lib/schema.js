@@ -71,6 +71,8 @@ const OBJECTS = {
       { name: 'IsActive', label: 'Active', type: 'boolean', ro: true },
       { name: 'UserRoleId', label: 'Role ID', type: 'reference', ref: ['UserRole'], rel: 'UserRole', childRel: 'Users', ro: true },
       { name: 'ManagerId', label: 'Manager ID', type: 'reference', ref: ['User'], rel: 'Manager', ro: true },
+      { name: 'TimeZoneSidKey', label: 'Time Zone', type: 'picklist', length: 40, ro: true },
+      { name: 'LocaleSidKey', label: 'Locale', type: 'picklist', length: 40, ro: true },
     ],
   },
   UserRole: {
@@ -181,6 +183,10 @@ const OBJECTS = {
       { name: 'Id', label: 'Organization ID', type: 'id', length: 18, ro: true, nillable: false },
       { name: 'Name', label: 'Name', type: 'string', length: 80, ro: true },
       { name: 'DefaultCurrencyIsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+      { name: 'IsSandbox', label: 'Is Sandbox', type: 'boolean', ro: true },
+      { name: 'OrganizationType', label: 'Edition', type: 'picklist', length: 40, ro: true },
+      { name: 'InstanceName', label: 'Instance Name', type: 'string', length: 5, ro: true },
+      { name: 'TimeZoneSidKey', label: 'Default Time Zone', type: 'picklist', length: 40, ro: true },
     ],
   },
   // Only in a multi-currency org (cfg.currencies); the key prefix is a guess.

@@ -109,6 +109,26 @@ class Sim {
     return { status: 200, body: out };
   }
 
+  /** GET /services/oauth2/userinfo: the integration user and its org. */
+  userinfo() {
+    const u = this.db.get('User', this.userId) || {};
+    const base = this.auth.instanceUrl;
+    return {
+      sub: `${this.auth.loginUrl}/id/${this.auth.orgId}/${this.userId}`,
+      user_id: this.userId, organization_id: this.auth.orgId,
+      preferred_username: u.Username, nickname: u.FirstName || u.Username, name: u.Name,
+      email: u.Email, email_verified: true, given_name: u.FirstName, family_name: u.LastName,
+      zoneinfo: u.TimeZoneSidKey || 'America/Los_Angeles', locale: u.LocaleSidKey || 'en_US',
+      user_type: 'STANDARD', active: true, language: 'en_US', utcOffset: -28800000,
+      updated_at: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      is_app_installed: true,
+      urls: {
+        rest: `${base}/services/data/v{version}/`, sobjects: `${base}/services/data/v{version}/sobjects/`,
+        query: `${base}/services/data/v{version}/query/`, profile: `${base}/${this.userId}`,
+      },
+    };
+  }
+
   limits() {
     const max = this.cfg.apiLimit;
     const lim = (m, r) => ({ Max: m, Remaining: r });
@@ -403,6 +423,7 @@ async function handle(sim, req, res) {
   }
 
   const soql = url.searchParams.get('q');
+  const t0 = process.hrtime.bigint();
   const entry = { method, path, soql, body: bodyText || null, status: null, api_calls: sim.apiCalls, auth: 'none', grant_type: null, ts: new Date().toISOString() };
   sim.log.push(entry);
   if (sim.log.length > sim.cfg.logMax) sim.log.shift();
@@ -463,6 +484,9 @@ async function handle(sim, req, res) {
   }
   entry.gzip = r.body !== null && r.body !== undefined && wantsGzip(req);
   send(res, r.status, r.body, h);
+  // The simulator's own time for this answer (evaluating, serialising,
+  // compressing): a benchmark subtracts it to see the client's time.
+  entry.ms = Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 function parseForm(text, contentType) {
@@ -491,6 +515,18 @@ function route(sim, method, path, url, headers, bodyText, entry) {
   if (path === '/services/oauth2/authorize') {
     if (method !== 'GET') return { status: 405, body: null };
     return sim.auth.authorize(url.searchParams);
+  }
+  if (path === '/services/oauth2/userinfo') {
+    // OpenID Connect UserInfo: the token's user and org.  Not an API
+    // call, no usage header (the OAuth endpoints' rule here).
+    if (method !== 'GET' && method !== 'POST') return methodNotAllowed(method, 'GET,POST');
+    const bm = /^Bearer\s+(\S+)$/i.exec(headers.authorization || '');
+    if (!bm || sim.auth.check(bm[1]) !== 'ok') {
+      entry.auth = bm ? 'invalid' : 'none';
+      return { status: 403, body: 'Bad_OAuth_Token', headers: { 'Content-Type': 'text/plain' } };
+    }
+    entry.auth = 'bearer';
+    return { status: 200, body: sim.userinfo() };
   }
   if (path === '/services/data' || path === '/services/data/') {
     // The versions URI needs no session and carries no usage header.

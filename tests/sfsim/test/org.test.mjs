@@ -79,8 +79,30 @@ test('the flags set the same per run', async () => {
     assert.ok(!r.json.fields.some((f) => f.name === 'LastStageChangeDate'));
     const opps = (await s2.control('GET', 'records/Opportunity')).json;
     assert.ok(opps.filter((o) => !o.IsClosed).every((o) => o.LastStageChangeDate === null));
-    assert.deepEqual((await s2.control('GET', 'org')).json, { last_stage_change_from: 61, never_moved_pct: 100, currency: 'USD', currencies: null });
+    assert.deepEqual((await s2.control('GET', 'org')).json, { last_stage_change_from: 61, never_moved_pct: 100, currency: 'USD', currencies: null, is_sandbox: false, org_type: 'Developer Edition' });
   } finally { await s2.stop(); }
+});
+
+test('userinfo: the token\'s user and org (OpenID Connect UserInfo); the Organization row names the edition and whether it is a sandbox', async () => {
+  let r = await sim.fetch('GET', '/services/oauth2/userinfo');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.user_id, sim.user_id);
+  assert.equal(r.json.organization_id, sim.org_id);
+  assert.equal(r.json.preferred_username, sim.username);
+  assert.equal(r.json.zoneinfo, 'America/Los_Angeles');
+  const calls = (await sim.control('GET', 'state')).json.api_calls;
+  r = await sim.fetch('GET', '/services/oauth2/userinfo', { token: 'not-a-token' });
+  assert.equal(r.status, 403, 'a bad token is refused');
+  assert.equal((await sim.control('GET', 'state')).json.api_calls, calls, 'UserInfo is not an API call');
+  r = await q('v60.0', 'SELECT Id, Name, IsSandbox, OrganizationType, InstanceName FROM Organization');
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual([r.json.records[0].Id, r.json.records[0].IsSandbox, r.json.records[0].OrganizationType], [sim.org_id, false, 'Developer Edition']);
+  assert.equal((await sim.control('POST', 'org', { is_sandbox: true, org_type: 'Enterprise Edition' })).status, 200);
+  r = await q('v60.0', 'SELECT IsSandbox, OrganizationType FROM Organization');
+  assert.deepEqual([r.json.records[0].IsSandbox, r.json.records[0].OrganizationType], [true, 'Enterprise Edition']);
+  assert.equal((await sim.control('POST', 'org', { org_type: 'Personal' })).status, 400, 'an unknown edition is refused');
+  assert.equal((await sim.control('POST', 'org', { is_sandbox: 'yes' })).status, 400);
+  await sim.control('POST', 'org', { is_sandbox: false, org_type: 'Developer Edition' });
 });
 
 test('currency: Organization.DefaultCurrencyIsoCode; a multi-currency org has CurrencyType, CurrencyIsoCode, and aggregates in the corporate currency', async () => {
