@@ -58,6 +58,7 @@ struct pending {
 	uint32_t	 type;		/* the request's */
 	struct ipc	*peer;
 	struct call	*call;		/* NULL: the call ended, drop the answer */
+	int		 org;		/* the front's own SF_IDENTITY */
 };
 
 /* One tools/call in progress. */
@@ -70,6 +71,7 @@ struct call {
 	size_t			 outstanding;	/* pending entries it owns */
 	uint64_t		 started_ms;
 	uint64_t		 deadline_ms;
+	int			 held;		/* done; waits for the org's name */
 	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
 	/* notifications/progress, when the request asked for it */
 	char			*progress_token;	/* JSON text, or NULL */
@@ -89,6 +91,13 @@ struct front {
 	int		 writer_gone;
 	int		 writer_absent;	/* not started: SFDC_TOOLS, no write tool */
 	int		 check_mode;	/* sfrevops-mcp check: sfrevops/check */
+	/* Which org answers (SF_IDENTITY, once per process): results name
+	 * it.  org_host is the configured instance's, known from the start. */
+	enum { ORG_UNKNOWN, ORG_ASKED, ORG_KNOWN } org_state;
+	char		 org_host[256];
+	char		 org_id[19];
+	char		 org_name[81];
+	int		 org_sandbox;
 	int		 initialized;	/* initialize answered */
 	char		 version[16];	/* negotiated protocol version */
 	int		 mcp_log_level;	/* logging/setLevel; -1: none */
@@ -462,14 +471,182 @@ call_note_usage(struct call *c)
 	c->ctx.text = text;
 }
 
+/* ---------------------------------------------------------------- org */
+
+/*
+ * Ask the broker who answers, unless it is known or asked already: at
+ * start-up, and again at a call after a failed attempt.  The answer is
+ * the front's own (a pending entry of no call).
+ */
+static void
+org_fetch(struct front *f)
+{
+	struct pending	*p;
+
+	if (f->org_state != ORG_UNKNOWN || f->broker_gone)
+		return;
+	if (++f->next_ipc_id == 0)
+		f->next_ipc_id = 1;
+	p = xcalloc(1, sizeof(*p));
+	p->id = f->next_ipc_id;
+	p->type = IMSG_SF_IDENTITY;
+	p->peer = &f->broker;
+	p->org = 1;
+	p->next = f->pending;
+	f->pending = p;
+	f->org_state = ORG_ASKED;
+	ipc_send(p->peer, IMSG_SF_IDENTITY, p->id, NULL, 0);
+	proc_flush(&f->proc, p->peer);
+}
+
+/* A string of the identity, one clean line, or "". */
+static void
+org_str(const cJSON *j, const char *key, char *out, size_t len)
+{
+	const char	*v = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, key));
+	size_t		 i;
+
+	strlcpy_sf(out, v != NULL ? v : "", len);
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = ' ';
+	if (!utf8_valid(out, strlen(out)))
+		out[0] = '\0';
+}
+
+static void	call_verdict(struct front *, struct call *, enum tool_verdict);
+
+/* The identity answered (or failed): the results that waited for it. */
+static void
+org_release(struct front *f)
+{
+	struct call	*c, *next;
+
+	for (c = f->calls; c != NULL; c = next) {
+		next = c->next;
+		if (c->held)
+			call_verdict(f, c, TOOL_DONE);
+	}
+}
+
+/* The answer to org_fetch(): kept, and logged once. */
+static void
+org_answer(struct front *f, uint32_t type, struct buf *b)
+{
+	uint32_t	 code;
+	char		*msg = NULL;
+	cJSON		*j;
+
+	if (type == IMSG_ERROR) {
+		if (buf_get_u32(b, &code) == -1 ||
+		    buf_get_str(b, &msg, 65536) == -1 || buf_get_end(b) == -1)
+			fatalx("malformed ERROR answer");
+		log_warnx("which org answers is not known yet (asked again at "
+		    "the next call): %s", msg);
+		free(msg);
+		f->org_state = ORG_UNKNOWN;
+		return;
+	}
+	if (buf_get_str(b, &msg, IPC_MAX_PAYLOAD) == -1 ||
+	    buf_get_end(b) == -1 || (j = cJSON_Parse(msg)) == NULL)
+		fatalx("malformed SF_IDENTITY answer");
+	free(msg);
+	org_str(j, "organization_id", f->org_id, sizeof(f->org_id));
+	org_str(j, "org_name", f->org_name, sizeof(f->org_name));
+	f->org_sandbox = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
+	    "is_sandbox"));
+	cJSON_Delete(j);
+	if (strlen(f->org_id) != 18 && strlen(f->org_id) != 15) {
+		log_warnx("the identity names no organization id");
+		f->org_state = ORG_UNKNOWN;
+		return;
+	}
+	f->org_state = ORG_KNOWN;
+	log_info("org: %s (%s) at %s, %s", f->org_id, f->org_name[0] != '\0' ?
+	    f->org_name : "no name", f->org_host, f->org_sandbox ?
+	    "a sandbox" : "production (not a sandbox)");
+}
+
+/*
+ * A result names its org: "_org" in structuredContent (every output
+ * schema has it, tools_init()) and the first line of the text.  Before
+ * the identity is known, the instance host alone, and the line says so.
+ */
+static void
+org_note(struct front *f, struct call *c)
+{
+	cJSON	*o;
+	char	*text, line[400];
+
+	if (f->org_state == ORG_KNOWN)
+		snprintf(line, sizeof(line), "Org: %s (%s%s%s) at %s",
+		    f->org_id, f->org_name, f->org_name[0] != '\0' ? ", " : "",
+		    f->org_sandbox ? "sandbox" : "production", f->org_host);
+	else
+		snprintf(line, sizeof(line), "Org: %s (organization id not "
+		    "known yet)", f->org_host);
+	xasprintf(&text, "%s\n%s", line, c->ctx.text != NULL ? c->ctx.text :
+	    "");
+	free(c->ctx.text);
+	c->ctx.text = text;
+	if (c->ctx.structured == NULL || !cJSON_IsObject(c->ctx.structured))
+		return;
+	if ((o = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(o, "instance", f->org_host);
+	if (f->org_state == ORG_KNOWN) {
+		cJSON_AddStringToObject(o, "organization_id", f->org_id);
+		if (f->org_name[0] != '\0')
+			cJSON_AddStringToObject(o, "name", f->org_name);
+		cJSON_AddBoolToObject(o, "sandbox", f->org_sandbox);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(c->ctx.structured, "_org");
+	cJSON_AddItemToObject(c->ctx.structured, "_org", o);
+}
+
+/* The host of the configured instance URL (https://host[:port]). */
+static void
+org_host_init(struct front *f)
+{
+	const char	*u = proc_config_str(&f->proc, "instance_url", "");
+	size_t		 n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		u += 8;
+	n = strcspn(u, ":/");
+	if (*u == '[')
+		n = strcspn(u, "]") + 1;
+	if (n >= sizeof(f->org_host))
+		n = sizeof(f->org_host) - 1;
+	memcpy(f->org_host, u, n);
+	f->org_host[n] = '\0';
+}
+
 /* What the handler said: wait, or end the call with its outcome. */
 static void
 call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 {
 	cJSON	*result;
 
-	if (v != TOOL_WAIT)
+	/*
+	 * The first call that went to the org asks which org it is, after
+	 * its own requests (a dry run sends nothing, the identity included);
+	 * a result done while the identity is on its way waits for it
+	 * (org_release()), within the call's deadline.
+	 */
+	if (v == TOOL_DONE && c->ctx.tool != &tool_check) {
+		if (!c->held && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    c->args, "dry_run")))
+			org_fetch(f);
+		if (f->org_state == ORG_ASKED) {
+			c->held = 1;
+			return;
+		}
+	}
+	if (v != TOOL_WAIT && !c->held)
 		call_note_usage(c);
+	c->held = 0;
 	switch (v) {
 	case TOOL_WAIT:
 		if (c->outstanding == 0)
@@ -477,6 +654,8 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 			    "nothing", c->ctx.tool->name);
 		return;
 	case TOOL_DONE:
+		if (c->ctx.tool != &tool_check)
+			org_note(f, c);
 		/* The text is printed before the call (and it) is freed:
 		 * referenced, not copied. */
 		result = text_result_ref(c->ctx.text != NULL ? c->ctx.text :
@@ -1174,6 +1353,14 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 			    proc_name(peer->peer), imsg_name(p->type),
 			    imsg_name(msg.hdr.type));
 		*pp = p->next;
+		if (p->org) {
+			free(p);
+			buf_from(&b, msg.data, msg.hdr.len);
+			org_answer(f, msg.hdr.type, &b);
+			ipc_msg_free(&msg);
+			org_release(f);
+			continue;
+		}
 		c = p->call;
 		if (c == NULL) {
 			/* Its call ended (cancelled, deadline): dropped. */
@@ -1269,6 +1456,7 @@ front_main(void)
 
 	sandbox_apply(PROC_FRONT, NULL);
 	proc_ready(&f.proc);
+	org_host_init(&f);
 
 	while (!f.stdin_eof) {
 		pfd[0].fd = STDIN_FILENO;

@@ -156,6 +156,34 @@ tools_free(void)
 	allowed = NULL;
 }
 
+/*
+ * Every result names the org that answered (front.c, org_note()):
+ * "_org" in every output schema, so that structuredContent stays valid.
+ */
+#define ORG_SCHEMA \
+	"{\"type\":\"object\",\"description\":\"The org that answered: the " \
+	"instance host, and the organization id, name and whether it is a " \
+	"sandbox once the identity is known.\",\"properties\":{" \
+	"\"instance\":{\"type\":\"string\"},\"organization_id\":{\"type\":" \
+	"\"string\"},\"name\":{\"type\":\"string\"},\"sandbox\":{\"type\":" \
+	"\"boolean\"}},\"required\":[\"instance\"],\"additionalProperties\":" \
+	"false}"
+
+static void
+schema_add_org(cJSON *s, const char *name)
+{
+	cJSON	*props;
+
+	if (!cJSON_IsObject(s))
+		fatalx("tool %s: outputSchema is not an object", name);
+	if ((props = cJSON_GetObjectItemCaseSensitive(s, "properties")) == NULL &&
+	    (props = cJSON_AddObjectToObject(s, "properties")) == NULL)
+		fatalx("cJSON_AddObjectToObject");
+	if (cJSON_GetObjectItemCaseSensitive(props, "_org") != NULL)
+		fatalx("tool %s: its outputSchema declares _org itself", name);
+	cJSON_AddItemToObject(props, "_org", cJSON_Parse(ORG_SCHEMA));
+}
+
 void
 tools_init(void)
 {
@@ -183,6 +211,7 @@ tools_init(void)
 		input_schemas[i] = tool_schema_generate(t);
 		if ((output_schemas[i] = cJSON_Parse(t->output_schema)) == NULL)
 			fatalx("tool %s: outputSchema is not JSON", t->name);
+		schema_add_org(output_schemas[i], t->name);
 		if (schema_check(input_schemas[i], err, sizeof(err)) == -1)
 			fatalx("tool %s: inputSchema: %s", t->name, err);
 		if (schema_check(output_schemas[i], err, sizeof(err)) == -1)

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, startSim, simEnv, autoEnv, connectSdk, spawnRaw, initialize, descendants, waitFor, queries } from './lib.mjs';
+import { BIN, startSim, simEnv, autoEnv, connectSdk, spawnRaw, initialize, descendants, waitFor, queries, identityCalls, rawTextOf } from './lib.mjs';
 
 let sim;
 before(async () => { sim = await startSim(); });
@@ -32,7 +32,7 @@ test('call: the text result on stdout, exit 0, through the broker', async () => 
   await sim.clearLog();
   const r = await run(['call', 'pipeline_by_stage'], simEnv(sim));
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Open pipeline by stage/);
+  assert.match(r.stdout, /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\nOpen pipeline by stage/);
   assert.match(r.stdout, /\nCommit\t\d+\t/);
   assert.equal(queries(await sim.log()).length >= 1, true, 'the org was asked');
   // A command prints its answer; the log keeps to warnings.
@@ -62,7 +62,7 @@ test('call: integers, booleans and arrays are read by the schema; name:=JSON is 
   assert.match(JSON.stringify(j.structuredContent), /Industry/);
   r = await run(['call', 'get_account', `account_id=${id}`, 'fields:=["Id","Name"]', '--dry-run'], simEnv(sim));
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^dry run: nothing was sent\.\nGET \/services\/data\/v60\.0\/query\?q=SELECT%20Id%2CName%20FROM%20Account%20WHERE%20Id/);
+  assert.match(r.stdout, /^Org: [^\n]+\ndry run: nothing was sent\.\nGET \/services\/data\/v60\.0\/query\?q=SELECT%20Id%2CName%20FROM%20Account%20WHERE%20Id/);
 });
 
 test('call: a tool error is exit 1, its text on stderr', async () => {
@@ -272,4 +272,44 @@ test('-f FILE: the settings of a call from a file', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// ------------------------------------------------------ which org answered
+
+test('every result names its org: _org in structuredContent, the first text line; the identity once per process', async () => {
+  await sim.clearLog();
+  const s = await connectSdk(simEnv(sim, { SFDC_LOG_LEVEL: 'info' }));
+  try {
+    // Before any request: a dry run sends nothing, the identity included.
+    let r = await s.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account', dry_run: true } });
+    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(organization id not known yet\)\n/);
+    assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1' });
+    assert.equal(identityCalls(await sim.log()).length, 0);
+    for (let i = 0; i < 3; i++) {
+      r = await s.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
+      assert.equal(r.isError, false);
+      assert.match(rawTextOf(r), /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\nOpen pipeline/);
+      // The SDK client validated structuredContent against the outputSchema.
+      assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1', organization_id: '00DgK0000000001UAA', name: 'sfsim', sandbox: false });
+    }
+    assert.equal(identityCalls(await sim.log()).length, 3, 'one identity (its three requests) for the process');
+    const { tools } = await s.client.listTools();
+    for (const t of tools) assert.ok(t.outputSchema.properties._org, t.name);
+    assert.match(s.stderr, /"proc":"front","msg":"org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, production \(not a sandbox\)"/);
+  } finally {
+    await s.client.close();
+  }
+});
+
+test('a sandbox says so in the result, the log line and check', async (t) => {
+  await sim.control('POST', 'org', { is_sandbox: true });
+  t.after(() => sim.control('POST', 'org', { is_sandbox: false }));
+  const r = await run(['call', 'query', 'soql=SELECT Id FROM Account LIMIT 1', '--json'], simEnv(sim, { SFDC_LOG_LEVEL: 'info' }));
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.structuredContent._org.sandbox, true);
+  assert.match(j.content[0].text, /^Org: 00DgK0000000001UAA \(sfsim, sandbox\) at 127\.0\.0\.1\n/);
+  assert.match(r.stderr, /"msg":"org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox"/);
+  const c = await run(['check'], simEnv(sim));
+  assert.match(c.stdout, /^ok   org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox$/m);
 });
