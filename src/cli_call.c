@@ -218,10 +218,12 @@ value_of(const char *name, const cJSON *prop, const char *v, char *err,
 
 		errno = 0;
 		d = strtod(v, &end);
+		/* An integer is digits (and a sign) only, so integral;
+		 * the parent links no libm. */
 		if (errno != 0 || end == v || *end != '\0' || !isfinite(d) ||
-		    (strcmp(t, "integer") == 0 && (d != floor(d) ||
-		    strspn(v, "-0123456789") != strlen(v) ||
-		    fabs(d) > 9007199254740991.0))) {
+		    (strcmp(t, "integer") == 0 &&
+		    (strspn(v, "-0123456789") != strlen(v) ||
+		    d > 9007199254740991.0 || d < -9007199254740991.0))) {
 			snprintf(err, errlen, "%s: expected %s, got '%.40s'",
 			    name, strcmp(t, "integer") == 0 ? "an integer" :
 			    "a number", v);
