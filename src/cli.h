@@ -18,7 +18,8 @@
 enum cli_mode {
 	CLI_SERVE = 0,
 	CLI_CALL,
-	CLI_CHECK
+	CLI_CHECK,
+	CLI_LOGIN
 };
 
 /* The command's arguments after its name; exits 2 on a usage error. */
@@ -37,5 +38,20 @@ int	 cli_status(int clean);
 struct cJSON;
 int	 cli_check_report(struct cJSON *result);
 void	 cli_check_set_json(int);
+
+/* cli_login.c: sfrevops-mcp login (its comment says how). */
+struct sf_config;
+struct buf;
+void	 cli_login_args(int argc, char *argv[]);
+const char *cli_login_redirect(void);
+int	 cli_login_sandbox(void);
+/* Before any child: the callback awaited; the code and verifier in c. */
+void	 cli_login_authorize(struct sf_config *c);
+/* The broker's answers (main.c's handlers of the login rows). */
+void	 cli_login_token(struct buf *);
+void	 cli_login_identity(struct buf *);
+void	 cli_login_error(struct buf *);
+int	 cli_login_done(void);
+int	 cli_login_status(void);
 
 #endif /* CLI_H */

@@ -57,6 +57,17 @@ secret_alloc(struct secret *s, size_t cap)
 	return 0;
 }
 
+int
+secret_set(struct secret *s, const char *bytes, size_t len)
+{
+	if (len == 0 || len > SECRET_MAX || secret_alloc(s, SECRET_MAX) == -1)
+		return -1;
+	memcpy(s->p, bytes, len);
+	s->p[len] = '\0';
+	s->len = len;
+	return 0;
+}
+
 void
 secret_free(struct secret *s)
 {
@@ -479,6 +490,15 @@ env_long(const char *var, long def, long min, long max, const char *unit,
 	return 0;
 }
 
+/* sfrevops-mcp login: the flow is the authorization code's (cli_login.c). */
+static const char	*login_redirect;
+
+void
+config_set_login(const char *redirect_uri)
+{
+	login_redirect = redirect_uri;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
@@ -588,8 +608,21 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		return -1;
 	}
 
-	/* Which flow obtains new tokens: the most capable one configured. */
-	if (c->refresh_token.p != NULL && client_id != NULL)
+	/* Which flow obtains new tokens: the most capable one configured;
+	 * for login, the authorization code's, and no other secret but
+	 * the client secret goes to the broker. */
+	if (login_redirect != NULL) {
+		if (client_id == NULL) {
+			snprintf(errbuf, errlen, "login needs SFDC_CLIENT_ID, "
+			    "the connected app's consumer key");
+			config_free(c);
+			return -1;
+		}
+		secret_free(&c->access_token);
+		secret_free(&c->refresh_token);
+		secret_free(&c->private_key);
+		flow = "authorization_code";
+	} else if (c->refresh_token.p != NULL && client_id != NULL)
 		flow = "refresh_token";
 	else if (c->private_key.p != NULL && client_id != NULL &&
 	    username != NULL)
@@ -634,6 +667,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		cJSON_AddStringToObject(j, "client_id", client_id);
 	if (username != NULL)
 		cJSON_AddStringToObject(j, "username", username);
+	if (login_redirect != NULL)
+		cJSON_AddStringToObject(j, "redirect_uri", login_redirect);
 	if ((out = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
@@ -648,6 +683,8 @@ config_free(struct sf_config *c)
 	secret_free(&c->refresh_token);
 	secret_free(&c->client_secret);
 	secret_free(&c->private_key);
+	secret_free(&c->auth_code);
+	secret_free(&c->code_verifier);
 	free(c->ca_pem);
 	if (c->json != NULL)
 		cJSON_free(c->json);

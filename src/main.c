@@ -78,9 +78,14 @@ static int		 cli_fd = -1;
 /* SFDC_TOOLS allows no write tool: the writer is not started at all. */
 static int		 writer_started = 1;
 
+/* login: the broker alone (cli_login.c). */
+static enum cli_mode	 run_mode;
+
 static int
 child_started(int i)
 {
+	if (run_mode == CLI_LOGIN)
+		return i == PROC_BROKER;
 	return i != PROC_WRITER || writer_started;
 }
 
@@ -93,10 +98,12 @@ usage(int status)
 	    "       %s [-f file] call TOOL [name=value | name:=JSON]... "
 	    "[--dry-run] [--json]\n"
 	    "       %s [-f file] check [--json]\n"
+	    "       %s [-f file] login [--sandbox] [--port N] [--print]\n"
 	    "\n"
 	    "Serve the Model Context Protocol on standard input and output\n"
 	    "for a Salesforce org (see sfrevops-mcp(1)); call runs one tool,\n"
-	    "check checks the configuration against the org.\n"
+	    "check checks the configuration against the org, login obtains\n"
+	    "a refresh token.\n"
 	    "\n"
 	    "  -f file        settings from NAME=value lines; the environment "
 	    "wins\n"
@@ -112,7 +119,7 @@ usage(int status)
 	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
 	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_TOOLS\n"
 	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME, SFREVOPS_NAME,
-	    SFREVOPS_NAME, SFREVOPS_NAME);
+	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
 	exit(status);
 }
 
@@ -460,6 +467,48 @@ connector_setup(const char *config_json)
 			    proxies[i]);
 }
 
+/*
+ * sfrevops-mcp login: the broker's three answers; in any other mode a
+ * broker that sends one is stopped.
+ */
+static int
+login_only(struct child *c)
+{
+	if (run_mode == CLI_LOGIN)
+		return 1;
+	log_warnx("protocol violation: the %s sent a login answer, and this "
+	    "is no login: stopping it", proc_name(c->role));
+	(void)kill(c->pid, SIGKILL);
+	return 0;
+}
+
+static void
+parent_login_token(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_token(b);
+}
+
+static void
+parent_login_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_identity(b);
+}
+
+static void
+parent_login_error(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_error(b);
+}
+
 #define PT_PICK_PARENT(s, r, t, h)	PT_ENTRY(s, r, t, h)
 #define PT_PICK_FRONT(s, r, t, h)
 #define PT_PICK_BROKER(s, r, t, h)
@@ -657,6 +706,8 @@ supervise(int sfd)
 				ipc_close(&c->ipc);
 			}
 		}
+		if (run_mode == CLI_LOGIN && cli_login_done())
+			break;
 		if ((dead = reap(0)) != NULL)
 			break;
 		/* A closed channel with the child still alive is a child
@@ -764,7 +815,7 @@ config_finish(char *json, enum cli_mode mode)
 	cJSON_free(json);
 	writer_started = !cJSON_IsFalse(cJSON_GetObjectItem(j, "writer"));
 	cJSON_AddStringToObject(j, "mode", mode == CLI_CHECK ? "check" :
-	    mode == CLI_CALL ? "call" : "serve");
+	    mode == CLI_CALL ? "call" : mode == CLI_LOGIN ? "login" : "serve");
 	if ((out = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
@@ -784,6 +835,13 @@ parent_main(enum cli_mode mode)
 	int			 i, sfd, devnull, clean;
 
 	log_init(PROC_PARENT, LOG_LVL_INFO);
+	run_mode = mode;
+	if (mode == CLI_LOGIN) {
+		config_set_login(cli_login_redirect());
+		if (cli_login_sandbox() && setenv("SFDC_LOGIN_URL",
+		    "https://test.salesforce.com", 1) == -1)
+			fatal("setenv");
+	}
 	/* A command's output is its answer: only warnings and worse in
 	 * the log unless SFDC_LOG_LEVEL says otherwise. */
 	if (mode != CLI_SERVE && setenv("SFDC_LOG_LEVEL", "warning", 0) == -1)
@@ -799,6 +857,8 @@ parent_main(enum cli_mode mode)
 	config_wipe_environ();
 	conf.json = config_finish(conf.json, mode);
 	connector_setup(conf.json);
+	if (mode == CLI_LOGIN)
+		cli_login_authorize(&conf);
 	{
 		const char *lvl = getenv("SFDC_LOG_LEVEL");
 		if (lvl != NULL && log_level_parse(lvl) != -1)
@@ -832,7 +892,7 @@ parent_main(enum cli_mode mode)
 	fds[PROC_FRONT] = (struct child_fds){ pc[PROC_FRONT][1], fb[0], fw[0] };
 	fds[PROC_BROKER] = (struct child_fds){ pc[PROC_BROKER][1], fb[1], wb[1] };
 	fds[PROC_WRITER] = (struct child_fds){ pc[PROC_WRITER][1], fw[1], wb[0] };
-	if (mode != CLI_SERVE) {
+	if (mode == CLI_CALL || mode == CLI_CHECK) {
 		socketpair_or_die(mcp);
 		cli_fd = mcp[0];
 		front_stdio = mcp[1];
@@ -865,17 +925,22 @@ parent_main(enum cli_mode mode)
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (close(pc[i][1]) == -1)
 			fatal("close");
-	if (close(fb[0]) == -1 || close(fb[1]) == -1 || close(fw[0]) == -1 ||
-	    close(wb[1]) == -1)
+	if (close(fb[1]) == -1 || close(fw[0]) == -1 || close(wb[1]) == -1)
+		fatal("close");
+	/* The front's ends likewise: kept, quiet, when it is not started. */
+	if (child_started(PROC_FRONT) && close(fb[0]) == -1)
+		fatal("close");
+	if (!child_started(PROC_FRONT) && close(pc[PROC_FRONT][0]) == -1)
 		fatal("close");
 	/*
 	 * The writer's ends: with no writer they stay open here, unused, so
 	 * that the broker's channel to it stays quiet instead of ending
 	 * (which it would take for a writer that died).
 	 */
-	if (writer_started && (close(fw[1]) == -1 || close(wb[0]) == -1))
+	if (child_started(PROC_WRITER) && (close(fw[1]) == -1 ||
+	    close(wb[0]) == -1))
 		fatal("close");
-	if (!writer_started && close(pc[PROC_WRITER][0]) == -1)
+	if (!child_started(PROC_WRITER) && close(pc[PROC_WRITER][0]) == -1)
 		fatal("close");
 	if (front_stdio != -1 && close(front_stdio) == -1)
 		fatal("close");
@@ -906,6 +971,10 @@ parent_main(enum cli_mode mode)
 	    &conf.client_secret);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_PRIVATE_KEY,
 	    &conf.private_key);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_AUTH_CODE,
+	    &conf.auth_code);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_CODE_VERIFIER,
+	    &conf.code_verifier);
 	buf_init(&b);
 	buf_put_u32(&b, SECRET_DONE);
 	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_SECRET, 0, &b);
@@ -933,16 +1002,19 @@ parent_main(enum cli_mode mode)
 		    sizeof(err)) != 1) {
 			startup_failed((enum proc_role)i, err);
 			stop_children();
-			return mode == CLI_SERVE ? 1 : cli_status(0);
+			return mode == CLI_SERVE ? 1 : mode == CLI_LOGIN ?
+			    cli_login_status() : cli_status(0);
 		}
 		ipc_msg_free(&msg);
 		forward_logs(&children[i]);
 	}
-	if (mode != CLI_SERVE)
+	if (mode == CLI_CALL || mode == CLI_CHECK)
 		cli_begin(mode, cli_fd);
 	clean = supervise(sfd);
 	if (mode == CLI_SERVE)
 		return clean;
+	if (mode == CLI_LOGIN)
+		return cli_login_status();
 	if (cli_fd != -1 && close(cli_fd) == -1)
 		fatal("close");
 	return cli_status(clean == 0);
@@ -1009,9 +1081,12 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[i], "check") == 0) {
 		cli_check_args(argc - i - 1, argv + i + 1);
 		mode = CLI_CHECK;
+	} else if (strcmp(argv[i], "login") == 0) {
+		cli_login_args(argc - i - 1, argv + i + 1);
+		mode = CLI_LOGIN;
 	} else
-		bad_word("unknown command '%s' (the commands are call and "
-		    "check)", argv[i]);
+		bad_word("unknown command '%s' (the commands are call, check "
+		    "and login)", argv[i]);
 	/* A bad file is a configuration error: 1 serving, 2 for a command,
 	 * as every other one. */
 	if (file != NULL && config_read_file(file, err, sizeof(err)) == -1) {
