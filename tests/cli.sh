@@ -35,6 +35,7 @@ echo "1..45"
 for o in -h --help; do
 	run 0 "$o" && grep -q '^usage: sfrevops-mcp \[-h | -V\]$' "$tmp/out" &&
 	    grep -q '^       sfrevops-mcp \[-f file\] check \[--json\]$' "$tmp/out" &&
+	    grep -q '^       sfrevops-mcp \[-f file\] login \[--sandbox\] \[--port N\] \[--print\]$' "$tmp/out" &&
 	    [ ! -s "$tmp/err" ]
 	ok $? "$o: the usage on stdout, exit 0"
 done
