@@ -40,6 +40,7 @@
 #define READ_CHUNK	65536
 #define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
 #define DRAIN_MS	900	/* after EOF: answer what is in flight */
+#define ORG_WAIT_MS	2000	/* a result waits this long for the org */
 
 static const char *const protocol_versions[] = {
 	"2025-11-25",	/* the latest first: the answer to unknown versions */
@@ -94,6 +95,7 @@ struct front {
 	/* Which org answers (SF_IDENTITY, once per process): results name
 	 * it.  org_host is the configured instance's, known from the start. */
 	enum { ORG_UNKNOWN, ORG_ASKED, ORG_KNOWN } org_state;
+	uint64_t	 org_asked_ms;
 	char		 org_host[256];
 	char		 org_id[19];
 	char		 org_name[81];
@@ -495,6 +497,7 @@ org_fetch(struct front *f)
 	p->next = f->pending;
 	f->pending = p;
 	f->org_state = ORG_ASKED;
+	f->org_asked_ms = now_ms();
 	ipc_send(p->peer, IMSG_SF_IDENTITY, p->id, NULL, 0);
 	proc_flush(&f->proc, p->peer);
 }
@@ -639,7 +642,8 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 		if (!c->held && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		    c->args, "dry_run")))
 			org_fetch(f);
-		if (f->org_state == ORG_ASKED) {
+		if (f->org_state == ORG_ASKED &&
+		    now_ms() < f->org_asked_ms + ORG_WAIT_MS) {
 			c->held = 1;
 			return;
 		}
@@ -780,8 +784,13 @@ front_timers(struct front *f)
 	struct call	*c, *next;
 	uint64_t	 now = now_ms();
 
+	/* The identity is slow: the results that waited go without it. */
+	if (f->org_state == ORG_ASKED && now >= f->org_asked_ms + ORG_WAIT_MS)
+		org_release(f);
 	for (c = f->calls; c != NULL; c = next) {
 		next = c->next;
+		if (c->held)
+			continue;
 		if (now >= c->deadline_ms) {
 			call_fail(f, c, "deadline", "%s: the call took longer "
 			    "than %g s (SFDC_CALL_TIMEOUT_MS) and was stopped: "
@@ -804,6 +813,9 @@ front_poll_timeout(const struct front *f)
 	uint64_t	 now = now_ms(), next = UINT64_MAX;
 
 	for (c = f->calls; c != NULL; c = c->next) {
+		/* A result waiting for the org: at most ORG_WAIT_MS. */
+		if (c->held && f->org_asked_ms + ORG_WAIT_MS < next)
+			next = f->org_asked_ms + ORG_WAIT_MS;
 		if (c->deadline_ms < next)
 			next = c->deadline_ms;
 		if (c->progress_token != NULL && c->next_tick_ms < next)

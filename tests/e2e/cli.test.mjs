@@ -203,7 +203,7 @@ test('check: each failing check against an org configured to fail it, exit 1', a
     [{ SFDC_API_VERSION: 'v99.0' }, 'api_version', /^v99\.0: /, /SFDC_API_VERSION/],
     [{ SFDC_COMMIT_STAGE_NAME: 'Committed' }, 'commit_stage', /'Committed' is not in the Opportunity StageName picklist/, /SFDC_COMMIT_STAGE_NAME/],
     [{ SFDC_AUDIT_OBJECT: 'Missing_Audit__c' }, 'audit_object', /^Missing_Audit__c: /, /deploy the audit object/],
-    [{ SFDC_AUDIT_OBJECT: 'Account' }, 'audit_object', /Account lacks Object_Name__c, Record_Id__c/, /add the fields/],
+    [{ SFDC_AUDIT_OBJECT: 'Event' }, 'audit_object', /Event lacks Object_Name__c, Record_Id__c/, /add the fields/],
   ];
   for (const [extra, name, detail, fix] of cases) {
     const r = await run(['check', '--json'], simEnv(sim, extra));
@@ -223,7 +223,7 @@ test('check: each failing check against an org configured to fail it, exit 1', a
 });
 
 test('check: an audit object without Failed__c is a warning, not a failure', async () => {
-  const r = await run(['check', '--json'], simEnv(sim, { SFDC_AUDIT_OBJECT: 'Account' }));
+  const r = await run(['check', '--json'], simEnv(sim, { SFDC_AUDIT_OBJECT: 'Event' }));
   assert.equal(byName(JSON.parse(r.stdout)).audit_failed_field.status, 'warn');
 });
 
@@ -312,4 +312,24 @@ test('a sandbox says so in the result, the log line and check', async (t) => {
   assert.match(r.stderr, /"msg":"org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox"/);
   const c = await run(['check'], simEnv(sim));
   assert.match(c.stdout, /^ok   org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox$/m);
+});
+
+test('a slow identity holds a result at most 2 s: then it names the host and says the id is not known yet; the next names it', async () => {
+  const s = await connectSdk(simEnv(sim));
+  try {
+    await sim.control('POST', 'faults', { match: { soql_contains: 'TimeZoneSidKey FROM User' }, count: 1, action: { delay_ms: 4000 } });
+    const t0 = Date.now();
+    let r = await s.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
+    const ms = Date.now() - t0;
+    assert.equal(r.isError, false);
+    assert.ok(ms >= 1900 && ms < 3900, `released after the 2 s wait, not the identity's 4 s: ${ms} ms`);
+    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(organization id not known yet\)\n1 of 1 rows/);
+    assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1' });
+    await new Promise((res) => setTimeout(res, 2500));
+    r = await s.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
+    assert.match(rawTextOf(r), /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\n/);
+  } finally {
+    await s.client.close();
+    await sim.control('DELETE', 'faults');
+  }
 });
