@@ -43,11 +43,13 @@ enum auth_flow_kind {
 	FLOW_ACCESS_TOKEN = 0,
 	FLOW_REFRESH_TOKEN,
 	FLOW_JWT,
-	FLOW_CLIENT_CREDENTIALS
+	FLOW_CLIENT_CREDENTIALS,
+	FLOW_AUTH_CODE		/* sfrevops-mcp login, once */
 };
 
 static const char *const flow_names[] = {
-	"access_token", "refresh_token", "jwt", "client_credentials"
+	"access_token", "refresh_token", "jwt", "client_credentials",
+	"authorization_code"
 };
 
 /* One secret: SECRET_MAX + 1 bytes of guarded memory, NUL-terminated. */
@@ -64,16 +66,20 @@ struct auth {
 	char			 token_url[URL_MAX + 32];
 	char			*client_id;
 	char			*username;
-	struct gsecret		 s[SECRET_DONE];	/* by enum secret_kind */
+	char			*redirect_uri;
+	struct gsecret		 s[SECRET_KINDS];	/* by enum secret_kind */
 };
 
 /* Names of the variables the secrets come from, for messages. */
-static const char *const secret_vars[SECRET_DONE] = {
+static const char *const secret_vars[SECRET_KINDS] = {
 	NULL,
 	"SFDC_ACCESS_TOKEN",
 	"SFDC_REFRESH_TOKEN",
 	"SFDC_CLIENT_SECRET",
-	"SFDC_PRIVATE_KEY"
+	"SFDC_PRIVATE_KEY",
+	NULL,			/* SECRET_DONE */
+	"the authorization code",
+	"the PKCE code verifier"
 };
 
 /* ------------------------------------------------------ guarded memory */
@@ -233,6 +239,8 @@ auth_new(const struct auth_config *ac)
 		a->client_id = xstrdup(ac->client_id);
 	if (ac->username != NULL && *ac->username != '\0')
 		a->username = xstrdup(ac->username);
+	if (ac->redirect_uri != NULL && *ac->redirect_uri != '\0')
+		a->redirect_uri = xstrdup(ac->redirect_uri);
 	return a;
 }
 
@@ -243,10 +251,11 @@ auth_free(struct auth *a)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < SECRET_DONE; i++)
+	for (i = 0; i < SECRET_KINDS; i++)
 		gs_clear(&a->s[i]);
 	free(a->client_id);
 	free(a->username);
+	free(a->redirect_uri);
 	sodium_memzero(a, sizeof(*a));
 	free(a);
 }
@@ -254,7 +263,8 @@ auth_free(struct auth *a)
 int
 auth_set_secret(struct auth *a, uint32_t kind, const char *bytes, size_t len)
 {
-	if (kind < SECRET_ACCESS_TOKEN || kind >= SECRET_DONE) {
+	if (kind < SECRET_ACCESS_TOKEN || kind >= SECRET_KINDS ||
+	    kind == SECRET_DONE) {
 		log_warnx("auth: unknown secret kind %u", kind);
 		return -1;
 	}
@@ -365,6 +375,17 @@ auth_ready(struct auth *a, char *errbuf, size_t errlen)
 		if (need(a->client_id != NULL, "SFDC_CLIENT_ID", flow, errbuf,
 		    errlen) == -1 ||
 		    need(a->s[SECRET_CLIENT_SECRET].set, "SFDC_CLIENT_SECRET",
+		    flow, errbuf, errlen) == -1)
+			return -1;
+		return 0;
+	case FLOW_AUTH_CODE:
+		if (need(a->client_id != NULL, "SFDC_CLIENT_ID", flow, errbuf,
+		    errlen) == -1 ||
+		    need(a->redirect_uri != NULL, "the redirect URI", flow,
+		    errbuf, errlen) == -1 ||
+		    need(a->s[SECRET_AUTH_CODE].set, "the authorization code",
+		    flow, errbuf, errlen) == -1 ||
+		    need(a->s[SECRET_CODE_VERIFIER].set, "the code verifier",
 		    flow, errbuf, errlen) == -1)
 			return -1;
 		return 0;
@@ -505,6 +526,20 @@ redact_mark(const char *s, size_t slen, const char *v, size_t vlen,
  * before or after this holds no 8 consecutive bytes of a secret either:
  * what a cut leaves of a piece is itself a piece, or shorter than 8.
  */
+int
+auth_refresh_copy(struct auth *a, char *dst, size_t dstlen, size_t *len)
+{
+	struct gsecret	*rt = &a->s[SECRET_REFRESH_TOKEN];
+
+	if (!rt->set || rt->len >= dstlen)
+		return -1;
+	memcpy(dst, gs_open(rt), rt->len);
+	gs_close(rt);
+	dst[rt->len] = '\0';
+	*len = rt->len;
+	return 0;
+}
+
 void
 auth_redact(struct auth *a, char *s)
 {
@@ -516,10 +551,10 @@ auth_redact(struct auth *a, char *s)
 	if (a == NULL || s == NULL || (slen = strlen(s)) == 0)
 		return;
 	marked = xcalloc(slen, 1);
-	for (k = SECRET_ACCESS_TOKEN; k < SECRET_DONE; k++) {
+	for (k = SECRET_ACCESS_TOKEN; k < SECRET_KINDS; k++) {
 		struct gsecret *g = &a->s[k];
 
-		if (!g->set)
+		if (k == SECRET_DONE || !g->set)
 			continue;
 		redact_mark(s, slen, gs_open(g), g->len, marked);
 		gs_close(g);
@@ -689,7 +724,9 @@ auth_grant_body(struct auth *a, char **bodyp, size_t *lenp, char *errbuf,
 			return -1;
 	}
 	cap = 256 + 3 * (idlen + rt->len + cs->len +
-	    (jwt != NULL ? strlen(jwt) : 0));
+	    (jwt != NULL ? strlen(jwt) : 0) + a->s[SECRET_AUTH_CODE].len +
+	    a->s[SECRET_CODE_VERIFIER].len +
+	    (a->redirect_uri != NULL ? strlen(a->redirect_uri) : 0));
 	if ((body = sodium_malloc(cap)) == NULL)
 		fatalx("sodium_malloc: out of guarded memory");
 	body[0] = '\0';
@@ -731,6 +768,34 @@ auth_grant_body(struct auth *a, char **bodyp, size_t *lenp, char *errbuf,
 		    cs->len);
 		gs_close(cs);
 		break;
+	case FLOW_AUTH_CODE: {
+		struct gsecret *code = &a->s[SECRET_AUTH_CODE];
+		struct gsecret *ver = &a->s[SECRET_CODE_VERIFIER];
+
+		/* RFC 6749 4.1.3 and RFC 7636 4.5; a code is good once. */
+		if (!code->set || !ver->set || a->redirect_uri == NULL) {
+			snprintf(errbuf, errlen, "the authorization code was "
+			    "used already: run sfrevops-mcp login again");
+			sodium_free(body);
+			return -1;
+		}
+		form_add(body, cap, &off, "grant_type", "authorization_code",
+		    18);
+		form_add(body, cap, &off, "code", gs_open(code), code->len);
+		gs_close(code);
+		form_add(body, cap, &off, "client_id", a->client_id, idlen);
+		form_add(body, cap, &off, "redirect_uri", a->redirect_uri,
+		    strlen(a->redirect_uri));
+		form_add(body, cap, &off, "code_verifier", gs_open(ver),
+		    ver->len);
+		gs_close(ver);
+		if (cs->set) {
+			form_add(body, cap, &off, "client_secret", gs_open(cs),
+			    cs->len);
+			gs_close(cs);
+		}
+		break;
+	}
 	case FLOW_ACCESS_TOKEN:
 		break;
 	}
@@ -759,6 +824,12 @@ flow_advice(enum auth_flow_kind flow)
 		return "check SFDC_CLIENT_ID and SFDC_CLIENT_SECRET, that the "
 		    "connected app enables the client credentials flow with a "
 		    "run-as user, and that SFDC_LOGIN_URL is your My Domain URL";
+	case FLOW_AUTH_CODE:
+		return "check SFDC_CLIENT_ID, that the connected app's callback "
+		    "URL is exactly the redirect URI printed, and whether it "
+		    "requires a secret for the web server flow "
+		    "(SFDC_CLIENT_SECRET); a code is good once: run "
+		    "sfrevops-mcp login again";
 	case FLOW_ACCESS_TOKEN:
 		break;
 	}
@@ -946,6 +1017,12 @@ auth_token_response(struct auth *a, long status, const char *body,
 		    "an unusable refresh_token", a->login_url);
 		goto out;
 	}
+	if (a->flow == FLOW_AUTH_CODE && rt == NULL) {
+		snprintf(errbuf, errlen, "the token endpoint %s answered "
+		    "without a refresh_token: give the connected app the "
+		    "refresh_token, offline_access scope", a->login_url);
+		goto out;
+	}
 	/* Where the token may be used, before it is kept. */
 	iu = json_str(j, "instance_url");
 	if (iu != NULL && instance_url_check(a, iu, errbuf, errlen) == -1)
@@ -954,6 +1031,19 @@ auth_token_response(struct auth *a, long status, const char *body,
 	if (rt != NULL && a->flow == FLOW_REFRESH_TOKEN) {
 		gs_store(&a->s[SECRET_REFRESH_TOKEN], rt, strlen(rt));
 		log_info("auth: the refresh token was rotated");
+	}
+	if (a->flow == FLOW_AUTH_CODE) {
+		/* Spent: from now on the refresh token renews. */
+		gs_store(&a->s[SECRET_REFRESH_TOKEN], rt, strlen(rt));
+		gs_clear(&a->s[SECRET_AUTH_CODE]);
+		gs_clear(&a->s[SECRET_CODE_VERIFIER]);
+		log_info("auth: obtained an access token (authorization_code "
+		    "grant) and a refresh token");
+		a->flow = FLOW_REFRESH_TOKEN;
+		if (iu != NULL)
+			url_copy(a->instance_url, sizeof(a->instance_url), iu);
+		ret = 0;
+		goto out;
 	}
 	if (iu != NULL)
 		url_copy(a->instance_url, sizeof(a->instance_url), iu);

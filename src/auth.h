@@ -21,6 +21,7 @@ struct auth_config {
 	const char *instance_url; /* initial; a token response may replace it */
 	const char *client_id;	/* NULL for flow access_token */
 	const char *username;	/* jwt only */
+	const char *redirect_uri; /* authorization_code (login) only */
 };
 
 /* NULL if the configuration is unusable (the reason is logged). */
@@ -73,6 +74,12 @@ void		 auth_drop_token(struct auth *);
  * right after use).  -1 if there is no token or dst is too small.
  */
 int		 auth_header(struct auth *, char *dst, size_t dstlen);
+/*
+ * login: the refresh token the authorization code was exchanged for,
+ * copied into dst (the caller wipes it); -1 if there is none yet.
+ */
+int		 auth_refresh_copy(struct auth *, char *dst, size_t dstlen,
+		    size_t *len);
 /* Replace any secret held by a that occurs in s with "[redacted]". */
 void		 auth_redact(struct auth *, char *s);
 

@@ -117,6 +117,7 @@ struct broker {
 	struct proc_ctx	 proc;
 	struct ipc	 front;
 	struct ipc	 writer;
+	int		 login;		/* sfrevops-mcp login (login_start) */
 	struct auth	*auth;
 	struct sfhttp	*http;
 	char		 api_version[16];
@@ -1305,6 +1306,56 @@ identity_fetch(struct breq *q, enum breq_step step, const char *path)
 	    q);
 }
 
+/*
+ * sfrevops-mcp login: the refresh token the authorization code was
+ * exchanged for goes to the parent, which stores it (or prints it) and
+ * stops; built in one exact allocation, as the parent sends secrets.
+ */
+static void
+login_token_send(struct broker *br)
+{
+	char		 rt[SECRET_MAX + 1];
+	const char	*iu = auth_instance_url(br->auth);
+	uint8_t		*p;
+	uint32_t	 n1, n2;
+	size_t		 len, n;
+
+	if (auth_refresh_copy(br->auth, rt, sizeof(rt), &len) == -1)
+		fatalx("login: no refresh token after the exchange");
+	n1 = (uint32_t)len;
+	n2 = (uint32_t)strlen(iu);
+	n = 2 * sizeof(uint32_t) + len + n2;
+	p = xmalloc(n);
+	memcpy(p, &n1, sizeof(n1));
+	memcpy(p + sizeof(n1), rt, len);
+	memcpy(p + sizeof(n1) + len, &n2, sizeof(n2));
+	memcpy(p + 2 * sizeof(n1) + len, iu, n2);
+	ipc_send(&br->proc.parent, IMSG_LOGIN_TOKEN, 0, p, n);
+	sodium_memzero(p, n);
+	sodium_memzero(rt, sizeof(rt));
+	free(p);
+}
+
+static void	handle_identity(struct broker *, struct ipc *, uint32_t,
+		    struct buf *);
+
+/*
+ * Login mode: the broker alone was started, with an authorization code
+ * and its PKCE verifier as secrets.  Asking who the token is makes the
+ * HTTPS client exchange the code (auth.c, the authorization_code grant)
+ * and proves the token works; the answer and the refresh token go to
+ * the parent (rows BROKER -> PARENT in policy_table.h).
+ */
+static void
+login_start(struct broker *br)
+{
+	struct buf	 b;
+
+	br->login = 1;
+	buf_from(&b, NULL, 0);
+	handle_identity(br, &br->proc.parent, 1, &b);
+}
+
 static void
 handle_identity(struct broker *br, struct ipc *from, uint32_t id,
     struct buf *b)
@@ -1424,6 +1475,8 @@ org_done(struct breq *q, struct sf_response *r)
 	cJSON_Delete(q->br->identity);
 	if ((q->br->identity = cJSON_Duplicate(j, 1)) == NULL)
 		fatalx("cJSON_Duplicate");
+	if (q->br->login)
+		login_token_send(q->br);
 	reply_json(q->from, IMSG_SF_IDENTITY_R, q->id, j);
 	breq_free(q);
 }
@@ -1939,6 +1992,7 @@ broker_main(void)
 	ac.instance_url = proc_config_str(&br.proc, "instance_url", NULL);
 	ac.client_id = proc_config_str(&br.proc, "client_id", NULL);
 	ac.username = proc_config_str(&br.proc, "username", NULL);
+	ac.redirect_uri = proc_config_str(&br.proc, "redirect_uri", NULL);
 	if (ac.instance_url == NULL || ac.login_url == NULL)
 		fatalx("configuration without instance_url");
 	if ((br.auth = auth_new(&ac)) == NULL)
@@ -1995,6 +2049,8 @@ broker_main(void)
 
 	sandbox_apply(PROC_BROKER, NULL);	/* no file at all */
 	proc_ready(&br.proc);
+	if (strcmp(proc_config_str(&br.proc, "mode", "serve"), "login") == 0)
+		login_start(&br);
 
 	status = broker_loop(&br);
 

@@ -58,6 +58,17 @@ secret_alloc(struct secret *s, size_t cap)
 	return 0;
 }
 
+int
+secret_set(struct secret *s, const char *bytes, size_t len)
+{
+	if (len == 0 || len > SECRET_MAX || secret_alloc(s, SECRET_MAX) == -1)
+		return -1;
+	memcpy(s->p, bytes, len);
+	s->p[len] = '\0';
+	s->len = len;
+	return 0;
+}
+
 void
 secret_free(struct secret *s)
 {
@@ -803,6 +814,15 @@ journal_open(const char *path, int *fdp, char *why, size_t whylen)
 	return 0;
 }
 
+/* sfrevops-mcp login: the flow is the authorization code's (cli_login.c). */
+static const char	*login_redirect;
+
+void
+config_set_login(const char *redirect_uri)
+{
+	login_redirect = redirect_uri;
+}
+
 int
 config_load(struct sf_config *c, char *errbuf, size_t errlen)
 {
@@ -921,8 +941,21 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		return -1;
 	}
 
-	/* Which flow obtains new tokens: the most capable one configured. */
-	if (c->refresh_token.p != NULL && client_id != NULL)
+	/* Which flow obtains new tokens: the most capable one configured;
+	 * for login, the authorization code's, and no other secret but
+	 * the client secret goes to the broker. */
+	if (login_redirect != NULL) {
+		if (client_id == NULL) {
+			snprintf(errbuf, errlen, "login needs SFDC_CLIENT_ID, "
+			    "the connected app's consumer key");
+			config_free(c);
+			return -1;
+		}
+		secret_free(&c->access_token);
+		secret_free(&c->refresh_token);
+		secret_free(&c->private_key);
+		flow = "authorization_code";
+	} else if (c->refresh_token.p != NULL && client_id != NULL)
 		flow = "refresh_token";
 	else if (c->private_key.p != NULL && client_id != NULL &&
 	    username != NULL)
@@ -943,6 +976,11 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 
 	if ((j = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
+	if (config_tools(j, errbuf, errlen) == -1) {
+		cJSON_Delete(j);
+		config_free(c);
+		return -1;
+	}
 	cJSON_AddStringToObject(j, "instance_url", instance);
 	cJSON_AddStringToObject(j, "login_url", login);
 	cJSON_AddStringToObject(j, "api_version", version);
@@ -978,6 +1016,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		config_free(c);
 		return -1;
 	}
+	if (login_redirect != NULL)
+		cJSON_AddStringToObject(j, "redirect_uri", login_redirect);
 	if ((out = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
@@ -992,8 +1032,294 @@ config_free(struct sf_config *c)
 	secret_free(&c->refresh_token);
 	secret_free(&c->client_secret);
 	secret_free(&c->private_key);
+	secret_free(&c->auth_code);
+	secret_free(&c->code_verifier);
 	free(c->ca_pem);
 	if (c->json != NULL)
 		cJSON_free(c->json);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * -f FILE: settings as NAME=value lines, read before config_load() and
+ * put into the environment where the environment does not already name
+ * them (the environment wins).  Nothing is expanded or unquoted: the
+ * value is the bytes after the first '=' up to the newline.  The file
+ * must be a regular file owned by us or root and writable by nobody
+ * else; one that names a secret must also be unreadable by others.
+ */
+static int
+conf_file_line(const char *path, size_t lineno, char *line, size_t len,
+    int private, char *names, size_t *nnames, char *errbuf, size_t errlen)
+{
+	char		*eq, *val, *p;
+	size_t		 i, k, nlen;
+
+	/* Blank lines and comments. */
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (i == len || line[i] == '#')
+		return 0;
+	if (len > 0 && line[len - 1] == '\r') {
+		snprintf(errbuf, errlen, "%s line %zu: ends with a carriage "
+		    "return; save the file with Unix line ends", path, lineno);
+		return -1;
+	}
+	if (memchr(line, '\0', len) != NULL || !utf8_valid(line, len)) {
+		snprintf(errbuf, errlen, "%s line %zu: not UTF-8 text", path,
+		    lineno);
+		return -1;
+	}
+	line[len] = '\0';
+	if ((eq = strchr(line, '=')) == NULL) {
+		snprintf(errbuf, errlen, "%s line %zu: expected NAME=value",
+		    path, lineno);
+		return -1;
+	}
+	*eq = '\0';
+	val = eq + 1;
+	nlen = (size_t)(eq - line);
+	if (nlen > 5 && strncmp(line, "export ", 7) == 0) {
+		snprintf(errbuf, errlen, "%s line %zu: 'export' is shell "
+		    "syntax; write NAME=value", path, lineno);
+		return -1;
+	}
+	if (nlen <= 5 || nlen > 63 || strncmp(line, "SFDC_", 5) != 0) {
+		snprintf(errbuf, errlen, "%s line %zu: '%.64s' is not a "
+		    "setting: every name begins with SFDC_ (see "
+		    "sfrevops-mcp.conf(5))", path, lineno, line);
+		return -1;
+	}
+	for (p = line; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_')) {
+			snprintf(errbuf, errlen, "%s line %zu: '%.64s' is not "
+			    "a setting name (A-Z, 0-9 and _ only; no blanks "
+			    "around '=')", path, lineno, line);
+			return -1;
+		}
+	k = strlen(val);
+	if (k >= 2 && (val[0] == '"' || val[0] == '\'') &&
+	    val[k - 1] == val[0]) {
+		snprintf(errbuf, errlen, "%s line %zu: the value of %s is "
+		    "quoted; nothing is unquoted or expanded: write %s=value",
+		    path, lineno, line, line);
+		return -1;
+	}
+	/* A name twice is a mistake one of the two lines pays for. */
+	for (p = names; p < names + *nnames; p += strlen(p) + 1)
+		if (strcmp(p, line) == 0) {
+			snprintf(errbuf, errlen, "%s line %zu: %s is set "
+			    "twice in the file", path, lineno, line);
+			return -1;
+		}
+	memcpy(names + *nnames, line, nlen + 1);
+	*nnames += nlen + 1;
+	for (i = 0; config_secret_vars[i] != NULL; i++)
+		if (strcmp(line, config_secret_vars[i]) == 0 && !private) {
+			snprintf(errbuf, errlen, "%s line %zu: %s is a secret, "
+			    "and the file is readable by group or others; run: "
+			    "chmod 600 %s", path, lineno, line, path);
+			return -1;
+		}
+	if (getenv(line) != NULL)
+		return 0;	/* the environment wins */
+	if (setenv(line, val, 0) == -1) {
+		snprintf(errbuf, errlen, "%s line %zu: setenv %s: %s", path,
+		    lineno, line, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_read_file(const char *path, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+	char		*text, *line, *nl, *names;
+	size_t		 off = 0, lineno, len, nnames = 0;
+	ssize_t		 n;
+	int		 fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(errbuf, errlen, "%s: fstat: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s: not a regular file", path);
+		(void)close(fd);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(errbuf, errlen, "%s: owned by uid %u, neither root "
+		    "nor us; refusing it", path, (unsigned)st.st_uid);
+		(void)close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(errbuf, errlen, "%s: writable by group or others "
+		    "(mode %03o); run: chmod go-w %s", path,
+		    (unsigned)(st.st_mode & 0777), path);
+		(void)close(fd);
+		return -1;
+	}
+	if ((uintmax_t)st.st_size > CONF_FILE_MAX) {
+		snprintf(errbuf, errlen, "%s: larger than %u bytes", path,
+		    CONF_FILE_MAX);
+		(void)close(fd);
+		return -1;
+	}
+	/* Guarded memory: the file may hold a secret. */
+	if (sodium_init() == -1 ||
+	    (text = sodium_malloc(CONF_FILE_MAX + 2)) == NULL) {
+		(void)close(fd);
+		snprintf(errbuf, errlen, "%s: sodium_malloc failed", path);
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, text + off, CONF_FILE_MAX + 1 - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(errbuf, errlen, "%s: read: %s", path,
+			    strerror(errno));
+			r = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+		if (off > CONF_FILE_MAX) {
+			snprintf(errbuf, errlen, "%s: larger than %u bytes",
+			    path, CONF_FILE_MAX);
+			r = -1;
+			break;
+		}
+	}
+	if (close(fd) == -1 && r == 0) {
+		snprintf(errbuf, errlen, "%s: close: %s", path,
+		    strerror(errno));
+		r = -1;
+	}
+	names = xmalloc(CONF_FILE_MAX + 1);
+	for (line = text, lineno = 1; r == 0 && line < text + off;
+	    line = nl + 1, lineno++) {
+		if ((nl = memchr(line, '\n', (size_t)(text + off - line))) ==
+		    NULL)
+			nl = text + off;
+		len = (size_t)(nl - line);
+		if (len > CONF_LINE_MAX) {
+			snprintf(errbuf, errlen, "%s line %zu: longer than %u "
+			    "bytes", path, lineno, CONF_LINE_MAX);
+			r = -1;
+			break;
+		}
+		r = conf_file_line(path, lineno, line, len,
+		    (st.st_mode & (S_IRWXG | S_IRWXO)) == 0, names, &nnames,
+		    errbuf, errlen);
+	}
+	free(names);
+	sodium_free(text);	/* zeroed first */
+	return r;
+}
+
+/*
+ * The tools that change the org.  The front owns the registry and checks
+ * at start-up that every tool it has that does not only read is named
+ * here (tools_allow_init()), so this list cannot go stale unnoticed.
+ */
+const char *const config_write_tools[] = {
+	"update_field",
+	"add_note",
+	NULL
+};
+
+static int
+is_write_tool(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; config_write_tools[i] != NULL; i++)
+		if (strcmp(config_write_tools[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * SFDC_TOOLS: a comma-separated allow-list of tool names, or read-only
+ * (every tool that only reads); unset, every tool.  The names go to the
+ * front as "tools" (it knows the registry and refuses an unknown name,
+ * naming it); "writer" says whether the writer is started at all.
+ */
+int
+config_tools(cJSON *j, char *errbuf, size_t errlen)
+{
+	const char	*v = env_or("SFDC_TOOLS", NULL);
+	const char	*p, *end;
+	cJSON		*arr;
+	char		 name[CONF_TOOL_NAME_MAX + 1];
+	size_t		 n, count = 0;
+	int		 writer = 0, i;
+
+	if (v == NULL) {
+		cJSON_AddBoolToObject(j, "writer", 1);
+		return 0;	/* every tool */
+	}
+	if (strlen(v) > CONF_TOOLS_MAX) {
+		snprintf(errbuf, errlen, "SFDC_TOOLS is longer than %u bytes",
+		    CONF_TOOLS_MAX);
+		return -1;
+	}
+	if ((arr = cJSON_AddArrayToObject(j, "tools")) == NULL)
+		fatalx("cJSON_AddArrayToObject");
+	for (p = v; ; p = end + 1) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		if (n == 0 || n > CONF_TOOL_NAME_MAX) {
+			snprintf(errbuf, errlen, "SFDC_TOOLS: %s", n == 0 ?
+			    "an empty name (two commas, or one at an end)" :
+			    "a name longer than 64 bytes");
+			return -1;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		for (i = 0; name[i] != '\0'; i++)
+			if (!((name[i] >= 'a' && name[i] <= 'z') ||
+			    (name[i] >= '0' && name[i] <= '9') ||
+			    name[i] == '_' || name[i] == '-')) {
+				snprintf(errbuf, errlen, "SFDC_TOOLS: '%s' is "
+				    "not a tool name (lower case, digits, _; "
+				    "no blanks around commas)", name);
+				return -1;
+			}
+		if (++count > CONF_TOOLS_COUNT) {
+			snprintf(errbuf, errlen, "SFDC_TOOLS names more than "
+			    "%u tools", CONF_TOOLS_COUNT);
+			return -1;
+		}
+		if (strcmp(name, "read-only") != 0 && strchr(name, '-')) {
+			snprintf(errbuf, errlen, "SFDC_TOOLS: '%s' is not a "
+			    "tool name (did you mean read-only?)", name);
+			return -1;
+		}
+		if (is_write_tool(name))
+			writer = 1;
+		cJSON_AddItemToArray(arr, cJSON_CreateString(name));
+		if (*end == '\0')
+			break;
+	}
+	cJSON_AddBoolToObject(j, "writer", writer);
+	if ((arr = cJSON_AddArrayToObject(j, "write_tools")) == NULL)
+		fatalx("cJSON_AddArrayToObject");
+	for (i = 0; config_write_tools[i] != NULL; i++)
+		cJSON_AddItemToArray(arr,
+		    cJSON_CreateString(config_write_tools[i]));
+	return 0;
 }

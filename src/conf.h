@@ -19,6 +19,9 @@ struct sf_config {
 	struct secret	refresh_token;
 	struct secret	client_secret;
 	struct secret	private_key;
+	/* sfrevops-mcp login only: filled in by cli_login.c */
+	struct secret	auth_code;
+	struct secret	code_verifier;
 	/* The CA bundle the broker trusts, read here (as the user that
 	 * started us) so that its path need not be readable by the
 	 * unprivileged user the broker runs as. */
@@ -52,12 +55,27 @@ void	 config_free(struct sf_config *);
  * "none") with a sentence in why.
  */
 int	 journal_open(const char *path, int *fd, char *why, size_t whylen);
+/* -f FILE: NAME=value lines into the environment, which wins. */
+#define CONF_FILE_MAX	65536	/* bytes in the file */
+#define CONF_LINE_MAX	8192	/* bytes in one line, newline excluded */
+int	 config_read_file(const char *path, char *errbuf, size_t errlen);
+/* Before config_load(): the login command's redirect URI. */
+void	 config_set_login(const char *redirect_uri);
+/* A secret of bytes (guarded memory); -1 if too long. */
+int	 secret_set(struct secret *, const char *bytes, size_t len);
 /* Wipe the secret variables from this process's environment, in place. */
 void	 config_wipe_environ(void);
 /* Read a secret from VAR, VAR_FILE, VAR_COMMAND or systemd credentials. */
 int	 secret_lookup(const char *var, struct secret *, int required,
 	    char *errbuf, size_t errlen);
 void	 secret_free(struct secret *);
+/* SFDC_TOOLS into the children's configuration ("tools", "writer"). */
+#define CONF_TOOLS_MAX		4096	/* bytes of SFDC_TOOLS */
+#define CONF_TOOLS_COUNT	64	/* names in it */
+#define CONF_TOOL_NAME_MAX	64
+struct cJSON;
+int	 config_tools(struct cJSON *, char *errbuf, size_t errlen);
+extern const char *const config_write_tools[];
 /* Names of the environment variables that hold secrets. */
 extern const char *const config_secret_vars[];
 

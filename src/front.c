@@ -49,6 +49,7 @@
 #define READ_CHUNK	65536
 #define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
 #define DRAIN_MS	900	/* after EOF: answer what is in flight */
+#define ORG_WAIT_MS	2000	/* a result waits this long for the org */
 
 static const char *const protocol_versions[] = {
 	"2025-11-25",	/* the latest first: the answer to unknown versions */
@@ -81,6 +82,7 @@ struct pending {
 	uint32_t	 type;		/* the request's */
 	struct ipc	*peer;
 	struct call	*call;		/* NULL: the call ended, drop the answer */
+	int		 org;		/* the front's own SF_IDENTITY */
 };
 
 /* One tools/call in progress. */
@@ -95,6 +97,7 @@ struct call {
 	const char		*dead_peer;	/* a request found it gone */
 	uint64_t		 started_ms;
 	uint64_t		 deadline_ms;
+	int			 held;		/* done; waits for the org's name */
 	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
 	/* notifications/progress, when the request asked for it */
 	char			*progress_token;	/* JSON text, or NULL */
@@ -112,6 +115,16 @@ struct front {
 	struct ipc	 writer;
 	int		 broker_gone;
 	int		 writer_gone;
+	int		 writer_absent;	/* not started: SFDC_TOOLS, no write tool */
+	int		 check_mode;	/* sfrevops-mcp check: sfrevops/check */
+	/* Which org answers (SF_IDENTITY, once per process): results name
+	 * it.  org_host is the configured instance's, known from the start. */
+	enum { ORG_UNKNOWN, ORG_ASKED, ORG_KNOWN } org_state;
+	uint64_t	 org_asked_ms;
+	char		 org_host[256];
+	char		 org_id[19];
+	char		 org_name[81];
+	int		 org_sandbox;
 	int		 initialized;	/* initialize answered */
 	int		 tools_listed;	/* tools/list answered at least once */
 	int		 writes_known;	/* a WR_STATUS has arrived */
@@ -506,14 +519,184 @@ call_note_usage(struct call *c)
 	c->ctx.text = text;
 }
 
+/* ---------------------------------------------------------------- org */
+
+/*
+ * Ask the broker who answers, unless it is known or asked already: at
+ * start-up, and again at a call after a failed attempt.  The answer is
+ * the front's own (a pending entry of no call).
+ */
+static void
+org_fetch(struct front *f)
+{
+	struct pending	*p;
+
+	if (f->org_state != ORG_UNKNOWN || f->broker_gone)
+		return;
+	if (++f->next_ipc_id == 0)
+		f->next_ipc_id = 1;
+	p = xcalloc(1, sizeof(*p));
+	p->id = f->next_ipc_id;
+	p->type = IMSG_SF_IDENTITY;
+	p->peer = &f->broker;
+	p->org = 1;
+	p->next = f->pending;
+	f->pending = p;
+	f->org_state = ORG_ASKED;
+	f->org_asked_ms = now_ms();
+	ipc_send(p->peer, IMSG_SF_IDENTITY, p->id, NULL, 0);
+	proc_flush(&f->proc, p->peer);
+}
+
+/* A string of the identity, one clean line, or "". */
+static void
+org_str(const cJSON *j, const char *key, char *out, size_t len)
+{
+	const char	*v = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, key));
+	size_t		 i;
+
+	strlcpy_sf(out, v != NULL ? v : "", len);
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = ' ';
+	if (!utf8_valid(out, strlen(out)))
+		out[0] = '\0';
+}
+
+static void	call_verdict(struct front *, struct call *, enum tool_verdict);
+
+/* The identity answered (or failed): the results that waited for it. */
+static void
+org_release(struct front *f)
+{
+	struct call	*c, *next;
+
+	for (c = f->calls; c != NULL; c = next) {
+		next = c->next;
+		if (c->held)
+			call_verdict(f, c, TOOL_DONE);
+	}
+}
+
+/* The answer to org_fetch(): kept, and logged once. */
+static void
+org_answer(struct front *f, uint32_t type, struct buf *b)
+{
+	uint32_t	 code;
+	char		*msg = NULL;
+	cJSON		*j;
+
+	if (type == IMSG_ERROR) {
+		if (buf_get_u32(b, &code) == -1 ||
+		    buf_get_str(b, &msg, 65536) == -1 || buf_get_end(b) == -1)
+			fatalx("malformed ERROR answer");
+		log_warnx("which org answers is not known yet (asked again at "
+		    "the next call): %s", msg);
+		free(msg);
+		f->org_state = ORG_UNKNOWN;
+		return;
+	}
+	if (buf_get_str(b, &msg, IPC_MAX_PAYLOAD) == -1 ||
+	    buf_get_end(b) == -1 || (j = cJSON_Parse(msg)) == NULL)
+		fatalx("malformed SF_IDENTITY answer");
+	free(msg);
+	org_str(j, "organization_id", f->org_id, sizeof(f->org_id));
+	org_str(j, "org_name", f->org_name, sizeof(f->org_name));
+	f->org_sandbox = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
+	    "is_sandbox"));
+	cJSON_Delete(j);
+	if (strlen(f->org_id) != 18 && strlen(f->org_id) != 15) {
+		log_warnx("the identity names no organization id");
+		f->org_state = ORG_UNKNOWN;
+		return;
+	}
+	f->org_state = ORG_KNOWN;
+	log_info("org: %s (%s) at %s, %s", f->org_id, f->org_name[0] != '\0' ?
+	    f->org_name : "no name", f->org_host, f->org_sandbox ?
+	    "a sandbox" : "production (not a sandbox)");
+}
+
+/*
+ * A result names its org: "_org" in structuredContent (every output
+ * schema has it, tools_init()) and the first line of the text.  Before
+ * the identity is known, the instance host alone, and the line says so.
+ */
+static void
+org_note(struct front *f, struct call *c)
+{
+	cJSON	*o;
+	char	*text, line[400];
+
+	if (f->org_state == ORG_KNOWN)
+		snprintf(line, sizeof(line), "Org: %s (%s%s%s) at %s",
+		    f->org_id, f->org_name, f->org_name[0] != '\0' ? ", " : "",
+		    f->org_sandbox ? "sandbox" : "production", f->org_host);
+	else
+		snprintf(line, sizeof(line), "Org: %s (organization id not "
+		    "known yet)", f->org_host);
+	xasprintf(&text, "%s\n%s", line, c->ctx.text != NULL ? c->ctx.text :
+	    "");
+	free(c->ctx.text);
+	c->ctx.text = text;
+	if (c->ctx.structured == NULL || !cJSON_IsObject(c->ctx.structured))
+		return;
+	if ((o = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(o, "instance", f->org_host);
+	if (f->org_state == ORG_KNOWN) {
+		cJSON_AddStringToObject(o, "organization_id", f->org_id);
+		if (f->org_name[0] != '\0')
+			cJSON_AddStringToObject(o, "name", f->org_name);
+		cJSON_AddBoolToObject(o, "sandbox", f->org_sandbox);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(c->ctx.structured, "_org");
+	cJSON_AddItemToObject(c->ctx.structured, "_org", o);
+}
+
+/* The host of the configured instance URL (https://host[:port]). */
+static void
+org_host_init(struct front *f)
+{
+	const char	*u = proc_config_str(&f->proc, "instance_url", "");
+	size_t		 n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		u += 8;
+	n = strcspn(u, ":/");
+	if (*u == '[')
+		n = strcspn(u, "]") + 1;
+	if (n >= sizeof(f->org_host))
+		n = sizeof(f->org_host) - 1;
+	memcpy(f->org_host, u, n);
+	f->org_host[n] = '\0';
+}
+
 /* What the handler said: wait, or end the call with its outcome. */
 static void
 call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 {
 	cJSON	*result;
 
-	if (v != TOOL_WAIT)
+	/*
+	 * The first call that went to the org asks which org it is, after
+	 * its own requests (a dry run sends nothing, the identity included);
+	 * a result done while the identity is on its way waits for it
+	 * (org_release()), within the call's deadline.
+	 */
+	if (v == TOOL_DONE && c->ctx.tool != &tool_check) {
+		if (!c->held && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    c->args, "dry_run")))
+			org_fetch(f);
+		if (f->org_state == ORG_ASKED &&
+		    now_ms() < f->org_asked_ms + ORG_WAIT_MS) {
+			c->held = 1;
+			return;
+		}
+	}
+	if (v != TOOL_WAIT && !c->held)
 		call_note_usage(c);
+	c->held = 0;
 	switch (v) {
 	case TOOL_WAIT:
 		if (c->dead_peer != NULL)
@@ -526,6 +709,8 @@ call_verdict(struct front *f, struct call *c, enum tool_verdict v)
 			    "nothing", c->ctx.tool->name);
 		return;
 	case TOOL_DONE:
+		if (c->ctx.tool != &tool_check)
+			org_note(f, c);
 		/* The text is printed before the call (and it) is freed:
 		 * referenced, not copied. */
 		result = text_result_ref(c->ctx.text != NULL ? c->ctx.text :
@@ -673,8 +858,13 @@ front_timers(struct front *f)
 	struct call	*c, *next;
 	uint64_t	 now = now_ms();
 
+	/* The identity is slow: the results that waited go without it. */
+	if (f->org_state == ORG_ASKED && now >= f->org_asked_ms + ORG_WAIT_MS)
+		org_release(f);
 	for (c = f->calls; c != NULL; c = next) {
 		next = c->next;
+		if (c->held)
+			continue;
 		if (now >= c->deadline_ms) {
 			call_fail(f, c, "deadline", "%s: the call took longer "
 			    "than %g s (SFDC_CALL_TIMEOUT_MS) and was stopped: "
@@ -697,6 +887,9 @@ front_poll_timeout(const struct front *f)
 	uint64_t	 now = now_ms(), next = UINT64_MAX;
 
 	for (c = f->calls; c != NULL; c = c->next) {
+		/* A result waiting for the org: at most ORG_WAIT_MS. */
+		if (c->held && f->org_asked_ms + ORG_WAIT_MS < next)
+			next = f->org_asked_ms + ORG_WAIT_MS;
 		if (c->deadline_ms < next)
 			next = c->deadline_ms;
 		if (c->progress_token != NULL && c->next_tick_ms < next)
@@ -1102,7 +1295,8 @@ method_tools_list(struct front *f, const cJSON *params, cJSON **result,
 		fatalx("cJSON_CreateObject");
 	arr = cJSON_AddArrayToObject(*result, "tools");
 	for (i = 0; i < ntools; i++)
-		cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
+		if (tool_allowed(tools[i]))
+			cJSON_AddItemToArray(arr, tool_to_json(f, tools[i]));
 	f->tools_listed = 1;
 	return 0;
 }
@@ -1171,7 +1365,8 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		    "string 'name'");
 		return JR_INVALID_PARAMS;
 	}
-	if ((t = tools_find(name->valuestring)) == NULL) {
+	/* A tool SFDC_TOOLS leaves out does not exist for the client. */
+	if ((t = tools_find(name->valuestring)) == NULL || !tool_allowed(t)) {
 		char shown[80];
 		strlcpy_sf(shown, name->valuestring, sizeof(shown));
 		snprintf(err, errlen, "Unknown tool: %s", shown);
@@ -1241,6 +1436,48 @@ method_cancelled(struct front *f, const cJSON *params)
 	cJSON_free(text);
 }
 
+/*
+ * sfrevops/check: only in check mode, which only the parent's CONFIG
+ * sets (sfrevops-mcp check drives this front itself); a client of the
+ * server never reaches it.  It runs as a call of the check tool
+ * (tools/check.c), which is in no registry and so never listed.
+ */
+static void
+method_check(struct front *f, struct jr_msg *m)
+{
+	struct call	*c;
+	cJSON		*args;
+
+	if ((args = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	cJSON_AddStringToObject(args, "auth_flow", proc_config_str(&f->proc,
+	    "auth_flow", "access_token"));
+	cJSON_AddStringToObject(args, "api_version", proc_config_str(&f->proc,
+	    "api_version", "v60.0"));
+	cJSON_AddStringToObject(args, "audit_object", proc_config_str(&f->proc,
+	    "audit_object", "Cleanup_Audit__c"));
+	c = call_new(f, &tool_check, m->id, args, NULL);
+	call_verdict(f, c, tool_start(&c->ctx));
+}
+
+/* SFDC_TOOLS and the writer's absence, from the CONFIG. */
+static void
+front_scope(struct front *f)
+{
+	cJSON	*conf;
+	char	 err[2048];
+
+	if ((conf = cJSON_Parse(f->proc.config_json)) == NULL)
+		fatalx("CONFIG is not JSON");
+	if (tools_allow(conf, err, sizeof(err)) == -1)
+		fatalx("configuration: %s", err);
+	f->writer_absent = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+	    conf, "writer"));
+	f->check_mode = strcmp(proc_config_str(&f->proc, "mode", "serve"),
+	    "check") == 0;
+	cJSON_Delete(conf);
+}
+
 static void
 front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 {
@@ -1279,6 +1516,10 @@ front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 	} else if (f->ui && strncmp(m->method, "resources/", 10) == 0) {
 		code = ui_request(m->method, m->params, &result, err,
 		    sizeof(err));
+	} else if (f->check_mode && strcmp(m->method, "sfrevops/check") == 0 &&
+	    replies == NULL) {
+		method_check(f, m);
+		answered_later = 1;
 	} else if (strcmp(m->method, "logging/setLevel") == 0) {
 		code = method_set_level(f, m->params, err, sizeof(err));
 		if (code == 0 && (result = cJSON_CreateObject()) == NULL)
@@ -1561,6 +1802,14 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 			    proc_name(peer->peer), imsg_name(p->type),
 			    imsg_name(msg.hdr.type));
 		*pp = p->next;
+		if (p->org) {
+			free(p);
+			buf_from(&b, msg.data, msg.hdr.len);
+			org_answer(f, msg.hdr.type, &b);
+			ipc_msg_free(&msg);
+			org_release(f);
+			continue;
+		}
 		c = p->call;
 		if (c == NULL) {
 			/* Its call ended (cancelled, deadline): dropped. */
@@ -1650,11 +1899,20 @@ front_main(void)
 	f.confirm_writes = strcmp(proc_config_str(&f.proc, "confirm_writes",
 	    "elicit"), "never") != 0;
 	tools_init();
+	front_scope(&f);
 	proc_peer_open(&f.proc, &f.broker, FD_PEER_A, PROC_BROKER);
-	proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
+	/* No writer is a state, not a failure: nothing is sent to it, and
+	 * its channel is never read (poll skips a descriptor of -1). */
+	if (f.writer_absent) {
+		ipc_init(&f.writer, -1, PROC_WRITER);
+		if (close(FD_PEER_B) == -1)
+			fatal("close");
+	} else
+		proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
 
 	sandbox_apply(PROC_FRONT, NULL);
 	proc_ready(&f.proc);
+	org_host_init(&f);
 
 	while (!f.stdin_eof) {
 		pfd[0].fd = STDIN_FILENO;

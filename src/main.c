@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "policy_table.h"
 #include "connector.h"
 #include "conf.h"
+#include "cli.h"
 #include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
@@ -67,15 +69,44 @@ static struct child	 children[PROC_MAX];
 static int		 child_exe_fd[PROC_MAX] = { -1, -1, -1, -1 };
 #define FD_CHILD_EXE	FD_FIRST_FREE	/* where a child keeps its fd */
 
+/*
+ * call and check: the front's stdin and stdout are one end of a
+ * socketpair, the parent the MCP client at the other end (cli_*.c).
+ */
+static int		 front_stdio = -1;
+static int		 cli_fd = -1;
+/* SFDC_TOOLS allows no write tool: the writer is not started at all. */
+static int		 writer_started = 1;
+
+/* login: the broker alone (cli_login.c). */
+static enum cli_mode	 run_mode;
+
+static int
+child_started(int i)
+{
+	if (run_mode == CLI_LOGIN)
+		return i == PROC_BROKER;
+	return i != PROC_WRITER || writer_started;
+}
+
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: %s [-h | -V]\n"
+	    "       %s [-f file]\n"
+	    "       %s [-f file] call TOOL [name=value | name:=JSON]... "
+	    "[--dry-run] [--json]\n"
+	    "       %s [-f file] check [--json]\n"
+	    "       %s [-f file] login [--sandbox] [--port N] [--print]\n"
 	    "\n"
 	    "Serve the Model Context Protocol on standard input and output\n"
-	    "for a Salesforce org (see sfrevops-mcp(1)).\n"
+	    "for a Salesforce org (see sfrevops-mcp(1)); call runs one tool,\n"
+	    "check checks the configuration against the org, login obtains\n"
+	    "a refresh token.\n"
 	    "\n"
+	    "  -f file        settings from NAME=value lines; the environment "
+	    "wins\n"
 	    "  -h, --help     show this help and exit\n"
 	    "  -V, --version  show the version and exit\n"
 	    "\n"
@@ -86,8 +117,9 @@ usage(int status)
 	    "SFDC_LOGIN_URL, SFDC_API_VERSION, SFDC_CA_FILE, SFDC_FLS_MODE,\n"
 	    "SFDC_HTTP_TIMEOUT_MS, SFDC_CALL_TIMEOUT_MS, SFDC_MAX_TRANSFERS,\n"
 	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
-	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME\n"
-	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME);
+	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_TOOLS\n"
+	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME, SFREVOPS_NAME,
+	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
 	exit(status);
 }
 
@@ -181,6 +213,11 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		_exit(126);
 	/* Move the channels to 3, 4, 5; everything else is closed. */
+	/* call, check: the parent is the MCP client. */
+	if (role == PROC_FRONT && front_stdio != -1 &&
+	    (dup2(front_stdio, STDIN_FILENO) == -1 ||
+	    dup2(front_stdio, STDOUT_FILENO) == -1))
+		_exit(126);
 	if (dup2(fds->parent, 100) == -1 || dup2(fds->a, 101) == -1 ||
 	    dup2(fds->b, 102) == -1)
 		_exit(126);
@@ -306,10 +343,15 @@ parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	(void)id;
 	(void)b;
 	c->ready = 1;
-	if (children[PROC_FRONT].ready && children[PROC_BROKER].ready &&
-	    children[PROC_WRITER].ready)
+	if (!children[PROC_FRONT].ready || !children[PROC_BROKER].ready)
+		return;
+	if (writer_started && children[PROC_WRITER].ready)
 		log_info("ready: front, broker and writer are sandboxed and "
 		    "serving");
+	else if (!writer_started)
+		log_info("ready: front and broker are sandboxed and serving; "
+		    "the writer is not started (SFDC_TOOLS allows no write "
+		    "tool)");
 }
 
 /*
@@ -423,6 +465,48 @@ connector_setup(const char *config_json)
 			fatalx("%s is not a proxy URL this server can use "
 			    "(http://host:port or https://host:port)",
 			    proxies[i]);
+}
+
+/*
+ * sfrevops-mcp login: the broker's three answers; in any other mode a
+ * broker that sends one is stopped.
+ */
+static int
+login_only(struct child *c)
+{
+	if (run_mode == CLI_LOGIN)
+		return 1;
+	log_warnx("protocol violation: the %s sent a login answer, and this "
+	    "is no login: stopping it", proc_name(c->role));
+	(void)kill(c->pid, SIGKILL);
+	return 0;
+}
+
+static void
+parent_login_token(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_token(b);
+}
+
+static void
+parent_login_identity(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_identity(b);
+}
+
+static void
+parent_login_error(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	(void)id;
+	if (login_only(arg))
+		cli_login_error(b);
 }
 
 #define PT_PICK_PARENT(s, r, t, h)	PT_ENTRY(s, r, t, h)
@@ -548,8 +632,9 @@ front_finished(void)
 static int
 supervise(int sfd)
 {
-	struct pollfd		 pfd[PROC_MAX + 1];
+	struct pollfd		 pfd[PROC_MAX + 2];
 	struct signalfd_siginfo	 si;
+	int			 cli_slot = -1;
 	struct child		*dead = NULL, *cause;
 	char			 why[256];
 	uint64_t		 deadline;
@@ -566,6 +651,12 @@ supervise(int sfd)
 			    (ipc_want_write(&children[i].ipc) ? POLLOUT : 0);
 			n++;
 		}
+		if (cli_fd != -1) {
+			cli_slot = n;
+			pfd[n].fd = cli_fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
 		if (poll(pfd, (nfds_t)n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -579,6 +670,14 @@ supervise(int sfd)
 				log_info("signal %d: stopping", si.ssi_signo);
 				break;
 			}
+		}
+		/* call, check: the front answered; once the exchange is
+		 * over, its stdin closes and it finishes. */
+		if (cli_fd != -1 && (pfd[cli_slot].revents &
+		    (POLLIN | POLLHUP | POLLERR)) && cli_input(cli_fd)) {
+			if (close(cli_fd) == -1)
+				fatal("close");
+			cli_fd = -1;
 		}
 		for (i = PROC_FRONT; i < PROC_MAX; i++) {
 			struct child *c = &children[i];
@@ -607,6 +706,8 @@ supervise(int sfd)
 				ipc_close(&c->ipc);
 			}
 		}
+		if (run_mode == CLI_LOGIN && cli_login_done())
+			break;
 		if ((dead = reap(0)) != NULL)
 			break;
 		/* A closed channel with the child still alive is a child
@@ -720,8 +821,32 @@ journal_send(struct ipc *writer, int err, int fd, const char *path,
 	buf_free(&b);
 }
 
+/*
+ * The children's configuration, with what only the parent decides:
+ * call and check say which mode they run in ("mode"; the front serves
+ * sfrevops/check in check mode only); "writer" says whether the writer
+ * is started (config_tools()).
+ */
+static char *
+config_finish(char *json, enum cli_mode mode)
+{
+	cJSON	*j;
+	char	*out;
+
+	if ((j = cJSON_Parse(json)) == NULL)
+		fatalx("the configuration is not JSON");
+	cJSON_free(json);
+	writer_started = !cJSON_IsFalse(cJSON_GetObjectItem(j, "writer"));
+	cJSON_AddStringToObject(j, "mode", mode == CLI_CHECK ? "check" :
+	    mode == CLI_CALL ? "call" : mode == CLI_LOGIN ? "login" : "serve");
+	if ((out = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(j);
+	return out;
+}
+
 static int
-parent_main(void)
+parent_main(enum cli_mode mode)
 {
 	struct sf_config	 conf;
 	struct child_fds	 fds[PROC_MAX];
@@ -729,16 +854,34 @@ parent_main(void)
 	struct ipc_msg		 msg;
 	sigset_t		 mask;
 	char			 err[512], dir[PATH_MAX], jwhy[512];
-	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2];
-	int			 i, sfd, devnull, jfd, jerr;
+	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2], mcp[2];
+	int			 i, sfd, devnull, clean, jfd = -1, jerr = 0;
 
 	log_init(PROC_PARENT, LOG_LVL_INFO);
+	run_mode = mode;
+	if (mode == CLI_LOGIN) {
+		config_set_login(cli_login_redirect());
+		if (cli_login_sandbox() && setenv("SFDC_LOGIN_URL",
+		    "https://test.salesforce.com", 1) == -1)
+			fatal("setenv");
+	}
+	/* A command's output is its answer: only warnings and worse in
+	 * the log unless SFDC_LOG_LEVEL says otherwise. */
+	if (mode != CLI_SERVE && setenv("SFDC_LOG_LEVEL", "warning", 0) == -1)
+		fatal("setenv");
 	if (config_load(&conf, err, sizeof(err)) == -1) {
 		config_wipe_environ();
+		if (mode != CLI_SERVE) {
+			log_errorx("configuration: %s", err);
+			exit(2);
+		}
 		fatalx("configuration: %s", err);
 	}
 	config_wipe_environ();
+	conf.json = config_finish(conf.json, mode);
 	connector_setup(conf.json);
+	if (mode == CLI_LOGIN)
+		cli_login_authorize(&conf);
 	{
 		const char *lvl = getenv("SFDC_LOG_LEVEL");
 		if (lvl != NULL && log_level_parse(lvl) != -1)
@@ -747,8 +890,12 @@ parent_main(void)
 
 	child_dir(dir, sizeof(dir));
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		child_exe_fd[i] = child_exe_open(dir, (enum proc_role)i);
-	jerr = journal_open(conf.journal, &jfd, jwhy, sizeof(jwhy));
+		if (child_started(i))
+			child_exe_fd[i] = child_exe_open(dir,
+			    (enum proc_role)i);
+	/* The journal only for a writer: without one nothing is opened. */
+	if (child_started(PROC_WRITER))
+		jerr = journal_open(conf.journal, &jfd, jwhy, sizeof(jwhy));
 
 	/* Signals arrive through a signalfd, never asynchronously. */
 	sigemptyset(&mask);
@@ -771,10 +918,22 @@ parent_main(void)
 	fds[PROC_FRONT] = (struct child_fds){ pc[PROC_FRONT][1], fb[0], fw[0] };
 	fds[PROC_BROKER] = (struct child_fds){ pc[PROC_BROKER][1], fb[1], wb[1] };
 	fds[PROC_WRITER] = (struct child_fds){ pc[PROC_WRITER][1], fw[1], wb[0] };
+	if (mode == CLI_CALL || mode == CLI_CHECK) {
+		socketpair_or_die(mcp);
+		cli_fd = mcp[0];
+		front_stdio = mcp[1];
+	}
 
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		struct child *c = &children[i];
 		c->role = (enum proc_role)i;
+		if (!child_started(i)) {
+			/* Not started is a state of its own, not a death. */
+			c->pid = -1;
+			c->reaped = 1;
+			c->ipc.fd = -1;
+			continue;
+		}
 		if ((c->pid = fork()) == -1)
 			fatal("fork");
 		if (c->pid == 0) {
@@ -787,22 +946,42 @@ parent_main(void)
 	}
 	/* The parent keeps only its ends of the parent channels. */
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		if (close(child_exe_fd[i]) == -1)
+		if (child_exe_fd[i] != -1 && close(child_exe_fd[i]) == -1)
 			fatal("close");
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (close(pc[i][1]) == -1)
 			fatal("close");
-	if (close(fb[0]) == -1 || close(fb[1]) == -1 || close(fw[0]) == -1 ||
-	    close(fw[1]) == -1 || close(wb[0]) == -1 || close(wb[1]) == -1)
+	if (close(fb[1]) == -1 || close(fw[0]) == -1 || close(wb[1]) == -1)
 		fatal("close");
-	/* Only the front holds stdin and stdout from now on. */
+	/* The front's ends likewise: kept, quiet, when it is not started. */
+	if (child_started(PROC_FRONT) && close(fb[0]) == -1)
+		fatal("close");
+	if (!child_started(PROC_FRONT) && close(pc[PROC_FRONT][0]) == -1)
+		fatal("close");
+	/*
+	 * The writer's ends: with no writer they stay open here, unused, so
+	 * that the broker's channel to it stays quiet instead of ending
+	 * (which it would take for a writer that died).
+	 */
+	if (child_started(PROC_WRITER) && (close(fw[1]) == -1 ||
+	    close(wb[0]) == -1))
+		fatal("close");
+	if (!child_started(PROC_WRITER) && close(pc[PROC_WRITER][0]) == -1)
+		fatal("close");
+	if (front_stdio != -1 && close(front_stdio) == -1)
+		fatal("close");
+	/* Only the front holds stdin (and, serving, stdout) from now on;
+	 * call and check print their answer. */
 	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
 	    dup2(devnull, STDIN_FILENO) == -1 ||
-	    dup2(devnull, STDOUT_FILENO) == -1 || close(devnull) == -1)
+	    (mode == CLI_SERVE && dup2(devnull, STDOUT_FILENO) == -1) ||
+	    close(devnull) == -1)
 		fatal("/dev/null");
 
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		struct child *c = &children[i];
+		if (!child_started(i))
+			continue;
 		ipc_init(&c->ipc, pc[i][0], c->role);
 		ipc_send_hello(&c->ipc, PROC_PARENT);
 		buf_init(&b);
@@ -810,7 +989,9 @@ parent_main(void)
 		ipc_send_buf(&c->ipc, IMSG_CONFIG, 0, &b);
 		buf_free(&b);
 	}
-	journal_send(&children[PROC_WRITER].ipc, jerr, jfd, conf.journal, jwhy);
+	if (child_started(PROC_WRITER))
+		journal_send(&children[PROC_WRITER].ipc, jerr, jfd,
+		    conf.journal, jwhy);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_ACCESS_TOKEN,
 	    &conf.access_token);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_REFRESH_TOKEN,
@@ -819,6 +1000,10 @@ parent_main(void)
 	    &conf.client_secret);
 	send_secret(&children[PROC_BROKER].ipc, SECRET_PRIVATE_KEY,
 	    &conf.private_key);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_AUTH_CODE,
+	    &conf.auth_code);
+	send_secret(&children[PROC_BROKER].ipc, SECRET_CODE_VERIFIER,
+	    &conf.code_verifier);
 	buf_init(&b);
 	buf_put_u32(&b, SECRET_DONE);
 	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_SECRET, 0, &b);
@@ -832,53 +1017,112 @@ parent_main(void)
 	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_CA_BUNDLE, 0, &b);
 	buf_free(&b);
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		if (ipc_flush_blocking(&children[i].ipc, 5000) == -1)
+		if (child_started(i) &&
+		    ipc_flush_blocking(&children[i].ipc, 5000) == -1)
 			log_warn("sending configuration to %s", proc_name(i));
 	/* The secrets are the broker's now. */
 	config_free(&conf);
 
 	/* Wait for the HELLOs; a child that fails here says why itself. */
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		if (!child_started(i))
+			continue;
 		if (ipc_recv_blocking(&children[i].ipc, &msg, 5000, err,
 		    sizeof(err)) != 1) {
 			startup_failed((enum proc_role)i, err);
 			stop_children();
-			return 1;
+			return mode == CLI_SERVE ? 1 : mode == CLI_LOGIN ?
+			    cli_login_status() : cli_status(0);
 		}
 		ipc_msg_free(&msg);
 		forward_logs(&children[i]);
 	}
-	return supervise(sfd);
+	if (mode == CLI_CALL || mode == CLI_CHECK)
+		cli_begin(mode, cli_fd);
+	clean = supervise(sfd);
+	if (mode == CLI_SERVE)
+		return clean;
+	if (mode == CLI_LOGIN)
+		return cli_login_status();
+	if (cli_fd != -1 && close(cli_fd) == -1)
+		fatal("close");
+	return cli_status(clean == 0);
+}
+
+static void __attribute__((noreturn))
+bad_word(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A wrong word on the command line: named, then the usage, exit 2. */
+static void __attribute__((noreturn))
+bad_word(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", SFREVOPS_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(2);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char	*a;
+	char		 err[1024];
+	const char	*a, *file = NULL;
+	enum cli_mode	 mode;
+	int		 i;
 
 	jsonalloc_init();
-	if (argc < 2)
-		return parent_main();
-	/* One option at most, and no command: say which word is wrong. */
-	a = argv[1];
-	if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-		if (argc == 2) {
+	/* Options first: -f FILE, or -h or -V alone. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		a = argv[i];
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0 ||
+		    strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			if (argc > i + 1)
+				bad_word("unexpected argument '%s' after '%s'",
+				    argv[i + 1], a);
+			if (i > 1)
+				bad_word("'%s' takes no other option (%s)", a,
+				    argv[1]);
+			if (a[1] == 'h' || a[2] == 'h')
+				usage(0);
 			printf("%s %s\n", SFREVOPS_NAME, PACKAGE_VERSION);
 			return 0;
 		}
-		a = argv[2];
-	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-		if (argc == 2)
-			usage(0);
-		a = argv[2];
+		if (strcmp(a, "-f") == 0) {
+			if (file != NULL)
+				bad_word("-f given twice ('%s', then '%s')",
+				    file, i + 1 < argc ? argv[i + 1] : "");
+			if (i + 1 == argc || argv[i + 1][0] == '\0')
+				bad_word("-f needs a file");
+			file = argv[++i];
+			continue;
+		}
+		bad_word("unknown option '%s'", a);
 	}
-	if (a != argv[1])
-		fprintf(stderr, "%s: unexpected argument '%s' after '%s'\n",
-		    SFREVOPS_NAME, a, argv[1]);
-	else if (a[0] == '-')
-		fprintf(stderr, "%s: unknown option '%s'\n", SFREVOPS_NAME, a);
-	else
-		fprintf(stderr, "%s: unknown command '%s' (%s takes no "
-		    "command)\n", SFREVOPS_NAME, a, SFREVOPS_NAME);
-	usage(2);
+	if (i == argc)
+		mode = CLI_SERVE;
+	else if (strcmp(argv[i], "call") == 0) {
+		cli_call_args(argc - i - 1, argv + i + 1);
+		mode = CLI_CALL;
+	} else if (strcmp(argv[i], "check") == 0) {
+		cli_check_args(argc - i - 1, argv + i + 1);
+		mode = CLI_CHECK;
+	} else if (strcmp(argv[i], "login") == 0) {
+		cli_login_args(argc - i - 1, argv + i + 1);
+		mode = CLI_LOGIN;
+	} else
+		bad_word("unknown command '%s' (the commands are call, check "
+		    "and login)", argv[i]);
+	/* A bad file is a configuration error: 1 serving, 2 for a command,
+	 * as every other one. */
+	if (file != NULL && config_read_file(file, err, sizeof(err)) == -1) {
+		log_init(PROC_PARENT, LOG_LVL_INFO);
+		config_wipe_environ();
+		log_errorx("configuration: %s", err);
+		return mode == CLI_SERVE ? 1 : 2;
+	}
+	return parent_main(mode);
 }

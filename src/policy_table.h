@@ -62,6 +62,12 @@
 	ROW(BROKER, PARENT, CONNECT,   RUN, "su", PT_CONNECT_MAX, MANY, parent_connect) \
 	ROW(PARENT, BROKER, CONNECT_R, RUN, "u",  4,              MANY, proc_connect_late) \
 	ROW(PARENT, BROKER, ERROR,     RUN, "us", PT_ERROR_MAX,   MANY, proc_error_late) \
+	/* sfrevops-mcp login: the broker alone, started to exchange	\
+	 * one authorization code (cli_login.c); the parent refuses	\
+	 * these in any other mode. */					\
+	ROW(BROKER, PARENT, LOGIN_TOKEN,   RUN, "ss", PT_SECRET_MAX + 1024, ONCE, parent_login_token) \
+	ROW(BROKER, PARENT, SF_IDENTITY_R, RUN, "s",  PT_ANSWER_MAX, ONCE, parent_login_identity) \
+	ROW(BROKER, PARENT, ERROR,         RUN, "us", PT_ERROR_MAX,  ONCE, parent_login_error) \
 	/* Children report to the parent. */				\
 	ROW(FRONT,  PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \
 	ROW(BROKER, PARENT, LOG,   ANY,   "us", PT_LOG_MAX, MANY, parent_log) \

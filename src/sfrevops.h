@@ -103,6 +103,9 @@ enum proc_role {
 	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
 				   zoneinfo, organization_id, org_name,	\
 				   is_sandbox, org_type, instance} */	\
+	X(LOGIN_TOKEN,	32)	/* broker -> parent, login mode only,	\
+				   unsolicited: str refresh token, str	\
+				   instance URL (cli_login.c) */	\
 	/* writer -> broker only: mutations (contrib/WRITES.md) */	\
 	X(SF_WRITE_UPDATE, 40)	/* u32 flags, str json: audit row and	\
 				   one field update, one composite */	\
@@ -137,7 +140,10 @@ enum secret_kind {
 	SECRET_REFRESH_TOKEN,
 	SECRET_CLIENT_SECRET,
 	SECRET_PRIVATE_KEY,
-	SECRET_DONE		/* no more secrets follow */
+	SECRET_DONE,		/* no more secrets follow */
+	SECRET_AUTH_CODE,	/* login: the authorization code */
+	SECRET_CODE_VERIFIER,	/* login: its PKCE code_verifier */
+	SECRET_KINDS		/* bound of the kinds, not one */
 };
 
 /* Codes carried by IMSG_ERROR. */

@@ -19,6 +19,7 @@
 
 static cJSON	**input_schemas;
 static cJSON	**output_schemas;
+static unsigned char	*allowed;	/* SFDC_TOOLS; NULL: every tool */
 
 static size_t
 tool_index(const struct tool *t)
@@ -181,6 +182,36 @@ tools_free(void)
 	free(input_schemas);
 	free(output_schemas);
 	input_schemas = output_schemas = NULL;
+	free(allowed);
+	allowed = NULL;
+}
+
+/*
+ * Every result names the org that answered (front.c, org_note()):
+ * "_org" in every output schema, so that structuredContent stays valid.
+ */
+#define ORG_SCHEMA \
+	"{\"type\":\"object\",\"description\":\"The org that answered: the " \
+	"instance host, and the organization id, name and whether it is a " \
+	"sandbox once the identity is known.\",\"properties\":{" \
+	"\"instance\":{\"type\":\"string\"},\"organization_id\":{\"type\":" \
+	"\"string\"},\"name\":{\"type\":\"string\"},\"sandbox\":{\"type\":" \
+	"\"boolean\"}},\"required\":[\"instance\"],\"additionalProperties\":" \
+	"false}"
+
+static void
+schema_add_org(cJSON *s, const char *name)
+{
+	cJSON	*props;
+
+	if (!cJSON_IsObject(s))
+		fatalx("tool %s: outputSchema is not an object", name);
+	if ((props = cJSON_GetObjectItemCaseSensitive(s, "properties")) == NULL &&
+	    (props = cJSON_AddObjectToObject(s, "properties")) == NULL)
+		fatalx("cJSON_AddObjectToObject");
+	if (cJSON_GetObjectItemCaseSensitive(props, "_org") != NULL)
+		fatalx("tool %s: its outputSchema declares _org itself", name);
+	cJSON_AddItemToObject(props, "_org", cJSON_Parse(ORG_SCHEMA));
 }
 
 void
@@ -210,6 +241,7 @@ tools_init(void)
 		input_schemas[i] = tool_schema_generate(t);
 		if ((output_schemas[i] = cJSON_Parse(t->output_schema)) == NULL)
 			fatalx("tool %s: outputSchema is not JSON", t->name);
+		schema_add_org(output_schemas[i], t->name);
 		if (schema_check(input_schemas[i], err, sizeof(err)) == -1)
 			fatalx("tool %s: inputSchema: %s", t->name, err);
 		if (schema_check(output_schemas[i], err, sizeof(err)) == -1)
@@ -232,7 +264,7 @@ tool_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	char		*msg = NULL;
 	enum tool_verdict v;
 
-	if (type != IMSG_ERROR)
+	if (type != IMSG_ERROR || (ctx->tool->flags & TOOL_SEES_ERRORS))
 		return ctx->tool->answer(ctx, type, b);
 	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
 	    buf_get_end(b) == -1)
@@ -391,4 +423,91 @@ tool_arg_strings(const struct tool_ctx *ctx, const char *name)
 	(void)arg_decl(ctx, name, ARG_STRINGS);
 	v = arg_value(ctx, name);
 	return cJSON_IsArray(v) ? v : NULL;
+}
+
+/*
+ * SFDC_TOOLS, as the parent passed it ("tools": names, or absent for
+ * every tool; "read-only" for every tool that only reads): the tools
+ * not allowed are neither listed nor callable.  An unknown name is a
+ * configuration error naming it.  "writer" false means the writer was
+ * not started, so no allowed tool may write; "write_tools" is the
+ * parent's list of the tools that write, checked against the registry
+ * here so that the parent never leaves out the writer a tool needs.
+ */
+int
+tools_allow(const cJSON *config, char *err, size_t errlen)
+{
+	const cJSON	*list, *w, *wt;
+	size_t		 i, off = 0;
+	int		 writer, found;
+
+	allowed = xcalloc(ntools, 1);
+	list = cJSON_GetObjectItemCaseSensitive(config, "tools");
+	writer = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(config,
+	    "writer"));
+	wt = cJSON_GetObjectItemCaseSensitive(config, "write_tools");
+	for (i = 0; i < ntools; i++) {
+		if (!cJSON_IsArray(wt) || (tools[i]->flags & TOOL_READ_ONLY))
+			continue;
+		found = 0;
+		cJSON_ArrayForEach(w, wt)
+			if (cJSON_IsString(w) &&
+			    strcmp(w->valuestring, tools[i]->name) == 0)
+				found = 1;
+		if (!found)
+			fatalx("%s writes but is not in the parent's list of "
+			    "write tools (conf.c, config_write_tools)",
+			    tools[i]->name);
+	}
+	if (list == NULL) {
+		memset(allowed, 1, ntools);
+		return 0;
+	}
+	err[0] = '\0';
+	cJSON_ArrayForEach(w, list) {
+		const struct tool *t;
+
+		if (!cJSON_IsString(w))
+			fatalx("CONFIG: tools holds a non-string");
+		if (strcmp(w->valuestring, "read-only") == 0) {
+			for (i = 0; i < ntools; i++)
+				if (tools[i]->flags & TOOL_READ_ONLY)
+					allowed[i] = 1;
+			continue;
+		}
+		if ((t = tools_find(w->valuestring)) == NULL) {
+			int n = snprintf(err + off, errlen - off, "%s'%s'",
+			    off == 0 ? "SFDC_TOOLS names no tool of this "
+			    "server: " : ", ", w->valuestring);
+			if (n > 0 && (size_t)n < errlen - off)
+				off += (size_t)n;
+			continue;
+		}
+		allowed[tool_index(t)] = 1;
+	}
+	if (off > 0) {
+		int n = snprintf(err + off, errlen - off, " (its tools: ");
+		if (n > 0 && (size_t)n < errlen - off)
+			off += (size_t)n;
+		for (i = 0; i < ntools; i++) {
+			n = snprintf(err + off, errlen - off, "%s%s",
+			    i ? ", " : "", tools[i]->name);
+			if (n > 0 && (size_t)n < errlen - off)
+				off += (size_t)n;
+		}
+		snprintf(err + off, errlen - off, "; or read-only)");
+		return -1;
+	}
+	for (i = 0; i < ntools; i++)
+		if (allowed[i] && !(tools[i]->flags & TOOL_READ_ONLY) &&
+		    !writer)
+			fatalx("%s writes, and the writer was not started",
+			    tools[i]->name);
+	return 0;
+}
+
+int
+tool_allowed(const struct tool *t)
+{
+	return allowed == NULL || allowed[tool_index(t)];
 }

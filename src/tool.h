@@ -32,6 +32,8 @@
 #define TOOL_IDEMPOTENT		0x04
 #define TOOL_OPEN_WORLD		0x08
 #define TOOL_WRITE		0x10	/* through the writer; WR_STATUS applies */
+/* Its answer() also gets IMSG_ERROR answers (the check tool). */
+#define TOOL_SEES_ERRORS	0x20
 
 /* Flags word of IMSG_SF_GET and IMSG_SF_QUERY (the broker's too). */
 #define REQ_DRY_RUN		0x01
@@ -165,6 +167,9 @@ struct tool {
 	const void		*data;		/* the handler's own constant */
 };
 
+/* tools/check.c: sfrevops-mcp check's, in no registry. */
+extern const struct tool	 tool_check;
+
 /* tools/registry.c */
 extern const struct tool *const	 tools[];
 extern const size_t		 ntools;
@@ -176,6 +181,10 @@ void	 tools_init(void);
 void	 tools_free(void);
 const cJSON *tools_input_schema(const struct tool *);
 const cJSON *tools_output_schema(const struct tool *);
+/* SFDC_TOOLS from the CONFIG object; -1 and err for an unknown name. */
+int	 tools_allow(const cJSON *config, char *err, size_t errlen);
+/* Listed and callable; every tool before tools_allow(). */
+int	 tool_allowed(const struct tool *);
 /* The generated inputSchema of t (caller frees). */
 cJSON	*tool_schema_generate(const struct tool *t);
 

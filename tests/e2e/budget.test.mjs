@@ -4,7 +4,7 @@
 // allowance (Sforce-Limit-Info), every result says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSim, simEnv, connectSdk, dataCalls, textOf } from './lib.mjs';
+import { startSim, simEnv, connectSdk, dataCalls, identityCalls, textOf } from './lib.mjs';
 
 let sim;
 const opened = [];
@@ -16,9 +16,9 @@ after(async () => {
 
 const q = (c, soql = 'SELECT Id FROM Account LIMIT 1') => c.client.callTool({ name: 'query', arguments: { soql } });
 
-test('a budget of 3 requests an hour: the 4th is refused before anything is sent, a dry run still answers', async () => {
+test('a budget of 6 requests an hour (3 queries and the identity\'s 3): the 4th query is refused before anything is sent, a dry run still answers', async () => {
   await sim.control('POST', 'reset', {});
-  const c = await connectSdk(simEnv(sim, { SFDC_REQUEST_BUDGET: '3' }), opened);
+  const c = await connectSdk(simEnv(sim, { SFDC_REQUEST_BUDGET: '6' }), opened);
   await sim.clearLog();
   for (let i = 0; i < 3; i++) {
     const r = await q(c);
@@ -26,14 +26,15 @@ test('a budget of 3 requests an hour: the 4th is refused before anything is sent
   }
   const r = await q(c);
   assert.equal(r.isError, true);
-  assert.match(textOf(r), /request budget is spent: SFDC_REQUEST_BUDGET allows 3 requests to Salesforce an hour/);
+  assert.match(textOf(r), /request budget is spent: SFDC_REQUEST_BUDGET allows 6 requests to Salesforce an hour/);
   assert.match(textOf(r), /Nothing was sent/);
   assert.doesNotMatch(textOf(r), /Salesforce refused/, 'Salesforce was never asked');
-  assert.equal(dataCalls(await sim.log()).length, 3, 'three requests reached the org, not four');
+  assert.equal(dataCalls(await sim.log()).length, 3, 'three queries reached the org, not four');
+  assert.equal(identityCalls(await sim.log()).length, 3, 'and the identity, once');
   const d = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account', dry_run: true } });
   assert.equal(d.isError, false, 'a dry run needs no request: ' + textOf(d));
   await c.client.close();
-  assert.match(c.stderr, /"msg":"request budget spent".*"budget_per_hour":3/);
+  assert.match(c.stderr, /"msg":"request budget spent".*"budget_per_hour":6/);
 });
 
 test('SFDC_REQUEST_BUDGET out of bounds is refused at start, naming the variable', async () => {

@@ -55,11 +55,26 @@ async function controlJson(sim, method, path) {
   return r.json;
 }
 
+/**
+ * The three requests of the broker's SF_IDENTITY (once per process, at
+ * the first call that goes to the org: the front names the org in every
+ * result): the version's resource list, the User row, the Organization
+ * row.  The counting tests count what a tool sends, so dataCalls()
+ * leaves them out; identityCalls() finds them.
+ */
+const IDENTITY_SOQL = /^SELECT Id, Username, Name, TimeZoneSidKey FROM User WHERE Id = '005\w+' LIMIT 1$|^SELECT Id, Name, IsSandbox, OrganizationType FROM Organization LIMIT 1$/;
+export const isIdentity = (e) => /^\/services\/data\/v\d+\.\d+\/$/.test(e.path)
+  || (typeof e.soql === 'string' && IDENTITY_SOQL.test(e.soql));
+export const identityCalls = (log) => log.filter(isIdentity);
 /** Filters of the simulator's request log. */
-export const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/'));
+export const dataCalls = (log) => log.filter((e) => e.path.startsWith('/services/data/') && !isIdentity(e));
 export const queries = (log) => dataCalls(log).filter((e) => /\/query/.test(e.path));
 /** The text blocks of a tool result, joined. */
-export const textOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+export const textOf = (res) => stripOrg(res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n'));
+/** A result's text after its first line, "Org: ..." (front.c, org_note). */
+export const stripOrg = (t) => t.replace(/^Org: [^\n]*\n/, '');
+/** The whole text, the org line included. */
+export const rawTextOf = (res) => res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
 
 /** HTTPS to the simulator, trusting only its CA. */
 export async function simFetch(info, method, path, body, headers = {}) {
