@@ -273,6 +273,7 @@ import { dirname, join } from 'node:path';
 
 const T = {
   ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, READY: 12, CANCEL: 28,
+  SF_IDENTITY: 30, SF_IDENTITY_R: 31,
   WR_COMMIT: 56, WR_COMMIT_R: 57, WR_STATUS: 58, WR_NOTE: 60, WR_NOTE_R: 61, WR_UPDATE: 62, WR_UPDATE_R: 63,
 };
 const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
@@ -363,6 +364,17 @@ async function startFront(config = {}) {
   assert.ok(ready, 'the front became ready: ' + stderr);
   assert.ok(await fromWriter.next((f) => f.type === T.HELLO), 'the front greets the writer');
   assert.ok(await fromBroker.next((f) => f.type === T.HELLO), 'and the broker');
+  // The broker's one part here: who the org is (every result names it).
+  const identity = setInterval(() => {
+    let i;
+    while ((i = fromBroker.frames.findIndex((x) => x.type === T.SF_IDENTITY)) !== -1) {
+      const q = fromBroker.frames.splice(i, 1)[0];
+      broker.write(frame(T.SF_IDENTITY_R, q.id, str(JSON.stringify({
+        user_id: '005000000000001AAA', username: 'integration@example.com', name: 'Integration', zoneinfo: 'GMT',
+        organization_id: '00D000000000001AAA', org_name: 'Test org', is_sandbox: true, org_type: 'Developer Edition', instance: '127.0.0.1',
+      }))));
+    }
+  }, 5);
   let nextId = 100;
   const f = {
     proc, out, fromWriter, fromBroker,
@@ -381,6 +393,7 @@ async function startFront(config = {}) {
     status(obj) { writer.write(frame(T.WR_STATUS, 0, str(JSON.stringify(obj)))); },
     answer(type, id, obj) { writer.write(frame(type, id, str(JSON.stringify(obj)))); },
     async stop() {
+      clearInterval(identity);
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.stdin.end();
         parent.write(frame(T.SHUTDOWN, 0));
@@ -394,6 +407,7 @@ async function startFront(config = {}) {
   return f;
 }
 
+const withoutOrg = (t) => t.replace(/^Org: [^\n]*\n/, '');
 const planOf = (confirm) => ({
   plan_id: 'p_0123456789abcdef0123456789abcdef', attempt_id: 'w_0123456789abcdef01234567',
   object_type: 'Opportunity', object_id: '006000000000001AAA', field_name: 'NextStep', field_label: 'Next Step',
@@ -423,7 +437,7 @@ test('front alone: WR_UPDATE goes to the writer with the client; accept -> decis
     assert.equal(j.object_id, '006000000000001AAA', 'the 18-character ID');
     assert.ok(Buffer.byteLength(j.client) <= 120 && !/[\u0000-\u001f]/.test(j.client), `one line, at most 120 bytes: ${j.client}`);
     assert.match(j.client, /^Desk top Client n+$/);
-    assert.equal(f.fromBroker.frames.length, 0, 'nothing went to the broker');
+    assert.equal(f.fromBroker.frames.filter((x) => x.type !== T.SF_IDENTITY).length, 0, 'nothing but the identity went to the broker');
     f.answer(T.WR_UPDATE_R, req.id, planOf(true));
     const el = await f.out.next((m) => m.method === 'elicitation/create');
     assert.ok(el, 'the person is asked');
@@ -438,7 +452,8 @@ test('front alone: WR_UPDATE goes to the writer with the client; accept -> decis
     const r = await f.out.next((m) => m.id === 1);
     assert.equal(r.result.isError, false);
     assert.equal(r.result.structuredContent.status, 'applied');
-    assert.match(r.result.content[0].text, /^Updated Opportunity 006000000000001AAA NextStep: 'Call back' -> 'Send the proposal' \(audit a0X000000000001AAA, attempt w_0123456789abcdef01234567\)/);
+    assert.match(r.result.content[0].text, /^Org: 00D000000000001AAA \(Test org, sandbox\) at 127\.0\.0\.1\n/, 'the org first');
+    assert.match(withoutOrg(r.result.content[0].text), /^Updated Opportunity 006000000000001AAA NextStep: 'Call back' -> 'Send the proposal' \(audit a0X000000000001AAA, attempt w_0123456789abcdef01234567\)/);
   } finally {
     await f.stop();
   }
@@ -464,7 +479,7 @@ test('front alone: content the schema refuses, an error response, decline -> dec
       f.answer(T.WR_COMMIT_R, c.id, { status: 'declined', attempt_id: 'w_0123456789abcdef01234567' });
       const r = await f.out.next((m) => m.id === id);
       assert.equal(r.result.isError, false);
-      assert.match(r.result.content[0].text, /^Not changed: .*nothing was sent to Salesforce/);
+      assert.match(withoutOrg(r.result.content[0].text), /^Not changed: .*nothing was sent to Salesforce/);
       id++;
     }
     assert.match(f.logs(), /does not match the requested schema/);
