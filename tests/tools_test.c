@@ -1404,7 +1404,7 @@ test_write_flow(void)
 	    "payload, no confirmation, no commit");
 	ok(strncmp(fk.ctx.text, "dry run: nothing was sent.", 26) == 0 &&
 	    strstr(fk.ctx.text, "empty (null) -> 1250.5") != NULL &&
-	    strstr(fk.ctx.text, "\"collateSubrequests\":\tfalse") != NULL,
+	    strstr(fk.ctx.text, "\"collateSubrequests\":false") != NULL,
 	    "its text shows the change and the exact body: %s", first_line(fk.ctx.text));
 	fake_free(&fk);
 

@@ -354,8 +354,8 @@ write_dry_run(struct tool_ctx *ctx, cJSON *plan)
 		    "has no payload");
 	}
 	copy_key(out, plan, "payload");
-	if ((p = cJSON_Print(payload)) == NULL)
-		fatalx("cJSON_Print");
+	if ((p = cJSON_PrintUnformatted(payload)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
 	line = change_line(ctx, out);
 	xasprintf(&text, "dry run: nothing was sent. Planned: %s.\n"
 	    "The exact composite request body:\n%s", line, p);
