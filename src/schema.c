@@ -1258,7 +1258,7 @@ c_bounds(struct sctx *x, const cJSON *s)
 static int
 c_cross(struct sctx *x, const cJSON *s, int types)
 {
-	const cJSON	*u, *r, *props, *addl;
+	const cJSON	*r, *props, *addl;
 	size_t		 i = 0;
 
 	if (c_pair(x, s, "minLength", "maxLength") == -1 ||
@@ -1270,7 +1270,7 @@ c_cross(struct sctx *x, const cJSON *s, int types)
 		ptr_key(&x->path, "enum");
 		return c_fail(x, "needs \"type\": \"string\"");
 	}
-	if (cJSON_IsTrue(u = get(s, "uniqueItems")) &&
+	if (cJSON_IsTrue(get(s, "uniqueItems")) &&
 	    get(s, "maxItems") == NULL) {
 		ptr_key(&x->path, "uniqueItems");
 		return c_fail(x, "needs maxItems, which bounds the quadratic "
@@ -1322,8 +1322,10 @@ c_schema(struct sctx *x, const cJSON *s, int depth, int root)
 			return -1;
 		path_pop(&x->path, saved);
 	}
-	if (root && (!cJSON_IsString(t) || strcmp(t->valuestring,
-	    "object") != 0))
+	/* t == NULL first, though cJSON_IsString(NULL) is false: the
+	 * analyzers cannot see into cJSON (contrib/analyze.sh). */
+	if (root && (t == NULL || !cJSON_IsString(t) ||
+	    strcmp(t->valuestring, "object") != 0))
 		return c_fail(x, "the root schema must have \"type\": "
 		    "\"object\"");
 	cJSON_ArrayForEach(kw, s) {
