@@ -1,5 +1,8 @@
 // Hostile input over raw stdio: the corpus in tests/hostile/jsonrpc.json
-// (strict RFC 8259, invalid UTF-8, \u0000 anywhere), lines at and past
+// (strict RFC 8259, invalid UTF-8, \u0000 anywhere) and the generated
+// tests/hostile/corpus.json (bad JSON, wrong types, odd ids, nesting,
+// unknown methods, calls before initialize, batches under each protocol
+// version, every tool's arguments missing, extra or mistyped), lines at and past
 // MCP_MAX_LINE however the bytes arrive, and a \u0000 in a SOQL filter
 // that must never reach the simulator.  After every refusal the server
 // must still answer a ping.  Codes: -32700 for what is not RFC 8259
@@ -13,6 +16,8 @@ import { srcdir, spawnRaw, offlineEnv, initialize, startSim, simEnv, dataCalls }
 
 const MAX_LINE = 4 * 1024 * 1024;	// MCP_MAX_LINE in src/sfrevops.h
 const corpus = JSON.parse(readFileSync(join(srcdir, 'tests', 'hostile', 'jsonrpc.json'), 'utf8'));
+// The generated part: node tests/hostile/gen.mjs BIN >tests/hostile/corpus.json
+const generated = JSON.parse(readFileSync(join(srcdir, 'tests', 'hostile', 'corpus.json'), 'utf8'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function withServer(fn, env = offlineEnv()) {
@@ -47,34 +52,152 @@ function pingOf(n, id) {
   return head + 'a'.repeat(n - head.length - tail.length) + tail;
 }
 
-test('the corpus: each hostile line gets its answer, and the server keeps serving', async () => {
-  assert.ok(corpus.length >= 50, 'the corpus has its cases');
-  await withServer(async (s) => {
-    for (const c of corpus) {
-      const bytes = c.hex !== undefined ? Buffer.from(c.hex, 'hex') : Buffer.from(c.line, 'utf8');
-      assert.ok(!bytes.includes(0x0a), c.name + ': one line');
-      s.proc.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]));
-      if (c.notification) {
-        assert.ok(await s.silent(200), c.name + ': a notification is never answered');
-      } else {
-        const r = await s.next();
-        const shown = `${c.name}: ${JSON.stringify(r).slice(0, 300)}`;
-        if (c.result) {
-          assert.deepEqual(r.result, {}, shown);
-        } else {
-          assert.equal(r.error?.code, c.code, shown);
-          if (c.id === null) assert.equal('id' in r, false, shown);
-          else assert.equal(r.id, c.id, shown);
-          if (c.path !== undefined) {
-            assert.ok(r.error.message.includes(c.path), `${shown} names ${c.path}`);
-            assert.match(r.error.message, /\\u0000/, shown);
-          }
-          if (c.code === -32700) assert.match(r.error.message, /^Parse error: .* at byte \d+$/, shown);
-        }
-      }
-      await alive(s, c.name);
+/** The bytes of a case's line, without the newline. */
+function bytesOf(c) {
+  if (c.pad !== undefined) return Buffer.from(pingOf(c.pad, 'pad'), 'utf8');
+  return c.hex !== undefined ? Buffer.from(c.hex, 'hex') : Buffer.from(c.line, 'utf8');
+}
+
+/** One error or ping answer against what the case expects. */
+function checkOne(r, c, shown) {
+  if (c.result) {
+    assert.deepEqual(r.result, {}, shown);
+    if (c.id !== undefined) assert.equal(r.id, c.id, shown);
+    return;
+  }
+  assert.equal(r.error?.code, c.code, shown);
+  if (c.id === null) assert.equal('id' in r, false, shown);
+  else assert.equal(r.id, c.id, shown);
+}
+
+/** Send one case and check its answer; then the server must answer a ping. */
+async function runCase(s, c) {
+  const bytes = bytesOf(c);
+  assert.ok(!bytes.includes(0x0a), c.name + ': one line');
+  const at = s.lines.length;
+  s.proc.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]));
+  if (c.notification) {
+    assert.ok(await s.silent(200), c.name + ': a notification is never answered');
+    await alive(s, c.name);
+    return;
+  }
+  const r = await s.next(30000);
+  const shown = `${c.name}: ${JSON.stringify(r).slice(0, 300)}`;
+  assert.ok(await s.silent(20), c.name + ': one answer');
+  if (c.batch) {
+    assert.ok(Array.isArray(r), shown);
+    assert.equal(r.length, c.batch.length, shown);
+    for (const want of c.batch) {
+      const got = r.find((m) => (want.id === null ? !('id' in m) : m.id === want.id));
+      assert.ok(got, `${shown}: an answer for ${want.id}`);
+      checkOne(got, want, shown);
     }
-  });
+  } else if (c.tool_error !== undefined || c.tool_ok) {
+    assert.equal(r.id, c.id, shown);
+    assert.ok(r.result, shown);
+    const text = r.result.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+    if (c.tool_ok) {
+      assert.notEqual(r.result.isError, true, shown);
+    } else {
+      assert.equal(r.result.isError, true, shown);
+      assert.ok(text.includes(c.tool_error), `${shown} names ${c.tool_error}`);
+    }
+  } else if (c.init) {
+    assert.equal(r.result?.protocolVersion, c.init, shown);
+  } else {
+    checkOne(r, c, shown);
+    if (c.raw_id !== undefined) assert.ok(s.lines[at].includes(`"id":${c.raw_id},`), `${c.name}: the id as sent: ${s.lines[at].slice(0, 200)}`);
+    if (c.path !== undefined) {
+      assert.ok(r.error.message.includes(c.path), `${shown} names ${c.path}`);
+      assert.match(r.error.message, /\\u0000/, shown);
+    }
+    if (c.code === -32700) assert.match(r.error.message, /^Parse error: .* at byte \d+$/, shown);
+  }
+  await alive(s, c.name);
+}
+
+test('the corpus: each hostile line gets its answer, and the server keeps serving', async () => {
+  const all = [...corpus, ...generated];
+  assert.ok(all.length >= 300, `the corpus has at least 300 cases (${all.length})`);
+  const names = new Set();
+  for (const c of all) {
+    assert.ok(!names.has(c.name), 'case names are unique: ' + c.name);
+    names.add(c.name);
+  }
+  const sessions = new Map();
+  for (const c of all) {
+    const k = c.session || '2025-11-25';
+    if (!sessions.has(k)) sessions.set(k, []);
+    sessions.get(k).push(c);
+  }
+  // Every mismatch is listed, not only the first; a server that stops
+  // answering ends the run at once.
+  const failed = [];
+  const tryCase = async (s, c) => {
+    try {
+      await runCase(s, c);
+    } catch (e) {
+      failed.push(`${c.name}: ${e.message.split('\n')[0]}`);
+      // After a timeout the reader's queue is out of step: stop here.
+      if (s.proc.exitCode !== null || s.proc.signalCode !== null ||
+          /^no answer within/.test(e.message)) {
+        assert.fail(`${failed.length} mismatches, the last one fatal:\n${failed.join('\n')}`);
+      }
+      await alive(s, 'the mismatch of ' + c.name);
+    }
+  };
+  let ran = 0;
+  for (const [version, cases] of sessions) {
+    if (version === 'fresh') {
+      // Each in a server of its own, before any initialize.
+      for (const c of cases) {
+        const s = spawnRaw(offlineEnv());
+        try {
+          await tryCase(s, c);
+        } finally {
+          s.proc.stdin.end();
+          const t = setTimeout(() => s.proc.kill('SIGKILL'), 5000);
+          const { code } = await s.exited;
+          clearTimeout(t);
+          assert.equal(code, 0, c.name + ': the server ended normally: ' + s.stderr.slice(-500));
+        }
+        ran++;
+      }
+      continue;
+    }
+    const s = spawnRaw(offlineEnv());
+    try {
+      const init = await initialize(s, version);
+      assert.equal(init.result?.protocolVersion, version);
+      for (const c of cases) { await tryCase(s, c); ran++; }
+    } finally {
+      s.proc.stdin.end();
+      const t = setTimeout(() => s.proc.kill('SIGKILL'), 5000);
+      const { code } = await s.exited;
+      clearTimeout(t);
+      assert.equal(code, 0, `the ${version} server ended normally: ` + s.stderr.slice(-500));
+    }
+  }
+  assert.deepEqual(failed, [], `${failed.length} of ${all.length} cases were not answered as expected`);
+  assert.equal(ran, all.length);
+});
+
+test('every listed tool has its cases in the generated corpus (tests/hostile/gen.mjs)', async () => {
+  const s = spawnRaw(offlineEnv());
+  try {
+    await initialize(s);
+    s.send({ jsonrpc: '2.0', id: 'tl', method: 'tools/list' });
+    const r = await s.next();
+    for (const t of r.result.tools) {
+      assert.ok(generated.some((c) => c.name === `${t.name}: a valid dry run is served`),
+        `${t.name} has no cases: run node tests/hostile/gen.mjs BIN >tests/hostile/corpus.json`);
+      for (const p of Object.keys(t.inputSchema.properties || {}))
+        assert.ok(generated.some((c) => c.name.startsWith(`${t.name}: ${p} as `)), `${t.name}.${p} has no wrong-type cases`);
+    }
+  } finally {
+    s.proc.stdin.end();
+    await s.exited;
+  }
 });
 
 test('lines at MCP_MAX_LINE are served, longer ones refused, and the server lives', async () => {
