@@ -13,7 +13,9 @@
  * every entry; keep the two in step.
  *
  * Nothing in the environment can weaken a sandbox.  The only switches
- * are build-time ones: SANDBOX_DEBUG (--enable-sandbox-debug) traps and
+ * are build-time ones: SF_COVERAGE (--enable-coverage) refuses gcov's
+ * file calls with EPERM rather than killing, SANDBOX_DEBUG
+ * (--enable-sandbox-debug) traps and
  * names the offending call before the process dies, SF_SANITIZERS
  * (--enable-sanitizers) adapts to what the sanitizer runtimes need.
  */
@@ -496,6 +498,19 @@ static const int sc_sanitizer_refused[] = {
 };
 #endif
 
+#ifdef SF_COVERAGE
+/*
+ * Coverage builds only (--enable-coverage): gcov writes each process's
+ * counters to .gcda files at exit.  A sandboxed child may not open a
+ * file, so it is told so politely and ends normally; its counts are
+ * lost (contrib/coverage.sh measures that code through the unit tests).
+ */
+static const int sc_coverage_refused[] = {
+	SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
+	SCMP_SYS(access), SCMP_SYS(faccessat),
+};
+#endif
+
 /*
  * libseccomp names calls unknown to the architecture with negative
  * pseudo numbers; a rule for one of those is skipped, not an error.
@@ -760,6 +775,14 @@ sandbox_seccomp(enum proc_role role, enum sandbox_mode mode)
 		goto out;
 	for (i = 0; i < NELEM(sc_sanitizer_refused); i++) {
 		r = (struct sc_rule){ sc_sanitizer_refused[i], -1,
+		    SCMP_CMP_EQ, 0, 0 };
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), &r) == -1)
+			goto out;
+	}
+#endif
+#ifdef SF_COVERAGE
+	for (i = 0; i < NELEM(sc_coverage_refused); i++) {
+		r = (struct sc_rule){ sc_coverage_refused[i], -1,
 		    SCMP_CMP_EQ, 0, 0 };
 		if (sc_add(ctx, SCMP_ACT_ERRNO(EPERM), &r) == -1)
 			goto out;
