@@ -28,9 +28,10 @@ skip() { printf '%s\n' "$*" >>"$skipped"; echo "SKIP: $*"; }
 # tests/run-node.sh's "# SKIP subtest:" lines (node subtests, which the
 # driver does not count).
 skips_of() {
-	find "$1/tests" -name '*.log' -exec grep -h \
+	find "$1/tests" -name '*.log' -exec grep -H \
 	    -e '^SKIP: ' -e '^# SKIP subtest: ' {} + 2>/dev/null |
-	    sed "s|^SKIP: |$(basename "$1"): |; s|^# SKIP subtest: |$(basename "$1"): subtest |" \
+	    sed "s|^$1/||; s|^[^:]*:SKIP: |$(basename "$1"): |;
+	    s|^\([^:]*\)\.log:# SKIP subtest: |$(basename "$1"): \1 (a subtest) |" \
 	    >>"$skipped" || true
 }
 tally() {
