@@ -16,7 +16,7 @@ test_file=$1
 modules=$(dirname "$0")/node_modules
 case $test_file in
 */sfsim/*) needs=yes ;;
-*) if grep -q "from '@\|startSim(\|demo.mjs" "$test_file"; then needs=yes; else needs=no; fi ;;
+*) if grep -q "from '@\|startSim(\|demo.mjs\|bench/soak.mjs" "$test_file"; then needs=yes; else needs=no; fi ;;
 esac
 if [ "$needs" = yes ] && [ ! -d "$modules/@modelcontextprotocol/sdk" ]; then
 	echo "1..0 # SKIP no $modules: run npm ci in tests/ (contrib/install-deps.sh does)"
