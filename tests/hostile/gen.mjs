@@ -147,11 +147,10 @@ add({ name: '\\u0000 alone as the method', line: req(24, '\u0000'), code: -32600
 // ---------------------------------------------------------- nesting
 const nest = (n, open, close) => open.repeat(n) + close.repeat(n);
 // The message object and params are two levels: n more inside params.
-for (const [kind, o, cl, inner] of [['arrays', '[', ']', null], ['objects', '{"a":', '}', null]]) {
+for (const [kind, o, cl] of [['arrays', '[', ']'], ['objects', '{"a":', '}']]) {
 	for (const d of [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 2, 1000]) {
-		const n = d - 3;	// the message, params, "v"'s container
+		const n = d - 3;	// the message and params are 2; n + 1 more
 		const v = kind === 'arrays' ? nest(n + 1, '[', ']') : (o.repeat(n) + '{}' + cl.repeat(n));
-		void inner;
 		const line = `{"jsonrpc":"2.0","id":"d${d}","method":"ping","params":{"v":${v}}}`;
 		add(d <= MAX_DEPTH ? { name: `depth ${d} of ${kind} is fine`, line, result: true }
 		    : { name: `depth ${d} of ${kind} is refused`, line, code: -32700, id: null });
