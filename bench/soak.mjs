@@ -38,16 +38,24 @@ function rng(seed) {
   };
 }
 
-/** PSS in KiB of pid and its descendants (root reads the children). */
-export function treePss(pid) {
-  let total = 0;
+/** PSS and USS (private pages) in KiB of pid and its descendants
+ * (root reads the children).  PSS is judged, as the issue asks; USS is
+ * reported beside it because it does not move when other processes
+ * start or stop sharing the same library pages. */
+export function treeMem(pid) {
+  let pss = 0;
+  let uss = 0;
   for (const p of [pid, ...descendants(pid).map((d) => d.pid)]) {
     const t = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
-    const m = /^Pss:\s+(\d+) kB/m.exec(t);
-    if (!m) throw new Error(`no Pss in /proc/${p}/smaps_rollup`);
-    total += Number(m[1]);
+    const kib = (k) => {
+      const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t);
+      if (!m) throw new Error(`no ${k} in /proc/${p}/smaps_rollup`);
+      return Number(m[1]);
+    };
+    pss += kib('Pss');
+    uss += kib('Private_Clean') + kib('Private_Dirty');
   }
-  return total;
+  return { pss, uss };
 }
 
 const HTTP_TIMEOUT_MS = 1000;	// SFDC_HTTP_TIMEOUT_MS: the least allowed
@@ -126,7 +134,7 @@ export async function soak(opts = {}) {
     const warm = o.warmup ?? Math.max(1, Math.floor(o.calls / 10));
     const one = async () => {
       const i = next++;
-      if (i === warm) report.pss_kib.push({ after: i, kib: treePss(pid) });
+      if (i === warm) { const m = treeMem(pid); report.pss_kib.push({ after: i, kib: m.pss, uss: m.uss }); }
       if (rand() < o.faultRate) await inject();
       const call = pick(mix)();
       const ac = new AbortController();
@@ -161,7 +169,7 @@ export async function soak(opts = {}) {
     await sim.control('DELETE', 'faults');
     // Settle: the last cancelled and retried requests finish.
     await new Promise((r) => setTimeout(r, 500));
-    report.pss_kib.push({ after: o.calls, kib: treePss(pid) });
+    { const m = treeMem(pid); report.pss_kib.push({ after: o.calls, kib: m.pss, uss: m.uss }); }
     await c.client.ping();
     const tree1 = descendants(pid).map((d) => d.pid).sort();
     report.same_processes = tree1.length === tree0.length && tree1.every((p, k) => p === tree0[k]);
@@ -199,6 +207,7 @@ export function markdown(r) {
     `| tool error texts (top 5) | ${Object.entries(r.error_texts).sort((x, y) => y[1] - x[1]).slice(0, 5).map(([k, v]) => `${v}: ${k.replace(/\|/g, '/')}`).join('; ')} |`,
     `| faults injected | ${r.faults_total}: ${f} |`,
     `| PSS of the tree | ${r.pss_kib.map((p) => `${p.kib} KiB after ${p.after}`).join(', ')}: ${r.pss_growth_pct} %${r.sanitizer_build ? ' (ASan build: not judged)' : ''} |`,
+    `| USS of the tree (private pages) | ${r.pss_kib.map((p) => `${p.uss} KiB after ${p.after}`).join(', ')} |`,
     `| same four processes throughout | ${r.same_processes ? 'yes' : 'NO'} |`,
     `| verdict | ${r.ok_overall ? 'pass' : 'FAIL: ' + r.failures.join('; ')} |`,
   ].join('\n');
