@@ -4,31 +4,25 @@
 # gcovr's file-by-file table, and the lines no test reaches listed for
 # the error paths among them.
 #
-# What is measured, and what is not:
-#  - the parent (src/main.c, conf.c, connector.c) and every unit test
-#    write their counts at exit: the end-to-end tests count for the
-#    parent;
-#  - the sandboxed children (front, broker, writer) cannot open a file,
-#    so a coverage build's seccomp profile refuses gcov's open with EPERM
-#    (src/sandbox.c, SF_COVERAGE) and their counts are lost: their code
-#    (jsonrpc.c, schema.c, tools/, records.c, http.c, auth.c, soql.c...)
-#    is measured through the unit tests that link the same objects
-#    (tools_test, jsonrpc_test, schema_test, http_test, redact_test,
-#    soql_test...).  front.c, broker.c and writer.c have no unit test of
-#    their own, so their figures are low: they run, unmeasured, in every
-#    end-to-end test.
-#  - tests/sandbox_test's openat probes fail in a coverage build, by
-#    design (the call is refused, not killed), and the two end-to-end
-#    tests that parse every stderr line as JSON (read_path 14,
-#    concurrency 3) meet gcov's "profiling: ... cannot open" lines: the
-#    verdicts of the suite come from the other builds of
-#    contrib/test-all.sh.
+# What is measured: every process of every test.  A coverage build's
+# children run without Landlock, seccomp and the file rlimits
+# (src/sandbox.c, SF_COVERAGE; make install refuses such a build) so that
+# gcov can write their counts at exit, and everything here runs under
+# umask 000 so that they, dropped to nobody, can open the .gcda files the
+# tests running as root created.  A child killed by a signal writes
+# nothing (the tests that kill one on purpose).  The sandbox tests
+# (tests/sandbox_test's sandbox_apply probes, e2e sandbox_status) fail in
+# this build, by design, and the tests that parse every stderr line as
+# JSON may meet gcov's messages: the verdicts of the suite come from the
+# other builds of contrib/test-all.sh, and this script reports coverage,
+# not verdicts (the summary of its make check is printed all the same).
 #
 # Usage: contrib/coverage.sh [BUILD-DIR]   (default build/coverage;
 # COVERAGE_REUSE=1 makes the report from the counts already there)
 # Writes BUILD-DIR/coverage.txt (the table), coverage-uncovered.txt (the
 # lines never run, per file) and coverage.html; prints the table.
 set -eu
+umask 000
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=${1:-$top/build/coverage}
 jobs=$(nproc 2>/dev/null || echo 2)
