@@ -92,6 +92,7 @@ export async function soak(opts = {}) {
       // Requests an hour: the default (2,000) would be spent within
       // the soak; the budget has tests of its own (budget.test.mjs).
       SFDC_REQUEST_BUDGET: '1000000',
+      SFDC_CONFIRM_WRITES: 'never',
     };
     c = await connectSdk(env);
     const pid = c.transport.pid;
@@ -116,8 +117,11 @@ export async function soak(opts = {}) {
     ].filter((f) => names.has(f().name));
     if (writes) {
       for (const t of writable) {
-        if (t.name === 'add_note') mix.push(() => ({ name: 'add_note', arguments: { record_id: pick(ids.Account), title: 'soak', body: 'soak note' } }));
-        if (t.name === 'update_field') mix.push(() => ({ name: 'update_field', arguments: { object: 'Account', record_id: pick(ids.Account), field: 'Description', value: 'soak ' + Math.floor(rand() * 1e6) } }));
+        // The argument names of contrib/WRITES.md's WR_NOTE and
+        // WR_UPDATE; check them against the tools' schemas when they land
+        // (and the confirmation step, SFDC_CONFIRM_WRITES=never here).
+        if (t.name === 'add_note') mix.push(() => ({ name: 'add_note', arguments: { object_type: 'Account', object_id: pick(ids.Account), title: 'soak', body: 'soak note' } }));
+        if (t.name === 'update_field') mix.push(() => ({ name: 'update_field', arguments: { object_type: 'Opportunity', object_id: pick(ids.Opportunity), field_name: 'NextStep', new_value: 'soak ' + Math.floor(rand() * 1e6), justification: 'fault soak' } }));
       }
     }
     report.tools = mix.map((f) => f().name);
