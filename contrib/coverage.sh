@@ -7,9 +7,9 @@
 # What is measured: every process of every test.  A coverage build's
 # children run without Landlock, seccomp and the file rlimits
 # (src/sandbox.c, SF_COVERAGE; make install refuses such a build) so that
-# gcov can write their counts at exit, and everything here runs under
-# umask 000 so that they, dropped to nobody, can open the .gcda files the
-# tests running as root created.  A child killed by a signal writes
+# gcov can write their counts at exit, and the tests run under umask 000
+# in directories open to all so that they, dropped to nobody, can open
+# the .gcda files the tests running as root created.  A child killed by a signal writes
 # nothing (the tests that kill one on purpose).  The sandbox tests
 # (tests/sandbox_test's sandbox_apply probes, e2e sandbox_status) fail in
 # this build, by design, and the tests that parse every stderr line as
@@ -22,7 +22,6 @@
 # Writes BUILD-DIR/coverage.txt (the table), coverage-uncovered.txt (the
 # lines never run, per file) and coverage.html; prints the table.
 set -eu
-umask 000
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=${1:-$top/build/coverage}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -37,8 +36,14 @@ grep -q '^#define SF_COVERAGE 1' config.h ||
 make -s -j"$jobs"
 if [ "${COVERAGE_REUSE:-}" != 1 ]; then
 	find . -name '*.gcda' -exec rm -f {} +
+	# The children run as nobody: they may create and update .gcda
+	# files next to the objects (directories open to all, and files
+	# created 0666 under umask 000 during the tests only: the parent
+	# refuses to run executables others may write, so the build itself
+	# keeps the normal umask).
+	find . -name '*.gcno' -exec dirname {} + | sort -u | xargs chmod a+rwx
 	# Every test, whatever its verdict (see above); the summary is kept.
-	make -s -k check -j"$jobs" >check.out 2>&1 || true
+	(umask 000 && make -s -k check -j"$jobs" >check.out 2>&1) || true
 fi
 sed -n '/^# TOTAL:/,/^# ERROR:/p' check.out
 g() { gcovr -r "$top" --object-directory "$b" -f "$top/src/" \
