@@ -4,8 +4,9 @@
 // the HTTP deadline, truncated and malformed bodies, expired tokens) and
 // cancellations from the client.  No crash (the same four processes at
 // the end), no hang, every call answered or cancelled, no more failed
-// calls than faults, and the tree's PSS within 10 % of its value after
-// the warm-up (not in an ASan build, whose quarantine grows by design).
+// calls than faults, and the tree's private memory (USS) within 10 % of
+// its value after the warm-up (PSS reported; memory is not judged in an
+// ASan build, whose quarantine grows by design).
 // Writes join by themselves once the server lists them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
