@@ -11,9 +11,8 @@
 # in directories open to all so that they, dropped to nobody, can open
 # the .gcda files the tests running as root created.  A child killed by a signal writes
 # nothing (the tests that kill one on purpose).  The sandbox tests
-# (tests/sandbox_test's sandbox_apply probes, e2e sandbox_status) fail in
-# this build, by design, and the tests that parse every stderr line as
-# JSON may meet gcov's messages: the verdicts of the suite come from the
+# (tests/sandbox_test's sandbox_apply probes, e2e sandbox_status, and
+# mcp_core's RLIMIT_FSIZE check) fail in this build, by design: the verdicts of the suite come from the
 # other builds of contrib/test-all.sh, and this script reports coverage,
 # not verdicts (the summary of its make check is printed all the same).
 #
