@@ -10,7 +10,8 @@
 // elsewhere, without an id when the id itself is affected.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { srcdir, spawnRaw, offlineEnv, initialize, startSim, simEnv, dataCalls } from './lib.mjs';
 
@@ -36,11 +37,47 @@ async function withServer(fn, env = offlineEnv()) {
   return s;
 }
 
+
+/** A server notification (a method, no id): the front may send one at
+ * any time (notifications/tools/list_changed when the writes become
+ * available), and it answers nothing. */
+const isNoteMsg = (m) => m !== null && typeof m === 'object' && !Array.isArray(m) && 'method' in m && !('id' in m);
+const isNote = (line) => {
+  try {
+    return isNoteMsg(JSON.parse(line));
+  } catch {
+    return false;
+  }
+};
+/** The next answer, past any server notification. */
+async function answer(s, timeout = 10000) {
+  for (;;) {
+    const r = await s.next(timeout);
+    if (!isNoteMsg(r)) return r;
+  }
+}
+/** True when nothing but server notifications arrives within ms. */
+async function quiet(s, ms = 300) {
+  const before = s.lines.length;
+  await sleep(ms);
+  return s.lines.slice(before).every(isNote);
+}
+
+/** The corpus's server: offline, with a journal, so that the write
+ * tools are available and their arguments are checked (without one
+ * they answer "Unavailable" whatever the arguments). */
+let journalDir;
+function corpusEnv() {
+  if (!journalDir) journalDir = mkdtempSync(join(tmpdir(), 'hostile-journal-'));
+  return offlineEnv({ SFDC_JOURNAL: join(journalDir, 'journal.jsonl') });
+}
+after(() => { if (journalDir) rmSync(journalDir, { recursive: true, force: true }); });
+
 let pings = 0;
 async function alive(s, what) {
   const id = `alive-${++pings}`;
   s.send({ jsonrpc: '2.0', id, method: 'ping' });
-  const r = await s.next(30000);
+  const r = await answer(s, 30000);
   assert.equal(r.id, id, `a ping is answered after ${what}: ${JSON.stringify(r).slice(0, 200)}`);
   assert.deepEqual(r.result, {});
 }
@@ -77,13 +114,13 @@ async function runCase(s, c) {
   const at = s.lines.length;
   s.proc.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]));
   if (c.notification) {
-    assert.ok(await s.silent(200), c.name + ': a notification is never answered');
+    assert.ok(await quiet(s, 200), c.name + ': a notification is never answered');
     await alive(s, c.name);
     return;
   }
-  const r = await s.next(30000);
+  const r = await answer(s, 30000);
   const shown = `${c.name}: ${JSON.stringify(r).slice(0, 300)}`;
-  assert.ok(await s.silent(20), c.name + ': one answer');
+  assert.ok(await quiet(s, 20), c.name + ': one answer');
   if (c.batch) {
     assert.ok(Array.isArray(r), shown);
     assert.equal(r.length, c.batch.length, shown);
@@ -91,6 +128,13 @@ async function runCase(s, c) {
       const got = r.find((m) => (want.id === null ? !('id' in m) : m.id === want.id));
       assert.ok(got, `${shown}: an answer for ${want.id}`);
       checkOne(got, want, shown);
+    }
+  } else if (c.tool_valid) {
+    assert.equal(r.id, c.id, shown);
+    const text = r.result.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+    if (r.result.isError) {
+      assert.match(text, /cannot reach Salesforce/, shown);
+      assert.doesNotMatch(text, /argument|missing required|unknown /, shown);
     }
   } else if (c.tool_error !== undefined || c.tool_ok) {
     assert.equal(r.id, c.id, shown);
@@ -106,7 +150,10 @@ async function runCase(s, c) {
     assert.equal(r.result?.protocolVersion, c.init, shown);
   } else {
     checkOne(r, c, shown);
-    if (c.raw_id !== undefined) assert.ok(s.lines[at].includes(`"id":${c.raw_id},`), `${c.name}: the id as sent: ${s.lines[at].slice(0, 200)}`);
+    if (c.raw_id !== undefined) {
+      const raw = s.lines.slice(at).find((l) => !isNote(l)) ?? '';
+      assert.ok(raw.includes(`"id":${c.raw_id},`), `${c.name}: the id as sent: ${raw.slice(0, 200)}`);
+    }
     if (c.path !== undefined) {
       assert.ok(r.error.message.includes(c.path), `${shown} names ${c.path}`);
       assert.match(r.error.message, /\\u0000/, shown);
@@ -151,7 +198,7 @@ test('the corpus: each hostile line gets its answer, and the server keeps servin
     if (version === 'fresh') {
       // Each in a server of its own, before any initialize.
       for (const c of cases) {
-        const s = spawnRaw(offlineEnv());
+        const s = spawnRaw(corpusEnv());
         try {
           await tryCase(s, c);
         } finally {
@@ -165,7 +212,7 @@ test('the corpus: each hostile line gets its answer, and the server keeps servin
       }
       continue;
     }
-    const s = spawnRaw(offlineEnv());
+    const s = spawnRaw(corpusEnv());
     try {
       const init = await initialize(s, version);
       assert.equal(init.result?.protocolVersion, version);
@@ -183,11 +230,11 @@ test('the corpus: each hostile line gets its answer, and the server keeps servin
 });
 
 test('every listed tool has its cases in the generated corpus (tests/hostile/gen.mjs)', async () => {
-  const s = spawnRaw(offlineEnv());
+  const s = spawnRaw(corpusEnv());
   try {
     await initialize(s);
     s.send({ jsonrpc: '2.0', id: 'tl', method: 'tools/list' });
-    const r = await s.next();
+    const r = await answer(s);
     for (const t of r.result.tools) {
       assert.ok(generated.some((c) => c.name === `${t.name}: a valid dry run is served`),
         `${t.name} has no cases: run node tests/hostile/gen.mjs BIN >tests/hostile/corpus.json`);
@@ -203,16 +250,16 @@ test('every listed tool has its cases in the generated corpus (tests/hostile/gen
 test('lines at MCP_MAX_LINE are served, longer ones refused, and the server lives', async () => {
   await withServer(async (s) => {
     s.send(pingOf(MAX_LINE, 'exact'));
-    assert.deepEqual((await s.next(30000)).id, 'exact', 'exactly MCP_MAX_LINE bytes is a message');
+    assert.deepEqual((await answer(s, 30000)).id, 'exact', 'exactly MCP_MAX_LINE bytes is a message');
     s.proc.stdin.write(pingOf(MAX_LINE - 1, 'exact-cr') + '\r\n');
-    assert.equal((await s.next(30000)).id, 'exact-cr', 'MCP_MAX_LINE bytes with the CR');
+    assert.equal((await answer(s, 30000)).id, 'exact-cr', 'MCP_MAX_LINE bytes with the CR');
     for (const extra of [1, 2, 65536, 5 * 1024 * 1024 - MAX_LINE]) {
       s.send(pingOf(MAX_LINE + extra, 'over-' + extra));
-      const r = await s.next(30000);
+      const r = await answer(s, 30000);
       assert.equal(r.error?.code, -32600, `MCP_MAX_LINE + ${extra}: ${JSON.stringify(r).slice(0, 200)}`);
       assert.equal('id' in r, false);
       assert.match(r.error.message, /longer than 4194304 bytes/);
-      assert.ok(await s.silent(100), 'one answer per long line');
+      assert.ok(await quiet(s, 100), 'one answer per long line');
       await alive(s, `a line of MCP_MAX_LINE + ${extra}`);
     }
   });
@@ -225,33 +272,33 @@ test('chunked writes: the newline and the limit wherever the reads split', async
     let line = pingOf(MAX_LINE, 'pieces');
     for (let i = 0; i < line.length; i += 1234567) await w(line.slice(i, i + 1234567));
     await w('\n');
-    assert.equal((await s.next(30000)).id, 'pieces');
+    assert.equal((await answer(s, 30000)).id, 'pieces');
     // One byte over, split so the kept part is exactly the limit and the
     // extra byte arrives with the newline and the next message.
     line = pingOf(MAX_LINE + 1, 'split');
     await w(line.slice(0, MAX_LINE));
     await w(line.slice(MAX_LINE) + '\n{"jsonrpc":"2.0","id":"next","method":"ping"}\n');
-    let r = await s.next(30000);
+    let r = await answer(s, 30000);
     assert.equal(r.error?.code, -32600, JSON.stringify(r).slice(0, 200));
-    assert.equal((await s.next()).id, 'next', 'the message after it in the same write');
+    assert.equal((await answer(s)).id, 'next', 'the message after it in the same write');
     // Over the limit by 64 KiB with the newline alone, a few ms later.
     line = pingOf(MAX_LINE + 65536, 'late-nl');
     await w(line.slice(0, 3000000));
     await w(line.slice(3000000));
     await w('\n');
-    r = await s.next(30000);
+    r = await answer(s, 30000);
     assert.equal(r.error?.code, -32600);
-    assert.ok(await s.silent(100), 'one answer');
+    assert.ok(await quiet(s, 100), 'one answer');
     // Byte by byte across a newline, and a message split inside a UTF-8
     // character and inside a \u escape.
     const two = '{"jsonrpc":"2.0","id":"b1","method":"ping"}\n{"jsonrpc":"2.0","id":"b2","method":"ping","params":{"v":"\u00e9\\u00e9"}}\n';
     const bytes = Buffer.from(two, 'utf8');
     for (let i = 0; i < bytes.length; i += 7) await w(bytes.subarray(i, i + 7), 2);
-    assert.equal((await s.next()).id, 'b1');
-    assert.equal((await s.next()).id, 'b2');
+    assert.equal((await answer(s)).id, 'b1');
+    assert.equal((await answer(s)).id, 'b2');
     // Many messages in one write.
     s.proc.stdin.write(Array.from({ length: 50 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })).join('\n') + '\n');
-    for (let i = 0; i < 50; i++) assert.equal((await s.next()).id, i);
+    for (let i = 0; i < 50; i++) assert.equal((await answer(s)).id, i);
     await alive(s, 'chunked writes');
   });
 });
@@ -264,7 +311,7 @@ test('a \\u0000 in a tool argument never reaches Salesforce', async () => {
   await withServer(async (s) => {
     const call = async (id, name, args) => {
       s.proc.stdin.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }) + '\n');
-      return s.next(30000);
+      return answer(s, 30000);
     };
     await sim.clearLog();
     const soql = "SELECT Id, Name FROM Account WHERE Name = 'Acme' AND Name = 'x'";
