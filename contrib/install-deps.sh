@@ -2,13 +2,15 @@
 # Install what sfrevops-mcp needs to build and test on Debian 12 (bookworm)
 # or newer.  chromium (and a font) is for tests/browser/, which draws the
 # MCP Apps views; playwright-core drives Debian's build, and downloads no
-# browser of its own.  Run as root (or through sudo).  Idempotent.
+# browser of its own.  clang and clang-tools (scan-build) are for the
+# clang build, the fuzz harnesses and contrib/analyze.sh; gcovr for
+# contrib/coverage.sh.  Run as root (or through sudo).  Idempotent.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
-debhelper lintian chromium fonts-dejavu-core"
+debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -2,9 +2,12 @@
 # Build sfrevops-mcp and run every test: the plain build's `make check`
 # (unit, sandbox, simulator and end-to-end tests), the same suite built
 # with AddressSanitizer and UndefinedBehaviorSanitizer, the sandbox
-# tests of the --enable-sandbox-debug build, a clang build, and the unit
-# tests under valgrind, and the Debian package (built, installed, run,
-# removed).  Prints "N passed, N failed" last.
+# tests of the --enable-sandbox-debug build, a clang build, static
+# analysis (contrib/analyze.sh), the unit tests under valgrind and the
+# parent under valgrind through end-to-end tests, and the Debian package
+# (built, installed, run, its sandbox and token checks against the
+# installed binary, removed).  Prints "N passed, N failed, N skipped"
+# last, with the name of every skipped test on that line.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,6 +18,22 @@ sh contrib/install-deps.sh
 
 pass=0
 fail=0
+# The skipped tests, one per line: "where: test: reason".
+skipped=$top/build/skipped.txt
+mkdir -p "$top/build"
+: >"$skipped"
+skip() { printf '%s\n' "$*" >>"$skipped"; echo "SKIP: $*"; }
+# A build directory's skipped tests, from the Automake logs: the TAP
+# driver's "SKIP:" lines (whole files and top-level tests) and
+# tests/run-node.sh's "# SKIP subtest:" lines (node subtests, which the
+# driver does not count).
+skips_of() {
+	find "$1/tests" -name '*.log' -exec grep -H \
+	    -e '^SKIP: ' -e '^# SKIP subtest: ' {} + 2>/dev/null |
+	    sed "s|^$1/||; s|^[^:]*:SKIP: |$(basename "$1"): |;
+	    s|^\([^:]*\)\.log:# SKIP subtest: |$(basename "$1"): \1 (a subtest) |" \
+	    >>"$skipped" || true
+}
 tally() {
 	# Sum the Automake harness's totals from one build directory.
 	p=$(sed -n 's/^# PASS: *//p' "$1/test-suite.log.summary" 2>/dev/null | head -1)
@@ -23,6 +42,10 @@ tally() {
 	pass=$((pass + ${p:-0}))
 	fail=$((fail + ${f:-0} + ${e:-0}))
 }
+
+# Each section's wall time, for the CI budget (.ci/run prints the total).
+t_last=$(date +%s)
+lap() { t_now=$(date +%s); echo "time: $1: $((t_now - t_last)) s"; t_last=$t_now; }
 
 run_check() {
 	# $1: build dir, $2...: configure arguments; $only: a TESTS subset
@@ -39,13 +62,16 @@ run_check() {
 		fail=$((fail + 1))
 	fi
 	tally "$dir"
+	skips_of "$dir"
 	if grep -q '^# \(FAIL\|ERROR\): *[1-9]' "$dir/test-suite.log.summary"; then
 		cat "$dir/test-suite.log" >&2 || true
 	fi
 }
 
 run_check "$top/build/plain"
+lap "plain build and make check"
 run_check "$top/build/sanitizers" --enable-sanitizers
+lap "sanitizers build and make check"
 # The debug sandbox: forbidden calls must be trapped and named.
 only="tests/sandbox_test tests/e2e/mcp_core.test.mjs" \
     run_check "$top/build/sandbox-debug" --enable-sandbox-debug
@@ -87,6 +113,26 @@ if command -v hardening-check >/dev/null 2>&1; then
 	done
 fi
 
+lap "sandbox-debug, clang, hardening-check"
+
+# Static analysis of src/: gcc -fanalyzer and scan-build; a finding not
+# explained in contrib/analyze.suppress fails.
+if command -v gcc >/dev/null 2>&1 && { command -v scan-build >/dev/null 2>&1 ||
+    command -v scan-build-14 >/dev/null 2>&1; }; then
+	if sh "$top/contrib/analyze.sh" "$top/build/analyze" >"$top/build/analyze.out" 2>&1; then
+		echo "PASS: static analysis ($(tail -n 1 "$top/build/analyze.out"))"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: static analysis" >&2
+		cat "$top/build/analyze.out" >&2
+		fail=$((fail + 1))
+	fi
+else
+	skip "static analysis: no gcc or scan-build (Debian clang-tools)"
+fi
+
+lap "static analysis"
+
 # The unit tests again, under valgrind (memcheck, leaks included).
 for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
 	if (cd "$top/build/plain" && top_srcdir="$top" valgrind -q \
@@ -100,6 +146,45 @@ for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-
 		fail=$((fail + 1))
 	fi
 done
+
+lap "valgrind of the unit tests"
+
+# The parent under valgrind through end-to-end tests: SFREVOPS_BIN is a
+# wrapper that runs it under memcheck.  Valgrind follows the fork()s but
+# not the children's fexecve(): the children run natively (they could
+# not run under it anyway: valgrind's own system calls are outside their
+# seccomp profiles), so what is checked is the parent, over whole
+# sessions.  Not maps or token_isolation, which read the parent's
+# /proc/PID/exe and memory.  No error and no definite leak in any log.
+vg=$top/build/valgrind-e2e
+rm -rf "$vg"
+mkdir -p "$vg"
+printf '%s\n' '#!/bin/sh' \
+    "exec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --trace-children=no --log-file='$vg/vg.%p.log' '$top/build/plain/sfrevops-mcp' \"\$@\"" \
+    >"$vg/sfrevops-mcp"
+chmod 755 "$vg/sfrevops-mcp"
+for t in mcp_core read_path hostile calls errors; do
+	f=tests/e2e/$t.test.mjs
+	if [ ! -d "$top/tests/node_modules/@modelcontextprotocol/sdk" ]; then
+		skip "valgrind $f: no tests/node_modules"
+		continue
+	fi
+	if (cd "$top/build/plain" && env top_srcdir="$top" \
+	    top_builddir="$top/build/plain" SFREVOPS_BIN="$vg/sfrevops-mcp" \
+	    node --test-reporter=tap "$top/$f" >"$vg/$t.tap" 2>&1) &&
+	    ! find "$vg" -name 'vg.*.log' -size +0 | grep -q .; then
+		echo "PASS: valgrind (parent) $f"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: valgrind (parent) $f" >&2
+		grep -A20 '^not ok' "$vg/$t.tap" >&2 || true
+		find "$vg" -name 'vg.*.log' -size +0 -exec cat {} + >&2
+		fail=$((fail + 1))
+	fi
+	find "$vg" -name 'vg.*.log' -size 0 -exec rm -f {} +
+done
+
+lap "valgrind of the parent through end-to-end tests"
 
 # The Debian package (contrib/build-deb.sh), one PASS/FAIL line: it
 # builds and is lintian clean; its file list, read from a scratch
@@ -153,6 +238,24 @@ deb_check() {
 		echo "systemd-analyze verify failed" >>"$log"
 		r=1
 	fi
+	# The maps, token-isolation and sandbox-status tests against the
+	# installed binary, each on a line of its own (after the package's).
+	for t in maps token_isolation sandbox_status; do
+		if [ ! -d "$top/tests/node_modules/@modelcontextprotocol/sdk" ]; then
+			echo "SKIP installed: tests/e2e/$t.test.mjs: no tests/node_modules" >>"$d/installed.txt"
+			continue
+		fi
+		if env top_srcdir="$top" SFREVOPS_BIN=/usr/bin/sfrevops-mcp \
+		    SFREVOPS_LIBEXECDIR=/usr/libexec/sfrevops-mcp \
+		    node --test-reporter=tap "$top/tests/e2e/$t.test.mjs" \
+		    >"$d/installed-$t.tap" 2>&1 &&
+		    ! grep -q '# SKIP' "$d/installed-$t.tap"; then
+			echo "PASS installed: tests/e2e/$t.test.mjs" >>"$d/installed.txt"
+		else
+			echo "FAIL installed: tests/e2e/$t.test.mjs" >>"$d/installed.txt"
+			cat "$d/installed-$t.tap" >>"$log"
+		fi
+	done
 	dpkg -r sfrevops-mcp >>"$log" 2>&1 || r=1
 	for f in /usr/bin/sfrevops-mcp /usr/libexec/sfrevops-mcp \
 	    /usr/share/man/man1/sfrevops-mcp.1.gz; do
@@ -162,6 +265,8 @@ deb_check() {
 }
 if [ "$(id -u)" -eq 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 &&
     ! dpkg-query -W sfrevops-mcp >/dev/null 2>&1; then
+	mkdir -p "$top/build/deb"
+	: >"$top/build/deb/installed.txt"
 	if deb_check; then
 		echo "PASS: Debian package (build, lintian, dpkg -x, dpkg -i, initialize, dpkg -r)"
 		pass=$((pass + 1))
@@ -170,9 +275,24 @@ if [ "$(id -u)" -eq 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 &&
 		cat "$top/build/deb/test.out" >&2
 		fail=$((fail + 1))
 	fi
+	while read -r verdict rest; do
+		case $verdict in
+		PASS) echo "PASS: $rest"; pass=$((pass + 1)) ;;
+		FAIL) echo "FAIL: $rest" >&2; fail=$((fail + 1)) ;;
+		SKIP) skip "$rest" ;;
+		esac
+	done <"$top/build/deb/installed.txt"
 else
-	echo "SKIP: Debian package (needs root, dpkg-buildpackage, and no sfrevops-mcp installed)"
+	skip "Debian package and the installed-binary tests: needs root, dpkg-buildpackage, and no sfrevops-mcp installed"
 fi
 
-echo "$pass passed, $fail failed"
+lap "Debian package and the installed-binary tests"
+
+# The last line: the totals, and every skipped test by name.
+nskip=$(grep -c . "$skipped" || true)
+if [ "$nskip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $nskip skipped: $(paste -sd ';' "$skipped" | sed 's/;/; /g')"
+else
+	echo "$pass passed, $fail failed, 0 skipped"
+fi
 [ "$fail" -eq 0 ]

@@ -284,6 +284,10 @@ args_build(const cJSON *tool, char *err, size_t errlen)
 	for (i = 0; i < nkv; i++) {
 		const char *eq = strchr(kv[i], '=');
 
+		/* The parser took only NAME=VALUE words (above); said here
+		 * too, for gcc -fanalyzer, which cannot follow kv[] there. */
+		if (eq == NULL)
+			fatalx("args_build: '%s' has no '='", kv[i]);
 		raw = eq > kv[i] && eq[-1] == ':';
 		name = xstrndup(kv[i], (size_t)(eq - kv[i]) - (raw ? 1 : 0));
 		val = eq + 1;

@@ -700,15 +700,22 @@ rq_move(struct sfhttp_req *q, enum rq_state st)
 	struct sfhttp	*h = q->h;
 	struct rq_list	*l;
 
-	if ((l = rq_list_of(h, q->state)) != NULL)
+	/* On RQ_NEW's test, not on a NULL list: the clang analyzer took
+	 * "rq_list_of() returned NULL" for "h is NULL" and then found
+	 * null dereferences below (contrib/analyze.sh). */
+	if (q->state != RQ_NEW) {
+		l = rq_list_of(h, q->state);
 		TAILQ_REMOVE(l, q, entry);
+	}
 	if (q->state == RQ_QUEUED)
 		h->nqueued--;
 	else if (q->state == RQ_ACTIVE)
 		h->nactive--;
 	q->state = st;
-	if ((l = rq_list_of(h, st)) != NULL)
+	if (st != RQ_NEW) {
+		l = rq_list_of(h, st);
 		TAILQ_INSERT_TAIL(l, q, entry);
+	}
 	if (st == RQ_QUEUED)
 		h->nqueued++;
 	else if (st == RQ_ACTIVE)
@@ -1464,6 +1471,10 @@ deliver(struct sfhttp *h)
 	struct sfhttp_req	*q;
 
 	while ((q = TAILQ_FIRST(&h->done)) != NULL) {
+		/* analyze.suppress: q is on the list of its state (rq_move
+		 * changes both), so this takes it off h->done before
+		 * req_free(); the analyzer does not know the invariant and
+		 * reads q again at the next turn. */
 		rq_move(q, RQ_NEW);
 		q->done(q->arg, &q->r);
 		req_free(q);
@@ -1659,6 +1670,9 @@ sfhttp_free(struct sfhttp *h)
 	lists[4] = &h->done;
 	if (h->multi != NULL)
 		for (i = 0; i < 5; i++)
+			/* analyze.suppress: sfhttp_abort() takes q off
+			 * lists[i], the list of its state, before freeing it
+			 * (the analyzer cannot tie q->state to lists[i]). */
 			while ((q = TAILQ_FIRST(lists[i])) != NULL)
 				sfhttp_abort(q);	/* the mint too */
 	h->mint = NULL;

@@ -294,7 +294,7 @@ proc_connect(struct proc_ctx *ctx, const char *host, unsigned int port,
 	struct stat	 st;
 	uint32_t	 id, code;
 	char		*why = NULL;
-	int		 fd, r;
+	int		 fd;
 
 	if (++next_id == 0)
 		next_id = 1;
@@ -309,8 +309,8 @@ proc_connect(struct proc_ctx *ctx, const char *host, unsigned int port,
 			snprintf(errbuf, errlen, "shutting down");
 			return -1;
 		}
-		if ((r = ipc_recv_blocking(&ctx->parent, &msg, timeout_ms,
-		    errbuf, errlen)) == -1) {
+		if (ipc_recv_blocking(&ctx->parent, &msg, timeout_ms,
+		    errbuf, errlen) == -1) {
 			if (strstr(errbuf, "timed out") != NULL) {
 				/* A slow resolver: say so; drop it later. */
 				abandoned_add(id);

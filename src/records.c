@@ -118,6 +118,7 @@ records_flatten(cJSON *records, int *ok)
 	cJSON		*out, *colarr, *rows, *row, **cells = NULL;
 	size_t		 i, j, keep;
 	char		 pre[520];
+	unsigned char	 covered[MAX_COLUMNS];
 
 	memset(&cs, 0, sizeof(cs));
 	*ok = 0;
@@ -132,15 +133,20 @@ records_flatten(cJSON *records, int *ok)
 			goto done;
 	}
 	/* A parent that was null in some rows and an object in others
-	 * shows up as "Account" and "Account.Name": keep the paths only. */
-	keep = 0;
+	 * shows up as "Account" and "Account.Name": keep the paths only.
+	 * Every name is compared before any is freed: freeing while
+	 * comparing read a freed name whenever the parent came first
+	 * (found by the clang static analyzer, contrib/analyze.sh). */
 	for (i = 0; i < cs.n; i++) {
-		int covered = 0;
+		covered[i] = 0;
 		snprintf(pre, sizeof(pre), "%s.", cs.name[i]);
 		for (j = 0; j < cs.n; j++)
 			if (strncmp(cs.name[j], pre, strlen(pre)) == 0)
-				covered = 1;
-		if (covered) {
+				covered[i] = 1;
+	}
+	keep = 0;
+	for (i = 0; i < cs.n; i++) {
+		if (covered[i]) {
 			free(cs.name[i]);
 			continue;
 		}

@@ -13,7 +13,10 @@
  * every entry; keep the two in step.
  *
  * Nothing in the environment can weaken a sandbox.  The only switches
- * are build-time ones: SANDBOX_DEBUG (--enable-sandbox-debug) traps and
+ * are build-time ones: SF_COVERAGE (--enable-coverage, for measuring and
+ * never for use: make install refuses it) leaves Landlock, seccomp and
+ * the file rlimits out so that each child can write its gcov counts at
+ * exit, SANDBOX_DEBUG (--enable-sandbox-debug) traps and
  * names the offending call before the process dies, SF_SANITIZERS
  * (--enable-sanitizers) adapts to what the sanitizer runtimes need.
  */
@@ -61,13 +64,16 @@ static const struct sandbox_limit {
 	rlim_t		 lim[PROC_MAX];
 } sandbox_limits[] = {
 	{ RLIMIT_CORE,   "RLIMIT_CORE",   { RLIM_KEEP, 0, 0, 0 } },
-#ifndef SF_SANITIZERS
-	/* Sanitizer builds keep it: a report must reach a stderr file. */
+#if !defined(SF_SANITIZERS) && !defined(SF_COVERAGE)
+	/* Sanitizer builds keep it: a report must reach a stderr file;
+	 * coverage builds: the .gcda files. */
 	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0 } },
 #endif
+#ifndef SF_COVERAGE
 	/* The writer's journal is FD_FIRST_FREE (journal_fd.h). */
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", { RLIM_KEEP, FD_FIRST_FREE + 2, 64,
 					    FD_FIRST_FREE + 3 } },
+#endif
 	{ RLIMIT_NPROC,  "RLIMIT_NPROC",  { RLIM_KEEP, 0, RLIM_KEEP, 0 } },
 };
 
@@ -496,6 +502,7 @@ static const int sc_sanitizer_refused[] = {
 };
 #endif
 
+
 /*
  * libseccomp names calls unknown to the architecture with negative
  * pseudo numbers; a rule for one of those is skipped, not an error.
@@ -853,6 +860,17 @@ sandbox_apply(enum proc_role role, const char *const *ro_paths)
 	/* No core files, no ptrace or /proc/PID/mem by the same uid. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl PR_SET_DUMPABLE");
+#ifdef SF_COVERAGE
+	/*
+	 * A coverage build measures the children too: gcov opens and
+	 * writes their .gcda files at exit, which Landlock and seccomp
+	 * forbid.  Said on every start; make install refuses such a build.
+	 */
+	(void)abi;
+	(void)ro_paths;
+	log_warnx("sandbox: %s: coverage build (--enable-coverage): no "
+	    "Landlock and no seccomp; for measuring only", proc_name(role));
+#else
 	if ((abi = sandbox_landlock(role, ro_paths)) == -1)
 		fatalx("sandbox: Landlock could not be applied (see above)");
 	log_debug("sandbox: %s: rlimits, no_new_privs, Landlock %s%.0d, "
@@ -862,4 +880,5 @@ sandbox_apply(enum proc_role role, const char *const *ro_paths)
 #endif
 	if (sandbox_seccomp(role, SANDBOX_ENFORCE) == -1)
 		fatalx("sandbox: seccomp could not be applied (see above)");
+#endif
 }

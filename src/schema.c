@@ -87,6 +87,8 @@ struct path {
 	char	 buf[PATH_LEN];
 	size_t	 len;
 	int	 over;		/* components that did not fit */
+	int	 emptykey;	/* a member named "" at the root: len is 0,
+				 * but this is not the root itself */
 };
 
 struct rx {
@@ -327,6 +329,7 @@ path_reset(struct path *p)
 {
 	p->len = 0;
 	p->over = 0;
+	p->emptykey = 0;
 	p->buf[0] = '\0';
 }
 
@@ -341,6 +344,8 @@ path_append(struct path *p, const struct msg *comp)
 		return saved | PATH_OVER;
 	}
 	memcpy(p->buf + p->len, comp->buf, comp->len + 1);
+	if (p->len == 0 && comp->len == 0)
+		p->emptykey = 1;
 	p->len += comp->len;
 	return saved;
 }
@@ -354,6 +359,8 @@ path_pop(struct path *p, size_t saved)
 	}
 	p->len = saved;
 	p->buf[saved] = '\0';
+	if (saved == 0 && p->over == 0)
+		p->emptykey = 0;
 }
 
 /* An instance member: owner_id at the root, filter.owner_id below. */
@@ -409,7 +416,7 @@ ptr_index(struct path *p, size_t i)
 static void
 msg_subject(struct sctx *x, struct msg *m)
 {
-	if (x->path.len == 0 && x->path.over == 0) {
+	if (x->path.len == 0 && x->path.over == 0 && !x->path.emptykey) {
 		msg_add(m, "the ");
 		msg_add(m, x->root_name);
 		msg_add(m, "s");
@@ -1258,7 +1265,7 @@ c_bounds(struct sctx *x, const cJSON *s)
 static int
 c_cross(struct sctx *x, const cJSON *s, int types)
 {
-	const cJSON	*u, *r, *props, *addl;
+	const cJSON	*r, *props, *addl;
 	size_t		 i = 0;
 
 	if (c_pair(x, s, "minLength", "maxLength") == -1 ||
@@ -1270,7 +1277,7 @@ c_cross(struct sctx *x, const cJSON *s, int types)
 		ptr_key(&x->path, "enum");
 		return c_fail(x, "needs \"type\": \"string\"");
 	}
-	if (cJSON_IsTrue(u = get(s, "uniqueItems")) &&
+	if (cJSON_IsTrue(get(s, "uniqueItems")) &&
 	    get(s, "maxItems") == NULL) {
 		ptr_key(&x->path, "uniqueItems");
 		return c_fail(x, "needs maxItems, which bounds the quadratic "
@@ -1322,8 +1329,10 @@ c_schema(struct sctx *x, const cJSON *s, int depth, int root)
 			return -1;
 		path_pop(&x->path, saved);
 	}
-	if (root && (!cJSON_IsString(t) || strcmp(t->valuestring,
-	    "object") != 0))
+	/* t == NULL first, though cJSON_IsString(NULL) is false: the
+	 * analyzers cannot see into cJSON (contrib/analyze.sh). */
+	if (root && (t == NULL || !cJSON_IsString(t) ||
+	    strcmp(t->valuestring, "object") != 0))
 		return c_fail(x, "the root schema must have \"type\": "
 		    "\"object\"");
 	cJSON_ArrayForEach(kw, s) {

@@ -663,6 +663,11 @@ test_objects(void)
 	    "an unknown argument");
 	is_str(err, "unknown argument 'bypass'; allowed: soql, bypass_sharing, "
 	    "dry_run, limit", "the unknown-argument message of schema.h");
+	ok(validate(example, "{\"soql\":\"x\",\"\":true}") == -1,
+	    "an argument named \"\"");
+	is_str(err, "unknown argument ''; allowed: soql, bypass_sharing, "
+	    "dry_run, limit", "an argument named \"\" is named, not taken for "
+	    "the arguments as a whole");
 	ok(validate(example, "{\"dry_run\":true}") == -1, "no soql");
 	is_str(err, "missing required argument 'soql'",
 	    "the missing-argument message of schema.h");

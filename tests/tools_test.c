@@ -1638,6 +1638,32 @@ test_note(void)
 	free(args);
 }
 
+/*
+ * records_flatten: a parent that is null in the first row and a record
+ * in the next gives "Account" then "Account.Name"; only the path is
+ * kept.  Freeing "Account" while still comparing names read it after
+ * free (the clang static analyzer found it; ASan and valgrind see it
+ * here).
+ */
+static void
+test_flatten_parent_first(void)
+{
+	cJSON	*recs, *t, *cols;
+	int	 fok;
+
+	recs = cJSON_Parse("[{\"Id\":\"1\",\"Account\":null},"
+	    "{\"Id\":\"2\",\"Account\":{\"Name\":\"Acme\"}}]");
+	t = records_flatten(recs, &fok);
+	cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
+	ok(fok && cJSON_GetArraySize(cols) == 2 &&
+	    strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(cols, 0)), "Id")
+	    == 0 && strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(cols, 1)),
+	    "Account.Name") == 0, "flatten: a null parent first, then its "
+	    "field: the columns are Id, Account.Name");
+	cJSON_Delete(t);
+	cJSON_Delete(recs);
+}
+
 int
 main(void)
 {
@@ -1653,6 +1679,7 @@ main(void)
 	test_write_flow();
 	test_write_outcomes();
 	test_note();
+	test_flatten_parent_first();
 	tools_free();
 	return tap_done();
 }

@@ -45,11 +45,14 @@ test('only the broker maps libcurl and TLS; each process runs its own executable
     assert.deepEqual(Object.keys(procs).sort(), ['broker', 'front', 'parent', 'writer']);
 
     const parentExe = realpathSync(BIN);
+    // SFREVOPS_LIBEXECDIR: where an installed parent's children are
+    // (contrib/test-all.sh runs this against the installed package).
+    const kidDir = process.env.SFREVOPS_LIBEXECDIR || dirname(parentExe);
     const expected = {
       parent: parentExe,
-      front: join(dirname(parentExe), 'sfrevops-mcp-front'),
-      broker: join(dirname(parentExe), 'sfrevops-mcp-broker'),
-      writer: join(dirname(parentExe), 'sfrevops-mcp-writer'),
+      front: join(kidDir, 'sfrevops-mcp-front'),
+      broker: join(kidDir, 'sfrevops-mcp-broker'),
+      writer: join(kidDir, 'sfrevops-mcp-writer'),
     };
     const libs = {};
     for (const [role, pid] of Object.entries(procs)) {
