@@ -250,7 +250,7 @@ write_start(struct tool_ctx *ctx)
 		cJSON_AddStringToObject(req, "justification",
 		    tool_arg_str(ctx, "justification"));
 	} else {
-		s = trimmed(tool_arg_str(ctx, "body"), &n);
+		(void)trimmed(tool_arg_str(ctx, "body"), &n);
 		if (n == 0) {
 			cJSON_Delete(req);
 			return tool_fail(ctx, "%s: argument 'body' is blank; a "
