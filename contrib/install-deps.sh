@@ -4,13 +4,16 @@
 # MCP Apps views; playwright-core drives Debian's build, and downloads no
 # browser of its own.  clang and clang-tools (scan-build) are for the
 # clang build, the fuzz harnesses and contrib/analyze.sh; gcovr for
-# contrib/coverage.sh.  Run as root (or through sudo).  Idempotent.
+# contrib/coverage.sh; openssh-server for tests/e2e/ssh.test.mjs, which
+# starts its own sshd on a loopback port (the system's is not used).
+# Run as root (or through sudo).  Idempotent.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
-debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr"
+debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr
+openssh-server"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -391,6 +391,26 @@ on_list(int fd, const cJSON *result)
 	send_msg(fd, r);
 }
 
+/*
+ * Tool text holds Salesforce data (a record's name, a note): on a
+ * terminal its control characters other than newline and tab are shown
+ * as '?', so that no record can send escape sequences to the terminal.
+ */
+static void
+put_text(FILE *out, const char *t)
+{
+	int	 tty = isatty(fileno(out));
+
+	for (; *t != '\0'; t++) {
+		unsigned char c = (unsigned char)*t;
+
+		if (tty && ((c < 0x20 && c != '\n' && c != '\t') ||
+		    c == 0x7f))
+			c = '?';
+		fputc(c, out);
+	}
+}
+
 static void
 on_call(const cJSON *result)
 {
@@ -416,7 +436,9 @@ on_call(const cJSON *result)
 			    cJSON_GetObjectItemCaseSensitive(b, "text"));
 			if (t == NULL)
 				continue;
-			fprintf(out, "%s%s", first ? "" : "\n", t);
+			if (!first)
+				fputc('\n', out);
+			put_text(out, t);
 			first = 0;
 		}
 		fputc('\n', out);

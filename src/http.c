@@ -555,8 +555,16 @@ sfhttp_mutation_class(int curlcode, long status, const char *error_code,
 		if (error_code != NULL && strcmp(error_code,
 		    "REQUEST_LIMIT_EXCEEDED") == 0)
 			return SFHTTP_MUT_FINAL;
-		return status == 502 || status == 503 || status == 504 ?
-		    SFHTTP_MUT_RETRY : SFHTTP_MUT_FINAL;
+		/*
+		 * 503 is Salesforce's own "unavailable" (maintenance,
+		 * overload): the request was not taken up.  A 502 or 504 may
+		 * come from an edge or a proxy after the request went on to
+		 * an application server that committed it: ambiguous.
+		 */
+		if (status == 503)
+			return SFHTTP_MUT_RETRY;
+		return status == 502 || status == 504 ? SFHTTP_MUT_AMBIGUOUS :
+		    SFHTTP_MUT_FINAL;
 	}
 	/* Once a byte left, Salesforce may have it all (and act on it). */
 	if (sent)

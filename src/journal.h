@@ -18,7 +18,8 @@
 
 /* The descriptor comes from writer_journal_recv() (journal_fd.h), its
  * bound from journal_max_mb. */
-#define JOURNAL_MAX_LINE	(64u * 1024)		/* bytes of one event */
+#define JOURNAL_MAX_LINE	(4u * 1024 * 1024)	/* bytes of one event: two values
+						   of 131,072 characters, escaped */
 
 struct journal {
 	int	 fd;		/* -1: none */

@@ -250,6 +250,17 @@ str_oneline(char *dst, size_t dstlen, const char *src)
 		dst[o++] = (char)c;
 		space = 0;
 	}
+	/* Cut short: never in the middle of a UTF-8 sequence. */
+	if (*src != '\0') {
+		size_t	 j = o;
+
+		while (j > 0 && ((unsigned char)dst[j - 1] & 0xc0) == 0x80)
+			j--;
+		if (j > 0 && (unsigned char)dst[j - 1] >= 0x80 &&
+		    utf8_seq((const unsigned char *)dst + j - 1, o - (j - 1),
+		    NULL) != o - (j - 1))
+			o = j - 1;
+	}
 	while (o > 0 && dst[o - 1] == ' ')
 		o--;
 	dst[o] = '\0';

@@ -437,8 +437,27 @@ op_fail(struct writer *w, struct op *op, uint32_t code, const char *fmt, ...)
 static void
 op_reply(struct writer *w, struct op *op, uint32_t type, const cJSON *j)
 {
-	if (!op->answered)
-		send_json(w, &w->front, type, op->fid, 0, 0, j);
+	char	*s;
+	size_t	 len;
+
+	if (!op->answered) {
+		/* The front's row takes PT_PLAN_MAX: a larger answer would
+		 * stop it.  Values too long to show are an error instead. */
+		s = jprint(j);
+		len = strlen(s);
+		free(s);
+		if (len > PT_PLAN_MAX - 8) {
+			char	 msg[256];
+
+			snprintf(msg, sizeof(msg), "the answer would be %zu "
+			    "bytes, more than the %u the front takes: the old "
+			    "and new values are too long to show and confirm "
+			    "here", len, PT_PLAN_MAX - 8);
+			ipc_send_error(&w->front, op->fid, SFE_LIMIT, msg);
+			proc_flush(&w->proc, &w->front);
+		} else
+			send_json(w, &w->front, type, op->fid, 0, 0, j);
+	}
 	op->answered = 1;
 }
 
@@ -501,7 +520,18 @@ ask_mutation(struct writer *w, struct op *op, enum op_step step,
     uint32_t type, uint32_t flags, const char *json)
 {
 	struct buf	 b;
+	size_t		 len = strlen(json);
 
+	/* The row's bound (policy_table.h): the broker would take a larger
+	 * one for a protocol violation and stop.  Before anything is sent. */
+	if (len > PT_WRITE_MAX - 8) {
+		op_fail(w, op, SFE_INVALID, "the write is too large to send: "
+		    "%zu bytes of JSON with its audit row, at most %u (the "
+		    "value appears in the audit row and the change, escaped); "
+		    "nothing was sent: shorten the value", len,
+		    PT_WRITE_MAX - 8);
+		return;
+	}
 	op->step = step;
 	op->bid = bid_next(w);
 	buf_init(&b);
@@ -688,6 +718,12 @@ parse_target(struct writer *w, const cJSON *j, struct plan *p, char *err,
 		/* "@{" would be a composite reference: never sent. */
 		for (q = line; (q = strstr(q, "@{")) != NULL; q++)
 			q[1] = '(';
+		/* Nor may it forge "[attempt w_...]" in Performed_By__c,
+		 * which carries the attempt id when the org has no
+		 * Attempt_Id__c field: no brackets from the client. */
+		for (q = line; *q != '\0'; q++)
+			if (*q == '[' || *q == ']')
+				*q = *q == '[' ? '(' : ')';
 		p->client = xstrdup(line[0] ? line : "an unnamed client");
 	} else
 		p->client = xstrdup("an unnamed client");
@@ -810,6 +846,35 @@ writes_refused(struct writer *w)
 	return NULL;
 }
 
+/*
+ * SFDC_TOOLS (the configuration's "tools", when set) holds for the
+ * writer too: a front that sends the other write, which the operator
+ * did not allow, is refused here, not only by the front.
+ */
+static int
+tool_allowed_here(struct writer *w, uint32_t kind)
+{
+	const char	*name = kind == IMSG_WR_UPDATE ? "update_field" :
+			    "add_note";
+	cJSON		*c, *tools;
+	const cJSON	*t;
+	int		 ok = 1;
+
+	if (w->proc.config_json == NULL ||
+	    (c = cJSON_Parse(w->proc.config_json)) == NULL)
+		return 0;
+	tools = cJSON_GetObjectItemCaseSensitive(c, "tools");
+	if (tools != NULL) {
+		ok = 0;
+		cJSON_ArrayForEach(t, tools)
+			if (cJSON_IsString(t) && strcmp(t->valuestring,
+			    name) == 0)
+				ok = 1;
+	}
+	cJSON_Delete(c);
+	return ok;
+}
+
 static void
 writer_plan_request(struct writer *w, struct ipc *from, uint32_t id,
     struct buf *b, uint32_t kind)
@@ -826,6 +891,12 @@ writer_plan_request(struct writer *w, struct ipc *from, uint32_t id,
 	}
 	if (parse_request(w, op, b, err, sizeof(err)) == -1) {
 		op_fail(w, op, SFE_INVALID, "%s", err);
+		return;
+	}
+	if (!tool_allowed_here(w, kind)) {
+		op_fail(w, op, SFE_POLICY, "%s is not among the tools "
+		    "SFDC_TOOLS allows; nothing was sent", kind ==
+		    IMSG_WR_UPDATE ? "update_field" : "add_note");
 		return;
 	}
 	if ((why = writes_refused(w)) != NULL) {
@@ -1284,8 +1355,10 @@ failed_audit_done(struct writer *w, struct op *op, const cJSON *r,
 		cJSON_AddStringToObject(ev, "error", error != NULL ? error :
 		    "the failed-attempt audit row was not written");
 		cJSON_AddStringToObject(op->outcome, "failed_audit",
-		    "the failed-attempt audit row could not be written: the "
-		    "attempt is recorded only in the local journal");
+		    "the failed-attempt audit row was not confirmed "
+		    "(Salesforce refused it, or its answer was lost on the "
+		    "way): the attempt is in the local journal, and the "
+		    "audit object may or may not have the row");
 		jadd_str(op->outcome, "failed_audit_error", error);
 	}
 	if (journal_put(w, ev, err, sizeof(err)) == -1)
@@ -1309,9 +1382,12 @@ commit_ambiguous(struct writer *w, struct op *op, const char *why)
 		    "Attempt_Id__c = '%s'%s LIMIT 2", w->audit_object,
 		    p->attempt, w->has_failed ? " AND Failed__c = false" : "");
 	else
+		/* "[attempt w_...]": the client's name holds no bracket,
+		 * so no other row can carry it; the record and field too. */
 		xasprintf(&soql, "SELECT Id, New_Value__c FROM %s WHERE "
-		    "Performed_By__c LIKE '%%%s%%'%s LIMIT 2",
-		    w->audit_object, p->attempt, w->has_failed ?
+		    "Performed_By__c LIKE '%%[attempt %s]%%' AND "
+		    "Record_Id__c = '%s'%s LIMIT 2", w->audit_object,
+		    p->attempt, p->rid, w->has_failed ?
 		    " AND Failed__c = false" : "");
 	ask_query(w, op, soql);
 	free(soql);
@@ -1350,11 +1426,20 @@ lookup_done(struct writer *w, struct op *op, const cJSON *r,
 	} else {
 		ev = jevent(p, "resolved_not_applied");
 		op->outcome = outcome_new(p, "not_applied");
+		/*
+		 * Looked up at once: Salesforce may still be running the
+		 * transaction the broken connection left behind (it does not
+		 * stop for a client that hung up), so this is "not applied
+		 * when looked up", not a licence to resend.
+		 */
 		cJSON_AddStringToObject(op->outcome, "message", "the "
-		    "connection broke after the write was sent; its attempt "
-		    "id is not in the audit object, so nothing was applied "
-		    "(the two are one transaction): it is safe to ask for "
-		    "the write again");
+		    "connection broke after the write was sent; when looked "
+		    "up right after, its attempt id was not in the audit "
+		    "object, so it had not been applied then (the audit row "
+		    "and the change are one transaction); Salesforce may "
+		    "still finish a transaction whose client hung up: before "
+		    "asking for the write again, look for the attempt id in "
+		    "the audit object (sfrevops-mcp audit-report, or query)");
 	}
 	cJSON_AddStringToObject(op->outcome, "resolved_by",
 	    "attempt-id lookup");

@@ -132,10 +132,12 @@ test_mutation_class(void)
 	ok(sfhttp_mutation_class(CURLE_PEER_FAILED_VERIFICATION, 0, NULL, 0) ==
 	    SFHTTP_MUT_FINAL && sfhttp_mutation_class(CURLE_URL_MALFORMAT, 0, NULL, 0) == SFHTTP_MUT_FINAL, "TLS verification or a bad URL before "
 	    "sending: final, not ambiguous");
-	ok(sfhttp_mutation_class(CURLE_OK, 502, NULL, 1) == SFHTTP_MUT_RETRY &&
-	    sfhttp_mutation_class(CURLE_OK, 503, NULL, 1) == SFHTTP_MUT_RETRY &&
-	    sfhttp_mutation_class(CURLE_OK, 504, NULL, 1) == SFHTTP_MUT_RETRY,
-	    "502, 503, 504: retried");
+	ok(sfhttp_mutation_class(CURLE_OK, 503, NULL, 1) == SFHTTP_MUT_RETRY,
+	    "503 (Salesforce unavailable: not taken up): retried");
+	ok(sfhttp_mutation_class(CURLE_OK, 502, NULL, 1) ==
+	    SFHTTP_MUT_AMBIGUOUS && sfhttp_mutation_class(CURLE_OK, 504, NULL,
+	    1) == SFHTTP_MUT_AMBIGUOUS, "502, 504 (an edge or proxy, the "
+	    "request perhaps committed behind it): ambiguous, never resent");
 	ok(sfhttp_mutation_class(CURLE_OK, 200, NULL, 1) == SFHTTP_MUT_FINAL &&
 	    sfhttp_mutation_class(CURLE_OK, 201, NULL, 1) == SFHTTP_MUT_FINAL &&
 	    sfhttp_mutation_class(CURLE_OK, 400, NULL, 1) == SFHTTP_MUT_FINAL &&

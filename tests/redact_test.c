@@ -356,6 +356,28 @@ test_instance_url(void)
 	auth_free(a);
 }
 
+/* str_oneline() cut short: never inside a UTF-8 sequence. */
+static void
+test_oneline_utf8(void)
+{
+	char	 out[8];
+	size_t	 i;
+	int	 all = 1;
+	/* "ab" then three-byte characters: every cut length lands in one. */
+	static const char src[] = "ab\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac";
+
+	for (i = 1; i <= sizeof(out); i++) {
+		str_oneline(out, i, src);
+		all &= utf8_valid(out, strlen(out));
+	}
+	ok(all, "str_oneline cut at every length leaves valid UTF-8");
+	str_oneline(out, 6, src);
+	ok(strcmp(out, "ab\xe2\x82\xac") == 0, "a cut inside the second "
+	    "character keeps the first whole: %s", out);
+	str_oneline(out, sizeof(out), "plain ascii text");
+	ok(strcmp(out, "plain a") == 0, "ASCII is cut where it must be");
+}
+
 int
 main(void)
 {
@@ -371,5 +393,6 @@ main(void)
 	test_token_error(a);
 	auth_free(a);
 	test_instance_url();
+	test_oneline_utf8();
 	return tap_done();
 }

@@ -1499,9 +1499,11 @@ test_write_outcomes(void)
 	v = outcome_of(&fk, "{\"status\":\"not_applied\",\"attempt_id\":"
 	    "\"w_0123456789abcdef01234567\",\"resolved_by\":\"attempt-id "
 	    "lookup\"}");
-	ok(v == TOOL_DONE && fk.ctx.is_error && strstr(fk.ctx.text,
-	    "not applied, and not retried") != NULL, "resolved as not "
-	    "applied says so: %s", first_line(fk.ctx.text));
+	ok(v == TOOL_DONE && fk.ctx.is_error && strncmp(fk.ctx.text,
+	    "Not changed when looked up", 26) == 0 && strstr(fk.ctx.text,
+	    "it was not retried") != NULL && strstr(fk.ctx.text, "may still "
+	    "finish") != NULL, "resolved as not applied says so, and that "
+	    "the lookup came right after: %s", first_line(fk.ctx.text));
 	fake_free(&fk);
 
 	v = outcome_of(&fk, "{\"status\":\"not_applied\",\"attempt_id\":"

@@ -1045,6 +1045,18 @@ main(void)
 	}
 	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
+	/* SFDC_TOOLS=add_note: the writer refuses an update itself. */
+	start(&c, "file", ",\"tools\":[\"add_note\"]");
+	st = start_audit(&c, AUDIT_DESCRIBE);
+	cJSON_Delete(st);
+	send_str(&c.front, IMSG_WR_UPDATE, ++front_id, 1, 0, REQ_NEXTSTEP);
+	code = expect_error(&c.front, &id, msg, sizeof(msg));
+	ok(code == SFE_POLICY && strstr(msg, "SFDC_TOOLS"),
+	    "SFDC_TOOLS without update_field: a WR_UPDATE from the front is "
+	    "refused by the writer too (%s)", msg);
+	ok(quiet(&c.broker, 100), "before any request");
+	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
+
 	/* SFDC_JOURNAL=none: disabled, nothing asked. */
 	start(&c, "none", NULL);
 	st = expect(&c.front, IMSG_WR_STATUS, NULL, NULL, NULL);

@@ -592,10 +592,13 @@ write_outcome(struct tool_ctx *ctx, cJSON *o)
 	} else if (strcmp(status, "not_applied") == 0) {
 		ctx->is_error = 1;
 		if (resolved != NULL)
-			xasprintf(&text, "Not changed: outcome confirmed by the "
-			    "attempt id after the connection broke: not "
-			    "applied, and not retried. (%s; attempt %s)", line,
-			    attempt);
+			xasprintf(&text, "Not changed when looked up: the "
+			    "connection broke after sending, and right after "
+			    "the audit object had no row for the attempt; it "
+			    "was not retried. Salesforce may still finish a "
+			    "transaction whose client hung up: look for attempt "
+			    "%s in the audit object before writing again. (%s)",
+			    attempt, line);
 		else
 			xasprintf(&text, "Not changed: %s. (%s; attempt %s)",
 			    err, line, attempt);
