@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-echo "1..7"
+echo "1..10"
 
 # A view of n bytes: "<!DOCTYPE html>\n", then 'a's, then "\n".
 view() {
@@ -67,4 +67,30 @@ if cmp -s "$tmp/rt.html" "$tmp/back"; then
 	ok "the array holds the file byte for byte"
 else
 	nok "the array holds the file byte for byte"
+fi
+# "/* include: NAME */" lines: the file beside the view, in their place.
+printf '<style>\n/* include: a.css */\n</style>\n' >"$tmp/inc.html"
+printf 'p { color: red; }\nb { color: blue; }\n' >"$tmp/a.css"
+printf '<style>\np { color: red; }\nb { color: blue; }\n</style>\n' >"$tmp/want"
+sh "$script" "$tmp" inc.html | sed -n '/^static const char blob0/,/^0x00 };/p' |
+    sed -e '1d' -e '$d' | tr ',' '\n' | sed -e 's/ //g' -e '/^$/d' |
+    while read -r h; do printf "\\$(printf '%03o' "$h")"; done >"$tmp/back"
+if cmp -s "$tmp/want" "$tmp/back"; then
+	ok "an include line is replaced by the file it names"
+else
+	nok "an include line is replaced by the file it names"
+fi
+printf '<style>\n/* include: gone.css */\n</style>\n' >"$tmp/gone.html"
+if ! sh "$script" "$tmp" gone.html >/dev/null 2>"$tmp/err" &&
+    grep -q 'cannot include' "$tmp/err"; then
+	ok "an include of a missing file is an error"
+else
+	nok "an include of a missing file is an error"
+fi
+printf '<style>\n/* include: ../etc/passwd */\n</style>\n' >"$tmp/up.html"
+if ! sh "$script" "$tmp" up.html >/dev/null 2>"$tmp/err" &&
+    grep -q 'malformed include' "$tmp/err"; then
+	ok "an include naming a path (a slash) is refused"
+else
+	nok "an include naming a path (a slash) is refused"
 fi
