@@ -37,7 +37,7 @@
 
 #define AUDIT_MAX_ROWS		20000	/* the org's rows read */
 #define AUDIT_MAX_ATTEMPTS	200000	/* attempts, journal and org */
-#define AUDIT_MAX_LINE		(64 * 1024 + 1024)	/* a journal event */
+#define AUDIT_MAX_LINE		(64 * 1024 + 1024)	/* a journal line, its \n too */
 #define AUDIT_MAX_DAYS		3650
 #define AUDIT_ID_LEN		26	/* w_ and 24 hex digits */
 #define AUDIT_ID_REQ		3	/* the JSON-RPC id of each query */
@@ -85,6 +85,7 @@ static int		 want_failed = 1, want_attempt = 1;
 static int		 has_failed, has_attempt;
 static long		 nrows;
 static int		 truncated;
+static long		 attempts_cut;	/* org rows past AUDIT_MAX_ATTEMPTS */
 static cJSON		*stray;		/* rows without an attempt id */
 static long long	 window_ms;	/* attempts from then on */
 
@@ -496,7 +497,8 @@ journal_read(const char *path, long max_mb, char *why, size_t whylen)
 		if (len == AUDIT_MAX_LINE) {
 			/* A line longer than any event: skipped. */
 			if (!skipping)
-				bad_line(lineno + 1, "longer than %d bytes",
+				bad_line(lineno + 1, "longer than %d bytes with "
+				    "its new line",
 				    AUDIT_MAX_LINE);
 			skipping = 1;
 			len = 0;
@@ -662,8 +664,10 @@ org_row(const cJSON *cols, const cJSON *row)
 		cJSON_AddItemToArray(stray, s);
 		return;
 	}
-	if ((a = attempt_get(id)) == NULL)
+	if ((a = attempt_get(id)) == NULL) {
+		attempts_cut++;
 		return;
+	}
 	if ((a->rows == 0 && a->failed_rows == 0) || ms < a->org_ms)
 		a->org_ms = ms;
 	if (failed) {
@@ -914,6 +918,10 @@ report(const char *last_row)
 		    "has %ld line%s it cannot read (the first, line %ld: %s)",
 		    bad_lines, bad_lines == 1 ? "" : "s", first_bad_line,
 		    bad_why);
+	if (attempts_cut > 0)
+		finding("too_many_attempts", 1, NULL, "a smaller --since",
+		    "%ld of the org's rows were not compared: more than %d "
+		    "attempts in all", attempts_cut, AUDIT_MAX_ATTEMPTS);
 	st = cnt.disagreements > 0 || cnt.unknown > 0 || truncated ? 1 : 0;
 
 	if ((out = cJSON_CreateObject()) == NULL)

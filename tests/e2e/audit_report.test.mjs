@@ -231,3 +231,78 @@ test('an org without Failed__c: the query falls back, the report says so', async
     await simPost(sim, 'org', { audit_failed: true });
   }
 });
+
+/** A planned event of attempt id, padded with spaces to len bytes with its new line. */
+function padded(id, len) {
+  const base = JSON.stringify({ ts: new Date().toISOString(), attempt: id, event: 'planned', tool: 'update_field', object: 'Lead', record: '00Q000000000009AAA', field: 'Status' });
+  return base.slice(0, -1) + ' '.repeat(len - base.length - 1) + '}\n';
+}
+
+test('a journal line: 66560 bytes with its new line is read, 66561 is not (and the next line is)', async () => {
+  const f = join(jdir, 'long.jsonl');
+  const a = 'w_' + 'b'.repeat(24), b = 'w_' + 'c'.repeat(24);
+  const base = readFileSync(journal, 'utf8');
+  writeFileSync(f, base + padded(a, 66560) + padded(b, 400), { mode: 0o600 });
+  let j = JSON.parse((await report(['--json'], { SFDC_JOURNAL: f })).stdout);
+  assert.equal(j.summary.planned_only, 2);
+  assert.ok(!j.findings.some((x) => x.kind === 'journal_unreadable'), JSON.stringify(j.findings));
+  writeFileSync(f, base + padded(a, 66561) + padded(b, 400), { mode: 0o600 });
+  const r = await report(['--json'], { SFDC_JOURNAL: f });
+  assert.equal(r.code, 1);
+  j = JSON.parse(r.stdout);
+  assert.equal(j.summary.planned_only, 1);
+  const u = j.findings.find((x) => x.kind === 'journal_unreadable');
+  const lineno = base.split('\n').length;
+  assert.equal(u.message, `the journal has 1 line it cannot read (the first, line ${lineno}: longer than 66560 bytes with its new line)`);
+});
+
+test('the journal at SFDC_JOURNAL_MAX_MB is read, a byte more is refused', async () => {
+  const f = join(jdir, 'big.jsonl');
+  const base = readFileSync(journal, 'utf8');
+  const fill = (total) => {
+    let text = base;
+    const id = 'w_' + 'd'.repeat(24);
+    while (total - text.length > 60000 + 400) text += padded(id, 60000);
+    const rest = total - text.length;
+    return text + padded(id, rest - 300) + padded(id, 300);
+  };
+  writeFileSync(f, fill(1024 * 1024), { mode: 0o600 });
+  let r = await report(['--json'], { SFDC_JOURNAL: f, SFDC_JOURNAL_MAX_MB: '1' });
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  assert.equal(JSON.parse(r.stdout).summary.planned_only, 1);
+  writeFileSync(f, fill(1024 * 1024 + 1), { mode: 0o600 });
+  r = await report(['--json'], { SFDC_JOURNAL: f, SFDC_JOURNAL_MAX_MB: '1' });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is larger than SFDC_JOURNAL_MAX_MB \(1 MiB\)/);
+});
+
+test('the org rows: 20000 are read, the 20001st cuts the report (said, exit 1)', { timeout: 240000 }, async () => {
+  const auth = { Authorization: `Bearer ${sim.access_token}` };
+  let have = (await report(['--json'])).stdout;
+  have = JSON.parse(have).org_rows;
+  const add = async (n) => {
+    for (let i = 0; i < n; i += 200) {
+      const records = [];
+      for (let k = i; k < Math.min(n, i + 200); k++) {
+        const id = 'w_' + (0x100000 + Math.floor(Math.random() * 0xefffff)).toString(16) + String(k).padStart(18, '0');
+        records.push({ attributes: { type: OBJ }, Object_Name__c: 'Lead', Record_Id__c: '00Q000000000003AAA', Field_Name__c: 'Status', Old_Value__c: 'a', New_Value__c: 'b', Justification__c: 'bulk', Performed_By__c: `bulk [attempt ${id}]`, Failed__c: true });
+      }
+      const r = await simFetch(sim, 'POST', '/services/data/v60.0/composite/sobjects', { allOrNone: true, records }, auth);
+      assert.equal(r.status, 200, r.body);
+    }
+  };
+  await add(20000 - have);
+  let r = await report(['--json']);
+  let j = JSON.parse(r.stdout);
+  assert.equal(j.org_rows, 20000);
+  assert.equal(j.truncated, false);
+  assert.equal(j.summary.failed, 20000 - have + 1);
+  await add(1);
+  r = await report(['--json']);
+  assert.equal(r.code, 1);
+  j = JSON.parse(r.stdout);
+  assert.equal(j.org_rows, 20000);
+  assert.equal(j.truncated, true);
+  r = await report();
+  assert.match(r.stdout, /\nCUT the org's rows stopped at 20000 \(the last created [^)]+\): the report is incomplete; use a smaller --since\nsummary: /);
+});
