@@ -828,9 +828,9 @@ judge(const struct attempt *a)
 		    "written twice", "the org has %d audit rows for %s (one "
 		    "is written per attempt)", a->rows, what);
 	if (a->outcome == OUT_REFUSED && has_failed && a->failed_rows == 0)
-		finding("refused_without_failed_row", 1, a, a->error ?
-		    "whether the failed-attempt row was deleted, or could not "
-		    "be written (the journal's failed_audit event)" : NULL,
+		finding("refused_without_failed_row", 1, a, "whether the "
+		    "failed-attempt row was deleted, or could not be written "
+		    "(the journal's failed_audit event says)",
 		    "the journal says %s was refused, but the org has no "
 		    "failed-attempt row (Failed__c) for it", what);
 	if (a->outcome == OUT_UNKNOWN || a->outcome == OUT_SENT)
