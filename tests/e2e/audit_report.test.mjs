@@ -232,6 +232,27 @@ test('an org without Failed__c: the query falls back, the report says so', async
   }
 });
 
+test('an org with Attempt_Id__c: the attempt is read from it (Performed_By__c then has none)', async () => {
+  await simPost(sim, 'org', { audit_attempt_id: true });
+  try {
+    const before = JSON.parse((await report(['--json'])).stdout);
+    assert.equal(before.attempt_id_field, true);
+    const opp = (await sim.records('Opportunity')).filter((o) => !o.IsClosed)[5];
+    const out = await write('update_field', { object_type: 'Opportunity', object_id: opp.Id, field_name: 'NextStep', new_value: 'Call back Monday', justification: 'The buyer asked for a call on Monday morning' });
+    assert.equal(out.status, 'applied', JSON.stringify(out));
+    const rows = (await sim.records(OBJ)).filter((x) => x.Attempt_Id__c === out.attempt_id);
+    assert.equal(rows.length, 1);
+    assert.ok(!rows[0].Performed_By__c.includes(out.attempt_id), rows[0].Performed_By__c);
+    const j = JSON.parse((await report(['--json'])).stdout);
+    assert.equal(j.summary.applied, before.summary.applied + 1);
+    assert.equal(j.org_rows, before.org_rows + 1);
+    assert.ok(!j.findings.some((f) => f.attempt === out.attempt_id), JSON.stringify(j.findings));
+    assert.equal(j.summary.disagreements, before.summary.disagreements);
+  } finally {
+    await simPost(sim, 'org', { audit_attempt_id: false });
+  }
+});
+
 /** A planned event of attempt id, padded with spaces to len bytes with its new line. */
 function padded(id, len) {
   const base = JSON.stringify({ ts: new Date().toISOString(), attempt: id, event: 'planned', tool: 'update_field', object: 'Lead', record: '00Q000000000009AAA', field: 'Status' });
