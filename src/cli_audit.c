@@ -88,6 +88,8 @@ static int		 truncated;
 static long		 attempts_cut;	/* org rows past AUDIT_MAX_ATTEMPTS */
 static cJSON		*stray;		/* rows without an attempt id */
 static long long	 window_ms;	/* attempts from then on */
+static char		 org_line[512];	/* "Org: ...", the first answer's */
+static cJSON		*org_json;	/* its structuredContent._org */
 
 static void __attribute__((noreturn))
 audit_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -849,6 +851,8 @@ report_text(const cJSON *summary, const char *last_row)
 {
 	const cJSON	*f;
 
+	if (org_line[0] != '\0')
+		printf("%s\n", org_line);
 	cJSON_ArrayForEach(f, findings) {
 		const char *attempt = cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(f, "attempt"));
@@ -926,6 +930,10 @@ report(const char *last_row)
 
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
+	if (org_json != NULL) {
+		cJSON_AddItemToObject(out, "org", org_json);
+		org_json = NULL;
+	}
 	cJSON_AddNumberToObject(out, "since_days", (double)opt_since);
 	cJSON_AddStringToObject(out, "journal", journal_path);
 	cJSON_AddNumberToObject(out, "journal_lines", (double)journal_lines);
@@ -989,6 +997,8 @@ audit_free(void)
 	tabcap = tabn = 0;
 	cJSON_Delete(stray);
 	stray = NULL;
+	cJSON_Delete(org_json);
+	org_json = NULL;
 	free(audit_object);
 	free(journal_path);
 	audit_object = journal_path = NULL;
@@ -1055,6 +1065,18 @@ cli_audit_answer(int fd, const cJSON *m)
 		    "columns and rows\n", SFREVOPS_NAME);
 		audit_free();
 		return 1;
+	}
+	if (org_line[0] == '\0') {
+		const char *nl;
+
+		t = tool_text(result);
+		if (strncmp(t, "Org: ", 5) == 0) {
+			nl = strchr(t, '\n');
+			snprintf(org_line, sizeof(org_line), "%.*s", nl != NULL ?
+			    (int)(nl - t) : (int)strlen(t), t);
+		}
+		if ((e = cJSON_GetObjectItemCaseSensitive(sc, "_org")) != NULL)
+			org_json = cJSON_Duplicate(e, 1);
 	}
 	ccol = col_of(cols, "CreatedDate");
 	cJSON_ArrayForEach(row, rows) {

@@ -83,6 +83,7 @@ test('journal and org agree: exit 0, the refused attempt listed, the counts', as
   const r = await report();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1$/);
   const failed = lines.filter((l) => l.startsWith('FAILED '));
   assert.equal(failed.length, 1, r.stdout);
   assert.match(failed[0], new RegExp(`^FAILED failed ${attempts.refused}: update_field Opportunity \\w+ NextStep was refused by the org: FIELD_CUSTOM_VALIDATION_EXCEPTION`));
@@ -95,6 +96,7 @@ test('--json: the same findings, parsed', async () => {
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.since_days, 30);
+  assert.equal(j.org.organization_id, '00DgK0000000001UAA', JSON.stringify(j.org));
   assert.equal(j.status, 0);
   assert.equal(j.failed_field, true);
   assert.equal(j.truncated, false);
