@@ -1032,10 +1032,14 @@ cli_audit_answer(int fd, const cJSON *m)
 		e = cJSON_GetObjectItemCaseSensitive(m, "error");
 		t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e,
 		    "message"));
+		/* Our request is fixed: refused, it is this configuration's. */
 		fprintf(stderr, "%s: audit-report: the query of the audit "
-		    "rows: %s\n", SFREVOPS_NAME, t ? t : "(no message)");
+		    "rows: %s%s\n", SFREVOPS_NAME, t ? t : "(no message)",
+		    t != NULL && strstr(t, "Unknown tool") != NULL ? " (the "
+		    "report reads the org's rows with the query tool: allow "
+		    "it in SFDC_TOOLS)" : "");
 		audit_free();
-		return 1;
+		return 2;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "isError"))) {
 		t = tool_text(result);

@@ -216,6 +216,10 @@ test('the journal: missing, none, group-writable, a symbolic link: exit 2, a cle
   r = await report([], { SFDC_JOURNAL: ln });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /it is a symbolic link/);
+  // A configuration that withholds the query tool.
+  r = await report([], { SFDC_TOOLS: 'pipeline_by_stage' });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /audit-report: the query of the audit rows: Unknown tool: query \(the report reads the org's rows with the query tool: allow it in SFDC_TOOLS\)/);
   // Nothing was created where the journal was missing.
   assert.throws(() => readFileSync(join(jdir, 'nope', 'journal.jsonl')));
 });
