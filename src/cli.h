@@ -8,6 +8,7 @@
  *	call:	tools/list (for the tool's inputSchema), tools/call
  *	check:	sfrevops/check, a request the front knows only when its
  *		CONFIG says "mode":"check" (an MCP client never can)
+ *	audit-report: tools/call of query, page by page (cli_audit.c)
  *
  * Exit status: 0 success, 1 a tool error or a failed check, 2 a usage
  * or configuration error.
@@ -19,7 +20,8 @@ enum cli_mode {
 	CLI_SERVE = 0,
 	CLI_CALL,
 	CLI_CHECK,
-	CLI_LOGIN
+	CLI_LOGIN,
+	CLI_AUDIT
 };
 
 /* The command's arguments after its name; exits 2 on a usage error. */
@@ -38,6 +40,19 @@ int	 cli_status(int clean);
 struct cJSON;
 int	 cli_check_report(struct cJSON *result);
 void	 cli_check_set_json(int);
+
+/* cli_call.c's wire, for cli_audit.c: a request, and sending one. */
+struct cJSON *cli_request(int id, const char *method);
+void	 cli_send(int fd, struct cJSON *);
+
+/* cli_audit.c: sfrevops-mcp audit-report (its comment says how). */
+void	 cli_audit_args(int argc, char *argv[]);
+/* Before any child: the journal read; -1 (said why) on an error. */
+int	 cli_audit_load(const char *config_json, const char *journal);
+/* After initialize: the first query. */
+void	 cli_audit_begin(int fd);
+/* An answer: -1 to go on, else the exit status (the report printed). */
+int	 cli_audit_answer(int fd, const struct cJSON *m);
 
 /* cli_login.c: sfrevops-mcp login (its comment says how). */
 struct sf_config;

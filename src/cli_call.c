@@ -145,8 +145,14 @@ send_msg(int fd, cJSON *m)
 	free(p);
 }
 
-static cJSON *
-request(int id, const char *method)
+void
+cli_send(int fd, cJSON *m)
+{
+	send_msg(fd, m);
+}
+
+cJSON *
+cli_request(int id, const char *method)
 {
 	cJSON	*m;
 
@@ -165,13 +171,14 @@ cli_begin(enum cli_mode m, int fd)
 	cJSON	*r, *params, *info;
 
 	mode = m;
-	r = request(ID_INITIALIZE, "initialize");
+	r = cli_request(ID_INITIALIZE, "initialize");
 	params = cJSON_AddObjectToObject(r, "params");
 	cJSON_AddStringToObject(params, "protocolVersion", "2025-11-25");
 	cJSON_AddObjectToObject(params, "capabilities");
 	info = cJSON_AddObjectToObject(params, "clientInfo");
 	cJSON_AddStringToObject(info, "name", m == CLI_CALL ?
-	    SFREVOPS_NAME " call" : SFREVOPS_NAME " check");
+	    SFREVOPS_NAME " call" : m == CLI_AUDIT ? SFREVOPS_NAME
+	    " audit-report" : SFREVOPS_NAME " check");
 	cJSON_AddStringToObject(info, "version", PACKAGE_VERSION);
 	send_msg(fd, r);
 }
@@ -384,7 +391,7 @@ on_list(int fd, const cJSON *result)
 		finish(2);
 		return;
 	}
-	r = request(ID_CALL, "tools/call");
+	r = cli_request(ID_CALL, "tools/call");
 	params = cJSON_AddObjectToObject(r, "params");
 	cJSON_AddStringToObject(params, "name", tool_name);
 	cJSON_AddItemToObject(params, "arguments", args);
@@ -461,20 +468,30 @@ on_message(int fd, cJSON *m)
 	if (cJSON_GetObjectItemCaseSensitive(m, "method") != NULL ||
 	    !cJSON_IsNumber(id))
 		return;
+	if (mode == CLI_AUDIT && id->valueint != ID_INITIALIZE) {
+		int st = cli_audit_answer(fd, m);
+
+		if (st != -1)
+			finish(st);
+		return;
+	}
 	if (!cJSON_IsObject(result)) {
 		fprintf(stderr, "%s: %s: %s\n", SFREVOPS_NAME,
-		    mode == CLI_CALL ? tool_name : "check", error_text(m));
+		    mode == CLI_CALL ? tool_name : mode == CLI_AUDIT ?
+		    "audit-report" : "check", error_text(m));
 		finish(id->valueint == ID_CALL && mode == CLI_CALL ? 1 : 2);
 		return;
 	}
 	switch (id->valueint) {
 	case ID_INITIALIZE:
 		initialized = 1;
-		send_msg(fd, request(0, "notifications/initialized"));
+		send_msg(fd, cli_request(0, "notifications/initialized"));
 		if (mode == CLI_CALL)
-			send_msg(fd, request(ID_LIST, "tools/list"));
+			send_msg(fd, cli_request(ID_LIST, "tools/list"));
+		else if (mode == CLI_AUDIT)
+			cli_audit_begin(fd);
 		else
-			send_msg(fd, request(ID_CALL, "sfrevops/check"));
+			send_msg(fd, cli_request(ID_CALL, "sfrevops/check"));
 		break;
 	case ID_LIST:
 		on_list(fd, result);
@@ -542,7 +559,7 @@ cli_status(int clean)
 		return status;
 	/* The tree stopped before answering: its log said why. */
 	fprintf(stderr, "%s: %s: the server stopped before it answered%s\n",
-	    SFREVOPS_NAME, mode == CLI_CALL ? "call" : "check",
-	    clean ? "" : " (the lines above say why)");
+	    SFREVOPS_NAME, mode == CLI_CALL ? "call" : mode == CLI_AUDIT ?
+	    "audit-report" : "check", clean ? "" : " (the lines above say why)");
 	return initialized ? 1 : 2;
 }

@@ -99,11 +99,13 @@ usage(int status)
 	    "[--dry-run] [--json]\n"
 	    "       %s [-f file] check [--json]\n"
 	    "       %s [-f file] login [--sandbox] [--port N] [--print]\n"
+	    "       %s [-f file] audit-report [--since DAYS] [--json]\n"
 	    "\n"
 	    "Serve the Model Context Protocol on standard input and output\n"
 	    "for a Salesforce org (see sfrevops-mcp(1)); call runs one tool,\n"
 	    "check checks the configuration against the org, login obtains\n"
-	    "a refresh token.\n"
+	    "a refresh token, audit-report reconciles the journal with the\n"
+	    "org's audit rows.\n"
 	    "\n"
 	    "  -f file        settings from NAME=value lines; the environment "
 	    "wins\n"
@@ -119,7 +121,7 @@ usage(int status)
 	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
 	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_TOOLS\n"
 	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME, SFREVOPS_NAME,
-	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
+	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
 	exit(status);
 }
 
@@ -838,7 +840,8 @@ config_finish(char *json, enum cli_mode mode)
 	cJSON_free(json);
 	writer_started = !cJSON_IsFalse(cJSON_GetObjectItem(j, "writer"));
 	cJSON_AddStringToObject(j, "mode", mode == CLI_CHECK ? "check" :
-	    mode == CLI_CALL ? "call" : mode == CLI_LOGIN ? "login" : "serve");
+	    mode == CLI_CALL ? "call" : mode == CLI_LOGIN ? "login" :
+	    mode == CLI_AUDIT ? "audit-report" : "serve");
 	if ((out = cJSON_PrintUnformatted(j)) == NULL)
 		fatalx("cJSON_PrintUnformatted");
 	cJSON_Delete(j);
@@ -880,6 +883,12 @@ parent_main(enum cli_mode mode)
 	config_wipe_environ();
 	conf.json = config_finish(conf.json, mode);
 	connector_setup(conf.json);
+	/* audit-report: the journal, read here before any child starts. */
+	if (mode == CLI_AUDIT && cli_audit_load(conf.json, conf.journal) ==
+	    -1) {
+		config_free(&conf);
+		exit(2);
+	}
 	if (mode == CLI_LOGIN)
 		cli_login_authorize(&conf);
 	{
@@ -918,7 +927,7 @@ parent_main(enum cli_mode mode)
 	fds[PROC_FRONT] = (struct child_fds){ pc[PROC_FRONT][1], fb[0], fw[0] };
 	fds[PROC_BROKER] = (struct child_fds){ pc[PROC_BROKER][1], fb[1], wb[1] };
 	fds[PROC_WRITER] = (struct child_fds){ pc[PROC_WRITER][1], fw[1], wb[0] };
-	if (mode == CLI_CALL || mode == CLI_CHECK) {
+	if (mode == CLI_CALL || mode == CLI_CHECK || mode == CLI_AUDIT) {
 		socketpair_or_die(mcp);
 		cli_fd = mcp[0];
 		front_stdio = mcp[1];
@@ -1037,7 +1046,7 @@ parent_main(enum cli_mode mode)
 		ipc_msg_free(&msg);
 		forward_logs(&children[i]);
 	}
-	if (mode == CLI_CALL || mode == CLI_CHECK)
+	if (mode == CLI_CALL || mode == CLI_CHECK || mode == CLI_AUDIT)
 		cli_begin(mode, cli_fd);
 	clean = supervise(sfd);
 	if (mode == CLI_SERVE)
@@ -1113,9 +1122,12 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[i], "login") == 0) {
 		cli_login_args(argc - i - 1, argv + i + 1);
 		mode = CLI_LOGIN;
+	} else if (strcmp(argv[i], "audit-report") == 0) {
+		cli_audit_args(argc - i - 1, argv + i + 1);
+		mode = CLI_AUDIT;
 	} else
-		bad_word("unknown command '%s' (the commands are call, check "
-		    "and login)", argv[i]);
+		bad_word("unknown command '%s' (the commands are call, check, "
+		    "login and audit-report)", argv[i]);
 	/* A bad file is a configuration error: 1 serving, 2 for a command,
 	 * as every other one. */
 	if (file != NULL && config_read_file(file, err, sizeof(err)) == -1) {
