@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startSim, simEnv, BIN } from './e2e/lib.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -93,6 +94,17 @@ try {
     } else failed = true;
     show('add_note: a ContentNote linked to the deal, audited like every write',
       await client.callTool({ name: 'add_note', arguments: { object_type: 'Opportunity', object_id: oppId, body: 'Call with the buyer: budget confirmed, legal review starts Monday.\nRisk: procurement wants a 3-year term.' } }));
+  }
+  await client.close().catch(() => {});
+  // The operator's side, against the same org and journal.
+  for (const [title, args] of [
+    ['sfrevops-mcp check: the configuration against the org', ['check']],
+    ['sfrevops-mcp audit-report: the journal against the org\'s audit rows', ['audit-report', '--since', '1']],
+  ]) {
+    const r = spawnSync(bin, args, { env, encoding: 'utf8', timeout: 60000 });
+    console.log(`\n=== ${title} (exit ${r.status})`);
+    console.log(trimmed((r.stdout || '') + (r.stderr || '')).trimEnd());
+    if (r.status !== 0) failed = true;
   }
 } catch (e) {
   console.error('demo failed:', e.message);

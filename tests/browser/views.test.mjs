@@ -127,7 +127,7 @@ before(async () => {
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   await page.goto(origin + '/');
-  await page.waitForFunction(() => window.hostReady === true, null, { timeout: 15000 });
+  await page.waitForFunction(() => window.hostReady === true, null, { timeout: 45000 });
   mkdirSync(shots, { recursive: true });
 });
 

@@ -16,9 +16,14 @@ test('the demo runs against the simulator and shows each answer', async () => {
   const code = await new Promise((r) => p.once('exit', r));
   assert.equal(code, 0, err);
   for (const heading of ['What is in the pipeline', 'commit deals are at risk', 'stuck in their stage',
-    'Ten biggest open deals', 'refused before anything is sent', 'dry_run shows the exact request']) {
+    'Ten biggest open deals', 'refused before anything is sent', 'dry_run shows the exact request',
+    'update_field with its justification', 'add_note: a ContentNote', 'sfrevops-mcp check', 'sfrevops-mcp audit-report']) {
     assert.ok(out.includes(heading), heading);
   }
   assert.match(out, /^total\t\d+\t\d+/m, 'the pipeline has a totals line');
   assert.match(out, /query refused: ';' is not allowed/);
+  assert.match(out, /^Updated Opportunity \S+ NextStep: /m, 'the justified update was applied');
+  assert.match(out, /argument 'justification' must be between 10 and 2000 characters/, 'the short one was refused');
+  assert.match(out, /^OK: 0 of \d+ checks failed/m, 'check passed');
+  assert.match(out, /0 disagreements/, 'the journal and the org agree');
 });
