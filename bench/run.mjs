@@ -385,7 +385,8 @@ try {
   // The REST request the tool sends, from the simulator's log.
   await sim.clearLog();
   await ourQuery();
-  const entry = (await sim.log()).filter((e) => e.path.startsWith('/services/data/')).at(-1);
+  // The tool's own query (the first call also fetches who the org is).
+  const entry = (await sim.log()).filter((e) => e.path.startsWith('/services/data/') && e.soql && e.soql.startsWith('SELECT Id, Name FROM Account')).at(-1);
   const restPath = `${entry.path}?q=${encodeURIComponent(entry.soql)}`;
   await sleep(100);
   const pss1 = treePss(ours.pid);
