@@ -44,9 +44,9 @@ cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined
 libs="$(pc --libs) -lm"
 
 # The archives, as Makefile.am groups the sources.
-common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects"
+common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects date"
 soql="soql"
-front="front records jsonrpc schema date tool tools/registry tools/common
+front="front records jsonrpc schema tool tools/registry tools/common
 tools/get tools/query tools/pipeline tools/stale tools/risk tools/write"
 broker="broker composite http auth netpass secmem"
 writer="write_value journal"
@@ -66,7 +66,9 @@ for lib in common soql front broker writer; do
 		fi
 		objs="$objs $o"
 	done
-	if [ "$stale" = yes ] || [ ! -f "$out/lib$lib.a" ]; then
+	# A member moved between archives (this script changed): rebuild.
+	if [ "$stale" = yes ] || [ ! -f "$out/lib$lib.a" ] ||
+	    [ "$0" -nt "$out/lib$lib.a" ]; then
 		rm -f "$out/lib$lib.a"
 		# shellcheck disable=SC2086
 		ar cr "$out/lib$lib.a" $objs

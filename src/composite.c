@@ -27,6 +27,7 @@
 
 #include "sfrevops.h"
 #include "composite.h"
+#include "date.h"
 
 enum afield_type { A_STR = 1, A_SCALAR, A_BOOL };
 
@@ -137,36 +138,6 @@ two(const char *p)
 	return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long
-days_from_civil(long y, int m, int d)
-{
-	long	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, long *y, int *m, int *d)
-{
-	long	 era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 int
 composite_http_date(const char *iso, char *out, size_t outlen)
 {
@@ -177,7 +148,7 @@ composite_http_date(const char *iso, char *out, size_t outlen)
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
 	const char	*p;
-	long		 y, days, secs;
+	long		 y, days, secs, lm, ld;
 	int		 m, d, hh, mi, ss, oh = 0, om = 0, sign = 0, i;
 
 	if (strlen(iso) < 20 || strlen(iso) > 35)
@@ -222,7 +193,7 @@ composite_http_date(const char *iso, char *out, size_t outlen)
 		return -1;
 	if (*p != '\0')
 		return -1;
-	days = days_from_civil(y, m, d);
+	days = date_days(y, m, d);
 	secs = hh * 3600L + mi * 60L + ss - sign * (oh * 3600L + om * 60L);
 	while (secs < 0) {
 		secs += 86400;
@@ -232,7 +203,9 @@ composite_http_date(const char *iso, char *out, size_t outlen)
 		secs -= 86400;
 		days++;
 	}
-	civil_from_days(days, &y, &m, &d);
+	date_civil(days, &y, &lm, &ld);
+	m = (int)lm;
+	d = (int)ld;
 	if ((size_t)snprintf(out, outlen, "%s, %02d %s %04ld %02ld:%02ld:%02ld "
 	    "GMT", wday[((days % 7) + 7) % 7], d, mon[m - 1], y, secs / 3600,
 	    (secs / 60) % 60, secs % 60) >= outlen)

@@ -22,6 +22,7 @@
 
 #include "sfrevops.h"
 #include "objects.h"
+#include "date.h"
 #include "write_value.h"
 
 /* Fields `Object.*` leaves out; OwnerId and RecordTypeId are never. */
@@ -484,36 +485,6 @@ mdays(long y, long m)
 	return m == 2 && leap(y) ? 29 : n[m - 1];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(long y, long m, long d)
-{
-	long	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, long *y, long *m, long *d)
-{
-	long	 era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp + (mp < 10 ? 3 : -9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static int
 digits(const char *s, int n, long *v)
 {
@@ -620,12 +591,12 @@ datetime_value(const char *field, const char *s, cJSON **out, char *err,
 		    "value for %s)", s, field);
 		return -1;
 	}
-	days = days_from_civil(y, m, d);
+	days = date_days(y, m, d);
 	t = ((days * 24 + hh) * 60 + mi) * 60 + ss - sign * (zh * 3600 +
 	    zm * 60);
 	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	t -= days * 86400;
-	civil_from_days(days, &y, &m, &d);
+	date_civil(days, &y, &m, &d);
 	if (y < 1700 || y > 4000) {
 		snprintf(err, errlen, "%s is outside Salesforce's dates "
 		    "(1700 to 4000)", s);
