@@ -8,6 +8,13 @@
 #
 #   sh contrib/fuzz.sh [SECONDS] [TARGET...]
 #   sh contrib/fuzz.sh --check BUILDDIR	(make check: tests/fuzz/check.sh)
+#   sh contrib/fuzz.sh --coverage [TARGET...]
+#
+# --coverage replays each target's seeds and the corpus a run grew
+# (build/fuzz/corpus_TARGET) through a copy of the harness built with
+# clang's source-based coverage (build/fuzz-cov) and prints, per
+# harness, the line and branch coverage of the sources it exercises
+# (llvm-cov report: the files under src/ with at least one line run).
 #
 # Targets: soql jsonrpc schema ipc policy token sferror url toolargs
 # composite write_value.
@@ -19,7 +26,19 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 all="soql jsonrpc schema ipc policy token sferror url toolargs composite write_value"
 check=no
-if [ "${1:-}" = --check ]; then
+cov=no
+if [ "${1:-}" = --coverage ]; then
+	cov=yes
+	shift
+	builddir=$top/build/plain
+	out=$top/build/fuzz-cov
+	corpora=$top/build/fuzz
+	secs=0
+	[ -f "$builddir/config.h" ] || {
+		mkdir -p "$builddir"
+		(cd "$builddir" && "$top/configure" -q)
+	}
+elif [ "${1:-}" = --check ]; then
 	check=yes
 	builddir=$2
 	shift 2
@@ -42,6 +61,13 @@ pc() { pkg-config "$@" libcjson libsodium libseccomp libcurl libcrypto; }
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined
 -fno-sanitize-recover=undefined -I$builddir -I$top/src $(pc --cflags)"
 libs="$(pc --libs) -lm"
+if [ "$cov" = yes ]; then
+	# No sanitizers: the figures are of the code, not of its checks.
+	cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fprofile-instr-generate
+-fcoverage-mapping -I$builddir -I$top/src $(pc --cflags)"
+	PROFDATA=${LLVM_PROFDATA:-llvm-profdata}
+	LLVMCOV=${LLVM_COV:-llvm-cov}
+fi
 
 # The archives, as Makefile.am groups the sources.
 common="buf ipc log util jsonalloc policy proc sandbox sandbox-drop objects date"
@@ -86,6 +112,41 @@ for t in $targets; do
 	    "$top/tests/fuzz/fuzz_$t.c" "$out/libfront.a" "$out/libbroker.a" \
 	    "$out/libwriter.a" "$out/libsoql.a" "$out/libcommon.a" $libs
 	seeds=$top/tests/fuzz/seeds_$t
+	if [ "$cov" = yes ]; then
+		c=$corpora/corpus_$t
+		[ -d "$c" ] || c=
+		n=$(find "$seeds" $c -type f | wc -l)
+		rm -f "$out/fuzz_$t".*.profraw
+		# shellcheck disable=SC2086
+		(cd "$out" && LLVM_PROFILE_FILE="$out/fuzz_$t.%p.profraw" \
+		    "./fuzz_$t" -runs=0 -max_len=8192 $c "$seeds" \
+		    >"fuzz_$t.cov.log" 2>&1) || {
+			cat "$out/fuzz_$t.cov.log"; status=1; continue; }
+		"$PROFDATA" merge -sparse -o "$out/fuzz_$t.profdata" \
+		    "$out/fuzz_$t".*.profraw
+		echo "== fuzz_$t: $n inputs replayed"
+		# The sources the harness reached, and their total.
+		"$LLVMCOV" report "$out/fuzz_$t" \
+		    -instr-profile="$out/fuzz_$t.profdata" \
+		    -ignore-filename-regex='tests/fuzz/' \
+		    >"$out/fuzz_$t.cov.txt" 2>&1 || {
+			cat "$out/fuzz_$t.cov.txt"; status=1; continue; }
+		awk '/^Filename/ { next } /^-+$/ { next }
+		    /^TOTAL/ { next }
+		    NF >= 13 && ($8 - $9) > 0 {
+			f = $1; sub(".*/src/", "src/", f)
+			lines += $8; miss += $9
+			br += $11; brmiss += $12
+			printf "   %-28s lines %5d/%-5d %7s  branches %5d/%-5d %s\n",
+			    f, $8 - $9, $8, $10, $11 - $12, $11, $13 }
+		    END { if (lines > 0)
+			printf "   %-28s lines %5d/%-5d %6.2f%%  branches %5d/%-5d %.2f%%\n",
+			    "(reached files)", lines - miss, lines,
+			    100 * (lines - miss) / lines, br - brmiss, br,
+			    br ? 100 * (br - brmiss) / br : 0 }' \
+		    "$out/fuzz_$t.cov.txt"
+		continue
+	fi
 	if [ "$check" = yes ]; then
 		# The seed corpus once (libFuzzer's INITED), then a few
 		# thousand mutations from it.
