@@ -1522,8 +1522,8 @@ startup_check(struct front *f)
 {
 	if (f->startup_started || f->check_mode || f->broker_gone ||
 	    strcmp(proc_config_str(&f->proc, "mode", "serve"), "serve") != 0 ||
-	    strcmp(proc_config_str(&f->proc, "startup_check", "on"), "on") != 0)
-		return;
+	    strcmp(proc_config_str(&f->proc, "startup_check", "off"), "on") != 0)
+		return;	/* the parent always says; absent (a test's CONFIG): off */
 	/* Nothing to withhold: nothing is asked. */
 	if (!startup_wanted(f, "at_risk_commits") &&
 	    !startup_wanted(f, "stale_opps"))
