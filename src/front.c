@@ -1587,9 +1587,10 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 	if (buf_get_str(b, &text, IPC_MAX_PAYLOAD) == -1 ||
 	    buf_get_end(b) == -1)
 		fatalx("malformed SF_DESCRIBE_R from the broker");
-	if ((j = cJSON_Parse(text)) == NULL || !cJSON_IsObject(j)) {
-		log_warnx("start-up check: the describe answer is not JSON: "
-		    "nothing is withheld");
+	if (jr_depth(text, strlen(text), MCP_MAX_DEPTH) > MCP_MAX_DEPTH ||
+	    (j = cJSON_Parse(text)) == NULL || !cJSON_IsObject(j)) {
+		log_warnx("start-up check: the describe answer is not a JSON "
+		    "object: nothing is withheld");
 		goto done;
 	}
 	if (step == 1) {
