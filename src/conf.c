@@ -510,6 +510,24 @@ config_ui(cJSON *j, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/*
+ * SFDC_STARTUP_CHECK: the front's check of the org's shape right after
+ * initialize (front.c, startup_check), which withholds the reads it
+ * would fail; on (the default) or off.
+ */
+static int
+config_startup_check(cJSON *j, char *errbuf, size_t errlen)
+{
+	const char	*v = env_or("SFDC_STARTUP_CHECK", "on");
+
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+		snprintf(errbuf, errlen, "SFDC_STARTUP_CHECK must be on or off");
+		return -1;
+	}
+	cJSON_AddStringToObject(j, "startup_check", v);
+	return 0;
+}
+
 /* ------------------------------------------------------------ writes */
 
 /* The write settings, checked (contrib/WRITES.md). */
@@ -1011,7 +1029,8 @@ config_load(struct sf_config *c, char *errbuf, size_t errlen)
 		cJSON_AddStringToObject(j, "client_id", client_id);
 	if (username != NULL)
 		cJSON_AddStringToObject(j, "username", username);
-	if (config_ui(j, errbuf, errlen) == -1) {
+	if (config_ui(j, errbuf, errlen) == -1 ||
+	    config_startup_check(j, errbuf, errlen) == -1) {
 		cJSON_Delete(j);
 		config_free(c);
 		return -1;

@@ -83,6 +83,7 @@ struct pending {
 	struct ipc	*peer;
 	struct call	*call;		/* NULL: the call ended, drop the answer */
 	int		 org;		/* the front's own SF_IDENTITY */
+	int		 startup;	/* the start-up check's describe: 1, 2 */
 };
 
 /* One tools/call in progress. */
@@ -147,6 +148,16 @@ struct front {
 	/* The writer's latest WR_STATUS. */
 	int		 writes_disabled;
 	char		 writes_reason[320];
+	cJSON		*wr_status;	/* the whole of it, for check */
+	char		*fields_note;	/* update_field: the fields it drops */
+	/* The start-up check (SFDC_STARTUP_CHECK): the reads it withholds,
+	 * with the reason ("" while available). */
+	int		 startup_started;
+	char		 risk_why[400];
+	char		 stale_why[400];
+	/* sfrevops-mcp check: the request, waiting for the writer's checks. */
+	char		*check_id;
+	uint64_t	 check_deadline_ms;
 	/* the line being read from stdin */
 	char		*line;
 	size_t		 len;
@@ -160,6 +171,8 @@ struct front {
 };
 
 static void front_message(struct front *, struct jr_msg *, cJSON *replies);
+static int check_writer_final(const struct front *);
+static void check_run(struct front *);
 
 /* ------------------------------------------------------------ output */
 
@@ -861,6 +874,10 @@ front_timers(struct front *f)
 	/* The identity is slow: the results that waited go without it. */
 	if (f->org_state == ORG_ASKED && now >= f->org_asked_ms + ORG_WAIT_MS)
 		org_release(f);
+	/* sfrevops-mcp check: the writer gone or late, the report goes on. */
+	if (f->check_id != NULL && (check_writer_final(f) ||
+	    now >= f->check_deadline_ms))
+		check_run(f);
 	for (c = f->calls; c != NULL; c = next) {
 		next = c->next;
 		if (c->held)
@@ -885,6 +902,9 @@ front_poll_timeout(const struct front *f)
 {
 	const struct call *c;
 	uint64_t	 now = now_ms(), next = UINT64_MAX;
+
+	if (f->check_id != NULL)
+		next = f->check_deadline_ms;
 
 	for (c = f->calls; c != NULL; c = c->next) {
 		/* A result waiting for the org: at most ORG_WAIT_MS. */
@@ -1192,18 +1212,35 @@ result_initialize(struct front *f, const cJSON *params)
 	return r;
 }
 
-/* A write tool's description says when writes are unavailable, and why. */
+/* Why t is withheld (writes, or the start-up check), or NULL. */
+static const char *
+tool_withheld(const struct front *f, const struct tool *t)
+{
+	if ((t->flags & TOOL_WRITE) && f->writes_disabled)
+		return f->writes_reason;
+	if (strcmp(t->name, "at_risk_commits") == 0 && f->risk_why[0] != '\0')
+		return f->risk_why;
+	if (strcmp(t->name, "stale_opps") == 0 && f->stale_why[0] != '\0')
+		return f->stale_why;
+	return NULL;
+}
+
+/* A tool's description says when it is unavailable, and why. */
 static void
 tool_description(const struct front *f, const struct tool *t, cJSON *o)
 {
-	char	*text;
+	const char	*why = tool_withheld(f, t);
+	char		*text;
 
-	if (!(t->flags & TOOL_WRITE) || !f->writes_disabled) {
+	if (why == NULL && (f->fields_note == NULL ||
+	    strcmp(t->name, "update_field") != 0)) {
 		cJSON_AddStringToObject(o, "description", t->description);
 		return;
 	}
-	xasprintf(&text, "Unavailable: %s. %s", f->writes_reason,
-	    t->description);
+	if (why != NULL)
+		xasprintf(&text, "Unavailable: %s. %s", why, t->description);
+	else
+		xasprintf(&text, "%s %s", t->description, f->fields_note);
 	cJSON_AddStringToObject(o, "description", text);
 	free(text);
 }
@@ -1372,10 +1409,10 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		snprintf(err, errlen, "Unknown tool: %s", shown);
 		return JR_INVALID_PARAMS;
 	}
-	if ((t->flags & TOOL_WRITE) && f->writes_disabled) {
+	if (tool_withheld(f, t) != NULL) {
 		char msg[600];
 		snprintf(msg, sizeof(msg), "%s: Unavailable: %s; nothing was "
-		    "sent", t->name, f->writes_reason);
+		    "sent", t->name, tool_withheld(f, t));
 		*result = error_result(msg);
 		log_json(LOG_LVL_INFO, "tool call", "\"status\":\"unavailable\"");
 		return 0;
@@ -1436,6 +1473,176 @@ method_cancelled(struct front *f, const cJSON *params)
 	cJSON_free(text);
 }
 
+/* ------------------------------------------------- the start-up check */
+
+/*
+ * SFDC_STARTUP_CHECK (on by default; serving only): right after
+ * initialize, one describe of Opportunity (and of OpportunityHistory
+ * when it has no LastStageChangeDate), the same requests as the check
+ * subcommand's, in the background: initialize and tools/list do not
+ * wait for it, and a call that comes first runs as usual.  The broker
+ * keeps the describe, so the tools that need it reuse it.  A read the
+ * org's shape would fail is withheld with the reason, as the write
+ * tools are (tool_withheld()), and a client that has listed the tools
+ * is told with notifications/tools/list_changed.  An org that does not
+ * answer withholds nothing: the tools say what went wrong themselves.
+ */
+static void
+startup_send(struct front *f, int step, const char *object)
+{
+	struct pending	*p;
+	struct buf	 b;
+
+	if (++f->next_ipc_id == 0)
+		f->next_ipc_id = 1;
+	p = xcalloc(1, sizeof(*p));
+	p->id = f->next_ipc_id;
+	p->type = IMSG_SF_DESCRIBE;
+	p->peer = &f->broker;
+	p->startup = step;
+	p->next = f->pending;
+	f->pending = p;
+	buf_init(&b);
+	buf_put_str(&b, object);
+	ipc_send_buf(p->peer, IMSG_SF_DESCRIBE, p->id, &b);
+	buf_free(&b);
+	proc_flush(&f->proc, p->peer);
+}
+
+static int
+startup_wanted(const struct front *f, const char *tool)
+{
+	const struct tool *t = tools_find(tool);
+
+	return t != NULL && tool_allowed(t);
+}
+
+static void
+startup_check(struct front *f)
+{
+	if (f->startup_started || f->check_mode || f->broker_gone ||
+	    strcmp(proc_config_str(&f->proc, "mode", "serve"), "serve") != 0 ||
+	    strcmp(proc_config_str(&f->proc, "startup_check", "off"), "on") != 0)
+		return;	/* the parent always says; absent (a test's CONFIG): off */
+	/* Nothing to withhold: nothing is asked. */
+	if (!startup_wanted(f, "at_risk_commits") &&
+	    !startup_wanted(f, "stale_opps"))
+		return;
+	f->startup_started = 1;
+	startup_send(f, 1, "Opportunity");
+}
+
+static int
+json_has_string(const cJSON *arr, const char *v)
+{
+	const cJSON	*e;
+
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, v) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+transient_error(uint32_t code)
+{
+	return code == SFE_NETWORK || code == SFE_AUTH || code == SFE_LIMIT ||
+	    code == SFE_DEADLINE || code == SFE_CANCELLED ||
+	    code == SFE_INTERNAL;
+}
+
+static void
+startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
+{
+	const char	*stage = proc_config_str(&f->proc, "commit_stage",
+			    "Commit");
+	const cJSON	*stages;
+	char		*text = NULL, *msg = NULL, shown[300];
+	cJSON		*j = NULL;
+	uint32_t	 code;
+	int		 changed = 0, more = 0;
+
+	if (type == IMSG_ERROR) {
+		if (buf_get_u32(b, &code) == -1 ||
+		    buf_get_str(b, &msg, PT_ERROR_MAX) == -1 ||
+		    buf_get_end(b) == -1)
+			fatalx("malformed ERROR from the broker");
+		str_oneline(shown, sizeof(shown), msg);
+		utf8_cut(shown);
+		free(msg);
+		if (transient_error(code) || step == 1)
+			log_warnx("start-up check: describe %s failed (%s): "
+			    "nothing is withheld", step == 1 ? "Opportunity" :
+			    "OpportunityHistory", shown);
+		else if (startup_wanted(f, "stale_opps")) {
+			snprintf(f->stale_why, sizeof(f->stale_why), "this org "
+			    "has neither Opportunity.LastStageChangeDate nor a "
+			    "readable OpportunityHistory (%s), and stale_opps "
+			    "needs one: give the integration user read access "
+			    "to either (sfrevops-mcp check)", shown);
+			changed = 1;
+		}
+		goto done;
+	}
+	if (buf_get_str(b, &text, IPC_MAX_PAYLOAD) == -1 ||
+	    buf_get_end(b) == -1)
+		fatalx("malformed SF_DESCRIBE_R from the broker");
+	if (jr_depth(text, strlen(text), MCP_MAX_DEPTH) > MCP_MAX_DEPTH ||
+	    (j = cJSON_Parse(text)) == NULL || !cJSON_IsObject(j)) {
+		log_warnx("start-up check: the describe answer is not a JSON "
+		    "object: nothing is withheld");
+		goto done;
+	}
+	if (step == 1) {
+		stages = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(j, "picklists"),
+		    "StageName");
+		if (!json_has_string(stages, stage) &&
+		    startup_wanted(f, "at_risk_commits")) {
+			str_oneline(shown, 100, stage);
+			utf8_cut(shown);
+			snprintf(f->risk_why, sizeof(f->risk_why), "the commit "
+			    "stage '%s' (SFDC_COMMIT_STAGE_NAME) is not an "
+			    "active value of this org's Opportunity StageName "
+			    "picklist: set SFDC_COMMIT_STAGE_NAME to the stage "
+			    "that means commit (sfrevops-mcp check)", shown);
+			changed = 1;
+		}
+		if (!json_has_string(cJSON_GetObjectItemCaseSensitive(j,
+		    "fields"), "LastStageChangeDate") &&
+		    startup_wanted(f, "stale_opps")) {
+			startup_send(f, 2, "OpportunityHistory");
+			more = 1;
+		}
+	}
+ done:
+	free(text);
+	cJSON_Delete(j);
+	if (f->risk_why[0] != '\0' && changed)
+		log_warnx("at_risk_commits is withheld: %s", f->risk_why);
+	if (f->stale_why[0] != '\0' && changed && step == 2)
+		log_warnx("stale_opps is withheld: %s", f->stale_why);
+	if (changed && f->tools_listed)
+		out_notification("notifications/tools/list_changed", NULL);
+	if (!more)
+		log_info("start-up check: done (%s withheld)",
+		    f->risk_why[0] != '\0' && f->stale_why[0] != '\0' ?
+		    "at_risk_commits and stale_opps" : f->risk_why[0] != '\0' ?
+		    "at_risk_commits" : f->stale_why[0] != '\0' ? "stale_opps" :
+		    "nothing");
+}
+
+/* ------------------------------------------------------- sfrevops/check */
+
+/* The writer has said all its checks, or is not there to say them. */
+static int
+check_writer_final(const struct front *f)
+{
+	return f->writer_absent || f->writer_gone ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f->wr_status,
+	    "fields_checked"));
+}
+
 /*
  * sfrevops/check: only in check mode, which only the parent's CONFIG
  * sets (sfrevops-mcp check drives this front itself); a client of the
@@ -1443,10 +1650,12 @@ method_cancelled(struct front *f, const cJSON *params)
  * (tools/check.c), which is in no registry and so never listed.
  */
 static void
-method_check(struct front *f, struct jr_msg *m)
+check_run(struct front *f)
 {
 	struct call	*c;
 	cJSON		*args;
+	char		*st, num[32];
+	long		 fsfree;
 
 	if ((args = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
@@ -1456,8 +1665,46 @@ method_check(struct front *f, struct jr_msg *m)
 	    "api_version", "v60.0"));
 	cJSON_AddStringToObject(args, "audit_object", proc_config_str(&f->proc,
 	    "audit_object", "Cleanup_Audit__c"));
-	c = call_new(f, &tool_check, m->id, args, NULL);
+	/* What the writer said of the journal, the audit object and the
+	 * writable fields (its WR_STATUS), for the report. */
+	cJSON_AddStringToObject(args, "writer", f->writer_absent ? "absent" :
+	    f->writer_gone ? "gone" : check_writer_final(f) ? "done" :
+	    "late");
+	if (f->wr_status != NULL) {
+		if ((st = cJSON_PrintUnformatted(f->wr_status)) == NULL)
+			fatalx("cJSON_PrintUnformatted");
+		cJSON_AddStringToObject(args, "writer_status", st);
+		cJSON_free(st);
+	}
+	cJSON_AddStringToObject(args, "journal", proc_config_str(&f->proc,
+	    "journal", "none"));
+	if (proc_config_str(&f->proc, "journal_why", NULL) != NULL)
+		cJSON_AddStringToObject(args, "journal_why",
+		    proc_config_str(&f->proc, "journal_why", NULL));
+	/* The parent's statvfs(3) of the journal's file system. */
+	if ((fsfree = proc_config_int(&f->proc, "journal_fs_free", -1)) >= 0) {
+		snprintf(num, sizeof(num), "%ld", fsfree);
+		cJSON_AddStringToObject(args, "journal_fs_free", num);
+	}
+	c = call_new(f, &tool_check, f->check_id, args, NULL);
+	free(f->check_id);
+	f->check_id = NULL;
 	call_verdict(f, c, tool_start(&c->ctx));
+}
+
+/* The request waits for the writer's checks, at most the call timeout. */
+static int
+method_check(struct front *f, struct jr_msg *m, char *err, size_t errlen)
+{
+	if (f->check_id != NULL) {
+		snprintf(err, errlen, "Invalid Request: a check is running");
+		return JR_INVALID_REQUEST;
+	}
+	f->check_id = xstrdup(m->id);
+	f->check_deadline_ms = now_ms() + (uint64_t)f->call_timeout_ms;
+	if (check_writer_final(f))
+		check_run(f);
+	return 0;
 }
 
 /* SFDC_TOOLS and the writer's absence, from the CONFIG. */
@@ -1495,6 +1742,7 @@ front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 		} else {
 			result = result_initialize(f, m->params);
 			f->initialized = 1;
+			startup_check(f);
 		}
 	} else if (strcmp(m->method, "ping") == 0) {
 		if ((result = cJSON_CreateObject()) == NULL)
@@ -1518,8 +1766,8 @@ front_request(struct front *f, struct jr_msg *m, cJSON *replies)
 		    sizeof(err));
 	} else if (f->check_mode && strcmp(m->method, "sfrevops/check") == 0 &&
 	    replies == NULL) {
-		method_check(f, m);
-		answered_later = 1;
+		code = method_check(f, m, err, sizeof(err));
+		answered_later = code == 0;
 	} else if (strcmp(m->method, "logging/setLevel") == 0) {
 		code = method_set_level(f, m->params, err, sizeof(err));
 		if (code == 0 && (result = cJSON_CreateObject()) == NULL)
@@ -1709,6 +1957,50 @@ front_read_stdin(struct front *f)
 }
 
 /*
+ * The writable fields the writer's check found unusable (WR_STATUS
+ * "fields"), as a sentence for update_field's description; NULL when
+ * there are none.  Each name and problem is cut to one short line.
+ */
+static char *
+fields_note(const cJSON *st)
+{
+	const cJSON	*arr, *e;
+	char		*note = NULL, *t, name[100], problem[200];
+	double		 more;
+	int		 n = 0;
+
+	arr = cJSON_GetObjectItemCaseSensitive(st, "fields");
+	cJSON_ArrayForEach(e, arr) {
+		const char *nm = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(e, "name"));
+		const char *pr = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(e, "problem"));
+		if (nm == NULL || pr == NULL || n == 16)
+			continue;
+		str_oneline(name, sizeof(name), nm);
+		utf8_cut(name);
+		str_oneline(problem, sizeof(problem), pr);
+		utf8_cut(problem);
+		xasprintf(&t, "%s%s%s: %s", note != NULL ? note : "",
+		    note != NULL ? "; " : "", name, problem);
+		free(note);
+		note = t;
+		n++;
+	}
+	if (note == NULL)
+		return NULL;
+	more = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "fields_more"));
+	if (cJSON_GetArraySize(arr) > n)
+		more = (isnan(more) ? 0 : more) + (cJSON_GetArraySize(arr) - n);
+	xasprintf(&t, "Not accepted here (the start-up check of "
+	    "SFDC_WRITABLE_FIELDS): %s%s.", note, !isnan(more) && more > 0 ?
+	    ", and more" : "");
+	free(note);
+	return t;
+}
+
+/*
  * WR_STATUS, unsolicited from the writer: {"writes": "enabled" |
  * "disabled" | "unknown", "reason": "...", "failed_flag": bool}.  The
  * latest is kept; while writes are disabled the write tools say why in
@@ -1720,7 +2012,7 @@ static void
 front_wr_status(struct front *f, const struct ipc_msg *msg)
 {
 	struct buf	 b;
-	char		*text = NULL, reason[sizeof(f->writes_reason)];
+	char		*text = NULL, reason[sizeof(f->writes_reason)], *note;
 	cJSON		*j = NULL;
 	const char	*w, *r;
 	int		 disabled, changed;
@@ -1753,9 +2045,15 @@ front_wr_status(struct front *f, const struct ipc_msg *msg)
 			reason[strlen(reason) - 1] = '\0';
 	} else
 		reason[0] = '\0';
-	cJSON_Delete(j);
+	note = fields_note(j);
 	changed = disabled != f->writes_disabled ||
-	    strcmp(reason, f->writes_reason) != 0;
+	    strcmp(reason, f->writes_reason) != 0 || (note == NULL) !=
+	    (f->fields_note == NULL) || (note != NULL &&
+	    strcmp(note, f->fields_note) != 0);
+	free(f->fields_note);
+	f->fields_note = note;
+	cJSON_Delete(f->wr_status);
+	f->wr_status = j;
 	f->writes_disabled = disabled;
 	f->writes_known = 1;
 	strlcpy_sf(f->writes_reason, reason, sizeof(f->writes_reason));
@@ -1764,6 +2062,8 @@ front_wr_status(struct front *f, const struct ipc_msg *msg)
 	/* Only a client that has listed the tools has seen anything. */
 	if (changed && f->tools_listed)
 		out_notification("notifications/tools/list_changed", NULL);
+	if (f->check_id != NULL && check_writer_final(f))
+		check_run(f);
 }
 
 /*
@@ -1808,6 +2108,15 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 			org_answer(f, msg.hdr.type, &b);
 			ipc_msg_free(&msg);
 			org_release(f);
+			continue;
+		}
+		if (p->startup) {
+			int step = p->startup;
+
+			free(p);
+			buf_from(&b, msg.data, msg.hdr.len);
+			startup_answer(f, step, msg.hdr.type, &b);
+			ipc_msg_free(&msg);
 			continue;
 		}
 		c = p->call;
@@ -1979,6 +2288,9 @@ front_main(void)
 	ipc_close(&f.writer);
 	proc_end(&f.proc);
 	free(f.line);
+	free(f.check_id);
+	free(f.fields_note);
+	cJSON_Delete(f.wr_status);
 	tools_free();
 	return status;
 }

@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -848,6 +849,33 @@ config_finish(char *json, enum cli_mode mode)
 	return out;
 }
 
+/*
+ * check: the free space of the journal's file system (statvfs of the
+ * descriptor journal_open() gave), for the report next to
+ * SFDC_JOURNAL_MAX_MB; the children cannot ask (no file system calls).
+ */
+static char *
+config_fs_free(char *json, int fd)
+{
+	struct statvfs	 sv;
+	cJSON		*j;
+	char		*out;
+
+	if (fstatvfs(fd, &sv) == -1) {
+		log_warn("fstatvfs of the journal");
+		return json;
+	}
+	if ((j = cJSON_Parse(json)) == NULL)
+		fatalx("the configuration is not JSON");
+	cJSON_AddNumberToObject(j, "journal_fs_free",
+	    (double)sv.f_bavail * (double)sv.f_frsize);
+	if ((out = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(j);
+	cJSON_free(json);
+	return out;
+}
+
 static int
 parent_main(enum cli_mode mode)
 {
@@ -905,6 +933,8 @@ parent_main(enum cli_mode mode)
 	/* The journal only for a writer: without one nothing is opened. */
 	if (child_started(PROC_WRITER))
 		jerr = journal_open(conf.journal, &jfd, jwhy, sizeof(jwhy));
+	if (mode == CLI_CHECK && child_started(PROC_WRITER) && jerr == 0)
+		conf.json = config_fs_free(conf.json, jfd);
 
 	/* Signals arrive through a signalfd, never asynchronously. */
 	sigemptyset(&mask);

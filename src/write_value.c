@@ -666,6 +666,19 @@ static const char *const wv_text_types[] = {
 	"encryptedstring", NULL
 };
 
+/* Every type wv_convert() handles below, the text types included. */
+static const char *const wv_other_types[] = {
+	"boolean", "int", "double", "currency", "percent", "picklist",
+	"multipicklist", "date", "datetime", "reference", "id", NULL
+};
+
+int
+wv_type_supported(const char *type)
+{
+	return type != NULL && (wv_in(wv_text_types, type) ||
+	    wv_in(wv_other_types, type));
+}
+
 int
 wv_convert(const char *field, const cJSON *fmeta, const cJSON *picklist,
     const cJSON *value, cJSON **out, char *err, size_t errlen)

@@ -44,6 +44,12 @@ int	 wv_field_writable(const char *object, const char *field,
 	    const cJSON *fmeta, const char *writable, char *err,
 	    size_t errlen);
 
+/*
+ * Is type (describe's) one wv_convert() converts a value to?  For
+ * sfrevops-mcp check and the start-up check of SFDC_WRITABLE_FIELDS.
+ */
+int	 wv_type_supported(const char *type);
+
 /* Is field one that is never written (OwnerId, RecordTypeId)? */
 int	 wv_field_never(const char *field);
 

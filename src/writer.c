@@ -77,8 +77,17 @@ enum op_step {
 	ST_DRYRUN,		/* SF_WRITE_* with REQ_DRY_RUN */
 	ST_SEND,		/* SF_WRITE_* for real */
 	ST_FAILED_AUDIT,	/* SF_AUDIT_FAILED */
-	ST_LOOKUP		/* SF_QUERY of the attempt id */
+	ST_LOOKUP,		/* SF_QUERY of the attempt id */
+	ST_FIELDS		/* SF_DESCRIBE of a write object: the check */
 };
+
+/*
+ * The check of SFDC_WRITE_OBJECTS and SFDC_WRITABLE_FIELDS (sfrevops-mcp
+ * check, and the start-up check): every object described once (the
+ * broker keeps describes, so the writes reuse them), every field named
+ * in SFDC_WRITABLE_FIELDS there, updateable, and of a type wv_convert()
+ * writes.  What fails is said in WR_STATUS ("fields").
+ */
 
 struct plan {
 	char		 id[35];	/* "p_" + 32 hex; "" for a dry run */
@@ -113,6 +122,7 @@ struct op {
 	struct plan	*plan;		/* owned */
 	cJSON		*req;		/* the front's request */
 	cJSON		*outcome;	/* a commit's answer being built */
+	size_t		 fidx;		/* ST_FIELDS: the object being described */
 };
 
 struct writer {
@@ -145,6 +155,15 @@ struct writer {
 	enum wstatus	 status;
 	char		 status_reason[2048];
 	int		 status_failed;
+	char		*status_last;	/* the JSON sent last */
+
+	/* The writable-field check (ST_FIELDS). */
+	int		 check_mode;	/* sfrevops-mcp check: every object */
+	int		 fields_wanted;	/* check mode or SFDC_STARTUP_CHECK */
+	int		 fields_done;	/* finished (or not run) */
+	size_t		 fields_objects;	/* objects described */
+	char		 fields_error[512];	/* why it stopped short */
+	cJSON		*fields;	/* findings: [{name, problem, fix}] */
 };
 
 static void	op_next(struct writer *, struct op *);
@@ -231,13 +250,53 @@ send_json(struct writer *w, struct ipc *to, uint32_t type, uint32_t id,
 
 /* ------------------------------------------------------------- status */
 
+/*
+ * The findings of the writable-field check that fit in WR_STATUS (its
+ * row's bound, PT_STATUS_MAX) next to what j already holds; the number
+ * left out is said as fields_more.
+ */
+static void
+status_fields(struct writer *w, cJSON *j)
+{
+	cJSON		*arr;
+	const cJSON	*f;
+	char		*s;
+	size_t		 len, more = 0;
+
+	cJSON_AddBoolToObject(j, "fields_checked", w->fields_done &&
+	    w->fields_wanted);
+	if (!w->fields_wanted || !w->fields_done)
+		return;
+	cJSON_AddNumberToObject(j, "fields_objects",
+	    (double)w->fields_objects);
+	if (w->fields_error[0] != '\0')
+		cJSON_AddStringToObject(j, "fields_error", w->fields_error);
+	arr = cJSON_AddArrayToObject(j, "fields");
+	s = jprint(j);
+	len = strlen(s);
+	free(s);
+	cJSON_ArrayForEach(f, w->fields) {
+		s = jprint(f);
+		/* The item, its comma, and room for "fields_more". */
+		if (more > 0 || len + strlen(s) + 1 + 32 > PT_STATUS_MAX - 8)
+			more++;
+		else {
+			len += strlen(s) + 1;
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(f, 1));
+		}
+		free(s);
+	}
+	if (more > 0)
+		cJSON_AddNumberToObject(j, "fields_more", (double)more);
+}
+
 /* Say WR_STATUS to the front when it changed. */
 static void
 status_update(struct writer *w)
 {
 	enum wstatus	 st;
-	char		 reason[2048];
-	cJSON		*j;
+	char		 reason[2048], *text;
+	cJSON		*j, *jr;
 
 	reason[0] = '\0';
 	if (!journal_usable(&w->journal)) {
@@ -263,25 +322,47 @@ status_update(struct writer *w)
 			    "in the journal only, not as a failed audit row",
 			    w->audit_object);
 	}
-	if (w->status_sent && st == w->status && w->status_failed ==
-	    w->has_failed && strcmp(reason, w->status_reason) == 0)
-		return;
-	w->status_sent = 1;
-	w->status = st;
-	w->status_failed = w->has_failed;
-	strlcpy_sf(w->status_reason, reason, sizeof(w->status_reason));
-	if (st == WS_DISABLED)
-		log_warnx("writes are disabled: %s", reason);
-	else if (st == WS_ENABLED)
-		log_info("writes are enabled (audit object %s%s%s)",
-		    w->audit_object, reason[0] ? "; " : "", reason);
+	if (strlen(reason) > PT_STATUS_MAX - 1600)
+		fatalx("a status reason of %zu bytes", strlen(reason));
 	j = jobj();
 	cJSON_AddStringToObject(j, "writes", st == WS_ENABLED ? "enabled" :
 	    st == WS_DISABLED ? "disabled" : "unknown");
 	cJSON_AddStringToObject(j, "reason", reason);
 	cJSON_AddBoolToObject(j, "failed_flag", w->has_failed);
-	if (strlen(reason) > PT_STATUS_MAX - 200)
-		fatalx("a status reason of %zu bytes", strlen(reason));
+	/* The audit object as checked: "ok", "bad" or "unchecked". */
+	cJSON_AddStringToObject(j, "audit", w->audit == AUD_OK ? "ok" :
+	    w->audit == AUD_BAD ? "bad" : "unchecked");
+	/* The journal as the parent opened it (journal_fd.c). */
+	jr = cJSON_AddObjectToObject(j, "journal");
+	cJSON_AddBoolToObject(jr, "usable", journal_usable(&w->journal));
+	if (journal_usable(&w->journal)) {
+		cJSON_AddStringToObject(jr, "path", w->journal.path);
+		cJSON_AddNumberToObject(jr, "size", (double)w->journal.size);
+		cJSON_AddNumberToObject(jr, "max", (double)w->journal.max);
+	}
+	status_fields(w, j);
+	text = jprint(j);
+	if (w->status_last != NULL && strcmp(text, w->status_last) == 0) {
+		free(text);
+		cJSON_Delete(j);
+		return;
+	}
+	if (!w->status_sent || st != w->status || strcmp(reason,
+	    w->status_reason) != 0) {
+		if (st == WS_DISABLED)
+			log_warnx("writes are disabled: %s", reason);
+		else if (st == WS_ENABLED)
+			log_info("writes are enabled (audit object %s%s%s)",
+			    w->audit_object, reason[0] ? "; " : "", reason);
+	}
+	w->status_sent = 1;
+	w->status = st;
+	w->status_failed = w->has_failed;
+	strlcpy_sf(w->status_reason, reason, sizeof(w->status_reason));
+	free(w->status_last);
+	w->status_last = text;
+	if (strlen(text) > PT_STATUS_MAX - 8)
+		fatalx("a status of %zu bytes", strlen(text));
 	send_json(w, &w->front, IMSG_WR_STATUS, 0, 0, 0, j);
 	cJSON_Delete(j);
 }
@@ -1113,6 +1194,177 @@ plan_answer(struct writer *w, struct op *op, const cJSON *dry)
 	op_free(w, op);
 }
 
+/* ------------------------------------------- the writable-field check */
+
+/* Is object named by an explicit Object.Field of SFDC_WRITABLE_FIELDS? */
+static int
+fields_names_object(const char *writable, const char *object)
+{
+	char	*copy, *p, *tok, *dot;
+	int	 found = 0;
+
+	copy = xstrdup(writable);
+	for (p = copy; !found && (tok = strsep(&p, ",")) != NULL;) {
+		while (*tok == ' ')
+			tok++;
+		if ((dot = strchr(tok, '.')) == NULL)
+			continue;
+		*dot = '\0';
+		found = strcasecmp(tok, object) == 0 && strcmp(dot + 1, "*") != 0;
+	}
+	free(copy);
+	return found;
+}
+
+/*
+ * The i-th object the check describes: in check mode every one of
+ * SFDC_WRITE_OBJECTS, at start-up those SFDC_WRITABLE_FIELDS names a
+ * field of (what update_field's field list depends on).  0, or -1 when
+ * there are no more.
+ */
+static int
+fields_object(struct writer *w, size_t i, char *out, size_t outlen)
+{
+	char	*copy, *p, *tok;
+	size_t	 n = 0;
+	int	 r = -1;
+
+	copy = xstrdup(w->write_objects);
+	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
+		while (*tok == ' ')
+			tok++;
+		if (*tok == '\0' || (!w->check_mode &&
+		    !fields_names_object(w->writable, tok)))
+			continue;
+		if (n++ == i) {
+			strlcpy_sf(out, tok, outlen);
+			r = 0;
+			break;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+static void
+fields_finding(struct writer *w, const char *name, const char *problem,
+    const char *fix)
+{
+	cJSON	*f = jobj();
+
+	cJSON_AddStringToObject(f, "name", name);
+	cJSON_AddStringToObject(f, "problem", problem);
+	cJSON_AddStringToObject(f, "fix", fix);
+	cJSON_AddItemToArray(w->fields, f);
+}
+
+/* Describe the next object, or finish: WR_STATUS says the findings. */
+static void
+fields_next(struct writer *w, struct op *op)
+{
+	char	 object[SF_MAX_NAME + 1];
+
+	if (w->fields_error[0] != '\0' || fields_object(w, op->fidx, object,
+	    sizeof(object)) == -1) {
+		w->fields_done = 1;
+		status_update(w);
+		op_free(w, op);
+		return;
+	}
+	ask_describe(w, op, ST_FIELDS, object);
+}
+
+static void
+fields_start(struct writer *w, struct op *op)
+{
+	if (!w->fields_wanted || w->conf_error[0] != '\0') {
+		w->fields_done = 1;
+		status_update(w);
+		op_free(w, op);
+		return;
+	}
+	op->fidx = 0;
+	fields_next(w, op);
+}
+
+/* The object's describe: each field SFDC_WRITABLE_FIELDS names on it. */
+static void
+fields_examine(struct writer *w, const char *object, const cJSON *d)
+{
+	const cJSON	*meta = jget(d, "meta"), *fm;
+	const char	*type;
+	char		*copy, *p, *tok, *dot, name[2 * SF_MAX_NAME + 2];
+	char		 problem[512], fix[512];
+
+	w->fields_objects++;
+	copy = xstrdup(w->writable);
+	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
+		while (*tok == ' ')
+			tok++;
+		if ((dot = strchr(tok, '.')) == NULL)
+			continue;
+		*dot = '\0';
+		if (strcasecmp(tok, object) != 0 || strcmp(dot + 1, "*") == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", object, dot + 1);
+		/* Field names are case-insensitive in Salesforce. */
+		fm = cJSON_IsObject(meta) ? cJSON_GetObjectItem(meta, dot + 1) :
+		    NULL;
+		type = jstr(fm, "type");
+		if (fm == NULL) {
+			snprintf(problem, sizeof(problem), "%s: describe of "
+			    "%s has no such field (it does not exist, or "
+			    "field-level security hides it from the "
+			    "integration user)", name, object);
+			snprintf(fix, sizeof(fix), "remove %s from "
+			    "SFDC_WRITABLE_FIELDS, or check its API name and "
+			    "grant the integration user's permission set "
+			    "field-level security on it", name);
+		} else if (!cJSON_IsTrue(jget(fm, "updateable"))) {
+			snprintf(problem, sizeof(problem), "%s is not "
+			    "updateable (describe: a formula, system or "
+			    "read-only field, or no edit access)", name);
+			snprintf(fix, sizeof(fix), "grant edit access "
+			    "(field-level security) on %s to the integration "
+			    "user's permission set, or remove it from "
+			    "SFDC_WRITABLE_FIELDS", name);
+		} else if (!wv_type_supported(type)) {
+			snprintf(problem, sizeof(problem), "%s is of type %s, "
+			    "which update_field does not write", name,
+			    type != NULL ? type : "(none)");
+			snprintf(fix, sizeof(fix), "remove %s from "
+			    "SFDC_WRITABLE_FIELDS", name);
+		} else
+			continue;
+		fields_finding(w, name, problem, fix);
+	}
+	free(copy);
+}
+
+/* The object could not be described. */
+static void
+fields_failed(struct writer *w, struct op *op, uint32_t code,
+    const char *msg)
+{
+	char	 object[SF_MAX_NAME + 1], problem[768], fix[512];
+
+	if (code == SFE_NETWORK || code == SFE_AUTH || code == SFE_LIMIT ||
+	    code == SFE_DEADLINE || code == SFE_CANCELLED ||
+	    code == SFE_INTERNAL) {
+		snprintf(w->fields_error, sizeof(w->fields_error), "the org "
+		    "did not answer (%.400s)", msg);
+		return;
+	}
+	if (fields_object(w, op->fidx, object, sizeof(object)) == -1)
+		fatalx("fields_failed: no object %zu", op->fidx);
+	snprintf(problem, sizeof(problem), "SFDC_WRITE_OBJECTS names %s, "
+	    "which cannot be described (%.400s)", object, msg);
+	snprintf(fix, sizeof(fix), "remove %s from SFDC_WRITE_OBJECTS (and "
+	    "its fields from SFDC_WRITABLE_FIELDS), or give the integration "
+	    "user's permission set access to it", object);
+	fields_finding(w, object, problem, fix);
+}
+
 /* The next step of a plan-building op. */
 static void
 op_next(struct writer *w, struct op *op)
@@ -1124,7 +1376,7 @@ op_next(struct writer *w, struct op *op)
 		return;
 	}
 	if (op->kind == 0) {
-		op_free(w, op);
+		fields_start(w, op);
 		return;
 	}
 	switch (op->step) {
@@ -1479,7 +1731,7 @@ answer_error(struct writer *w, struct op *op, uint32_t code,
 		}
 		status_update(w);
 		if (op->kind == 0) {
-			op_free(w, op);
+			fields_start(w, op);
 			return;
 		}
 		op_fail(w, op, w->audit == AUD_BAD ? SFE_POLICY : code,
@@ -1509,6 +1761,11 @@ answer_error(struct writer *w, struct op *op, uint32_t code,
 	case ST_LOOKUP:
 		lookup_done(w, op, NULL, msg);
 		return;
+	case ST_FIELDS:
+		fields_failed(w, op, code, msg);
+		op->fidx++;
+		fields_next(w, op);
+		return;
 	default:
 		fatalx("answer_error: step %d", op->step);
 	}
@@ -1526,7 +1783,7 @@ answer_json(struct writer *w, struct op *op, const cJSON *r)
 		status_update(w);
 		if (w->audit == AUD_BAD) {
 			if (op->kind == 0)
-				op_free(w, op);
+				fields_start(w, op);
 			else
 				op_fail(w, op, SFE_POLICY, "writes are "
 				    "disabled: %s", w->audit_why);
@@ -1571,6 +1828,16 @@ answer_json(struct writer *w, struct op *op, const cJSON *r)
 	case ST_LOOKUP:
 		lookup_done(w, op, r, NULL);
 		return;
+	case ST_FIELDS: {
+		char object[SF_MAX_NAME + 1];
+
+		if (fields_object(w, op->fidx, object, sizeof(object)) == -1)
+			fatalx("answer_json: no object %zu", op->fidx);
+		fields_examine(w, object, r);
+		op->fidx++;
+		fields_next(w, op);
+		return;
+	}
 	default:
 		fatalx("answer_json: step %d", op->step);
 	}
@@ -1583,6 +1850,7 @@ step_answer(const struct op *op)
 	switch (op->step) {
 	case ST_AUDIT:
 	case ST_DESCRIBE:
+	case ST_FIELDS:
 		return IMSG_SF_DESCRIBE_R;
 	case ST_GET:
 		return IMSG_SF_GET_R;
@@ -1817,7 +2085,22 @@ writer_main(void)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
 	writer_config(&w);
+	if ((w.fields = cJSON_CreateArray()) == NULL)
+		fatalx("cJSON_CreateArray");
+	w.check_mode = strcmp(proc_config_str(&w.proc, "mode", "serve"),
+	    "check") == 0;
+	/* The parent always says; a CONFIG without it (a test's) is off. */
+	w.fields_wanted = w.check_mode || (strcmp(proc_config_str(&w.proc,
+	    "mode", "serve"), "serve") == 0 && strcmp(proc_config_str(&w.proc,
+	    "startup_check", "off"), "on") == 0);
 	writer_journal(&w);
+	{
+		char object[SF_MAX_NAME + 1];
+
+		/* Nothing to describe: done before the first WR_STATUS. */
+		if (fields_object(&w, 0, object, sizeof(object)) == -1)
+			w.fields_done = 1;
+	}
 	proc_peer_open(&w.proc, &w.front, FD_PEER_A, PROC_FRONT);
 	proc_peer_open(&w.proc, &w.broker, FD_PEER_B, PROC_BROKER);
 
@@ -1834,6 +2117,8 @@ writer_main(void)
 	if (writes_refused(&w) == NULL && !w.proc.stop &&
 	    (op = op_new(&w, 0, 0)) != NULL)
 		op_next(&w, op);
+	else if (!w.proc.stop && (op = op_new(&w, 0, 0)) != NULL)
+		fields_start(&w, op);	/* writes are off; the check goes on */
 
 	if (!w.proc.stop)
 		status = proc_serve(&w.proc, &w.front, &w.broker,
@@ -1847,6 +2132,8 @@ writer_main(void)
 	free(w.write_objects);
 	free(w.writable);
 	free(w.username);
+	free(w.status_last);
+	cJSON_Delete(w.fields);
 	ipc_close(&w.front);
 	ipc_close(&w.broker);
 	proc_end(&w.proc);

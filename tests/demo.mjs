@@ -105,6 +105,11 @@ try {
     console.log(`\n=== ${title} (exit ${r.status})`);
     console.log(trimmed((r.stdout || '') + (r.stderr || '')).trimEnd());
     if (r.status !== 0) failed = true;
+    // check ran the writer's checks too, against the demo's journal.
+    if (args[0] === 'check' && !['journal', 'writer', 'writable_fields'].every((n) => new RegExp(`^ok   ${n}: `, 'm').test(r.stdout || ''))) {
+      console.error('check: the journal, writer or writable_fields line is not ok');
+      failed = true;
+    }
   }
 } catch (e) {
   console.error('demo failed:', e.message);

@@ -527,6 +527,48 @@ test_text_of(void)
 	cJSON_Delete(v);
 }
 
+/*
+ * wv_type_supported() (the check of SFDC_WRITABLE_FIELDS) agrees with
+ * wv_convert(): every type it admits converts a value, or refuses it for
+ * the value, never for the type; every other type is refused as such.
+ */
+static void
+test_types(void)
+{
+	static const char *const types[] = {
+		"string", "textarea", "url", "phone", "email", "combobox",
+		"encryptedstring", "boolean", "int", "double", "currency",
+		"percent", "picklist", "multipicklist", "date", "datetime",
+		"reference", "id", "base64", "address", "location", "time",
+		"anyType", "complexvalue", NULL
+	};
+	cJSON	*fm, *v, *out;
+	char	 meta[128];
+	size_t	 i;
+	int	 agree = 1;
+
+	v = cJSON_CreateString("x");
+	for (i = 0; types[i] != NULL; i++) {
+		snprintf(meta, sizeof(meta), "{\"type\":\"%s\",\"updateable\":"
+		    "true,\"length\":10}", types[i]);
+		fm = cJSON_Parse(meta);
+		out = NULL;
+		err[0] = '\0';
+		(void)wv_convert("F", fm, NULL, v, &out, err, sizeof(err));
+		if ((strstr(err, "which this tool does not write") == NULL) !=
+		    (wv_type_supported(types[i]) != 0)) {
+			agree = 0;
+			printf("# %s: %s\n", types[i], err);
+		}
+		cJSON_Delete(out);
+		cJSON_Delete(fm);
+	}
+	cJSON_Delete(v);
+	ok(agree, "wv_type_supported agrees with wv_convert on %zu types", i);
+	ok(!wv_type_supported("base64") && !wv_type_supported(NULL),
+	    "base64 and no type are not written");
+}
+
 int
 main(void)
 {
@@ -544,5 +586,6 @@ main(void)
 	test_justification();
 	test_notes();
 	test_text_of();
+	test_types();
 	return tap_done();
 }

@@ -14,11 +14,19 @@
  *	   (with SFDC_FLS_MODE=auto, after its probe)
  *	4. describe the audit object: its required fields, and Failed__c
  *	5. the identity: which org, sandbox or not
+ *	6. what the writer said in its WR_STATUS (front.c waits for it):
+ *	   the journal as the parent opened it (conf.c journal_open, and
+ *	   journal_fd.c: owner, mode, size against SFDC_JOURNAL_MAX_MB),
+ *	   the audit object as the writer validated it, and its check of
+ *	   SFDC_WRITE_OBJECTS and SFDC_WRITABLE_FIELDS (one describe per
+ *	   object: each named field exists, is updateable, and is of a
+ *	   type update_field writes)
  *
  * The answer: {checks: [{name, status: ok|warn|fail|skip, detail, fix}]}.
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +300,236 @@ on_identity(struct check_state *s, const char *err, cJSON *j)
 	add(s, "org", "ok", d, NULL);
 }
 
+/* ------------------------------------------------------ the writer's */
+
+static const char *
+arg_opt(struct tool_ctx *ctx, const char *name)
+{
+	return tool_arg_str(ctx, name);
+}
+
+static void
+mib(char *out, size_t len, double bytes)
+{
+	snprintf(out, len, "%.1f MiB", bytes / (1024.0 * 1024.0));
+}
+
+static void
+check_journal(struct tool_ctx *ctx, struct check_state *s, const cJSON *st)
+{
+	const char	*journal = tool_arg_str(ctx, "journal");
+	const char	*why = arg_opt(ctx, "journal_why");
+	const char	*fsfree = arg_opt(ctx, "journal_fs_free");
+	const char	*reason, *path;
+	const cJSON	*jr;
+	char		 d[2400], used[32], max[32], fr[32];
+	double		 size, limit, avail;
+
+	if (strcmp(journal, "none") == 0) {
+		snprintf(d, sizeof(d), "no journal (%s): the write tools are "
+		    "off", why != NULL ? why : "SFDC_JOURNAL=none");
+		add(s, "journal", "warn", d, "set SFDC_JOURNAL to a file (the "
+		    "default is under $XDG_STATE_HOME or ~/.local/state) to "
+		    "allow the audited writes");
+		return;
+	}
+	jr = cJSON_GetObjectItemCaseSensitive(st, "journal");
+	if (jr == NULL) {
+		add(s, "journal", "fail", "the writer did not say how the "
+		    "journal is", "see the log of sfrevops-mcp check");
+		return;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jr, "usable"))) {
+		reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    st, "reason"));
+		snprintf(d, sizeof(d), "%s", reason != NULL ? reason :
+		    "the journal cannot be used");
+		add(s, "journal", "fail", d, reason != NULL &&
+		    strstr(reason, "SFDC_JOURNAL_MAX_MB") != NULL ?
+		    "archive the journal (move it away: a new one is "
+		    "started) or raise SFDC_JOURNAL_MAX_MB" :
+		    "the journal's directory and file must be owned by the "
+		    "user the server runs as and not group- or world-writable "
+		    "(chmod 700 the directory, 600 the file), the file a "
+		    "regular file with one link; fix them, or set "
+		    "SFDC_JOURNAL to a path that is");
+		return;
+	}
+	path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jr,
+	    "path"));
+	size = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(jr,
+	    "size"));
+	limit = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(jr,
+	    "max"));
+	mib(used, sizeof(used), size);
+	mib(max, sizeof(max), limit);
+	if (fsfree != NULL) {
+		avail = strtod(fsfree, NULL);
+		mib(fr, sizeof(fr), avail);
+	} else {
+		avail = -1;
+		strlcpy_sf(fr, "unknown", sizeof(fr));
+	}
+	snprintf(d, sizeof(d), "%s: opened for appending, owner and mode "
+	    "checked (the user's, closed to others); %s of SFDC_JOURNAL_MAX_MB "
+	    "%s used; %s free on its file system", path != NULL ? path : "?",
+	    used, max, fr);
+	if (avail >= 0 && avail < limit - size)
+		add(s, "journal", "warn", d, "the file system has less room "
+		    "than SFDC_JOURNAL_MAX_MB allows the journal: free space, "
+		    "or lower SFDC_JOURNAL_MAX_MB (a write that cannot be "
+		    "journaled is refused)");
+	else
+		add(s, "journal", "ok", d, NULL);
+}
+
+static void
+check_writes(struct tool_ctx *ctx, struct check_state *s, const cJSON *st)
+{
+	const char	*writes, *reason, *audit;
+	char		 d[2400];
+
+	writes = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "writes"));
+	reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "reason"));
+	audit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "audit"));
+	if (writes == NULL) {
+		add(s, "writer", "fail", "the writer said nothing of its "
+		    "status", "see the log of sfrevops-mcp check");
+		return;
+	}
+	if (strcmp(writes, "enabled") == 0) {
+		snprintf(d, sizeof(d), "update_field and add_note are "
+		    "available: the audit object %s was validated; %s",
+		    tool_arg_str(ctx, "audit_object"), cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(st, "failed_flag")) ?
+		    "Failed__c is there (a refused attempt leaves a failed "
+		    "audit row)" : "no Failed__c (a refused attempt is kept "
+		    "in the journal only)");
+		add(s, "writer", "ok", d, NULL);
+		return;
+	}
+	snprintf(d, sizeof(d), "update_field and add_note: Unavailable: %s",
+	    reason != NULL && reason[0] != '\0' ? reason : "no reason given");
+	/* No journal by choice: said by the journal line already. */
+	if (strcmp(tool_arg_str(ctx, "journal"), "none") == 0 && audit != NULL
+	    && strcmp(audit, "bad") != 0) {
+		add(s, "writer", "warn", d, "set SFDC_JOURNAL to allow writes");
+		return;
+	}
+	add(s, "writer", "fail", d, strcmp(writes, "unknown") == 0 ?
+	    "the org did not answer the writer's describe of the audit "
+	    "object: see credentials and api_version above" : audit != NULL &&
+	    strcmp(audit, "bad") == 0 ? "deploy the audit object with its "
+	    "required fields (README, 'The audit object'), or name it in "
+	    "SFDC_AUDIT_OBJECT" : "see the reason, and the journal line");
+}
+
+static void
+check_fields(struct check_state *s, const cJSON *st)
+{
+	const cJSON	*arr, *e;
+	const char	*err;
+	char		 d[1200];
+	int		 n = 0;
+	double		 objects, more;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st,
+	    "fields_checked"))) {
+		add(s, "writable_fields", "fail", "the writer did not finish "
+		    "its check of SFDC_WRITABLE_FIELDS", "see the log of "
+		    "sfrevops-mcp check");
+		return;
+	}
+	err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "fields_error"));
+	if (err != NULL) {
+		snprintf(d, sizeof(d), "not checked: %s", err);
+		add(s, "writable_fields", "skip", d, NULL);
+		return;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(st, "fields");
+	cJSON_ArrayForEach(e, arr) {
+		const char *nm = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(e, "name"));
+		const char *pr = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(e, "problem"));
+		const char *fx = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(e, "fix"));
+
+		if (nm == NULL || pr == NULL)
+			continue;
+		add(s, strchr(nm, '.') != NULL ? "writable_field" :
+		    "write_object", "fail", pr, fx);
+		n++;
+	}
+	objects = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "fields_objects"));
+	more = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st,
+	    "fields_more"));
+	if (isnan(more))
+		more = 0;
+	if (n > 0 || more > 0) {
+		snprintf(d, sizeof(d), "%d %s of SFDC_WRITE_OBJECTS or "
+		    "SFDC_WRITABLE_FIELDS cannot be written (the lines above)",
+		    n, n == 1 ? "entry" : "entries");
+		if (more > 0) {
+			size_t len = strlen(d);
+			snprintf(d + len, sizeof(d) - len, ", and %.0f more the "
+			    "writer's status had no room for", more);
+		}
+		add(s, "writable_fields", "fail", d, "see each line; update_field "
+		    "refuses these fields");
+		return;
+	}
+	snprintf(d, sizeof(d), "%.0f object%s of SFDC_WRITE_OBJECTS described; "
+	    "every field SFDC_WRITABLE_FIELDS names exists, is updateable and "
+	    "of a type update_field writes (Object.* entries: describe "
+	    "decides at each write)", isnan(objects) ? 0 : objects,
+	    objects == 1 ? "" : "s");
+	add(s, "writable_fields", "ok", d, NULL);
+}
+
+/* The writer's findings, from its WR_STATUS as the front kept it. */
+static void
+check_writer(struct tool_ctx *ctx, struct check_state *s)
+{
+	const char	*writer = tool_arg_str(ctx, "writer");
+	const char	*text = arg_opt(ctx, "writer_status");
+	cJSON		*st = NULL;
+
+	if (strcmp(writer, "absent") == 0) {
+		add(s, "journal", "skip", "no write tool allowed (SFDC_TOOLS): "
+		    "the journal is not opened", NULL);
+		add(s, "writer", "skip", "no write tool allowed (SFDC_TOOLS): "
+		    "the writer is not started", NULL);
+		add(s, "writable_fields", "skip", "no write tool allowed", NULL);
+		return;
+	}
+	if (text != NULL)
+		st = cJSON_Parse(text);
+	if (strcmp(writer, "gone") == 0 || st == NULL) {
+		add(s, "writer", "fail", strcmp(writer, "gone") == 0 ?
+		    "the writer stopped before it said its status" :
+		    "the writer said nothing of its status", "see the log of "
+		    "sfrevops-mcp check (SFDC_LOG_LEVEL=debug)");
+		cJSON_Delete(st);
+		return;
+	}
+	check_journal(ctx, s, st);
+	check_writes(ctx, s, st);
+	if (strcmp(writer, "late") == 0)
+		add(s, "writable_fields", "fail", "the writer did not finish "
+		    "its check of SFDC_WRITABLE_FIELDS within "
+		    "SFDC_CALL_TIMEOUT_MS", "the org is slow: try again, or "
+		    "raise SFDC_CALL_TIMEOUT_MS");
+	else
+		check_fields(s, st);
+	cJSON_Delete(st);
+}
+
 static enum tool_verdict
 check_start(struct tool_ctx *ctx)
 {
@@ -351,6 +589,7 @@ check_next(struct tool_ctx *ctx)
 	default:
 		break;
 	}
+	check_writer(ctx, s);
 	cJSON_ArrayForEach(c, s->checks) {
 		xasprintf(&line, "%s%s: %s: %s", text != NULL ? text : "",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(c, "status")),
@@ -427,6 +666,16 @@ static const struct tool_arg check_args[] = {
 	  NULL, 0, 0, 0 },
 	{ "audit_object", ARG_STRING, 1, "SFDC_AUDIT_OBJECT.", 0, 0, NULL,
 	  NULL, 0, 0, 0 },
+	{ "writer", ARG_STRING, 1, "absent, gone, done or late.", 0, 0, NULL,
+	  NULL, 0, 0, 0 },
+	{ "writer_status", ARG_STRING, 0, "The writer's WR_STATUS.", 0, 0,
+	  NULL, NULL, 0, 0, 0 },
+	{ "journal", ARG_STRING, 1, "SFDC_JOURNAL.", 0, 0, NULL, NULL, 0, 0,
+	  0 },
+	{ "journal_why", ARG_STRING, 0, "Why there is none.", 0, 0, NULL, NULL,
+	  0, 0, 0 },
+	{ "journal_fs_free", ARG_STRING, 0, "Bytes free on its file system.",
+	  0, 0, NULL, NULL, 0, 0, 0 },
 	ARG_END
 };
 

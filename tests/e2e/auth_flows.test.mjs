@@ -36,6 +36,7 @@ function baseEnv(extra) {
     SFDC_LOGIN_URL: sim.login_url,
     SFDC_CA_FILE: sim.ca_file,
     SFDC_FLS_MODE: 'security_enforced',
+    SFDC_STARTUP_CHECK: 'off',	// as in simEnv(): its describe would take a fault meant for a tool
     SFDC_JOURNAL: 'none',	// reads only: the writer asks nothing
     ...extra,
   };

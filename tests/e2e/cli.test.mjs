@@ -166,7 +166,7 @@ const byName = (j) => Object.fromEntries(j.checks.map((c) => [c.name, c]));
 test('check: one line per check, exit 0 against a good org', async () => {
   const r = await run(['check'], simEnv(sim));
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  for (const name of ['credentials', 'api_version', 'commit_stage', 'stage_dates', 'fls', 'audit_object', 'audit_failed_field', 'org', 'landlock'])
+  for (const name of ['credentials', 'api_version', 'commit_stage', 'stage_dates', 'fls', 'audit_object', 'audit_failed_field', 'org', 'journal', 'writer', 'writable_fields', 'landlock'])
     assert.match(r.stdout, new RegExp(`^(ok  |WARN) ${name}: `, 'm'), name);
   assert.match(r.stdout, /^ok   credentials: flow access_token: Salesforce accepted the token$/m);
   assert.match(r.stdout, /^OK: 0 of \d+ checks failed$/m);
@@ -236,6 +236,174 @@ test('check: no LastStageChangeDate, then stage history is looked for', async ()
   } finally {
     await sim.control('POST', 'org', { last_stage_change_from: 0 });
   }
+});
+
+// The writer's half: the journal as the parent opened it, the writer's
+// status, SFDC_WRITE_OBJECTS and SFDC_WRITABLE_FIELDS against describe.
+function journalDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'ckj-'));
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+test('check: the journal, the writer and the writable fields when all is well', async () => {
+  const dir = journalDir();
+  try {
+    const r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: join(dir, 'j', 'journal.jsonl'),
+      SFDC_WRITABLE_FIELDS: 'Opportunity.NextStep,Opportunity.Amount,Account.*' }));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'ok', JSON.stringify(c.journal));
+    assert.match(c.journal.detail, /journal\.jsonl: opened for appending, owner and mode checked .*0\.0 MiB of SFDC_JOURNAL_MAX_MB 64\.0 MiB used; [\d.]+ MiB free on its file system/);
+    assert.equal(c.writer.status, 'ok');
+    assert.match(c.writer.detail, /update_field and add_note are available: the audit object Cleanup_Audit__c was validated; Failed__c is there/);
+    assert.equal(c.writable_fields.status, 'ok');
+    assert.match(c.writable_fields.detail, /^4 objects of SFDC_WRITE_OBJECTS described; every field SFDC_WRITABLE_FIELDS names exists/);
+    // The readable report has the same lines.
+    const t = await run(['check'], simEnv(sim, { SFDC_JOURNAL: join(dir, 'j', 'journal.jsonl') }));
+    assert.equal(t.code, 0, t.stdout);
+    for (const name of ['journal', 'writer', 'writable_fields']) assert.match(t.stdout, new RegExp(`^ok   ${name}: `, 'm'), name);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check: a journal directory open to others is refused with the reason, exit 1', async () => {
+  const dir = journalDir();
+  try {
+    const open = join(dir, 'open');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: join(open, 'journal.jsonl') }));
+    assert.equal(r.code, 1, r.stdout);
+    const c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'fail');
+    assert.match(c.journal.detail, new RegExp(`the journal's directory ${open}.*(group|world)`));
+    assert.match(c.journal.fix, /not group- or world-writable/);
+    assert.equal(c.writer.status, 'fail', 'the writes are off, and check says so');
+    assert.match(c.writer.detail, /^update_field and add_note: Unavailable: the journal is not open/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check: a journal owned by someone else is refused (as root)', { skip: process.getuid() !== 0 && 'needs root to give the file away' }, async () => {
+  const dir = journalDir();
+  try {
+    const { chownSync } = await import('node:fs');
+    const f = join(dir, 'journal.jsonl');
+    writeFileSync(f, '');
+    chmodSync(f, 0o600);
+    chownSync(f, 65534, 65534);
+    const r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: f }));
+    assert.equal(r.code, 1, r.stdout);
+    const c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'fail');
+    assert.match(c.journal.detail, new RegExp(`the journal ${f}.*owned by`), c.journal.detail);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check: a journal one byte under SFDC_JOURNAL_MAX_MB is ok, one at it is refused with what to do', async () => {
+  const dir = journalDir();
+  try {
+    const f = join(dir, 'journal.jsonl');
+    writeFileSync(f, Buffer.alloc(1024 * 1024 - 1, 0x20));
+    chmodSync(f, 0o600);
+    let r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: f, SFDC_JOURNAL_MAX_MB: '1' }));
+    let c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'ok', JSON.stringify(c.journal));
+    assert.match(c.journal.detail, /1\.0 MiB of SFDC_JOURNAL_MAX_MB 1\.0 MiB used/);
+    writeFileSync(f, ' ', { flag: 'a' });
+    r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: f, SFDC_JOURNAL_MAX_MB: '1' }));
+    assert.equal(r.code, 1);
+    c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'fail');
+    assert.match(c.journal.detail, /has reached SFDC_JOURNAL_MAX_MB \(1 MiB\)/);
+    assert.match(c.journal.fix, /archive the journal .* or raise SFDC_JOURNAL_MAX_MB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check: the audit object missing is the writer\'s failure too', async () => {
+  const dir = journalDir();
+  try {
+    const r = await run(['check', '--json'], simEnv(sim, { SFDC_JOURNAL: join(dir, 'journal.jsonl'), SFDC_AUDIT_OBJECT: 'Missing_Audit__c' }));
+    assert.equal(r.code, 1);
+    const c = byName(JSON.parse(r.stdout));
+    assert.equal(c.journal.status, 'ok');
+    assert.equal(c.writer.status, 'fail');
+    assert.match(c.writer.detail, /Unavailable: the audit object Missing_Audit__c cannot be described/);
+    assert.match(c.writer.fix, /deploy the audit object/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check: writable fields that do not exist, are not updateable, or are of a type update_field does not write', async () => {
+  await sim.control('POST', 'org', { field_overrides: { 'Opportunity.NextStep': { updateable: false } } });
+  try {
+    const r = await run(['check', '--json'], simEnv(sim, {
+      SFDC_WRITE_OBJECTS: 'Opportunity,ContentNote,Account',
+      SFDC_WRITABLE_FIELDS: 'Opportunity.Nope__c,Opportunity.NextStep,Opportunity.Amount,ContentNote.Content,Account.*',
+    }));
+    assert.equal(r.code, 1, r.stdout);
+    const j = JSON.parse(r.stdout);
+    const fields = j.checks.filter((c) => c.name === 'writable_field');
+    assert.equal(fields.length, 3, JSON.stringify(fields));
+    assert.ok(fields.every((c) => c.status === 'fail'));
+    assert.match(fields[0].detail, /^Opportunity\.Nope__c: describe of Opportunity has no such field/);
+    assert.match(fields[0].fix, /remove Opportunity\.Nope__c from SFDC_WRITABLE_FIELDS/);
+    assert.match(fields[1].detail, /^Opportunity\.NextStep is not updateable/);
+    assert.match(fields[1].fix, /grant edit access \(field-level security\) on Opportunity\.NextStep to the integration user's permission set/);
+    assert.match(fields[2].detail, /^ContentNote\.Content is of type base64, which update_field does not write/);
+    assert.match(fields[2].fix, /remove ContentNote\.Content from SFDC_WRITABLE_FIELDS/);
+    const sum = byName(j).writable_fields;
+    assert.equal(sum.status, 'fail');
+    assert.match(sum.detail, /^3 entries of SFDC_WRITE_OBJECTS or SFDC_WRITABLE_FIELDS cannot be written/);
+    // The readable report: one line each, with what to do.
+    const t = await run(['check'], simEnv(sim, { SFDC_WRITABLE_FIELDS: 'Opportunity.Nope__c' }));
+    assert.equal(t.code, 1);
+    assert.match(t.stdout, /^FAIL writable_field: Opportunity\.Nope__c: .*; to do: remove Opportunity\.Nope__c from SFDC_WRITABLE_FIELDS/m);
+  } finally {
+    await sim.control('POST', 'org', { field_overrides: {} });
+  }
+});
+
+test('check: one describe per write object, and the findings bounded by the status message', async () => {
+  // 60 missing fields: more findings than WR_STATUS (4 KiB) holds; the
+  // ones left out are counted, never dropped silently.
+  const names = Array.from({ length: 60 }, (_, i) => `Opportunity.Missing_${String(i).padStart(2, '0')}__c`);
+  await sim.clearLog();
+  const r = await run(['check', '--json'], simEnv(sim, { SFDC_WRITE_OBJECTS: 'Opportunity,Account', SFDC_WRITABLE_FIELDS: names.join(',') }));
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.stdout);
+  const shown = j.checks.filter((c) => c.name === 'writable_field').length;
+  assert.ok(shown > 0 && shown < 60, `${shown} shown`);
+  const m = /^(\d+) entries .*, and (\d+) more the writer's status had no room for$/.exec(byName(j).writable_fields.detail);
+  assert.ok(m, byName(j).writable_fields.detail);
+  assert.equal(Number(m[1]), shown);
+  assert.equal(Number(m[1]) + Number(m[2]), 60, 'every finding shown or counted');
+  const describes = (await sim.log()).filter((e) => /\/describe$/.test(e.path)).map((e) => e.path.replace(/^.*sobjects\//, ''));
+  assert.equal(describes.filter((d) => d === 'Account/describe').length, 1, JSON.stringify(describes));
+  // The front's checks start once the writer's are done: its describe of
+  // Opportunity is the broker's kept one.
+  assert.equal(describes.filter((d) => d === 'Opportunity/describe').length, 1, JSON.stringify(describes));
+});
+
+test('check: SFDC_TOOLS without a write tool: the writer\'s checks are skipped, exit 0', async () => {
+  const r = await run(['check', '--json'], simEnv(sim, { SFDC_TOOLS: 'query,pipeline_by_stage' }));
+  assert.equal(r.code, 0, r.stdout);
+  const c = byName(JSON.parse(r.stdout));
+  for (const name of ['journal', 'writer', 'writable_fields']) {
+    assert.equal(c[name].status, 'skip', name);
+    assert.match(c[name].detail, /no write tool allowed/, name);
+  }
+  const t = await run(['check'], simEnv(sim, { SFDC_TOOLS: 'query' }));
+  assert.match(t.stdout, /^skip writer: no write tool allowed/m);
 });
 
 test('check: usage errors name the word, exit 2; an MCP client cannot reach sfrevops/check', async () => {

@@ -3,7 +3,7 @@
 // server under test shares the port, and must never be able to drive it.
 
 const crypto = require('node:crypto');
-const { getObject } = require('./schema');
+const { getObject, STAGES } = require('./schema');
 const ids = require('./ids');
 const { DROP_WITH_CONTENT } = require('./notes');
 const { fmtValue } = require('./soql');
@@ -20,7 +20,7 @@ function secretOk(sim, given) {
 function orgState(sim) {
   const c = sim.cfg;
   return {
-    last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
+    last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct, inactive_stages: c.inactiveStages || [],
     currency: c.currency, currencies: c.currencies,
     is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
@@ -173,9 +173,14 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
       const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
       if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
+      const stageNames = STAGES.map((x) => x[0]);
+      if (b.inactive_stages !== undefined && !(Array.isArray(b.inactive_stages) && b.inactive_stages.every((x) => stageNames.includes(x)))) {
+        return fail(400, `inactive_stages: a list of StageName values (${stageNames.join(', ')})`);
+      }
       const wErr = writeOptions(sim, b);
       if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
+      if (b.inactive_stages !== undefined) sim.cfg.inactiveStages = b.inactive_stages.slice();
       let regen = false;
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
       if (b.currencies !== undefined) { sim.cfg.currencies = b.currencies; regen = true; }

@@ -391,7 +391,7 @@ function describeField(f) {
     name: f.name,
     nameField: f.name === 'Name',
     nillable: f.nillable,
-    picklistValues: (f.picklist || []).map((p) => ({ active: true, defaultValue: !!p.default, label: p.label, validFor: null, value: p.value })),
+    picklistValues: (f.picklist || []).map((p) => ({ active: !p.inactive, defaultValue: !!p.default, label: p.label, validFor: null, value: p.value })),
     precision: f.type === 'currency' ? 18 : f.type === 'percent' ? 3 : f.type === 'double' ? 18 : 0,
     referenceTo: f.ref,
     relationshipName: f.rel,
@@ -425,7 +425,13 @@ function fieldAbsent(f, version, cfg) {
  */
 function effField(obj, f, cfg) {
   const o = cfg && cfg.fieldOverrides && cfg.fieldOverrides[`${obj.name}.${f.name}`];
-  return o ? { ...f, ...o } : f;
+  const g = o ? { ...f, ...o } : f;
+  // cfg.inactiveStages (POST /__sim/org inactive_stages): StageName values
+  // an admin deactivated; describe lists them with active: false.
+  if (cfg && cfg.inactiveStages && cfg.inactiveStages.length && obj.name === 'Opportunity' && f.name === 'StageName') {
+    return { ...g, picklist: g.picklist.map((p) => (cfg.inactiveStages.includes(p.value) ? { ...p, inactive: true } : p)) };
+  }
+  return g;
 }
 
 function describe(obj, version, cfg) {
