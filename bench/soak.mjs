@@ -270,6 +270,7 @@ export async function soak(opts = {}) {
     for (const k of ['pss', 'uss', 'anon']) {
       report[`${k}_growth_pct`] = pct(first[k], last[k]);
       report[`${k}_max`] = Math.max(...report.mem.map((m) => m[k]));
+      report[`${k}_min`] = Math.min(...report.mem.map((m) => m[k]));
     }
     const fail = report.failures;
     if (!report.same_processes) fail.push(`the process tree changed: ${tree0} -> ${tree1}: ${c.stderr.slice(-500)}`);
@@ -319,7 +320,7 @@ export async function soak(opts = {}) {
 }
 
 const n = (x) => Number(x).toLocaleString('en-US');
-const kibs = (r, k) => `${n(r.mem[0][k])} KiB after ${n(r.mem[0].after)} calls, ${n(r.mem.at(-1)[k])} after ${n(r.mem.at(-1).after)}, max ${n(r[`${k}_max`])} (${r[`${k}_growth_pct`] > 0 ? '+' : ''}${r[`${k}_growth_pct`]} %)`;
+const kibs = (r, k) => `${n(r.mem[0][k])} KiB after ${n(r.mem[0].after)} calls, ${n(r.mem.at(-1)[k])} after ${n(r.mem.at(-1).after)}, min ${n(r[`${k}_min`])}, max ${n(r[`${k}_max`])} over ${r.mem.length} samples (${r[`${k}_growth_pct`] > 0 ? '+' : ''}${r[`${k}_growth_pct`]} %)`;
 
 /** The section of bench/results.md, from a report. */
 export function markdown(r) {
