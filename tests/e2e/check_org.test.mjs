@@ -141,6 +141,20 @@ test('the write round trip against the simulator: change, read back, audit row, 
   assert.deepEqual(deletes.sort(), ['Cleanup_Audit__c', 'Cleanup_Audit__c', 'Cleanup_Audit__c', 'ContentNote']);
 });
 
+test('the write round trip on an empty field (Description, null): put back to null', async () => {
+  const opp = (await sim.records('Opportunity')).find((o) => !o.IsClosed && o.Description === null);
+  assert.ok(opp, 'an open opportunity without a Description');
+  await sim.control('DELETE', 'history');
+  const r = await run(org({ SFDC_ORG_ACCESS_TOKEN: sim.access_token, SFDC_ORG_WRITE_RECORD: opp.Id.slice(0, 15), SFDC_ORG_WRITE_FIELD: 'description' }));
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^# fail 0$/m, r.out);
+  assert.match(r.out, /not removed: none/);
+  assert.equal((await sim.records('Opportunity')).find((o) => o.Id === opp.Id).Description, null);
+  const h = (await sim.control('GET', `history?object=Opportunity&id=${opp.Id}`)).json;
+  const runOf = (v) => (v === null ? null : v.replace(/^check-org co[0-9a-z]+$/, 'check-org RUN'));
+  assert.deepEqual(h.map((x) => [x.field, runOf(x.old), runOf(x.new)]), [['Description', null, 'check-org RUN'], ['Description', 'check-org RUN', null]]);
+});
+
 test('an audit row the org will not delete is reported, not hidden', async () => {
   const opp = (await sim.records('Opportunity')).find((o) => !o.IsClosed && o.NextStep);
   // An org that does not let the user delete audit rows (a sensible

@@ -38,10 +38,14 @@ const made = { audits: new Set(), notes: new Set() };
 let restored = false;
 
 const lit = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** The record: Id, and the field's value as the record's own `value`
+ * (the org answers with describe's spelling of the field's name). */
 async function readRecord() {
   const r = await orgRest(cfg, token, 'GET', `/sobjects/${w.object}/${w.id}?fields=Id,${w.field},LastModifiedDate`);
   assert.equal(r.status, 200, `reading ${w.object} ${w.id}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
-  return r.json;
+  const key = Object.keys(r.json).find((k) => k.toLowerCase() === w.field.toLowerCase());
+  assert.ok(key, `${w.object} ${w.id} has no field ${w.field}: ${r.body.slice(0, 300)}`);
+  return { Id: r.json.Id, value: r.json[key] ?? null };
 }
 async function auditRow(id) {
   const rows = await orgQuery(cfg, token, `SELECT Id, Object_Name__c, Record_Id__c, Field_Name__c, Old_Value__c, New_Value__c, Justification__c, Performed_By__c FROM ${w.audit} WHERE Id = ${lit(id)}`);
@@ -86,24 +90,24 @@ test(`run ${RUN}: update_field changes ${w.object || 'the record'}.${w.field || 
   const value = `check-org ${RUN}`;
   const out = await write('update_field', { object_type: w.object, object_id: w.id, field_name: w.field, new_value: value, justification: `${TAG} change, to be put back` });
   const now = await readRecord();
-  assert.equal(now[w.field], value, 'the org holds the new value');
+  assert.equal(now.value, value, 'the org holds the new value');
   const row = await auditRow(out.audit_id);
   assert.equal(row.Object_Name__c, w.object);
   assert.equal(row.Record_Id__c.slice(0, 15), rec.Id.slice(0, 15));
   assert.equal(row.Field_Name__c.toLowerCase(), w.field.toLowerCase());
-  assert.ok(same(row.Old_Value__c, rec[w.field] === null ? null : String(rec[w.field])), `Old_Value__c ${row.Old_Value__c} is the value read first (${rec[w.field]})`);
+  assert.ok(same(row.Old_Value__c, rec.value === null ? null : String(rec.value)), `Old_Value__c ${row.Old_Value__c} is the value read first (${rec.value})`);
   assert.equal(row.New_Value__c, value);
   assert.ok(row.Justification__c.includes(TAG), row.Justification__c);
 });
 
 test(`run ${RUN}: update_field puts the old value back, with its own audit row`, { skip }, async () => {
-  const out = await write('update_field', { object_type: w.object, object_id: w.id, field_name: w.field, new_value: rec[w.field] ?? null, justification: `${TAG} restore the value before the run` });
+  const out = await write('update_field', { object_type: w.object, object_id: w.id, field_name: w.field, new_value: rec.value, justification: `${TAG} restore the value before the run` });
   const now = await readRecord();
-  assert.ok(same(now[w.field], rec[w.field]), `the org holds the old value again (${now[w.field]})`);
+  assert.ok(same(now.value, rec.value), `the org holds the old value again (${now.value})`);
   restored = true;
   const row = await auditRow(out.audit_id);
   assert.equal(row.Old_Value__c, `check-org ${RUN}`);
-  assert.ok(same(row.New_Value__c, rec[w.field] === null ? null : String(rec[w.field])));
+  assert.ok(same(row.New_Value__c, rec.value === null ? null : String(rec.value)));
   assert.ok(row.Justification__c.includes(TAG));
 });
 
@@ -125,12 +129,12 @@ test(`run ${RUN}: clean-up: the run's notes and audit rows deleted through the R
   // update_field itself, audited like the rest.
   if (!restored && c) {
     const now = await readRecord();
-    if (!same(now[w.field], rec[w.field])) {
+    if (!same(now.value, rec.value)) {
       try {
-        await write('update_field', { object_type: w.object, object_id: w.id, field_name: w.field, new_value: rec[w.field] ?? null, justification: `${TAG} restore the value before the run (clean-up)` });
+        await write('update_field', { object_type: w.object, object_id: w.id, field_name: w.field, new_value: rec.value, justification: `${TAG} restore the value before the run (clean-up)` });
         restored = true;
       } catch (e) {
-        t.diagnostic(`check-org: NOT RESTORED: ${w.object} ${w.id} ${w.field} holds ${JSON.stringify(now[w.field])}, was ${JSON.stringify(rec[w.field])}: ${e.message}`);
+        t.diagnostic(`check-org: NOT RESTORED: ${w.object} ${w.id} ${w.field} holds ${JSON.stringify(now.value)}, was ${JSON.stringify(rec.value)}: ${e.message}`);
       }
     } else restored = true;
   }
@@ -139,11 +143,8 @@ test(`run ${RUN}: clean-up: the run's notes and audit rows deleted through the R
   // text field cannot be filtered in SOQL: looked at here).
   const rows = await orgQuery(cfg, token, `SELECT Id, Justification__c FROM ${w.audit} WHERE Record_Id__c IN (${lit(rec.Id)}, ${lit(rec.Id.slice(0, 15))}) AND CreatedDate >= ${started}`);
   for (const r of rows) if ((r.Justification__c || '').includes(RUN)) made.audits.add(r.Id);
-  const notes = await orgQuery(cfg, token, `SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = ${lit(rec.Id)}`);
-  for (const n of notes) {
-    const x = await orgQuery(cfg, token, `SELECT Id, Title FROM ContentNote WHERE Id = ${lit(n.ContentDocumentId)}`);
-    if (x.length && String(x[0].Title).includes(RUN)) made.notes.add(x[0].Id);
-  }
+  for (const n of await orgQuery(cfg, token, `SELECT Id FROM ContentNote WHERE Title = ${lit(`check-org ${RUN}`)} AND CreatedDate >= ${started}`))
+    made.notes.add(n.Id);
   const removed = [];
   const left = [];
   // The note first (its links go with it), then the audit rows.
