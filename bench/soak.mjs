@@ -35,6 +35,7 @@
 // of the same code in make check.
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, startSim, connectSdk, descendants, textOf, journalLines } from '../tests/e2e/lib.mjs';
 import { orgWrites, accountWrites, lateCommits, problemsOf } from '../tests/e2e/writecheck.mjs';
@@ -347,7 +348,7 @@ export function markdown(r) {
   return [
     `## Fault soak (bench/soak.mjs)`,
     '',
-    `${n(r.calls)} mixed tool calls, ${r.concurrency} in flight, seed ${r.seed}: before ${r.fault_rate * 100} % of the calls the simulator is told to spoil the next data request (or composite), and ${r.cancel_rate * 100} % are cancelled by the client after 0-20 ms. HTTP timeout ${HTTP_TIMEOUT_MS} ms, call deadline ${CALL_TIMEOUT_MS} ms (+ ${SLACK_MS} ms slack).`,
+    `${r.date ? `Run ${r.date}${r.commit ? ` at commit ${r.commit}` : ''}, standalone (\`node bench/soak.mjs --results bench/results.md\`). ` : ''}${n(r.calls)} mixed tool calls, ${r.concurrency} in flight, seed ${r.seed}: before ${r.fault_rate * 100} % of the calls the simulator is told to spoil the next data request (or composite), and ${r.cancel_rate * 100} % are cancelled by the client after 0-20 ms. HTTP timeout ${HTTP_TIMEOUT_MS} ms, call deadline ${CALL_TIMEOUT_MS} ms (+ ${SLACK_MS} ms slack).`,
     '',
     '| figure | value |',
     '|---|---|',
@@ -393,6 +394,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     warmup: a.includes('--warmup') ? val('--warmup') : undefined,
     log: (m) => console.error(m),
   });
+  if (a.includes('--results')) {
+    r.date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const g = spawnSync('git', ['-C', new URL('..', import.meta.url).pathname, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+    if (g.status === 0) r.commit = g.stdout.trim();
+  }
   const md = markdown(r);
   console.log(a.includes('--json') ? JSON.stringify(r) : md);
   const i = a.indexOf('--results');
