@@ -21,6 +21,7 @@ import { Client } from '../tests/node_modules/@modelcontextprotocol/sdk/dist/esm
 import { StdioClientTransport } from '../tests/node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js';
 import { startSim, simEnv, descendants, srcdir } from '../tests/e2e/lib.mjs';
 import { scaleSection } from './scale.mjs';
+import { soak, markdown as soakMarkdown } from './soak.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
@@ -662,6 +663,17 @@ try {
   p(`failed: ${e.message}`);
   p();
 }
+// The fault soak (bench/soak.mjs): its own simulator and server.
+say('the fault soak');
+try {
+  const sk = await soak(QUICK ? { calls: 1000, warmup: 400, log: say } : { calls: 10000, log: say });
+  for (const l of soakMarkdown(sk).split('\n')) p(l);
+} catch (e) {
+  p('## Fault soak (bench/soak.mjs)');
+  p();
+  p(`failed: ${e.message}`);
+}
+p();
 p('## Targets (ours, on this machine)');
 p();
 const tgt = [];

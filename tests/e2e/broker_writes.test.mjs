@@ -7,100 +7,26 @@
 // SFE_AMBIGUOUS and is not sent again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { BIN, startSim, dataCalls } from './lib.mjs';
+import { startSim, dataCalls } from './lib.mjs';
+import { T, SFE, u32, str, startBroker as startIpcBroker } from './ipc.mjs';
 
-const STUB = join(process.env.top_builddir || join(dirname(BIN)), 'tests', 'parent_stub');
-const T = {
-  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12, CA_BUNDLE: 14,
-  SF_QUERY: 22, SF_QUERY_R: 23, SF_DESCRIBE: 26, SF_DESCRIBE_R: 27,
-  SF_WRITE_UPDATE: 40, SF_WRITE_UPDATE_R: 41, SF_WRITE_NOTE: 42, SF_WRITE_NOTE_R: 43,
-  SF_AUDIT_FAILED: 44, SF_AUDIT_FAILED_R: 45,
-};
-const ROLE = { PARENT: 0, FRONT: 1, WRITER: 3 };
-const SFE = { POLICY: 1, INVALID: 2, AMBIGUOUS: 12 };
 const REQ_DRY_RUN = 1;
 
 let sim;
 before(async () => { sim = await startSim(); });
 after(async () => { if (sim) await sim.stop(); });
 
-const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const str = (s) => { const b = Buffer.from(s); return Buffer.concat([u32(b.length), b]); };
-function frame(type, id, payload = Buffer.alloc(0)) {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(type, 0);
-  h.writeUInt32LE(payload.length, 4);
-  h.writeUInt32LE(id, 8);
-  return Buffer.concat([h, payload]);
-}
-
-function channel(sock, name) {
-  let buf = Buffer.alloc(0);
-  const msgs = [];
-  const waiters = [];
-  sock.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 16 && buf.length >= 16 + buf.readUInt32LE(4)) {
-      const len = buf.readUInt32LE(4);
-      const m = { type: buf.readUInt32LE(0), id: buf.readUInt32LE(8), data: buf.subarray(16, 16 + len) };
-      buf = buf.subarray(16 + len);
-      if (m.type === T.ERROR) {
-        m.code = m.data.readUInt32LE(0);
-        m.msg = m.data.subarray(8, 8 + m.data.readUInt32LE(4)).toString();
-      } else if (m.type !== T.HELLO && m.type !== T.LOG && m.type !== T.READY) {
-        m.json = JSON.parse(m.data.subarray(4, 4 + m.data.readUInt32LE(0)).toString());
-      }
-      msgs.push(m);
-      for (const w of waiters.splice(0)) w();
-    }
-  });
-  sock.on('error', () => {});
-  return {
-    msgs,
-    send(type, id, payload) { sock.write(frame(type, id, payload)); },
-    async wait(pred, ms = 15000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const m = msgs.find(pred);
-        if (m) return m;
-        if (Date.now() > end) throw new Error(`${name}: nothing within ${ms} ms: ${JSON.stringify(msgs.map((x) => [x.type, x.id, x.code, x.msg]))}`);
-        await new Promise((r) => { waiters.push(r); setTimeout(r, 50); });
-      }
-    },
-  };
-}
-
+/** The broker (ipc.mjs) with the writes configured, and helpers to send
+ * the writer's messages and read the answers. */
 async function startBroker(extra = {}) {
-  const opts = { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } };
-  if (process.getuid() === 0) Object.assign(opts, { uid: 65534, gid: 65534 });
-  const proc = spawn(STUB, [join(dirname(BIN), 'sfrevops-mcp-broker')], opts);
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const parent = channel(proc.stdio[3], 'parent');
-  const front = channel(proc.stdio[4], 'front');
-  const writer = channel(proc.stdio[5], 'writer');
-  const config = {
-    instance_url: sim.instance_url, login_url: sim.login_url, api_version: 'v60.0',
-    fls_mode: 'security_enforced', log_level: 'debug', auth_flow: 'access_token',
-    http_timeout_ms: 60000, max_transfers: 6, audit_object: 'Cleanup_Audit__c',
+  const b = await startIpcBroker(sim, {
+    audit_object: 'Cleanup_Audit__c',
     write_objects: 'Account,Opportunity,Contact,Lead',
     writable_fields: 'Account.*,Opportunity.*,Contact.*,Lead.*',
     note_share_type: 'I', note_visibility: 'InternalUsers', ...extra,
-  };
-  const token = Buffer.from(sim.access_token);
-  parent.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.PARENT)]));
-  parent.send(T.CONFIG, 0, str(JSON.stringify(config)));
-  parent.send(T.SECRET, 0, Buffer.concat([u32(1), u32(token.length), token]));
-  parent.send(T.SECRET, 0, u32(5));
-  parent.send(T.CA_BUNDLE, 0, Buffer.concat([str(sim.ca_file), readFileSync(sim.ca_file)]));
-  front.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.FRONT)]));
-  writer.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.WRITER)]));
-  await parent.wait((m) => m.type === T.READY).catch((e) => { throw new Error(e.message + ' stderr: ' + stderr); });
+  });
+  const { writer, parent, exited } = b;
   let nextId = 100;
   const ask = async (type, json, flags = 0) => {
     const id = nextId++;
@@ -114,15 +40,15 @@ async function startBroker(extra = {}) {
     assert.equal(r.type, T.SF_QUERY_R, JSON.stringify(r));
     return r.json.records;
   };
-  return {
-    proc, exited, parent, front, writer, ask, query, get stderr() { return stderr; },
+  return Object.assign(b, {
+    ask, query,
     async stop() {
       parent.send(T.SHUTDOWN, 0);
       const ex = await exited;
-      assert.equal(ex.code, 0, 'the broker stops cleanly: ' + stderr);
+      assert.equal(ex.code, 0, 'the broker stops cleanly: ' + b.stderr);
       return ex;
     },
-  };
+  });
 }
 
 const attemptId = () => 'w_' + randomBytes(12).toString('hex');

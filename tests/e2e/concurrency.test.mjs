@@ -9,12 +9,8 @@
 // answer; SHUTDOWN with a transfer in flight exits cleanly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BIN, startSim, simEnv, connectSdk, queries, textOf, waitFor } from './lib.mjs';
-
-const STUB = join(process.env.top_builddir || join(dirname(BIN)), 'tests', 'parent_stub');
+import { startSim, simEnv, connectSdk, queries, textOf, waitFor } from './lib.mjs';
+import { T, SFE, u32, str, startBroker as startIpcBroker } from './ipc.mjs';
 
 let sim;
 const opened = [];
@@ -145,90 +141,12 @@ test('when the renewal fails, every request waiting for it fails with the same c
 
 // ------------------------------------------------ the broker on its own
 
-const T = { ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12, CA_BUNDLE: 14, SF_QUERY: 22, SF_QUERY_R: 23, CANCEL: 28 };
-const ROLE = { PARENT: 0, FRONT: 1, WRITER: 3 };
-const SECRET_ACCESS_TOKEN = 1;
-const SECRET_DONE = 5;
-const SFE_CANCELLED = 10;
+const SFE_CANCELLED = SFE.CANCELLED;
 
-const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const str = (s) => { const b = Buffer.from(s); return Buffer.concat([u32(b.length), b]); };
-function frame(type, id, payload = Buffer.alloc(0)) {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(type, 0);
-  h.writeUInt32LE(payload.length, 4);
-  h.writeUInt32LE(id, 8);
-  return Buffer.concat([h, payload]);
-}
-
-/** One channel: frames in, frames out. */
-function channel(sock, name) {
-  let buf = Buffer.alloc(0);
-  const msgs = [];
-  const waiters = [];
-  sock.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 16 && buf.length >= 16 + buf.readUInt32LE(4)) {
-      const len = buf.readUInt32LE(4);
-      const m = { type: buf.readUInt32LE(0), id: buf.readUInt32LE(8), data: buf.subarray(16, 16 + len), at: Date.now() };
-      buf = buf.subarray(16 + len);
-      if (m.type === T.ERROR) {
-        const n = m.data.readUInt32LE(4);
-        m.code = m.data.readUInt32LE(0);
-        m.msg = m.data.subarray(8, 8 + n).toString();
-      } else if (m.type !== T.HELLO && m.type !== T.LOG && m.type !== T.READY) {
-        const n = m.data.readUInt32LE(0);
-        m.json = JSON.parse(m.data.subarray(4, 4 + n).toString());
-      }
-      msgs.push(m);
-      for (const w of waiters.splice(0)) w();
-    }
-  });
-  sock.on('error', () => {});
-  return {
-    name, msgs,
-    send(type, id, payload) { sock.write(frame(type, id, payload)); },
-    async wait(pred, ms = 10000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const m = msgs.find(pred);
-        if (m) return m;
-        if (Date.now() > end) throw new Error(`${name}: no such message within ${ms} ms: ${JSON.stringify(msgs.map((x) => [x.type, x.id, x.code]))}`);
-        await new Promise((r) => { waiters.push(r); setTimeout(r, 50); });
-      }
-    },
-    answers(id) { return msgs.filter((m) => m.id === id && (m.type & 1) === 1); },
-  };
-}
-
-/** Start the broker with this file as its parent, front and writer. */
+/** The broker (ipc.mjs) with this file as its parent, front and writer. */
 async function startBroker(maxTransfers) {
-  const opts = { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } };
-  // As the real parent does: never run a child as root.
-  if (process.getuid() === 0) Object.assign(opts, { uid: 65534, gid: 65534 });
-  // tests/parent_stub starts the broker and answers its requests for
-  // connections, as the real parent does (a Node test cannot pass the
-  // sockets); everything else on the parent channel is ours.
-  const proc = spawn(STUB, [join(dirname(BIN), 'sfrevops-mcp-broker')], opts);
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const parent = channel(proc.stdio[3], 'parent');
-  const front = channel(proc.stdio[4], 'front');
-  const writer = channel(proc.stdio[5], 'writer');
-  const config = { instance_url: sim.instance_url, login_url: sim.login_url, api_version: 'v60.0', fls_mode: 'security_enforced', log_level: 'debug', auth_flow: 'access_token', http_timeout_ms: 60000, max_transfers: maxTransfers };
-  const token = Buffer.from(sim.access_token);
-  const ca = readFileSync(sim.ca_file);
-  parent.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.PARENT)]));
-  parent.send(T.CONFIG, 0, str(JSON.stringify(config)));
-  parent.send(T.SECRET, 0, Buffer.concat([u32(SECRET_ACCESS_TOKEN), u32(token.length), token]));
-  parent.send(T.SECRET, 0, u32(SECRET_DONE));
-  parent.send(T.CA_BUNDLE, 0, Buffer.concat([str(sim.ca_file), ca]));
-  front.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.FRONT)]));
-  writer.send(T.HELLO, 0, Buffer.concat([u32(1), u32(ROLE.WRITER)]));
-  await parent.wait((m) => m.type === T.READY).catch((e) => { throw new Error(e.message + ' stderr: ' + stderr); });
-  const query = (ch, id, soql, flags = 0) => ch.send(T.SF_QUERY, id, Buffer.concat([u32(flags), str(soql)]));
-  return { proc, exited, parent, front, writer, query, get stderr() { return stderr; } };
+  const b = await startIpcBroker(sim, { max_transfers: maxTransfers });
+  return Object.assign(b, { query: (ch, id, soql, flags = 0) => ch.send(T.SF_QUERY, id, Buffer.concat([u32(flags), str(soql)])) });
 }
 
 const arrived = (tag) => async () => queries(await sim.log()).some((e) => e.soql && e.soql.includes(tag));

@@ -270,42 +270,7 @@ test('the client name and version reach the writer as "performed by"', async (t)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
-const T = {
-  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, READY: 12, CANCEL: 28,
-  SF_IDENTITY: 30, SF_IDENTITY_R: 31,
-  WR_COMMIT: 56, WR_COMMIT_R: 57, WR_STATUS: 58, WR_NOTE: 60, WR_NOTE_R: 61, WR_UPDATE: 62, WR_UPDATE_R: 63,
-};
-const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
-const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
-const str = (s) => { const v = Buffer.from(s); return Buffer.concat([u32(v.length), v]); };
-const frame = (type, id, payload = Buffer.alloc(0)) => Buffer.concat([u32(type), u32(payload.length), u32(id), u32(0), payload]);
-
-class Frames {
-  constructor(stream) {
-    this.buf = Buffer.alloc(0); this.frames = []; this.waiters = [];
-    stream.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      while (this.buf.length >= 16) {
-        const len = this.buf.readUInt32LE(4);
-        if (this.buf.length < 16 + len) break;
-        this.frames.push({ type: this.buf.readUInt32LE(0), id: this.buf.readUInt32LE(8), data: this.buf.subarray(16, 16 + len) });
-        this.buf = this.buf.subarray(16 + len);
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  async next(pred, ms = 5000) {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = this.frames.findIndex(pred);
-      if (i !== -1) return this.frames.splice(i, 1)[0];
-      const left = end - Date.now();
-      if (left <= 0) return null;
-      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
-    }
-  }
-}
+import { T, ROLE, u32, str, frame, FrameReader as Frames } from './ipc.mjs';
 
 class Lines {
   constructor(stream) {

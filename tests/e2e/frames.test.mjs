@@ -11,52 +11,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN } from './lib.mjs';
+import { T, ROLE, u32, str, frame, FrameReader as Reader } from './ipc.mjs';
 
-const T = {
-  ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, SECRET: 10, READY: 12,
-  CA_BUNDLE: 14, CONNECT: 16, CONNECT_R: 17, JOURNAL: 18, SF_GET: 20, SF_GET_R: 21,
-  SF_QUERY: 22, SF_QUERY_R: 23, SF_MORE: 24, SF_DESCRIBE: 26, CANCEL: 28,
-  SF_WRITE_UPDATE: 40, SF_WRITE_NOTE: 42, SF_AUDIT_FAILED: 44, WR_STATUS: 58, WR_NOTE: 60, WR_UPDATE: 62,
-};
-const ROLE = { parent: 0, front: 1, broker: 2, writer: 3 };
 const IPC_MAX_PAYLOAD = 8 * 1024 * 1024;
-
-function u32(n) { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; }
-function str(s) { const v = Buffer.from(s); return Buffer.concat([u32(v.length), v]); }
-function frame(type, id, payload = Buffer.alloc(0), pad = 0) {
-  return Buffer.concat([u32(type), u32(payload.length), u32(id), u32(pad), payload]);
-}
-
-/** Frames arriving on a stream, split by their header. */
-class Reader {
-  constructor(stream) {
-    this.buf = Buffer.alloc(0);
-    this.frames = [];
-    this.waiters = [];
-    stream.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      while (this.buf.length >= 16) {
-        const len = this.buf.readUInt32LE(4);
-        if (this.buf.length < 16 + len) break;
-        const f = { type: this.buf.readUInt32LE(0), id: this.buf.readUInt32LE(8), data: this.buf.subarray(16, 16 + len) };
-        this.buf = this.buf.subarray(16 + len);
-        this.frames.push(f);
-      }
-      this.wake();
-    });
-  }
-  wake() { for (const w of this.waiters.splice(0)) w(); }
-  async next(pred, ms = 5000) {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = this.frames.findIndex(pred);
-      if (i !== -1) return this.frames.splice(i, 1)[0];
-      const left = end - Date.now();
-      if (left <= 0) return null;
-      await new Promise((r) => { this.waiters.push(r); setTimeout(r, left); });
-    }
-  }
-}
 
 const childPath = (role) => join(dirname(BIN), `sfrevops-mcp-${role}`);
 const caFile = '/etc/ssl/certs/ca-certificates.crt';

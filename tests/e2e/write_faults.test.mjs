@@ -21,7 +21,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSim, simEnv, connectSdk, simFetch, composites, simPost, callWrite, journalLines, journalFinal } from './lib.mjs';
+import { startSim, simEnv, connectSdk, simFetch, composites, simPost, callWrite, journalLines } from './lib.mjs';
+import { orgWrites, accountWrites } from './writecheck.mjs';
 
 const SEED = process.env.WRITE_FAULTS_SEED ? Number(process.env.WRITE_FAULTS_SEED) : (Date.now() % 2147483647);
 const N = process.env.WRITE_FAULTS_N ? Number(process.env.WRITE_FAULTS_N) : 500;
@@ -57,17 +58,6 @@ after(async () => {
   if (sim) await sim.stop();
   if (jdir) rmSync(jdir, { recursive: true, force: true });
 });
-
-const norm = (v) => (v === null || v === undefined || v === '' ? null : String(v));
-/** Does the audit row's text say the value the org holds? */
-function same(text, value) {
-  const a = norm(text);
-  const b = norm(value);
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  return typeof value === 'number' && Number(a) === value;
-}
-const attemptOf = (row) => row.Attempt_Id__c || ((row.Performed_By__c || '').match(/w_[0-9a-f]{24}/) || [null])[0];
 
 test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeout: 170000 }, async (t) => {
   t.diagnostic(`seed ${SEED} (WRITE_FAULTS_SEED=${SEED} repeats this run), ${N} writes`);
@@ -164,74 +154,19 @@ test(`randomized fault run: ${N} writes, audit and journal invariants`, { timeou
   t.diagnostic('mean ms per write by fault: ' + Object.entries(msBy).map(([k, v]) => `${k} ${Math.round(v.reduce((a, b) => a + b, 0) / v.length)}`).join(', '));
 
   // ------------------------------------------------------ the invariants
+  // (writecheck.mjs: the same accounting as the fault soak's)
   const tag = `(seed ${SEED})`;
-  const history = (await sim.control('GET', 'history')).json
-    .filter((h) => (h.object === 'Opportunity' && (h.field === 'NextStep' || h.field === 'Amount')) || (h.object === 'Account' && h.field === 'BillingCity'));
-  const auditRows = await sim.records('Cleanup_Audit__c');
-  const ok = auditRows.filter((a) => a.Failed__c !== true);
-  const failed = auditRows.filter((a) => a.Failed__c === true);
-  const notes = await sim.records('ContentNote');
-  const links = await sim.records('ContentDocumentLink');
-
-  // Every field change has its audit row (matched one to one).
-  const used = new Set();
-  const unaudited = [];
-  for (const h of history) {
-    const row = ok.find((a) => !used.has(a.Id) && a.Record_Id__c === h.id && a.Field_Name__c === h.field && same(a.New_Value__c, h.new) && same(a.Old_Value__c, h.old));
-    if (row) used.add(row.Id); else unaudited.push(h);
-  }
-  assert.deepEqual(unaudited, [], `field changes without their audit row ${tag}`);
-
-  // Every audit row of a field change names one that happened; every
-  // note's row names a note that exists, linked to the record.
-  const phantom = [];
-  const notedIds = new Set();
-  for (const a of ok) {
-    if (a.Field_Name__c === 'ContentNote') {
-      const n = notes.find((x) => x.Id === a.New_Value__c);
-      const l = links.find((x) => x.ContentDocumentId === a.New_Value__c && x.LinkedEntityId === a.Record_Id__c);
-      if (!n || !l) phantom.push(a);
-      notedIds.add(a.New_Value__c);
-    } else if (!used.has(a.Id)) phantom.push(a);
-  }
-  assert.deepEqual(phantom, [], `audit rows claiming a change that did not happen ${tag}`);
-  const unauditedNotes = notes.filter((n) => !notedIds.has(n.Id));
-  assert.deepEqual(unauditedNotes.map((n) => n.Id), [], `notes without their audit row ${tag}`);
-  assert.deepEqual(links.filter((l) => !notes.some((n) => n.Id === l.ContentDocumentId)).map((l) => l.Id), [], `links without a note ${tag}`);
-
-  // Each attempt: the tool result, the org and the journal agree.
-  const okByAttempt = new Map();
-  for (const a of ok) {
-    const at = attemptOf(a);
-    assert.ok(at, `audit row ${a.Id} names its attempt ${tag}`);
-    assert.ok(!okByAttempt.has(at), `attempt ${at} has one audit row, not two ${tag}`);
-    okByAttempt.set(at, a);
-  }
-  const final = journalFinal(journalLines(journal));
-  const disagree = [];
-  for (const r of results) {
-    const applied = okByAttempt.has(r.attempt);
-    const f = final.get(r.attempt);
-    const jApplied = f && (f.event === 'applied' || f.event === 'resolved_applied');
-    const jNot = f && ['refused', 'failed_audit', 'resolved_not_applied'].includes(f.event);
-    const resApplied = r.status === 'applied';
-    const resNot = r.status === 'refused' || r.status === 'not_applied';
-    if (!f || (applied ? !jApplied || !resApplied : !jNot || !resNot)) {
-      disagree.push({ i: r.i, fault: r.fault, status: r.status, journal: f ? f.event : null, org: applied ? 'applied' : 'not applied', text: r.text.slice(0, 200) });
-    }
-  }
-  assert.deepEqual(disagree, [], `results, journal and org disagree ${tag}`);
-  const failedByAttempt = new Map();
-  for (const a of failed) {
-    assert.ok(!okByAttempt.has(attemptOf(a)), `failed row ${a.Id} belongs to an attempt that was not applied ${tag}`);
-    assert.ok(!failedByAttempt.has(attemptOf(a)), `attempt ${attemptOf(a)} has one failed row, not two ${tag}`);
-    failedByAttempt.set(attemptOf(a), a);
-  }
-  // The org has Failed__c: every refused attempt left its failed row, and
-  // only those did.
-  const noFailedRow = results.filter((r) => r.status === 'refused' && !failedByAttempt.has(r.attempt))
-    .map((r) => ({ i: r.i, tool: r.note ? 'add_note' : 'update_field', fault: r.fault, text: r.text.slice(0, 160) }));
-  assert.deepEqual(noFailedRow, [], `refused attempts without their Failed__c row ${tag}`);
+  const org = await orgWrites(sim, { fields: FIELDS });
+  const calls = results.map((r) => ({ ...r, tool: r.note ? 'add_note' : 'update_field' }));
+  const a = accountWrites({ org, journal: journalLines(journal), calls });
+  for (const [name, list] of Object.entries(a.problems)) assert.deepEqual(list, [], `${name.replace(/_/g, ' ')} ${tag}`);
+  t.diagnostic(`accounting: ${JSON.stringify(a.figures)}`);
+  const failed = org.failed;
+  // Every call got as far as an attempt, and each failed-attempt row was
+  // confirmed (its composite runs after the fault was spent).
+  assert.equal(a.figures.calls_without_attempt, 0, `every write has an attempt ${tag}`);
+  assert.equal(a.figures.failed_rows_unconfirmed, 0, `every failed row confirmed ${tag}`);
+  assert.equal(a.figures.unknown, 0, `every ambiguous outcome resolved by the lookup ${tag}`);
   assert.equal(failed.length, results.filter((r) => r.status === 'refused').length, `failed rows for refused attempts only ${tag}`);
   // The faults did their work: some refused, some resolved by lookup.
   assert.ok(results.length >= 500 || N < 500, 'at least 500 writes');

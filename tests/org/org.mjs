@@ -7,6 +7,12 @@
 //   SFDC_ORG_ALLOW_PRODUCTION=1  run against an org that is neither a
 //                              sandbox nor a Developer Edition
 //   SFDC_ORG_CA_FILE           a private CA (the simulator's; not for real orgs)
+// The write round trip (tests/org/write.test.mjs) runs only with both of:
+//   SFDC_ORG_WRITE_RECORD      the Id of a throw-away Account, Opportunity,
+//                              Contact or Lead of the user's choosing
+//   SFDC_ORG_WRITE_FIELD       a text field of it that update_field may
+//                              change (e.g. NextStep, Description)
+//   SFDC_ORG_AUDIT_OBJECT      the audit object (default Cleanup_Audit__c)
 // Nothing here is the server: this is the test harness asking the org
 // what it is, before any test runs, through the REST API itself.
 import { readFileSync } from 'node:fs';
@@ -33,6 +39,7 @@ export function orgConfig(env = process.env) {
     ca: env.SFDC_ORG_CA_FILE ? readFileSync(env.SFDC_ORG_CA_FILE) : undefined,
     caFile: env.SFDC_ORG_CA_FILE,
     allowProduction: env.SFDC_ORG_ALLOW_PRODUCTION === '1',
+    write: writeConfig(env),
   };
 }
 
@@ -65,10 +72,20 @@ export async function orgToken(cfg) {
   return r.json.access_token;
 }
 
+/**
+ * A REST request of the harness's own (not the server's): path under
+ * /services/data/v60.0, body JSON.  {status, json, body}.
+ */
+export async function orgRest(cfg, token, method, path, body) {
+  const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return request(cfg, method, new URL(`/services/data/v60.0${path}`, cfg.instance), headers,
+    body === undefined ? undefined : JSON.stringify(body));
+}
+
 /** One SOQL query through the REST API (the harness's own look). */
 export async function orgQuery(cfg, token, soql) {
-  const r = await request(cfg, 'GET', new URL(`/services/data/v60.0/query?q=${encodeURIComponent(soql)}`, cfg.instance),
-    { Authorization: `Bearer ${token}`, Accept: 'application/json' });
+  const r = await orgRest(cfg, token, 'GET', `/query?q=${encodeURIComponent(soql)}`);
   if (r.status !== 200 || !Array.isArray(r.json?.records))
     throw new Error(`${soql}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
   return r.json.records;
@@ -105,4 +122,21 @@ export function serverEnv(cfg, token) {
       : { SFDC_ACCESS_TOKEN: token }),
     ...(cfg.caFile ? { SFDC_CA_FILE: cfg.caFile } : {}),
   };
+}
+
+const WRITE_OBJECTS = { '001': 'Account', '006': 'Opportunity', '003': 'Contact', '00Q': 'Lead' };
+
+/** The write round trip's record and field: {skip}, {error} or the settings. */
+export function writeConfig(env = process.env) {
+  const id = env.SFDC_ORG_WRITE_RECORD;
+  const field = env.SFDC_ORG_WRITE_FIELD;
+  const audit = env.SFDC_ORG_AUDIT_OBJECT || 'Cleanup_Audit__c';
+  if (!id || !field)
+    return { skip: 'no record to write: set SFDC_ORG_WRITE_RECORD (a throw-away Account, Opportunity, Contact or Lead) and SFDC_ORG_WRITE_FIELD (a text field of it) to run the write round trip' };
+  if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) return { error: `SFDC_ORG_WRITE_RECORD is not a record Id: ${id}` };
+  const object = WRITE_OBJECTS[id.slice(0, 3)];
+  if (!object) return { error: `SFDC_ORG_WRITE_RECORD ${id}: not an Account (001), Opportunity (006), Contact (003) or Lead (00Q)` };
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,79}$/.test(field)) return { error: `SFDC_ORG_WRITE_FIELD is not a field name: ${field}` };
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,79}__c$/.test(audit)) return { error: `SFDC_ORG_AUDIT_OBJECT is not a custom object name: ${audit}` };
+  return { id, object, field, audit };
 }

@@ -56,7 +56,7 @@ function parseArgs(argv) {
     flsErrorCode: 'INSUFFICIENT_ACCESS', semiJoinErrorCode: 'MALFORMED_QUERY',
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
-    auditObject: true, auditFields: ['failed'], nullReference: 'error',
+    auditObject: true, auditFields: ['failed'], nullReference: 'error', logMax: 10000,
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -89,6 +89,7 @@ function parseArgs(argv) {
         break;
       }
       case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
+      case '--log-max': o.logMax = num(val(), a); if (o.logMax < 1 || o.logMax > 1000000) usage(`${a}: 1 to 1000000 entries`); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -108,7 +109,7 @@ function main() {
   // The org's shape (cfg) can change per test (POST /__sim/org); the data
   // follow it when regenerated.
   const cfg = {
-    apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: 10000,
+    apiLimit: opts.apiLimit, defaultBatch: 2000, maxGroups: 2000, logMax: opts.logMax,
     flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,

@@ -296,7 +296,13 @@ function remove(db, objName, id, env = {}) {
   checkLock(rec.Id, env);
   if (!obj.createable) throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${obj.name}`);
   db.remove(obj.name, rec.Id);
-  if (obj.name === 'ContentNote') db.remove('ContentDocument', rec.Id);
+  // A note is a ContentDocument: deleting it takes the document and the
+  // document's links (ContentDocumentLink) with it.
+  if (obj.name === 'ContentNote' || obj.name === 'ContentDocument') {
+    if (obj.name === 'ContentNote') db.remove('ContentDocument', rec.Id);
+    else if (db.get('ContentNote', rec.Id)) db.remove('ContentNote', rec.Id);
+    for (const l of db.tables.ContentDocumentLink.records.filter((x) => x.ContentDocumentId === rec.Id)) db.remove('ContentDocumentLink', l.Id);
+  }
 }
 
 module.exports = { create, update, remove, findRecord, notFound, checkLock };

@@ -643,6 +643,11 @@ async function handle(sim, req, res) {
 
   const fault = matchFault(sim, method, path, soql, bodyText);
   const action = fault ? fault.action || {} : {};
+  // A request is authenticated when it arrives: one that the org goes on
+  // processing after its client hung up keeps that session's verdict
+  // even if the token expires meanwhile (POST expire-tokens).
+  const bearer = action.after_close === 'process' && /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(headers.authorization || '');
+  const sessionAtArrival = bearer ? sim.auth.check(bearer[1]) : null;
   if (action.delay_ms && await delayUnlessClosed(res, Number(action.delay_ms))) {
     // The client gave up (closed the connection) before the answer.
     entry.status = 0;
@@ -652,7 +657,7 @@ async function handle(sim, req, res) {
     // of the delay (a server-side transaction does not stop when its
     // client goes away: a GUESS, see README.md).
     await new Promise((r) => setTimeout(r, Math.max(0, Number(action.delay_ms) - (Date.now() - Date.parse(entry.ts)))));
-    const late = route(sim, method, path, url, headers, bodyText, entry);
+    const late = route(sim, method, path, url, headers, bodyText, entry, { sessionAtArrival });
     entry.processed_after_close = late.status;
     return;
   }
@@ -715,7 +720,7 @@ function parseForm(text, contentType) {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-function route(sim, method, path, url, headers, bodyText, entry) {
+function route(sim, method, path, url, headers, bodyText, entry, opts = {}) {
   // OAuth endpoints: not API calls, no limit header.
   if (path === '/services/oauth2/token') {
     if (method !== 'POST') return { status: 405, body: { error: 'invalid_request', error_description: 'must use HTTP POST' } };
@@ -760,7 +765,7 @@ function route(sim, method, path, url, headers, bodyText, entry) {
   // Session check.
   const authz = headers.authorization || '';
   const bm = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(authz);
-  if (!bm || sim.auth.check(bm[1]) !== 'ok') {
+  if (!bm || (opts.sessionAtArrival || sim.auth.check(bm[1])) !== 'ok') {
     entry.auth = bm ? 'invalid' : 'none';
     return { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], headers: { 'WWW-Authenticate': 'Token' } };
   }
