@@ -78,6 +78,7 @@ enum op_step {
 	ST_SEND,		/* SF_WRITE_* for real */
 	ST_FAILED_AUDIT,	/* SF_AUDIT_FAILED */
 	ST_LOOKUP,		/* SF_QUERY of the attempt id */
+	ST_FAILED_LOOKUP,	/* SF_QUERY of the attempt's failed row */
 	ST_FIELDS		/* SF_DESCRIBE of a write object: the check */
 };
 
@@ -123,6 +124,7 @@ struct op {
 	cJSON		*req;		/* the front's request */
 	cJSON		*outcome;	/* a commit's answer being built */
 	size_t		 fidx;		/* ST_FIELDS: the object being described */
+	char		*failed_why;	/* ST_FAILED_LOOKUP: why it is looked up */
 };
 
 struct writer {
@@ -481,6 +483,7 @@ op_free(struct writer *w, struct op *op)
 	plan_free(op->plan);
 	cJSON_Delete(op->req);
 	cJSON_Delete(op->outcome);
+	free(op->failed_why);
 	free(op);
 }
 
@@ -1618,6 +1621,31 @@ failed_audit_done(struct writer *w, struct op *op, const cJSON *r,
 	commit_answer(w, op);
 }
 
+/*
+ * The statement that finds an attempt's audit row: its applied row
+ * (Failed__c false) or its failed-attempt row (Failed__c true).
+ */
+static char *
+attempt_soql(const struct writer *w, const struct plan *p, int failed)
+{
+	char	*soql;
+	const char *f = !w->has_failed ? "" : failed ?
+	    " AND Failed__c = true" : " AND Failed__c = false";
+
+	if (w->has_attempt)
+		xasprintf(&soql, "SELECT Id, New_Value__c FROM %s WHERE "
+		    "Attempt_Id__c = '%s'%s LIMIT 2", w->audit_object,
+		    p->attempt, f);
+	else
+		/* "[attempt w_...]": the client's name holds no bracket,
+		 * so no other row can carry it; the record and field too. */
+		xasprintf(&soql, "SELECT Id, New_Value__c FROM %s WHERE "
+		    "Performed_By__c LIKE '%%[attempt %s]%%' AND "
+		    "Record_Id__c = '%s'%s LIMIT 2", w->audit_object,
+		    p->attempt, p->rid, f);
+	return soql;
+}
+
 /* An outcome nobody saw: look the attempt up in the audit object. */
 static void
 commit_ambiguous(struct writer *w, struct op *op, const char *why)
@@ -1629,20 +1657,57 @@ commit_ambiguous(struct writer *w, struct op *op, const char *why)
 	ev = jevent(p, "unknown");
 	cJSON_AddStringToObject(ev, "error", why);
 	(void)journal_put(w, ev, err, sizeof(err));
-	if (w->has_attempt)
-		xasprintf(&soql, "SELECT Id, New_Value__c FROM %s WHERE "
-		    "Attempt_Id__c = '%s'%s LIMIT 2", w->audit_object,
-		    p->attempt, w->has_failed ? " AND Failed__c = false" : "");
-	else
-		/* "[attempt w_...]": the client's name holds no bracket,
-		 * so no other row can carry it; the record and field too. */
-		xasprintf(&soql, "SELECT Id, New_Value__c FROM %s WHERE "
-		    "Performed_By__c LIKE '%%[attempt %s]%%' AND "
-		    "Record_Id__c = '%s'%s LIMIT 2", w->audit_object,
-		    p->attempt, p->rid, w->has_failed ?
-		    " AND Failed__c = false" : "");
+	soql = attempt_soql(w, p, 0);
 	ask_query(w, op, soql);
 	free(soql);
+}
+
+/*
+ * The failed-attempt row was sent and its answer lost: looked up, like
+ * a mutation's, and never resent (a late commit would make it two).
+ */
+static void
+failed_audit_ambiguous(struct writer *w, struct op *op, const char *why)
+{
+	char	*soql;
+
+	free(op->failed_why);
+	op->failed_why = xstrdup(why);
+	soql = attempt_soql(w, op->plan, 1);
+	ask_query(w, op, soql);
+	op->step = ST_FAILED_LOOKUP;
+	free(soql);
+}
+
+static void
+failed_lookup_done(struct writer *w, struct op *op, const cJSON *r,
+    const char *error)
+{
+	const cJSON	*rows = jget(r, "records"), *row;
+	cJSON		*ev;
+	char		 err[1024], *why;
+
+	row = cJSON_IsArray(rows) ? cJSON_GetArrayItem(rows, 0) : NULL;
+	if (row == NULL || jstr(row, "Id") == NULL) {
+		xasprintf(&why, "%s; looked up by its attempt id right after, "
+		    "%s", op->failed_why != NULL ? op->failed_why :
+		    "its answer was lost", r == NULL ? (error != NULL ?
+		    error : "the look-up failed") : "it was not there (it "
+		    "may still be committed: it is not sent again)");
+		failed_audit_done(w, op, NULL, why);
+		free(why);
+		return;
+	}
+	ev = jevent(op->plan, "failed_audit");
+	cJSON_AddStringToObject(ev, "audit_id", jstr(row, "Id"));
+	cJSON_AddStringToObject(ev, "resolved_by", "attempt-id lookup");
+	cJSON_AddStringToObject(op->outcome, "failed_audit_id",
+	    jstr(row, "Id"));
+	cJSON_AddStringToObject(op->outcome, "failed_audit_resolved_by",
+	    "attempt-id lookup");
+	if (journal_put(w, ev, err, sizeof(err)) == -1)
+		cJSON_AddStringToObject(op->outcome, "journal_error", err);
+	commit_answer(w, op);
 }
 
 static void
@@ -1756,7 +1821,14 @@ answer_error(struct writer *w, struct op *op, uint32_t code,
 		op_fail(w, op, code, "nothing was written: %s", msg);
 		return;
 	case ST_FAILED_AUDIT:
+		if (code == SFE_AMBIGUOUS) {
+			failed_audit_ambiguous(w, op, msg);
+			return;
+		}
 		failed_audit_done(w, op, NULL, msg);
+		return;
+	case ST_FAILED_LOOKUP:
+		failed_lookup_done(w, op, NULL, msg);
 		return;
 	case ST_LOOKUP:
 		lookup_done(w, op, NULL, msg);
@@ -1825,6 +1897,9 @@ answer_json(struct writer *w, struct op *op, const cJSON *r)
 		failed_audit_done(w, op, r, jstr(jget(r, "error"),
 		    "message"));
 		return;
+	case ST_FAILED_LOOKUP:
+		failed_lookup_done(w, op, r, NULL);
+		return;
 	case ST_LOOKUP:
 		lookup_done(w, op, r, NULL);
 		return;
@@ -1863,6 +1938,7 @@ step_answer(const struct op *op)
 	case ST_FAILED_AUDIT:
 		return IMSG_SF_AUDIT_FAILED_R;
 	case ST_LOOKUP:
+	case ST_FAILED_LOOKUP:
 		return IMSG_SF_QUERY_R;
 	default:
 		return IMSG_NONE;

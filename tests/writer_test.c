@@ -714,6 +714,69 @@ test_refused(struct child *c, int bare)
 	cJSON_Delete(plan);
 }
 
+/* The failed-attempt row's answer lost: looked up, never resent. */
+static void
+test_failed_ambiguous(struct child *c, int found)
+{
+	cJSON		*plan, *m, *o;
+	uint32_t	 id, f, fid;
+	char		*soql = NULL, *ev;
+
+	plan = plan_update(c, REQ_NEXTSTEP, 0, 0, NULL);
+	if (plan == NULL) {
+		ok(0, "failed row ambiguous: a plan");
+		return;
+	}
+	fid = ++front_id;
+	send_commit(c, fid, js(plan, "plan_id"), 4);
+	m = expect(&c->broker, IMSG_SF_WRITE_UPDATE, &id, &f, NULL);
+	cJSON_Delete(m);
+	send_str(&c->broker, IMSG_SF_WRITE_UPDATE_R, id, 0, 0,
+	    "{\"committed\":false,\"error\":{\"reference\":\"change\","
+	    "\"status\":400,\"code\":\"UNABLE_TO_LOCK_ROW\","
+	    "\"message\":\"locked\",\"fields\":[]}}");
+	m = expect(&c->broker, IMSG_SF_AUDIT_FAILED, &id, &f, NULL);
+	ok(m != NULL, "failed row ambiguous: the failed row is sent");
+	cJSON_Delete(m);
+	send_error(&c->broker, id, SFE_AMBIGUOUS, "the connection was reset "
+	    "after the request was sent");
+	m = expect(&c->broker, IMSG_SF_QUERY, &id, &f, &soql);
+	ok(m != NULL && soql != NULL && strstr(soql, "FROM Cleanup_Audit__c") &&
+	    strstr(soql, js(plan, "attempt_id")) &&
+	    strstr(soql, "Failed__c = true"),
+	    "failed row ambiguous: its attempt id is looked up among the "
+	    "failed rows (%s)", soql ? soql : "");
+	cJSON_Delete(m);
+	free(soql);
+	send_str(&c->broker, IMSG_SF_QUERY_R, id, 0, 0, found ?
+	    "{\"records\":[{\"Id\":\"a0X000000000007AAA\"}],\"totalSize\":1}" :
+	    "{\"records\":[],\"totalSize\":0}");
+	o = expect(&c->front, IMSG_WR_COMMIT_R, &id, NULL, NULL);
+	if (found)
+		ok(o != NULL && id == fid &&
+		    strcmp(js(o, "status"), "refused") == 0 &&
+		    js(o, "failed_audit_id") != NULL &&
+		    strcmp(js(o, "failed_audit_id"), "a0X000000000007AAA") == 0 &&
+		    js(o, "failed_audit_resolved_by") != NULL,
+		    "failed row ambiguous, found: refused, the row named");
+	else
+		ok(o != NULL && id == fid &&
+		    strcmp(js(o, "status"), "refused") == 0 &&
+		    js(o, "failed_audit_id") == NULL &&
+		    js(o, "failed_audit_error") != NULL &&
+		    strstr(js(o, "failed_audit_error"), "not sent again"),
+		    "failed row ambiguous, not found: refused, unconfirmed, "
+		    "not resent (%s)", o && js(o, "failed_audit_error") ?
+		    js(o, "failed_audit_error") : "");
+	cJSON_Delete(o);
+	ok(quiet(&c->broker, 100), "failed row ambiguous: never sent again");
+	ev = journal_events(c->journal, js(plan, "attempt_id"));
+	is_str(ev, "planned,sent,refused,failed_audit",
+	    "failed row ambiguous: the journal");
+	free(ev);
+	cJSON_Delete(plan);
+}
+
 static void
 test_ambiguous(struct child *c, int found)
 {
@@ -943,6 +1006,8 @@ main(void)
 	test_bad_picklist(&c);
 	test_applied(&c);
 	test_refused(&c, 0);
+	test_failed_ambiguous(&c, 1);
+	test_failed_ambiguous(&c, 0);
 	test_ambiguous(&c, 1);
 	test_ambiguous(&c, 0);
 	test_declined(&c);
