@@ -293,6 +293,91 @@ common_request_add_describe(cJSON *list, const cJSON *j, const char *why)
 	free(prefix);
 }
 
+enum tool_verdict
+common_start(struct tool_ctx *ctx, char *soql, int query_step,
+    int describe_step, int total, const char *why)
+{
+	if (soql != NULL) {
+		/* Nothing goes to Salesforce, describe included. */
+		ctx->step = query_step;
+		common_send_query(ctx, 1, soql);
+		free(soql);
+		return TOOL_WAIT;
+	}
+	ctx->step = describe_step;
+	tool_progress(ctx, total, why);
+	common_send_describe(ctx, "Opportunity");
+	return TOOL_WAIT;
+}
+
+enum tool_verdict
+common_send_more(struct tool_ctx *ctx, const char *cursor)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_put_str(&b, cursor);
+	tool_request(ctx, IMSG_SF_MORE, &b);
+	buf_free(&b);
+	return TOOL_WAIT;
+}
+
+/* A note, and the broker's on the FLS clause after it (caller frees). */
+static char *
+plan_note(const cJSON *j, const char *note)
+{
+	const char	*fls = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "note"));
+	char		*s;
+
+	if (fls == NULL)
+		return xstrdup(note);
+	xasprintf(&s, "%s. %s", note, fls);
+	return s;
+}
+
+cJSON *
+common_plan_start(const cJSON *j, const char *why)
+{
+	cJSON	*out;
+
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	common_request_add_describe(cJSON_AddArrayToObject(out, "requests"), j,
+	    why);
+	return out;
+}
+
+void
+common_plan_broker(cJSON *out, const cJSON *j, const char *note)
+{
+	char	*n = plan_note(j, note);
+
+	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
+	    "GET", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    "path")), cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    "soql")), n);
+	free(n);
+}
+
+void
+common_plan_add(const struct tool_ctx *ctx, cJSON *out, const cJSON *j,
+    const char *soql, const char *note)
+{
+	char	*prefix, *path, *sent, *n;
+
+	prefix = common_path_prefix(j);
+	xasprintf(&path, "%squery?q=<the statement, URL-encoded>", prefix);
+	sent = common_soql_as_sent(ctx, soql);
+	n = plan_note(j, note);
+	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
+	    "GET", path, sent, n);
+	free(n);
+	free(sent);
+	free(path);
+	free(prefix);
+}
+
 double
 common_cents(double v)
 {

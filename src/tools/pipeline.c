@@ -60,6 +60,8 @@ static const char pipeline_output[] =
 	"\"from\":{\"type\":\"string\",\"format\":\"date\"},"
 	"\"to\":{\"type\":\"string\",\"format\":\"date\"},"
 	"\"group_by\":{\"type\":\"string\"},"
+	"\"today\":{\"type\":\"string\",\"format\":\"date\"},"
+	"\"time_zone\":{\"type\":\"string\"},"
 	"\"currency\":{\"type\":\"string\"},"
 	"\"currency_source\":{\"type\":\"string\"},"
 	"\"multi_currency\":{\"type\":\"boolean\"},"
@@ -151,7 +153,7 @@ pipeline_start(struct tool_ctx *ctx)
 {
 	struct pipeline	*pl;
 	const char	*g = tool_arg_str(ctx, "group_by");
-	char		 owner18[19], *soql;
+	char		 owner18[19];
 
 	if (common_arg_owner(ctx, owner18) == -1)
 		return TOOL_FAIL;
@@ -159,20 +161,10 @@ pipeline_start(struct tool_ctx *ctx)
 	memcpy(pl->owner18, owner18, sizeof(pl->owner18));
 	pl->forecast = g != NULL && strcmp(g, "forecast_category") == 0;
 	ctx->state = pl;
-	if (tool_arg_bool(ctx, "dry_run")) {
-		/* Nothing goes to Salesforce: the broker only shows it. */
-		ctx->step = STEP_WINDOW;
-		soql = pipeline_soql(pl, tool_arg_int(ctx,
-		    "close_date_window_days"));
-		common_send_query(ctx, 1, soql);
-		free(soql);
-		return TOOL_WAIT;
-	}
-	ctx->step = STEP_DESCRIBE;
-	tool_progress(ctx, PIPELINE_STEPS, "describe Opportunity (the order, "
-	    "and is the org multi-currency)");
-	common_send_describe(ctx, "Opportunity");
-	return TOOL_WAIT;
+	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
+	    pipeline_soql(pl, tool_arg_int(ctx, "close_date_window_days")) :
+	    NULL, STEP_WINDOW, STEP_DESCRIBE, PIPELINE_STEPS, "describe "
+	    "Opportunity (the order, and is the org multi-currency)");
 }
 
 /* Where a stage goes: its picklist position, or after all of them. */
@@ -265,7 +257,7 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 	cJSON		*j = pl->window, *out, *cols, *rows, *row, *totals, *ov;
 	const cJSON	*records, *rec, *v;
 	struct stage_row *sr;
-	char		*text, *line, *tl, *ol, heading[900], from[11], to[11];
+	char		*text, *line, *tl, *ol, heading[1200], from[11], to[11];
 	long		 window = tool_arg_int(ctx, "close_date_window_days");
 	long		 today;
 	double		 deals = 0, amount = 0, weighted = 0, d, a, w;
@@ -285,12 +277,15 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
-	today = (long)(date_now_ms() / DAY_MS);
+	/* TODAY in the running user's time zone, as Salesforce counts it. */
+	today = tool_org_today(ctx);
 	date_fmt(today, from);
 	date_fmt(today + window, to);
 	cJSON_AddNumberToObject(out, "window_days", (double)window);
 	cJSON_AddStringToObject(out, "from", from);
 	cJSON_AddStringToObject(out, "to", to);
+	cJSON_AddStringToObject(out, "today", from);
+	cJSON_AddStringToObject(out, "time_zone", tool_time_zone(ctx));
 	cJSON_AddStringToObject(out, "group_by", pl->forecast ?
 	    "forecast_category" : "stage");
 	cJSON_AddStringToObject(out, "currency", pipeline_currency);
@@ -348,17 +343,20 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 
 	snprintf(heading, sizeof(heading), "Open pipeline by %s, closing "
 	    "%s through %s (CloseDate from TODAY through NEXT_N_DAYS:%ld; "
-	    "dates in UTC, Salesforce counts days in the integration user's "
-	    "time zone)%s%s%s. Amounts in %s (%s)", pl->forecast ?
+	    "%s, which Salesforce evaluates TODAY in)%s%s%s. Amounts in %s "
+	    "(%s)", pl->forecast ?
 	    "forecast category" : "stage", from, to, window,
+	    tool_date_note(ctx),
 	    pl->owner18[0] ? ", owner " : "", pl->owner18, n == 0 ?
 	    ": no open opportunities in the window" : "", pipeline_currency,
 	    pl->multi ? "the corporate currency: Salesforce converts grouped "
 	    "aggregate results to it" : "the org's currency");
 	text = records_text(out, heading);
 	tl = sums_line("total", totals);
-	ol = sums_line("overdue, still open (CloseDate before TODAY, not in "
-	    "the total)", ov);
+	xasprintf(&line, "overdue, still open (CloseDate before TODAY, %s; "
+	    "not in the total)", from);
+	ol = sums_line(line, ov);
+	free(line);
 	xasprintf(&line, "%s\n%s\n%s", text, tl, ol);
 	free(tl);
 	free(ol);
@@ -429,9 +427,9 @@ static enum tool_verdict
 pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 {
 	struct pipeline	*pl = ctx->state;
-	cJSON		*j, *out, *list, *fields;
+	cJSON		*j, *out, *fields;
 	const cJSON	*f;
-	char		*p, *path, *soql, *sent;
+	char		*soql;
 
 	(void)type;
 	if ((j = common_answer_json(ctx, b)) == NULL)
@@ -473,33 +471,18 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		pipeline_send(ctx, STEP_OVERDUE);
 		return TOOL_WAIT;
 	}
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	list = cJSON_AddArrayToObject(out, "requests");
-	common_request_add_describe(list, j, "first, for the order and to "
-	    "learn whether the org is multi-currency");
-	path = common_path_prefix(j);
-	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
-	free(path);
-	sent = common_soql_as_sent(ctx, CURRENCY_MULTI_SOQL);
-	common_request_add(list, "GET", p, sent, "once per process, in a "
-	    "multi-currency org: the corporate currency, which grouped "
+	out = common_plan_start(j, "first, for the order and to learn whether "
+	    "the org is multi-currency");
+	common_plan_add(ctx, out, j, CURRENCY_MULTI_SOQL, "once per process, "
+	    "in a multi-currency org: the corporate currency, which grouped "
 	    "aggregates are in");
-	free(sent);
-	sent = common_soql_as_sent(ctx, CURRENCY_ORG_SOQL);
-	common_request_add(list, "GET", p, sent, "instead, in a "
+	common_plan_add(ctx, out, j, CURRENCY_ORG_SOQL, "instead, in a "
 	    "single-currency org: its currency");
-	free(sent);
-	common_request_add(list, "GET", cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the window");
+	common_plan_broker(out, j, "the window");
 	soql = pipeline_overdue_soql(pl);
-	sent = common_soql_as_sent(ctx, soql);
+	common_plan_add(ctx, out, j, soql, "the open deals past their close "
+	    "date, on their own line");
 	free(soql);
-	common_request_add(list, "GET", p, sent, "the open deals past their "
-	    "close date, on their own line");
-	free(sent);
-	free(p);
 	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")));
 	return common_dry_run_done(ctx, j, out);
@@ -516,6 +499,6 @@ const struct tool tool_pipeline_by_stage = {
 	"amounts (in a multi-currency org, the corporate currency). "
 	"Optionally for one owner (a " PREFIX_USER " User ID).",
 	pipeline_args, pipeline_output,
-	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_ORG_DATES,
 	pipeline_start, pipeline_answer, pipeline_free, NULL
 };

@@ -126,8 +126,7 @@ stale_start(struct tool_ctx *ctx)
 {
 	const char	*cursor = tool_arg_str(ctx, "cursor");
 	struct stale	*st;
-	char		 owner18[19], *soql;
-	struct buf	 b;
+	char		 owner18[19];
 
 	if (cursor != NULL) {
 		if (tool_arg_given(ctx, "days_in_stage_threshold") ||
@@ -139,31 +138,17 @@ stale_start(struct tool_ctx *ctx)
 			    "(a new search), not both");
 		ctx->state = xcalloc(1, sizeof(struct stale));
 		ctx->step = STALE_STEP_QUERY;
-		buf_init(&b);
-		buf_put_str(&b, cursor);
-		tool_request(ctx, IMSG_SF_MORE, &b);
-		buf_free(&b);
-		return TOOL_WAIT;
+		return common_send_more(ctx, cursor);
 	}
 	if (common_arg_owner(ctx, owner18) == -1)
 		return TOOL_FAIL;
 	st = xcalloc(1, sizeof(*st));
 	memcpy(st->owner18, owner18, sizeof(st->owner18));
 	ctx->state = st;
-	if (tool_arg_bool(ctx, "dry_run")) {
-		/* Nothing goes to Salesforce, describe included. */
-		ctx->step = STALE_STEP_QUERY;
-		soql = stale_soql(st, tool_arg_int(ctx,
-		    "days_in_stage_threshold"));
-		common_send_query(ctx, 1, soql);
-		free(soql);
-		return TOOL_WAIT;
-	}
-	ctx->step = STALE_STEP_DESCRIBE;
-	tool_progress(ctx, 0, "describe Opportunity (is LastStageChangeDate "
-	    "there)");
-	common_send_describe(ctx, "Opportunity");
-	return TOOL_WAIT;
+	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
+	    stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold")) :
+	    NULL, STALE_STEP_QUERY, STALE_STEP_DESCRIBE, 0, "describe "
+	    "Opportunity (is LastStageChangeDate there)");
 }
 
 /* Has the describe answer j the field? */
@@ -332,31 +317,19 @@ static enum tool_verdict
 stale_dry_run(struct tool_ctx *ctx, cJSON *j)
 {
 	struct stale	*st = ctx->state;
-	cJSON		*out, *list;
-	char		*soql, *sent, *p, *path;
+	cJSON		*out;
+	char		*soql;
 
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
+	out = common_plan_start(j, "first: has the org LastStageChangeDate");
 	cJSON_AddStringToObject(out, "object", "Opportunity");
-	list = cJSON_AddArrayToObject(out, "requests");
-	common_request_add_describe(list, j, "first: has the org "
-	    "LastStageChangeDate");
-	common_request_add(list, "GET", cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "when it has: the "
-	    "stale deals, 200 per call, the rest through the cursor");
-	path = common_path_prefix(j);
-	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
-	free(path);
+	common_plan_broker(out, j, "when it has: the stale deals, 200 per "
+	    "call, the rest through the cursor");
 	st->history = 1;
 	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
-	sent = common_soql_as_sent(ctx, soql);
+	common_plan_add(ctx, out, j, soql, "instead, when it has not: the "
+	    "deals with no OpportunityHistory row within the threshold, then, "
+	    "per page, their last history row");
 	free(soql);
-	common_request_add(list, "GET", p, sent, "instead, when it has not: "
-	    "the deals with no OpportunityHistory row within the threshold, "
-	    "then, per page, their last history row");
-	free(sent);
-	free(p);
 	return common_dry_run_done(ctx, j, out);
 }
 

@@ -10,7 +10,7 @@
 //        [--currency ISO] [--currencies ISO:RATE,ISO:RATE,...]
 //        [--refuse-with SECURITY_ENFORCED,USER_MODE]
 //        [--no-audit-object] [--audit-fields failed,attempt_id,error|none]
-//        [--null-reference error|null]
+//        [--null-reference error|null] [--user-time-zone ZONE]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -23,7 +23,7 @@ const ids = require('./lib/ids');
 const { generate, INTEGRATION_USERNAME } = require('./lib/data');
 const { Auth } = require('./lib/oauth');
 const { Sim, createServer } = require('./lib/server');
-const { dayNum, DAY } = require('./lib/dates');
+const { dayNum, DAY, zoneValid } = require('./lib/dates');
 
 /** "SECURITY_ENFORCED,USER_MODE" (either, both, or "none"). */
 function parseRefuseWith(v, fail) {
@@ -57,6 +57,7 @@ function parseArgs(argv) {
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
     auditObject: true, auditFields: ['failed'], nullReference: 'error',
+    userTimeZone: 'GMT',
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -89,6 +90,7 @@ function parseArgs(argv) {
         break;
       }
       case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
+      case '--user-time-zone': o.userTimeZone = val(); if (!zoneValid(o.userTimeZone)) usage('--user-time-zone needs a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -113,6 +115,8 @@ function main() {
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,
     refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
+    // The integration user's TimeZoneSidKey: date literals are evaluated in it.
+    userTimeZone: opts.userTimeZone,
     // The write path (POST /__sim/org): the audit object and its optional
     // fields, the org's rules and locks.
     auditObject: opts.auditObject, auditFailed: opts.auditFields.includes('failed'),
@@ -121,10 +125,14 @@ function main() {
     nullReference: opts.nullReference, preconditionErrorCode: 'PRECONDITION_FAILED',
     invalidHeaderCode: 'INVALID_HEADER_TYPE', collateOrder: ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'], noteKeepTags: null,
   };
-  const makeDb = () => generate({
-    seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
-    currencies: cfg.currencies, currency: cfg.currency,
-  });
+  const makeDb = () => {
+    const d = generate({
+      seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
+      currencies: cfg.currencies, currency: cfg.currency,
+    });
+    d.integrationUser.TimeZoneSidKey = cfg.userTimeZone;
+    return d;
+  };
   const db = makeDb();
   const genMs = Number(process.hrtime.bigint() - t0) / 1e6;
   verbose(`generated ${opts.opportunities} opportunities in ${genMs.toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);

@@ -7,6 +7,7 @@ const { getObject } = require('./schema');
 const ids = require('./ids');
 const { DROP_WITH_CONTENT } = require('./notes');
 const { fmtValue } = require('./soql');
+const { zoneValid } = require('./dates');
 
 const ok = (body = { ok: true }) => ({ status: 200, body });
 const fail = (status, message) => ({ status, body: { error: message } });
@@ -21,7 +22,7 @@ function orgState(sim) {
   const c = sim.cfg;
   return {
     last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
-    currency: c.currency, currencies: c.currencies,
+    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone,
     is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
@@ -173,6 +174,7 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
       const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
       if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
+      if (b.user_time_zone !== undefined && !zoneValid(b.user_time_zone)) return fail(400, 'user_time_zone: a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)');
       const wErr = writeOptions(sim, b);
       if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
@@ -187,6 +189,10 @@ function handle(sim, method, path, search, headers, bodyText) {
       // The edition and sandbox flag are the Organization row's own: set
       // after any regeneration, kept until POST reset.
       if (b.is_sandbox !== undefined) orgRow(sim).IsSandbox = b.is_sandbox;
+      if (b.user_time_zone !== undefined) {
+        sim.cfg.userTimeZone = b.user_time_zone;
+        sim.db.integrationUser.TimeZoneSidKey = b.user_time_zone;
+      }
       if (b.org_type !== undefined) orgRow(sim).OrganizationType = b.org_type;
       return ok(orgState(sim));
     }

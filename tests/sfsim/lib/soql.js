@@ -7,7 +7,7 @@
 const { parseQuery } = require('@jetstreamapp/soql-parser-js');
 const ids = require('./ids');
 const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId, fieldAbsent, objectAbsent } = require('./schema');
-const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange } = require('./dates');
+const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange, zoneDayStart } = require('./dates');
 const { SfError, caret } = require('./errors');
 
 const NO_COLUMN_TAIL = " If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
@@ -205,7 +205,9 @@ function literal(ctx, fieldRaw, type, literalType, value, n) {
     const num = lt === 'DATE_N_LITERAL' ? Number(n !== undefined ? n : String(value).split(':')[1]) : 0;
     const r = literalRange(name, num, ctx.today);
     if (!r) throw bad(ctx, 'MALFORMED_QUERY', String(value), `unexpected token: ${value}`);
-    return kind === 'date' ? { range: [dayStr(r[0]), dayStr(r[1])] } : { range: [r[0] * DAY, r[1] * DAY] };
+    // A datetime field: the days' bounds are midnights in the user's zone.
+    const z = ctx.zone || 'GMT';
+    return kind === 'date' ? { range: [dayStr(r[0]), dayStr(r[1])] } : { range: [zoneDayStart(z, r[0]), zoneDayStart(z, r[1])] };
   }
   if (lt === 'DATE') {
     if (kind !== 'date') throw typeErr(kind === 'str' || kind === 'id');
@@ -419,7 +421,7 @@ function childLevels(ctx, ast) {
 /** Run a SOQL query.  Returns {kind:'count'|'agg'|'rows', ...}. */
 function runQuery(db, q, opts) {
   const ctx = {
-    db, q, cfg: opts.cfg, version: opts.version, today: opts.today,
+    db, q, cfg: opts.cfg, version: opts.version, today: opts.today, zone: opts.zone,
     mode: 'none',
   };
   const ast = parse(ctx);
