@@ -364,11 +364,20 @@ void
 common_plan_add(const struct tool_ctx *ctx, cJSON *out, const cJSON *j,
     const char *soql, const char *note)
 {
-	char	*prefix, *path, *sent, *n;
+	struct tool_ctx	 as = *ctx;
+	const char	*first = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "soql"));
+	char		*prefix, *path, *sent, *n;
 
+	/* SFDC_FLS_MODE=auto: the broker has learned whether the org takes
+	 * the clause when its statement, ours without it, came back with
+	 * it; this one then goes with it too. */
+	if (soql_fls_mode(ctx->fls_mode) == SOQL_FLS_AUTO && first != NULL &&
+	    strstr(first, " WITH SECURITY_ENFORCED") != NULL)
+		as.fls_mode = "security_enforced";
 	prefix = common_path_prefix(j);
 	xasprintf(&path, "%squery?q=<the statement, URL-encoded>", prefix);
-	sent = common_soql_as_sent(ctx, soql);
+	sent = common_soql_as_sent(&as, soql);
 	n = plan_note(j, note);
 	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
 	    "GET", path, sent, n);

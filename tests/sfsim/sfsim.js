@@ -11,6 +11,7 @@
 //        [--refuse-with SECURITY_ENFORCED,USER_MODE]
 //        [--no-audit-object] [--audit-fields failed,attempt_id,error|none]
 //        [--null-reference error|null] [--user-time-zone ZONE]
+//        [--stage-history opportunity|field|both]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -57,7 +58,7 @@ function parseArgs(argv) {
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
     auditObject: true, auditFields: ['failed'], nullReference: 'error',
-    userTimeZone: 'GMT',
+    userTimeZone: 'GMT', stageHistory: 'opportunity',
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -91,6 +92,7 @@ function parseArgs(argv) {
       }
       case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
       case '--user-time-zone': o.userTimeZone = val(); if (!zoneValid(o.userTimeZone)) usage('--user-time-zone needs a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)'); break;
+      case '--stage-history': o.stageHistory = val(); if (!['opportunity', 'field', 'both'].includes(o.stageHistory)) usage('--stage-history takes opportunity, field or both'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -117,6 +119,9 @@ function main() {
     refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
     // The integration user's TimeZoneSidKey: date literals are evaluated in it.
     userTimeZone: opts.userTimeZone,
+    // Which stage history the org lets the user query: OpportunityHistory,
+    // OpportunityFieldHistory (field history tracking on StageName), both.
+    stageHistory: opts.stageHistory,
     // The write path (POST /__sim/org): the audit object and its optional
     // fields, the org's rules and locks.
     auditObject: opts.auditObject, auditFailed: opts.auditFields.includes('failed'),

@@ -22,7 +22,7 @@ function orgState(sim) {
   const c = sim.cfg;
   return {
     last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
-    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone,
+    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone, stage_history: c.stageHistory,
     is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
@@ -174,10 +174,12 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
       const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
       if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
+      if (b.stage_history !== undefined && !['opportunity', 'field', 'both'].includes(b.stage_history)) return fail(400, 'stage_history: opportunity, field or both');
       if (b.user_time_zone !== undefined && !zoneValid(b.user_time_zone)) return fail(400, 'user_time_zone: a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)');
       const wErr = writeOptions(sim, b);
       if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
+      if (b.stage_history !== undefined) sim.cfg.stageHistory = b.stage_history;
       let regen = false;
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
       if (b.currencies !== undefined) { sim.cfg.currencies = b.currencies; regen = true; }

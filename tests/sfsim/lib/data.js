@@ -337,10 +337,16 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
       Id: db.nextId('OpportunityHistory'), IsDeleted: false, CreatedDate: at, CreatedById: admin, SystemModstamp: at,
       OpportunityId: o.Id, StageName: stage, Amount: o.Amount, Probability: STAGE.get(stage).probability, CloseDate: o.CloseDate,
     });
+    // Field history: 'created' at creation, then each StageName change.
+    const field = (at, name, from, to) => db.insert('OpportunityFieldHistory', {
+      Id: db.nextId('OpportunityFieldHistory'), IsDeleted: false, OpportunityId: o.Id, CreatedById: admin, CreatedDate: at,
+      Field: name, DataType: name === 'created' ? 'Text' : 'Picklist', OldValue: from, NewValue: to,
+    });
     if (never) {
       o.CreatedDate = o.LastStageChangeDate;
       o.LastStageChangeDate = null;
       row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
       continue;
     }
     const i = openStages.indexOf(o.StageName);
@@ -348,7 +354,12 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
     if (o.CreatedDate < o.LastStageChangeDate && first !== o.StageName) {
       row(o.CreatedDate, first);
       row(o.LastStageChangeDate, o.StageName);
-    } else row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
+      field(o.LastStageChangeDate, 'StageName', first, o.StageName);
+    } else {
+      row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
+    }
   }
 
   // Events: past and future meetings on opportunities and accounts.
