@@ -42,6 +42,9 @@
 /* Flags word of IMSG_SF_GET and IMSG_SF_QUERY (the broker's too). */
 #define REQ_DRY_RUN		0x01
 #define REQ_DEFAULT_FIELDS	0x02	/* SF_GET: the curated set, trimmed */
+/* SF_QUERY: no LIMIT added, so that totalSize counts every row; the
+ * broker reads 200 per request all the same (batchSize=200, a cursor). */
+#define REQ_ALL_ROWS		0x04
 
 enum tool_verdict {
 	TOOL_WAIT = 0,

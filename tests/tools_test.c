@@ -720,12 +720,13 @@ test_stale(void)
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
 	    "\"fields\":[\"Id\",\"LastStageChangeDate\",\"CreatedDate\"]}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == REQ_ALL_ROWS &&
 	    strstr(s[0], "(LastStageChangeDate < LAST_N_DAYS:30 OR "
 	    "(LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:30)) "
-	    "ORDER BY") != NULL && strstr(s[0], "LIMIT 50000") != NULL,
+	    "ORDER BY") != NULL && strstr(s[0], "LIMIT") == NULL,
 	    "with the field: one query, never-moved deals by CreatedDate, no "
-	    "LIMIT that would cut totalSize: %s", s[0]);
+	    "LIMIT at all (REQ_ALL_ROWS), so totalSize counts every one: %s",
+	    s[0]);
 	/* The page, with the statement the broker sent. */
 	date_fmt(day, old);
 	date_fmt(day - 10, older);
@@ -849,11 +850,12 @@ test_risk(void)
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"picklists\":{\"StageName\""
 	    ":[\"Prospecting\",\"Commit\"]}}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == REQ_ALL_ROWS &&
 	    strstr(s[0], "StageName = 'Commit'") != NULL && strstr(s[0],
-	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL && strstr(s[0],
-	    "LIMIT 50000") != NULL && strstr(s[0], "LIMIT 200") == NULL,
-	    "then every candidate, by date literal, no LIMIT 200: %s", s[0]);
+	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL &&
+	    strstr(s[0], "LIMIT") == NULL,
+	    "then every candidate, by date literal, no LIMIT at all "
+	    "(REQ_ALL_ROWS): %s", s[0]);
 	cand = s[0];
 	/* Two candidates of 450: one stale, one closing in the window. */
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"

@@ -182,37 +182,51 @@ common_page_heading(const cJSON *out, const char *tool, const char *what,
 		    "LIMIT or add filters)" : "");
 }
 
-int
-common_soql_guard(const struct tool_ctx *ctx, const char *soql, char **out,
-    char *err, size_t errlen)
+/* The broker's guard: LIMIT 200 added when absent, unless all_rows. */
+static int
+soql_guard_rows(const struct tool_ctx *ctx, const char *soql, int all_rows,
+    char **out, char *err, size_t errlen)
 {
 	struct soql_opts	 opts;
 	struct soql_info	 info;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.fls = soql_fls_mode(ctx->fls_mode);
-	opts.default_limit = SF_MAX_ROWS;
+	opts.default_limit = all_rows ? 0 : SF_MAX_ROWS;
 	return soql_rewrite(soql, strlen(soql), &opts, out, &info, err,
 	    errlen);
+}
+
+int
+common_soql_guard(const struct tool_ctx *ctx, const char *soql, char **out,
+    char *err, size_t errlen)
+{
+	return soql_guard_rows(ctx, soql, 0, out, err, errlen);
+}
+
+static char *
+soql_as_sent(const struct tool_ctx *ctx, const char *soql, int all_rows)
+{
+	char	*out, why[512];
+
+	if (soql_guard_rows(ctx, soql, all_rows, &out, why, sizeof(why)) == -1)
+		fatalx("our own statement is refused: %s", why);
+	return out;
 }
 
 char *
 common_soql_as_sent(const struct tool_ctx *ctx, const char *soql)
 {
-	char	*out, why[512];
-
-	if (common_soql_guard(ctx, soql, &out, why, sizeof(why)) == -1)
-		fatalx("our own statement is refused: %s", why);
-	return out;
+	return soql_as_sent(ctx, soql, 0);
 }
 
 void
-common_send_query(struct tool_ctx *ctx, int dry_run, const char *soql)
+common_send_query(struct tool_ctx *ctx, unsigned int flags, const char *soql)
 {
 	struct buf	 b;
 
 	buf_init(&b);
-	buf_put_u32(&b, dry_run ? REQ_DRY_RUN : 0);
+	buf_put_u32(&b, flags);
 	buf_put_str(&b, soql);
 	tool_request(ctx, IMSG_SF_QUERY, &b);
 	buf_free(&b);
@@ -294,13 +308,13 @@ common_request_add_describe(cJSON *list, const cJSON *j, const char *why)
 }
 
 enum tool_verdict
-common_start(struct tool_ctx *ctx, char *soql, int query_step,
-    int describe_step, int total, const char *why)
+common_start(struct tool_ctx *ctx, char *soql, unsigned int flags,
+    int query_step, int describe_step, int total, const char *why)
 {
 	if (soql != NULL) {
 		/* Nothing goes to Salesforce, describe included. */
 		ctx->step = query_step;
-		common_send_query(ctx, 1, soql);
+		common_send_query(ctx, REQ_DRY_RUN | flags, soql);
 		free(soql);
 		return TOOL_WAIT;
 	}
@@ -362,7 +376,7 @@ common_plan_broker(cJSON *out, const cJSON *j, const char *note)
 
 void
 common_plan_add(const struct tool_ctx *ctx, cJSON *out, const cJSON *j,
-    const char *soql, const char *note)
+    const char *soql, unsigned int flags, const char *note)
 {
 	struct tool_ctx	 as = *ctx;
 	const char	*first = cJSON_GetStringValue(
@@ -377,7 +391,7 @@ common_plan_add(const struct tool_ctx *ctx, cJSON *out, const cJSON *j,
 		as.fls_mode = "security_enforced";
 	prefix = common_path_prefix(j);
 	xasprintf(&path, "%squery?q=<the statement, URL-encoded>", prefix);
-	sent = common_soql_as_sent(&as, soql);
+	sent = soql_as_sent(&as, soql, (flags & REQ_ALL_ROWS) != 0);
 	n = plan_note(j, note);
 	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
 	    "GET", path, sent, n);

@@ -57,7 +57,9 @@ int	 common_soql_guard(const struct tool_ctx *, const char *soql,
 	    char **out, char *err, size_t errlen);
 /* The same, for our own statements: a refusal is a bug. */
 char	*common_soql_as_sent(const struct tool_ctx *, const char *soql);
-void	 common_send_query(struct tool_ctx *, int dry_run, const char *soql);
+/* flags: REQ_DRY_RUN, REQ_ALL_ROWS (tool.h). */
+void	 common_send_query(struct tool_ctx *, unsigned int flags,
+	    const char *soql);
 void	 common_send_describe(struct tool_ctx *, const char *object);
 /* The optional owner_id as an 18-character User ID ("" if absent);
  * -1: the call failed. */
@@ -72,10 +74,11 @@ void	 common_request_add_describe(cJSON *list, const cJSON *j,
  * The RevOps helpers' first request: with soql (consumed; a dry run),
  * that statement as a dry run at step query_step; without, the describe
  * of Opportunity at step describe_step, progress saying why (total
- * steps, or 0).  TOOL_WAIT.
+ * steps, or 0); flags go with the statement (REQ_ALL_ROWS).  TOOL_WAIT.
  */
-enum tool_verdict common_start(struct tool_ctx *, char *soql, int query_step,
-	    int describe_step, int total, const char *why);
+enum tool_verdict common_start(struct tool_ctx *, char *soql,
+	    unsigned int flags, int query_step, int describe_step, int total,
+	    const char *why);
 /* The next page of an earlier query: IMSG_SF_MORE with the cursor. */
 enum tool_verdict common_send_more(struct tool_ctx *, const char *cursor);
 /*
@@ -89,7 +92,7 @@ enum tool_verdict common_send_more(struct tool_ctx *, const char *cursor);
 cJSON	*common_plan_start(const cJSON *j, const char *why);
 void	 common_plan_broker(cJSON *out, const cJSON *j, const char *note);
 void	 common_plan_add(const struct tool_ctx *, cJSON *out, const cJSON *j,
-	    const char *soql, const char *note);
+	    const char *soql, unsigned int flags, const char *note);
 /* The REST path of the query endpoint, from a dry-run answer. */
 char	*common_path_prefix(const cJSON *j);
 /* Money to the cent. */

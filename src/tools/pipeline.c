@@ -163,7 +163,7 @@ pipeline_start(struct tool_ctx *ctx)
 	ctx->state = pl;
 	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
 	    pipeline_soql(pl, tool_arg_int(ctx, "close_date_window_days")) :
-	    NULL, STEP_WINDOW, STEP_DESCRIBE, PIPELINE_STEPS, "describe "
+	    NULL, 0, STEP_WINDOW, STEP_DESCRIBE, PIPELINE_STEPS, "describe "
 	    "Opportunity (the order, and is the org multi-currency)");
 }
 
@@ -473,14 +473,14 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	}
 	out = common_plan_start(j, "first, for the order and to learn whether "
 	    "the org is multi-currency");
-	common_plan_add(ctx, out, j, CURRENCY_MULTI_SOQL, "once per process, "
+	common_plan_add(ctx, out, j, CURRENCY_MULTI_SOQL, 0, "once per process, "
 	    "in a multi-currency org: the corporate currency, which grouped "
 	    "aggregates are in");
-	common_plan_add(ctx, out, j, CURRENCY_ORG_SOQL, "instead, in a "
+	common_plan_add(ctx, out, j, CURRENCY_ORG_SOQL, 0, "instead, in a "
 	    "single-currency org: its currency");
 	common_plan_broker(out, j, "the window");
 	soql = pipeline_overdue_soql(pl);
-	common_plan_add(ctx, out, j, soql, "the open deals past their close "
+	common_plan_add(ctx, out, j, soql, 0, "the open deals past their close "
 	    "date, on their own line");
 	free(soql);
 	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(

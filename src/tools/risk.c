@@ -6,9 +6,10 @@
  * "nothing at risk"; the broker caches it, so at most once per process.
  * Step 0: every open Commit opportunity that may be at risk (no activity
  * since before LAST_N_DAYS:14, or closing in the RISK_DAYS days up to
- * quarter_end_date), by close date, with no LIMIT below
- * RISK_MAX_CANDIDATES: totalSize is the exact number of candidates, the
- * broker hands over 200 and keeps a cursor for the rest, and a call with
+ * quarter_end_date), by close date, with no LIMIT (REQ_ALL_ROWS):
+ * totalSize is the exact number of candidates, however many (REST API,
+ * "Query": "the total number of records returned by the Query request"),
+ * the broker hands over 200 and keeps a cursor for the rest, and a call with
  * that cursor pages on (IMSG_SF_MORE).  Step 2, only when some of the
  * page close in the window: which of their accounts have a meeting
  * (Event) from TODAY on.  Event cannot be the inner object of a
@@ -32,7 +33,6 @@
 #include "tools/common.h"
 
 #define RISK_DAYS		14	/* activity age and quarter-end window */
-#define RISK_MAX_CANDIDATES	50000	/* totalSize is exact up to this */
 #define YEAR_MIN		1700	/* Salesforce's date range */
 #define YEAR_MAX		4000
 #define RISK_STEP_STAGES	3	/* before step 0: check the stage */
@@ -123,8 +123,7 @@ risk_soql(const struct risk *r)
 	char	*w, *s;
 
 	w = risk_head(r);
-	xasprintf(&s, "%s ORDER BY CloseDate ASC, Id ASC LIMIT %d", w,
-	    RISK_MAX_CANDIDATES);
+	xasprintf(&s, "%s ORDER BY CloseDate ASC, Id ASC", w);
 	free(w);
 	return s;
 }
@@ -148,7 +147,7 @@ risk_send_candidates(struct tool_ctx *ctx)
 
 	ctx->step = 0;
 	tool_progress(ctx, 0, "commit-stage candidates query");
-	common_send_query(ctx, 0, soql);
+	common_send_query(ctx, REQ_ALL_ROWS, soql);
 	free(soql);
 }
 
@@ -197,8 +196,8 @@ risk_start(struct tool_ctx *ctx)
 	 * SFDC_COMMIT_STAGE_NAME would otherwise read as "nothing is at
 	 * risk". */
 	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ? risk_soql(r) :
-	    NULL, 0, RISK_STEP_STAGES, 0, "describe Opportunity (is the commit "
-	    "stage one of the org's stages)");
+	    NULL, REQ_ALL_ROWS, 0, RISK_STEP_STAGES, 0, "describe Opportunity "
+	    "(is the commit stage one of the org's stages)");
 }
 
 /*
@@ -381,10 +380,6 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 		snprintf(heading + len, sizeof(heading) - len, ". More "
 		    "candidates remain: call at_risk_commits with cursor \"%s\" "
 		    "and the same quarter_end_date", r->cursor);
-	else if (r->total >= RISK_MAX_CANDIDATES)
-		snprintf(heading + len, sizeof(heading) - len, ". At most %d "
-		    "candidates are examined: there may be more",
-		    RISK_MAX_CANDIDATES);
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
 }
@@ -431,7 +426,7 @@ risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 	/* The statement that depends on the first answer, as the broker
 	 * will send it; the ID list is a marked placeholder. */
 	soql = risk_event_soql("'" RISK_PLACEHOLDER "'");
-	common_plan_add(ctx, out, j, soql, "only when candidates of the page "
+	common_plan_add(ctx, out, j, soql, 0, "only when candidates of the page "
 	    "close in the window: the placeholder stands for their distinct "
 	    "account IDs, quoted and comma-separated");
 	free(soql);

@@ -4,9 +4,10 @@
  * Step 0 describes Opportunity (the broker caches it: once per process)
  * to learn whether the org has LastStageChangeDate at this API version.
  * Step 1 is one query of every open opportunity whose stage has not
- * changed within the threshold, with no LIMIT below STALE_MAX_ROWS, so
- * totalSize is the exact number; the broker hands over 200 rows and
- * keeps a cursor for the rest, and a call with that cursor pages on.
+ * changed within the threshold, with no LIMIT (REQ_ALL_ROWS), so
+ * totalSize is the exact number, however many; the broker hands over
+ * 200 rows and keeps a cursor for the rest, and a call with that cursor
+ * pages on.
  *
  * With LastStageChangeDate, a deal that never moved (no value there)
  * counts from its CreatedDate.  Without it, stage history decides:
@@ -39,7 +40,6 @@
 #include "tool.h"
 #include "tools/common.h"
 
-#define STALE_MAX_ROWS	50000	/* totalSize is exact up to this */
 #define STALE_STEP_DESCRIBE	0
 #define STALE_STEP_QUERY	1
 #define STALE_STEP_HISTORY	2
@@ -118,18 +118,18 @@ stale_soql(const struct stale *st, long days)
 	if (st->history == HIST_FIELD)
 		xasprintf(&soql, STALE_HIST_SELECT "%ld AND Id NOT IN (SELECT "
 		    "OpportunityId FROM " STALE_FIELD_HISTORY " AND CreatedDate "
-		    "= LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC LIMIT "
-		    "%d", days, days, owner, STALE_MAX_ROWS);
+		    "= LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC", days,
+		    days, owner);
 	else if (st->history)
 		xasprintf(&soql, STALE_HIST_SELECT "%ld AND Id NOT IN (SELECT "
 		    "OpportunityId FROM OpportunityHistory WHERE CreatedDate = "
-		    "LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC LIMIT "
-		    "%d", days, days, owner, STALE_MAX_ROWS);
+		    "LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC", days,
+		    days, owner);
 	else
 		xasprintf(&soql, STALE_SELECT "%ld OR (LastStageChangeDate = "
 		    "null AND CreatedDate < LAST_N_DAYS:%ld))%s ORDER BY "
 		    "LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id "
-		    "ASC LIMIT %d", days, days, owner, STALE_MAX_ROWS);
+		    "ASC", days, days, owner);
 	return soql;
 }
 
@@ -187,8 +187,8 @@ stale_start(struct tool_ctx *ctx)
 	ctx->state = st;
 	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
 	    stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold")) :
-	    NULL, STALE_STEP_QUERY, STALE_STEP_DESCRIBE, 0, "describe "
-	    "Opportunity (is LastStageChangeDate there)");
+	    NULL, REQ_ALL_ROWS, STALE_STEP_QUERY, STALE_STEP_DESCRIBE, 0,
+	    "describe Opportunity (is LastStageChangeDate there)");
 }
 
 /* Has the describe answer j the field? */
@@ -285,11 +285,6 @@ stale_finish(struct tool_ctx *ctx)
 		    "close date changes, so a recent change of any of them "
 		    "keeps a deal off this list, and days_in_stage counts from "
 		    "the last one (last_change), or from CreatedDate");
-	else if ((long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    out, "total_size")) >= STALE_MAX_ROWS)
-		snprintf(heading + n, sizeof(heading) - n, " (at most %d are "
-		    "reachable: raise the threshold or give owner_id)",
-		    STALE_MAX_ROWS);
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
 }
@@ -383,15 +378,16 @@ stale_dry_run(struct tool_ctx *ctx, cJSON *j)
 	    "call, the rest through the cursor");
 	st->history = 1;
 	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
-	common_plan_add(ctx, out, j, soql, "instead, when it has not: the "
-	    "deals with no OpportunityHistory row within the threshold, then, "
-	    "per page, their last history row");
+	common_plan_add(ctx, out, j, soql, REQ_ALL_ROWS, "instead, when it "
+	    "has not: the deals with no OpportunityHistory row within the "
+	    "threshold, then, per page, their last history row");
 	free(soql);
 	st->history = HIST_FIELD;
 	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
-	common_plan_add(ctx, out, j, soql, "instead again, when the org "
-	    "refuses OpportunityHistory (INVALID_TYPE): the same from the "
-	    "field history of StageName, then, per page, its last change");
+	common_plan_add(ctx, out, j, soql, REQ_ALL_ROWS, "instead again, "
+	    "when the org refuses OpportunityHistory (INVALID_TYPE): the same "
+	    "from the field history of StageName, then, per page, its last "
+	    "change");
 	free(soql);
 	return common_dry_run_done(ctx, j, out);
 }
@@ -426,7 +422,7 @@ stale_error(struct tool_ctx *ctx, struct buf *b)
 		    "of StageName (OpportunityHistory is refused)");
 		s = stale_soql(st, tool_arg_int(ctx,
 		    "days_in_stage_threshold"));
-		common_send_query(ctx, 0, s);
+		common_send_query(ctx, REQ_ALL_ROWS, s);
 		free(s);
 		return TOOL_WAIT;
 	}
@@ -464,7 +460,7 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		    "the stale deals");
 		s = stale_soql(st, tool_arg_int(ctx,
 		    "days_in_stage_threshold"));
-		common_send_query(ctx, 0, s);
+		common_send_query(ctx, REQ_ALL_ROWS, s);
 		free(s);
 		return TOOL_WAIT;
 	}
@@ -498,7 +494,8 @@ const struct tool tool_stale_opps = {
 	"deal that never changed stage counts from its creation; optionally "
 	"for one owner. Uses LastStageChangeDate, or, where the org's "
 	"describe has none, stage history (OpportunityHistory, or the field "
-	"history of StageName where that is refused), and says which. Returns 200 rows per call and the exact number in all; when "
+	"history of StageName where that is refused), and says which. "
+	"Returns 200 rows per call and the exact number in all; when "
 	"more exist, pass the returned cursor to get the next 200.",
 	stale_args, stale_output,
 	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_SEES_ERRORS,

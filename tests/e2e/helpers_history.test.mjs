@@ -129,3 +129,42 @@ test('stale_opps dry run: all three sources, in the order they are tried', async
   assert.match(reqs[3].note, /refuses OpportunityHistory \(INVALID_TYPE\)/);
   assert.equal(dataCalls(await sim.log()).length, 0, 'nothing sent');
 });
+
+// Past the old cap of 50,000: the statement has no LIMIT, so totalSize
+// counts every stale deal (REST API, "Query": totalSize is the total
+// number of records the query returns; the rest come through the locator,
+// 200 per request).  About 15 s: 90,000 opportunities, 60,000 stale.
+test('stale_opps at 90,000 opportunities: more than 50,000 stale deals, counted exactly, 200 per request', async () => {
+  const sim = await startSim(['--opportunities', '90000', '--seed', '3']);
+  sims.push(sim);
+  const c = await connectSdk(simEnv(sim), opened);
+  const opps = await sim.records('Opportunity');
+  const cut = (dayNum(sim.today) - 1) * DAY;
+  // ORDER BY LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id ASC;
+  // each key parsed once (60,000 deals: a sort that parses per comparison
+  // outlasts the simulator's 5 s keep-alive).
+  const keyed = opps.filter((o) => !o.IsClosed).map((o) => ({
+    o, k: [o.LastStageChangeDate === null ? 0 : 1, o.LastStageChangeDate === null ? 0 : dtMs(o.LastStageChangeDate), dtMs(o.CreatedDate)],
+  })).filter(({ k }) => (k[0] === 0 ? k[2] : k[1]) < cut);
+  keyed.sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || (a.o.Id < b.o.Id ? -1 : 1));
+  const want = keyed.map((x) => x.o);
+  assert.ok(want.length > 50000, `more than 50,000 stale deals (${want.length})`);
+  await sim.clearLog();
+  const r = await c.client.callTool({ name: 'stale_opps', arguments: { days_in_stage_threshold: 1 } });
+  assert.equal(r.isError, false, textOf(r));
+  const sc = r.structuredContent;
+  assert.equal(sc.total_size, want.length, 'every stale deal counted');
+  assert.equal(sc.returned, 200);
+  assert.ok(textOf(r).includes(`200 of ${want.length} open opportunities`), textOf(r).slice(0, 300));
+  assert.doesNotMatch(textOf(r), /at most \d+ are reachable/);
+  const qs = queries(await sim.log());
+  assert.equal(qs.length, 1, 'one query');
+  assert.doesNotMatch(qs[0].soql, /LIMIT/, 'no LIMIT to cut the count');
+  assert.equal(qs[0].query_options, 'batchSize=200');
+  assert.ok(qs[0].records <= 200);
+  assert.deepEqual(sc.rows.map((row) => row[0]), want.slice(0, 200).map((o) => o.Id));
+  const r2 = await c.client.callTool({ name: 'stale_opps', arguments: { cursor: sc.cursor } });
+  assert.equal(r2.isError, false, textOf(r2));
+  assert.equal(r2.structuredContent.total_size, want.length);
+  assert.deepEqual(r2.structuredContent.rows.map((row) => row[0]), want.slice(200, 400).map((o) => o.Id), 'the next 200');
+});
