@@ -549,8 +549,8 @@ test_pipeline(void)
 	    req_fields(&fk, 0, NULL, s, 1) == 0 && strcmp(s[0],
 	    "Opportunity") == 0, "step 1: IMSG_SF_DESCRIBE Opportunity");
 	free(s[0]);
-	ok(fk.nprog == 1 && fk.total[0] == 4 && strstr(fk.prog[0],
-	    "describe Opportunity") != NULL, "progress: step 1 of 4 named");
+	ok(fk.nprog == 1 && fk.total[0] == 5 && strstr(fk.prog[0],
+	    "describe Opportunity") != NULL, "progress: step 1 of 5 named");
 	pipeline_currency_forget();
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
 	    "\"fields\":[\"StageName\"],\"picklists\":{\"StageName\":["
@@ -628,7 +628,13 @@ test_pipeline(void)
 	free(s[0]);
 	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
 	    "\"EUR\"}]}");
-	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
+	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strcmp(s[0],
+	    "SELECT IsoCode FROM DatedConversionRate LIMIT 1") == 0,
+	    "multi-currency: does it keep dated rates: %s", s[0]);
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"USD\"}]}");
+	ok(req_fields(&fk, 3, &flags, s, 1) == 0 && strstr(s[0],
 	    "SELECT ForecastCategoryName, COUNT(Id)") != NULL && strstr(s[0],
 	    "GROUP BY ForecastCategoryName") != NULL, "grouped by forecast "
 	    "category: %s", s[0]);
@@ -646,6 +652,51 @@ test_pipeline(void)
 	    "EUR") == 0 && num_at(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "overdue"), "deals") == 0, "in the picklist's "
 	    "order, in EUR, nothing overdue");
+	is_str(str_at(fk.ctx.structured, "currency_rates"), "dated rates "
+	    "(advanced currency management)", "a row of DatedConversionRate: "
+	    "dated rates, said");
+	ok(strstr(fk.ctx.text, "each deal at the DatedConversionRate of its "
+	    "CloseDate") != NULL, "and in the text");
+	fake_free(&fk);
+	/* DatedConversionRate refused (INVALID_TYPE): the current rates. */
+	pipeline_currency_forget();
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+	v = answer_error(&fk, SFE_SALESFORCE, "Salesforce refused the query: "
+	    "INVALID_TYPE: sObject type 'DatedConversionRate' is not "
+	    "supported.");
+	ok(v == TOOL_WAIT && fk.nreq == 4 && req_fields(&fk, 3, &flags, s, 1)
+	    == 0 && strstr(s[0], "GROUP BY StageName") != NULL, "INVALID_TYPE "
+	    "of DatedConversionRate: no dated rates, the window next");
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	ok(v == TOOL_DONE, "done");
+	is_str(str_at(fk.ctx.structured, "currency_rates"), "the current rate "
+	    "of each currency (CurrencyType)", "the current rates, said");
+	fake_free(&fk);
+	/* Another error of that step ends the call with it. */
+	pipeline_currency_forget();
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+	v = answer_error(&fk, SFE_NETWORK, "the connection to x timed out");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "the connection to x timed "
+	    "out") == 0, "a network failure of that step is the call's error");
+	fake_free(&fk);
+	/* The cache again, as the next test expects: EUR, dated. */
+	pipeline_currency_forget();
+	(void)fake_start(&fk, "pipeline_by_stage", "{}");
+	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{}]}");
 	fake_free(&fk);
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
@@ -667,11 +718,12 @@ test_pipeline(void)
 	    "\"Opportunity\",\"method\":\"GET\",\"path\":\"/services/data/"
 	    "v60.0/query?q=x\",\"soql\":\"SELECT x\"}");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-	    fk.ctx.structured, "requests")) == 5 && strstr(fk.ctx.text,
+	    fk.ctx.structured, "requests")) == 6 && strstr(fk.ctx.text,
 	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL &&
 	    strstr(fk.ctx.text, "CurrencyType") != NULL && strstr(fk.ctx.text,
-	    "CloseDate < TODAY") != NULL, "the dry run lists the describe, "
-	    "the currency, the window and the overdue");
+	    "CloseDate < TODAY") != NULL && strstr(fk.ctx.text,
+	    "DatedConversionRate") != NULL, "the dry run lists the describe, "
+	    "the currency, the dated rates, the window and the overdue");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");

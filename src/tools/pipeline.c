@@ -10,6 +10,16 @@
  * reference, "convertCurrency()": GROUP BY results are converted to it,
  * and convertCurrency() cannot apply to them), from CurrencyType's
  * IsCorporate row; otherwise Organization.DefaultCurrencyIsoCode.
+ * Step 4, once per process too, in a multi-currency org only: does it
+ * keep dated rates (advanced currency management)?  Then "dated exchange
+ * rates are used when converting currency fields on opportunities ...
+ * the conversion rate that corresponds to ... CloseDate" (the same
+ * page), so the totals are at each deal's CloseDate rate, and the answer
+ * says so.  DatedConversionRate "represents the dated exchange rates
+ * used by an organization for which the multicurrency and the effective
+ * dated currency features are enabled" (Object Reference): an org with
+ * a row of it has them; one that refuses the object (INVALID_TYPE), or
+ * has no row, has not (our reading: nothing else documents the setting).
  * Step 2 is one GROUP BY query of the window; step 3 one of the open
  * deals whose close date has passed (grouped too, so the documented
  * conversion applies), reported on their own line.  A dry run sends only
@@ -30,11 +40,12 @@
 #include "tool.h"
 #include "tools/common.h"
 
-#define PIPELINE_STEPS		4
+#define PIPELINE_STEPS		5
 #define STEP_DESCRIBE		0
 #define STEP_CURRENCY		1
 #define STEP_WINDOW		2
 #define STEP_OVERDUE		3
+#define STEP_RATES		4
 
 static const struct tool_arg pipeline_args[] = {
 	{ "close_date_window_days", ARG_INTEGER, 0, "Open opportunities "
@@ -65,6 +76,7 @@ static const char pipeline_output[] =
 	"\"currency\":{\"type\":\"string\"},"
 	"\"currency_source\":{\"type\":\"string\"},"
 	"\"multi_currency\":{\"type\":\"boolean\"},"
+	"\"currency_rates\":{\"type\":\"string\"},"
 	"\"owner_id\":{\"type\":\"string\"}," TABLE_SCHEMA ","
 	SUMS_SCHEMA("totals") "," SUMS_SCHEMA("overdue") ","
 	"\"soql\":{\"type\":\"string\"},\"overdue_soql\":{\"type\":\"string\"},"
@@ -78,12 +90,15 @@ static const char pipeline_output[] =
  */
 static char	 pipeline_currency[16];
 static char	 pipeline_currency_source[64];
+/* A multi-currency org's rates: not asked yet, current, or dated. */
+static enum { RATES_UNKNOWN, RATES_CURRENT, RATES_DATED } pipeline_rates;
 
 void
 pipeline_currency_forget(void)
 {
 	pipeline_currency[0] = '\0';
 	pipeline_currency_source[0] = '\0';
+	pipeline_rates = RATES_UNKNOWN;
 }
 
 /* Per call. */
@@ -147,6 +162,8 @@ pipeline_overdue_soql(const struct pipeline *pl)
 	"SELECT IsoCode FROM CurrencyType WHERE IsCorporate = true"
 #define CURRENCY_ORG_SOQL \
 	"SELECT DefaultCurrencyIsoCode FROM Organization"
+#define RATES_SOQL \
+	"SELECT IsoCode FROM DatedConversionRate LIMIT 1"
 
 static enum tool_verdict
 pipeline_start(struct tool_ctx *ctx)
@@ -292,6 +309,10 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 	cJSON_AddStringToObject(out, "currency_source",
 	    pipeline_currency_source);
 	cJSON_AddBoolToObject(out, "multi_currency", pl->multi);
+	if (pl->multi)
+		cJSON_AddStringToObject(out, "currency_rates", pipeline_rates ==
+		    RATES_DATED ? "dated rates (advanced currency management)" :
+		    "the current rate of each currency (CurrencyType)");
 	if (pl->owner18[0] != '\0')
 		cJSON_AddStringToObject(out, "owner_id", pl->owner18);
 	v = cJSON_GetObjectItemCaseSensitive(j, "soql");
@@ -349,8 +370,13 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 	    tool_date_note(ctx),
 	    pl->owner18[0] ? ", owner " : "", pl->owner18, n == 0 ?
 	    ": no open opportunities in the window" : "", pipeline_currency,
-	    pl->multi ? "the corporate currency: Salesforce converts grouped "
-	    "aggregate results to it" : "the org's currency");
+	    !pl->multi ? "the org's currency" : pipeline_rates == RATES_DATED ?
+	    "the corporate currency: Salesforce converts grouped aggregate "
+	    "results to it at dated rates (advanced currency management), "
+	    "each deal at the DatedConversionRate of its CloseDate" :
+	    "the corporate currency: Salesforce converts grouped aggregate "
+	    "results to it at each currency's current rate (CurrencyType; "
+	    "the org keeps no dated rates)");
 	text = records_text(out, heading);
 	tl = sums_line("total", totals);
 	xasprintf(&line, "overdue, still open (CloseDate before TODAY, %s; "
@@ -378,6 +404,11 @@ pipeline_send(struct tool_ctx *ctx, int step)
 		    "(once per process)");
 		common_send_query(ctx, 0, pl->multi ? CURRENCY_MULTI_SOQL :
 		    CURRENCY_ORG_SOQL);
+		return;
+	case STEP_RATES:
+		tool_progress(ctx, PIPELINE_STEPS, "does the org keep dated "
+		    "rates (advanced currency management; once per process)");
+		common_send_query(ctx, 0, RATES_SOQL);
 		return;
 	case STEP_WINDOW:
 		tool_progress(ctx, PIPELINE_STEPS, "aggregate query (open "
@@ -423,6 +454,40 @@ pipeline_currency_take(struct tool_ctx *ctx, const cJSON *j)
 	return 0;
 }
 
+/* After the currency: the rates, once per process, or the window. */
+static int
+pipeline_after_currency(const struct pipeline *pl)
+{
+	return pl->multi && pipeline_rates == RATES_UNKNOWN ? STEP_RATES :
+	    STEP_WINDOW;
+}
+
+/*
+ * An error answer: DatedConversionRate refused as INVALID_TYPE is an
+ * org without dated rates; anything else ends the call with it.
+ */
+static enum tool_verdict
+pipeline_error(struct tool_ctx *ctx, struct buf *b)
+{
+	uint32_t	 code;
+	char		*msg = NULL;
+	enum tool_verdict v;
+
+	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
+	    buf_get_end(b) == -1)
+		fatalx("malformed ERROR answer");
+	if (ctx->step == STEP_RATES && code == SFE_SALESFORCE &&
+	    strstr(msg, "INVALID_TYPE") != NULL) {
+		free(msg);
+		pipeline_rates = RATES_CURRENT;
+		pipeline_send(ctx, STEP_WINDOW);
+		return TOOL_WAIT;
+	}
+	v = tool_fail(ctx, "%s", msg);
+	free(msg);
+	return v;
+}
+
 static enum tool_verdict
 pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 {
@@ -431,7 +496,8 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	const cJSON	*f;
 	char		*soql;
 
-	(void)type;
+	if (type == IMSG_ERROR)
+		return pipeline_error(ctx, b);
 	if ((j = common_answer_json(ctx, b)) == NULL)
 		return TOOL_FAIL;
 	switch (ctx->step) {
@@ -451,13 +517,20 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 				pl->multi = 1;
 		cJSON_Delete(j);
 		pipeline_send(ctx, pipeline_currency[0] == '\0' ?
-		    STEP_CURRENCY : STEP_WINDOW);
+		    STEP_CURRENCY : pipeline_after_currency(pl));
 		return TOOL_WAIT;
 	case STEP_CURRENCY:
 		if (pipeline_currency_take(ctx, j) == -1) {
 			cJSON_Delete(j);
 			return TOOL_FAIL;
 		}
+		cJSON_Delete(j);
+		pipeline_send(ctx, pipeline_after_currency(pl));
+		return TOOL_WAIT;
+	case STEP_RATES:
+		pipeline_rates = cJSON_GetArraySize(
+		    cJSON_GetObjectItemCaseSensitive(j, "records")) > 0 ?
+		    RATES_DATED : RATES_CURRENT;
 		cJSON_Delete(j);
 		pipeline_send(ctx, STEP_WINDOW);
 		return TOOL_WAIT;
@@ -478,6 +551,9 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	    "aggregates are in");
 	common_plan_add(ctx, out, j, CURRENCY_ORG_SOQL, 0, "instead, in a "
 	    "single-currency org: its currency");
+	common_plan_add(ctx, out, j, RATES_SOQL, 0, "once per process, in a "
+	    "multi-currency org: does it keep dated rates (advanced currency "
+	    "management: the totals are then at each deal's CloseDate rate)");
 	common_plan_broker(out, j, "the window");
 	soql = pipeline_overdue_soql(pl);
 	common_plan_add(ctx, out, j, soql, 0, "the open deals past their close "
@@ -499,6 +575,7 @@ const struct tool tool_pipeline_by_stage = {
 	"amounts (in a multi-currency org, the corporate currency). "
 	"Optionally for one owner (a " PREFIX_USER " User ID).",
 	pipeline_args, pipeline_output,
-	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_ORG_DATES,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_ORG_DATES |
+	    TOOL_SEES_ERRORS,
 	pipeline_start, pipeline_answer, pipeline_free, NULL
 };

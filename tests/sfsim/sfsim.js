@@ -12,6 +12,7 @@
 //        [--no-audit-object] [--audit-fields failed,attempt_id,error|none]
 //        [--null-reference error|null] [--user-time-zone ZONE]
 //        [--stage-history opportunity|field|both]
+//        [--dated-rates ISO:RATE@YYYY-MM-DD,...]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -50,6 +51,17 @@ function parseCurrencies(text) {
   return out.length >= 2 && out[0].rate === 1 ? out : null;
 }
 
+/** "USD:1.1@2026-01-01,..." -> [{iso, rate, start}]; null if malformed. */
+function parseDatedRates(text) {
+  const out = [];
+  for (const part of String(text).split(',')) {
+    const m = /^([A-Z]{3}):(\d+(?:\.\d+)?)@(\d{4}-\d{2}-\d{2})$/.exec(part.trim());
+    if (!m || Number(m[2]) <= 0 || Number.isNaN(Date.parse(m[3] + 'T00:00:00Z'))) return null;
+    out.push({ iso: m[1], rate: Number(m[2]), start: m[3] });
+  }
+  return out.length ? out : null;
+}
+
 function parseArgs(argv) {
   const o = {
     dir: null, port: 0, seed: 1, opportunities: 600, today: new Date().toISOString().slice(0, 10),
@@ -58,7 +70,7 @@ function parseArgs(argv) {
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
     auditObject: true, auditFields: ['failed'], nullReference: 'error',
-    userTimeZone: 'GMT', stageHistory: 'opportunity',
+    userTimeZone: 'GMT', stageHistory: 'opportunity', datedRates: null,
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -92,6 +104,7 @@ function parseArgs(argv) {
       }
       case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
       case '--user-time-zone': o.userTimeZone = val(); if (!zoneValid(o.userTimeZone)) usage('--user-time-zone needs a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)'); break;
+      case '--dated-rates': o.datedRates = parseDatedRates(val()); if (!o.datedRates) usage('--dated-rates needs ISO:RATE@YYYY-MM-DD,... (with --currencies)'); break;
       case '--stage-history': o.stageHistory = val(); if (!['opportunity', 'field', 'both'].includes(o.stageHistory)) usage('--stage-history takes opportunity, field or both'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
@@ -116,6 +129,8 @@ function main() {
     flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,
+    // Advanced currency management: dated rates of the currencies.
+    datedRates: opts.datedRates,
     refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
     // The integration user's TimeZoneSidKey: date literals are evaluated in it.
     userTimeZone: opts.userTimeZone,
@@ -133,7 +148,7 @@ function main() {
   const makeDb = () => {
     const d = generate({
       seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
-      currencies: cfg.currencies, currency: cfg.currency,
+      currencies: cfg.currencies, currency: cfg.currency, datedRates: cfg.datedRates,
     });
     d.integrationUser.TimeZoneSidKey = cfg.userTimeZone;
     return d;

@@ -22,7 +22,7 @@ function orgState(sim) {
   const c = sim.cfg;
   return {
     last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct,
-    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone, stage_history: c.stageHistory,
+    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone, stage_history: c.stageHistory, dated_rates: c.datedRates,
     is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
@@ -174,6 +174,9 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.is_sandbox !== undefined && typeof b.is_sandbox !== 'boolean') return fail(400, 'is_sandbox: true or false');
       const editions = ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition', 'Performance Edition'];
       if (b.org_type !== undefined && !editions.includes(b.org_type)) return fail(400, `org_type: one of ${editions.join(', ')}`);
+      const datedOk = (d) => d === null || (Array.isArray(d) && d.length > 0 && d.length <= 100 && d.every((x) => x && /^[A-Z]{3}$/.test(x.iso)
+        && typeof x.rate === 'number' && x.rate > 0 && /^\d{4}-\d{2}-\d{2}$/.test(String(x.start))));
+      if (b.dated_rates !== undefined && !datedOk(b.dated_rates)) return fail(400, 'dated_rates: null, or [{iso, rate, start: YYYY-MM-DD}, ...] (at most 100)');
       if (b.stage_history !== undefined && !['opportunity', 'field', 'both'].includes(b.stage_history)) return fail(400, 'stage_history: opportunity, field or both');
       if (b.user_time_zone !== undefined && !zoneValid(b.user_time_zone)) return fail(400, 'user_time_zone: a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)');
       const wErr = writeOptions(sim, b);
@@ -184,6 +187,7 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
       if (b.currencies !== undefined) { sim.cfg.currencies = b.currencies; regen = true; }
       if (b.currency !== undefined) { sim.cfg.currency = b.currency; regen = true; }
+      if (b.dated_rates !== undefined) { sim.cfg.datedRates = b.dated_rates; regen = true; }
       if (regen) {
         sim.db = sim.makeDb();
         sim.cursors.clear();

@@ -7,6 +7,7 @@
 const ids = require('./ids');
 const { OBJECTS, STAGES, STAGE } = require('./schema');
 const { DAY, dayStr, dayNum, dayOf, ymd } = require('./dates');
+const { datedPeriods } = require('./currency');
 
 /** mulberry32: small, fast, deterministic. */
 function rng(seed) {
@@ -149,7 +150,7 @@ const INTEGRATION_USERNAME = 'integration@sfsim.example.com';
  * Build the org.  Deterministic from (seed, today, opportunities): the
  * same arguments give byte-identical data, ids included.
  */
-function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD' }) {
+function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD', datedRates = null }) {
   const rand = rng(seed);
   const pick = (a) => a[Math.floor(rand() * a.length)];
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -315,6 +316,13 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
       db.insert('CurrencyType', {
         Id: db.nextId('CurrencyType'), IsoCode: c.iso, ConversionRate: c.rate, DecimalPlaces: 2, IsActive: true,
         IsCorporate: c.iso === corporate,
+      });
+    }
+    // Advanced currency management: each currency's periods, the first
+    // from 0001-01-01 at its CurrencyType rate, then the given ones.
+    for (const p of datedPeriods(currencies, datedRates)) {
+      db.insert('DatedConversionRate', {
+        Id: db.nextId('DatedConversionRate'), IsoCode: p.iso, ConversionRate: p.rate, StartDate: p.start, NextStartDate: p.next,
       });
     }
     for (const o of oppIds) {

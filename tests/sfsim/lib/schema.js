@@ -204,6 +204,20 @@ const OBJECTS = {
       { name: 'IsCorporate', label: 'Corporate', type: 'boolean', ro: true },
     ],
   },
+  // Advanced currency management (--dated-rates): the dated exchange rates
+  // (Object Reference, "DatedConversionRate": IsoCode, ConversionRate,
+  // StartDate, NextStartDate).  Absent without it (a GUESS: INVALID_TYPE).
+  DatedConversionRate: {
+    label: 'Dated Conversion Rate', keyPrefix: '04w', createable: false, updateable: false,
+    absentIf: (cfg) => !(cfg.datedRates && cfg.datedRates.length && cfg.currencies && cfg.currencies.length),
+    fields: [
+      { name: 'Id', label: 'Dated Conversion Rate ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+      { name: 'ConversionRate', label: 'Conversion Rate', type: 'double', ro: true },
+      { name: 'StartDate', label: 'Start Date', type: 'date', ro: true },
+      { name: 'NextStartDate', label: 'Next Start Date', type: 'date', ro: true },
+    ],
+  },
   // Read-only; a row for each change of Amount, Probability, StageName or
   // CloseDate, and one at creation (salesforce.md 6: OpportunityHistory).
   // Absent where cfg.stageHistory is 'field' (--stage-history): an org

@@ -9,6 +9,7 @@ const ids = require('./ids');
 const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId, fieldAbsent, objectAbsent } = require('./schema');
 const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange, zoneDayStart } = require('./dates');
 const { SfError, caret } = require('./errors');
+const { datedPeriods } = require('./currency');
 
 const NO_COLUMN_TAIL = " If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
 const NO_REL_TAIL = " If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.";
@@ -748,11 +749,23 @@ function compileAggregate(ctx, obj, ast, fields, filtered) {
       // [DOC] soql_sosl convertCurrency()).  Each record's own value is
       // converted at its currency's ConversionRate (a single rate: dated
       // rates are not simulated); parent fields are not converted.
+      // With advanced currency management (cfg.datedRates), an
+      // opportunity's amounts convert at the dated rate of its CloseDate
+      // ("convertCurrency()": dated exchange rates are used for currency
+      // fields on opportunities, the rate corresponding to CloseDate).
       const cur = ctx.cfg && ctx.cfg.currencies;
       if (p.type === 'currency' && cur && cur.length && (groupBy.length || ast.having) && p.steps.length === 0) {
         const rate = new Map(cur.map((c) => [c.iso, c.rate]));
+        const periods = obj.name === 'Opportunity' ? datedPeriods(cur, ctx.cfg.datedRates) : [];
+        const rateOf = (r) => {
+          if (periods.length && r.CloseDate) {
+            const hit = periods.find((x) => x.iso === r.CurrencyIsoCode && x.start <= r.CloseDate && (x.next === null || r.CloseDate < x.next));
+            if (hit) return hit.rate;
+          }
+          return rate.get(r.CurrencyIsoCode) || 1;
+        };
         const own = get;
-        get = (r) => { const v = own(r); return v == null ? v : v / (rate.get(r.CurrencyIsoCode) || 1); };
+        get = (r) => { const v = own(r); return v == null ? v : v / rateOf(r); };
       }
     } else if (fn !== 'COUNT') {
       throw bad(ctx, 'MALFORMED_QUERY', raw, `unexpected token: ${raw}`);
