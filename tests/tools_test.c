@@ -526,6 +526,18 @@ test_query(void)
 
 /* ---------------------------------------------------------- pipeline */
 
+/* A new multi-currency pipeline_by_stage call, up to its dated-rates step. */
+static void
+pipeline_to_rates(struct fake *fk)
+{
+	pipeline_currency_forget();
+	(void)fake_start(fk, "pipeline_by_stage", "{}");
+	(void)answer_json(fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	(void)answer_json(fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+}
+
 static void
 test_pipeline(void)
 {
@@ -659,12 +671,7 @@ test_pipeline(void)
 	    "CloseDate") != NULL, "and in the text");
 	fake_free(&fk);
 	/* DatedConversionRate refused (INVALID_TYPE): the current rates. */
-	pipeline_currency_forget();
-	(void)fake_start(&fk, "pipeline_by_stage", "{}");
-	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
-	    "\"CurrencyIsoCode\"]}");
-	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
-	    "\"EUR\"}]}");
+	pipeline_to_rates(&fk);
 	v = answer_error(&fk, SFE_SALESFORCE, "Salesforce refused the query: "
 	    "INVALID_TYPE: sObject type 'DatedConversionRate' is not "
 	    "supported.");
@@ -679,23 +686,13 @@ test_pipeline(void)
 	    "of each currency (CurrencyType)", "the current rates, said");
 	fake_free(&fk);
 	/* Another error of that step ends the call with it. */
-	pipeline_currency_forget();
-	(void)fake_start(&fk, "pipeline_by_stage", "{}");
-	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
-	    "\"CurrencyIsoCode\"]}");
-	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
-	    "\"EUR\"}]}");
+	pipeline_to_rates(&fk);
 	v = answer_error(&fk, SFE_NETWORK, "the connection to x timed out");
 	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "the connection to x timed "
 	    "out") == 0, "a network failure of that step is the call's error");
 	fake_free(&fk);
 	/* The cache again, as the next test expects: EUR, dated. */
-	pipeline_currency_forget();
-	(void)fake_start(&fk, "pipeline_by_stage", "{}");
-	(void)answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
-	    "\"CurrencyIsoCode\"]}");
-	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
-	    "\"EUR\"}]}");
+	pipeline_to_rates(&fk);
 	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{}]}");
 	fake_free(&fk);
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");

@@ -20,6 +20,15 @@
 #include "tool.h"
 #include "tools/common.h"
 
+void
+common_error_parse(struct buf *b, uint32_t *code, char **msg)
+{
+	*msg = NULL;
+	if (buf_get_u32(b, code) == -1 || buf_get_str(b, msg, 65536) == -1 ||
+	    buf_get_end(b) == -1)
+		fatalx("malformed ERROR answer");
+}
+
 cJSON *
 common_answer_json(struct tool_ctx *ctx, struct buf *b)
 {

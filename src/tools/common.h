@@ -38,6 +38,8 @@
 	  ".", 0, 0, \
 	  ID_PATTERN, NULL, 0, 0, 0 }
 
+/* An IMSG_ERROR answer (TOOL_SEES_ERRORS): its code and text (free()). */
+void	 common_error_parse(struct buf *, uint32_t *code, char **msg);
 /* The broker's JSON object answer, parsed once; NULL: the call failed. */
 cJSON	*common_answer_json(struct tool_ctx *, struct buf *);
 /* Finish a dry run from the broker's answer j (consumed) into out. */

@@ -470,12 +470,10 @@ static enum tool_verdict
 pipeline_error(struct tool_ctx *ctx, struct buf *b)
 {
 	uint32_t	 code;
-	char		*msg = NULL;
+	char		*msg;
 	enum tool_verdict v;
 
-	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
-	    buf_get_end(b) == -1)
-		fatalx("malformed ERROR answer");
+	common_error_parse(b, &code, &msg);
 	if (ctx->step == STEP_RATES && code == SFE_SALESFORCE &&
 	    strstr(msg, "INVALID_TYPE") != NULL) {
 		free(msg);

@@ -392,6 +392,21 @@ stale_dry_run(struct tool_ctx *ctx, cJSON *j)
 	return common_dry_run_done(ctx, j, out);
 }
 
+/* Step 1: the stale deals' statement, every row counted. */
+static enum tool_verdict
+stale_send(struct tool_ctx *ctx, const char *why)
+{
+	char	*s;
+
+	ctx->step = STALE_STEP_QUERY;
+	tool_progress(ctx, 0, why);
+	s = stale_soql(ctx->state, tool_arg_int(ctx,
+	    "days_in_stage_threshold"));
+	common_send_query(ctx, REQ_ALL_ROWS, s);
+	free(s);
+	return TOOL_WAIT;
+}
+
 /*
  * An error answer.  The first OpportunityHistory query of a process that
  * Salesforce refuses as INVALID_TYPE (the object is not there for this
@@ -402,12 +417,10 @@ stale_error(struct tool_ctx *ctx, struct buf *b)
 {
 	struct stale	*st = ctx->state;
 	uint32_t	 code;
-	char		*msg = NULL, *s;
+	char		*msg;
 	enum tool_verdict v;
 
-	if (buf_get_u32(b, &code) == -1 || buf_get_str(b, &msg, 65536) == -1 ||
-	    buf_get_end(b) == -1)
-		fatalx("malformed ERROR answer");
+	common_error_parse(b, &code, &msg);
 	if (ctx->step == STALE_STEP_QUERY && st->history == HIST_OPP &&
 	    !st->fell_back && code == SFE_SALESFORCE &&
 	    strstr(msg, "INVALID_TYPE") != NULL &&
@@ -418,13 +431,8 @@ stale_error(struct tool_ctx *ctx, struct buf *b)
 		stale_field_history = 1;
 		st->history = HIST_FIELD;
 		st->fell_back = 1;
-		tool_progress(ctx, 0, "the stale deals, by the field history "
+		return stale_send(ctx, "the stale deals, by the field history "
 		    "of StageName (OpportunityHistory is refused)");
-		s = stale_soql(st, tool_arg_int(ctx,
-		    "days_in_stage_threshold"));
-		common_send_query(ctx, REQ_ALL_ROWS, s);
-		free(s);
-		return TOOL_WAIT;
 	}
 	if (st != NULL && st->history == HIST_FIELD)
 		v = tool_fail(ctx, "%s (stale_opps read stage changes from "
@@ -443,7 +451,6 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	struct stale	*st = ctx->state;
 	cJSON		*j, *out;
 	const cJSON	*soql;
-	char		*s;
 	int		 src;
 
 	if (type == IMSG_ERROR)
@@ -454,15 +461,9 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		st->history = stale_has_field(j, "LastStageChangeDate") ?
 		    HIST_NONE : stale_field_history ? HIST_FIELD : HIST_OPP;
 		cJSON_Delete(j);
-		ctx->step = STALE_STEP_QUERY;
-		tool_progress(ctx, 0, st->history ? "the stale deals, by stage "
+		return stale_send(ctx, st->history ? "the stale deals, by stage "
 		    "history (no LastStageChangeDate in this org)" :
 		    "the stale deals");
-		s = stale_soql(st, tool_arg_int(ctx,
-		    "days_in_stage_threshold"));
-		common_send_query(ctx, REQ_ALL_ROWS, s);
-		free(s);
-		return TOOL_WAIT;
 	}
 	if (ctx->step == STALE_STEP_HISTORY)
 		return stale_history_done(ctx, j);
