@@ -40,7 +40,7 @@
 #include "tool.h"
 #include "tools/common.h"
 
-#define PIPELINE_STEPS		5
+#define PIPELINE_STEPS		4	/* the rates are the currency's step */
 #define STEP_DESCRIBE		0
 #define STEP_CURRENCY		1
 #define STEP_WINDOW		2
@@ -400,14 +400,14 @@ pipeline_send(struct tool_ctx *ctx, int step)
 	ctx->step = step;
 	switch (step) {
 	case STEP_CURRENCY:
-		tool_progress(ctx, PIPELINE_STEPS, "the currency of the totals "
-		    "(once per process)");
+		tool_progress(ctx, PIPELINE_STEPS, pl->multi ? "the currency of "
+		    "the totals, and whether the org keeps dated rates (once per "
+		    "process)" : "the currency of the totals (once per process)");
 		common_send_query(ctx, 0, pl->multi ? CURRENCY_MULTI_SOQL :
 		    CURRENCY_ORG_SOQL);
 		return;
 	case STEP_RATES:
-		tool_progress(ctx, PIPELINE_STEPS, "does the org keep dated "
-		    "rates (advanced currency management; once per process)");
+		/* Still the currency's step: no progress of its own. */
 		common_send_query(ctx, 0, RATES_SOQL);
 		return;
 	case STEP_WINDOW:
