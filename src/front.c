@@ -731,10 +731,10 @@ call_begin(struct front *f, struct call *c)
 	if ((c->ctx.tool->flags & TOOL_ORG_DATES) && !cJSON_IsTrue(
 	    cJSON_GetObjectItemCaseSensitive(c->args, "dry_run")) &&
 	    !zone_settled(f)) {
+		/* The identity first (zone_ask() follows its answer), or
+		 * the offsets, asked already. */
 		c->zone_wait = 1;
 		org_fetch(f);
-		if (f->org_state == ORG_KNOWN && f->tz_state == TZ_NONE)
-			zone_ask(f);
 		return;
 	}
 	zone_fill(f, &c->ctx);
