@@ -106,9 +106,9 @@ enum proc_role {
 	X(LOGIN_TOKEN,	32)	/* broker -> parent, login mode only,	\
 				   unsolicited: str refresh token, str	\
 				   instance URL (cli_login.c) */	\
-	X(TZ_QUERY,	34)	/* front -> parent: str zone name (the	\
+	X(TZ_QUERY,	36)	/* front -> parent: str zone name (the	\
 				   running user's, tz.h) */		\
-	X(TZ_R,		35)	/* str json [[utc, offset], ...] */	\
+	X(TZ_R,		37)	/* str json [[utc, offset], ...] */	\
 	/* writer -> broker only: mutations (contrib/WRITES.md) */	\
 	X(SF_WRITE_UPDATE, 40)	/* u32 flags, str json: audit row and	\
 				   one field update, one composite */	\
