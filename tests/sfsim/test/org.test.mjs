@@ -175,3 +175,29 @@ test('currency: Organization.DefaultCurrencyIsoCode; a multi-currency org has Cu
   }
   assert.ok(!(await fieldsOf('v60.0')).includes('CurrencyIsoCode'));
 });
+
+test('stage history and dated rates: the org shapes, and bad values refused with the rule', async () => {
+  let r = await sim.control('POST', 'org', { stage_history: 'none' });
+  assert.equal(r.status, 400);
+  assert.match(r.body, /stage_history: opportunity, field or both/);
+  r = await sim.control('POST', 'org', { dated_rates: [{ iso: 'usd', rate: 1, start: '2026-01-01' }] });
+  assert.equal(r.status, 400);
+  assert.match(r.body, /dated_rates: null, or \[\{iso, rate, start: YYYY-MM-DD\}/);
+  r = await sim.control('POST', 'org', { dated_rates: Array.from({ length: 101 }, () => ({ iso: 'USD', rate: 1, start: '2026-01-01' })) });
+  assert.equal(r.status, 400, 'at most 100 periods');
+  assert.equal((await sim.control('POST', 'org', { stage_history: 'field' })).status, 200);
+  try {
+    r = await q('v60.0', 'SELECT Id FROM OpportunityHistory LIMIT 1');
+    assert.equal(r.status, 400);
+    assert.equal(r.json[0].errorCode, 'INVALID_TYPE');
+    r = await q('v60.0', "SELECT OpportunityId, NewValue FROM OpportunityFieldHistory WHERE Field = 'StageName' LIMIT 5");
+    assert.equal(r.status, 200, r.body);
+    assert.ok(r.json.records.length > 0, 'stage changes recorded');
+  } finally {
+    await sim.control('POST', 'org', { stage_history: 'opportunity' });
+  }
+  r = await q('v60.0', 'SELECT Id FROM OpportunityFieldHistory LIMIT 1');
+  assert.equal(r.status, 400, 'no field history by default');
+  r = await q('v60.0', 'SELECT Id FROM DatedConversionRate LIMIT 1');
+  assert.equal(r.status, 400, 'no dated rates without advanced currency management');
+});
