@@ -13,7 +13,7 @@ pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
 debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr
-openssh-server"
+openssh-server tzdata"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -46,6 +46,7 @@
 
 #define REQ_DRY_RUN		0x01
 #define REQ_DEFAULT_FIELDS	0x02	/* SF_GET: drop fields the org lacks */
+#define REQ_ALL_ROWS		0x04	/* SF_QUERY: no LIMIT added (tool.h) */
 #define MAX_CURSORS		16
 #define CURSOR_IDLE_MS		(15 * 60 * 1000)	/* Salesforce's locator life */
 #define MAX_DESCRIBES		32
@@ -100,7 +101,7 @@ struct breq {
 	uint32_t		 type;		/* IMSG_SF_* */
 	enum breq_step		 step;
 	struct sfhttp_req	*http;		/* the step's transfer, or NULL */
-	uint32_t		 flags;		/* SF_GET */
+	uint32_t		 flags;		/* SF_GET, SF_QUERY */
 	char			 object[SF_MAX_NAME + 1];
 	char			 id18[19];	/* SF_GET */
 	char			*fields;	/* SF_GET: the list as asked */
@@ -519,6 +520,8 @@ static void	write_done(struct breq *, struct sf_response *);
 static void	fls_probe_done(void *, struct sf_response *);
 static int	guard(struct broker *, const char *, char **,
 		    struct soql_info *, char *, size_t);
+static int	guard_rows(struct broker *, const char *, int, char **,
+		    struct soql_info *, char *, size_t);
 
 static void
 fls_probe_start(struct broker *br)
@@ -597,7 +600,8 @@ query_send(struct breq *q)
 	}
 	free(q->soql);
 	q->soql = NULL;
-	if (guard(br, q->raw, &q->soql, &info, err, sizeof(err)) == -1) {
+	if (guard_rows(br, q->raw, (q->flags & REQ_ALL_ROWS) != 0, &q->soql,
+	    &info, err, sizeof(err)) == -1) {
 		reply_error(q->from, q->id, SFE_INVALID, "%s", err);
 		breq_free(q);
 		return;
@@ -630,15 +634,20 @@ dry_run_reply(struct broker *br, struct ipc *to, uint32_t type, uint32_t id,
 	reply_json(to, type, id, j);
 }
 
+/*
+ * The statement as it goes: checked, the clause added as the mode says,
+ * and LIMIT 200 added when it has none, unless all_rows (REQ_ALL_ROWS: a
+ * helper's count from totalSize, read 200 at a time all the same).
+ */
 static int
-guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
-    char *err, size_t errlen)
+guard_rows(struct broker *br, const char *soql, int all_rows, char **out,
+    struct soql_info *info, char *err, size_t errlen)
 {
 	struct soql_opts	 opts;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.fls = fls_effective(br);
-	opts.default_limit = SF_MAX_ROWS;
+	opts.default_limit = all_rows ? 0 : SF_MAX_ROWS;
 	/* "v60.0": config_load() checked the form. */
 	opts.api_version = atoi(br->api_version + 1);
 	if (soql_rewrite(soql, strlen(soql), &opts, out, info, err, errlen) ==
@@ -654,6 +663,13 @@ guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
 	return 0;
 }
 
+static int
+guard(struct broker *br, const char *soql, char **out, struct soql_info *info,
+    char *err, size_t errlen)
+{
+	return guard_rows(br, soql, 0, out, info, err, errlen);
+}
+
 static void
 handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 {
@@ -665,7 +681,8 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 	if (buf_get_u32(b, &flags) == -1 ||
 	    buf_get_str(b, &soql, SF_MAX_SOQL) == -1 || buf_get_end(b) == -1)
 		fatalx("%s sent a malformed SF_QUERY", proc_name(from->peer));
-	if (guard(br, soql, &sent, &info, err, sizeof(err)) == -1) {
+	if (guard_rows(br, soql, (flags & REQ_ALL_ROWS) != 0, &sent, &info,
+	    err, sizeof(err)) == -1) {
 		reply_error(from, id, SFE_INVALID, "%s", err);
 		goto out;
 	}
@@ -675,6 +692,7 @@ handle_query(struct broker *br, struct ipc *from, uint32_t id, struct buf *b)
 		goto out;
 	}
 	q = breq_new(br, from, id, IMSG_SF_QUERY);
+	q->flags = flags;
 	strlcpy_sf(q->object, info.object, sizeof(q->object));
 	q->raw = soql;
 	soql = NULL;

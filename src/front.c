@@ -40,16 +40,19 @@
 #include <sodium.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "jsonrpc.h"
 #include "policy_table.h"
 #include "schema.h"
 #include "tool.h"
+#include "tz.h"
 #include "ui.h"
 
 #define READ_CHUNK	65536
 #define PROGRESS_TICK_MS 1000	/* elapsed-time progress, while waiting */
 #define DRAIN_MS	900	/* after EOF: answer what is in flight */
 #define ORG_WAIT_MS	2000	/* a result waits this long for the org */
+#define ZONE_WAIT_MS	5000	/* a dated call waits this long for the zone */
 
 static const char *const protocol_versions[] = {
 	"2025-11-25",	/* the latest first: the answer to unknown versions */
@@ -99,6 +102,7 @@ struct call {
 	uint64_t		 started_ms;
 	uint64_t		 deadline_ms;
 	int			 held;		/* done; waits for the org's name */
+	int			 zone_wait;	/* not started; waits for the zone */
 	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
 	/* notifications/progress, when the request asked for it */
 	char			*progress_token;	/* JSON text, or NULL */
@@ -126,6 +130,17 @@ struct front {
 	char		 org_id[19];
 	char		 org_name[81];
 	int		 org_sandbox;
+	/* The running user's time zone (the identity's zoneinfo), its
+	 * offsets from the parent (TZ_QUERY, once per process), or why it
+	 * is not known: the dates the helpers state are in it. */
+	enum { TZ_NONE, TZ_ASKED, TZ_KNOWN, TZ_FAILED } tz_state;
+	char		 tz_zone[TZ_NAME_MAX + 1];
+	char		 tz_why[240];
+	uint32_t	 tz_id;
+	long long	 tz_utc[TZ_MAX_TRANS];
+	long		 tz_off[TZ_MAX_TRANS];
+	size_t		 tz_n;
+	long long	 tz_until;	/* the table's end (utc seconds) */
 	int		 initialized;	/* initialize answered */
 	int		 tools_listed;	/* tools/list answered at least once */
 	int		 writes_known;	/* a WR_STATUS has arrived */
@@ -561,12 +576,10 @@ org_fetch(struct front *f)
 	proc_flush(&f->proc, p->peer);
 }
 
-/* A string of the identity, one clean line, or "". */
+/* A string from a peer, one clean line, or "". */
 static void
-org_str(const cJSON *j, const char *key, char *out, size_t len)
+org_str_copy(const char *v, char *out, size_t len)
 {
-	const char	*v = cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, key));
 	size_t		 i;
 
 	strlcpy_sf(out, v != NULL ? v : "", len);
@@ -577,7 +590,16 @@ org_str(const cJSON *j, const char *key, char *out, size_t len)
 		out[0] = '\0';
 }
 
+/* A string of the identity, one clean line, or "". */
+static void
+org_str(const cJSON *j, const char *key, char *out, size_t len)
+{
+	org_str_copy(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    key)), out, len);
+}
+
 static void	call_verdict(struct front *, struct call *, enum tool_verdict);
+static void	zone_ask(struct front *);
 
 /* The identity answered (or failed): the results that waited for it. */
 static void
@@ -618,6 +640,8 @@ org_answer(struct front *f, uint32_t type, struct buf *b)
 	org_str(j, "org_name", f->org_name, sizeof(f->org_name));
 	f->org_sandbox = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
 	    "is_sandbox"));
+	if (f->tz_state == TZ_NONE)
+		org_str(j, "zoneinfo", f->tz_zone, sizeof(f->tz_zone));
 	cJSON_Delete(j);
 	if (strlen(f->org_id) != 18 && strlen(f->org_id) != 15) {
 		log_warnx("the identity names no organization id");
@@ -625,9 +649,183 @@ org_answer(struct front *f, uint32_t type, struct buf *b)
 		return;
 	}
 	f->org_state = ORG_KNOWN;
+	if (f->tz_state == TZ_NONE)
+		zone_ask(f);
 	log_info("org: %s (%s) at %s, %s", f->org_id, f->org_name[0] != '\0' ?
 	    f->org_name : "no name", f->org_host, f->org_sandbox ?
 	    "a sandbox" : "production (not a sandbox)");
+}
+
+/* --------------------------------------------------------------- zone */
+
+/*
+ * The running user's time zone: the identity names it (zoneinfo, the
+ * User's TimeZoneSidKey), the parent turns it into UTC offsets (the
+ * front has no tzdata), and a call of a tool that states dates
+ * (TOOL_ORG_DATES) starts once that is settled, or after ZONE_WAIT_MS.
+ * Salesforce evaluates TODAY and LAST_N_DAYS in that zone; the dates
+ * the answers state are the same days.
+ */
+static void
+zone_ask(struct front *f)
+{
+	struct buf	 b;
+	char		 why[160];
+
+	if (f->tz_zone[0] == '\0') {
+		f->tz_state = TZ_FAILED;
+		snprintf(f->tz_why, sizeof(f->tz_why), "the identity names no "
+		    "time zone for the running user");
+		return;
+	}
+	if (tz_name_valid(f->tz_zone, why, sizeof(why)) == -1) {
+		f->tz_state = TZ_FAILED;
+		snprintf(f->tz_why, sizeof(f->tz_why), "the running user's "
+		    "time zone is not one this server can look up (%s)", why);
+		log_warnx("%s", f->tz_why);
+		return;
+	}
+	if (++f->next_ipc_id == 0)
+		f->next_ipc_id = 1;
+	f->tz_id = f->next_ipc_id;
+	f->tz_state = TZ_ASKED;
+	buf_init(&b);
+	buf_put_str(&b, f->tz_zone);
+	ipc_send_buf(&f->proc.parent, IMSG_TZ_QUERY, f->tz_id, &b);
+	buf_free(&b);
+	if (ipc_flush(&f->proc.parent) == -1)
+		fatal("parent channel: write");
+}
+
+/* Is the zone settled (known, or known to be unknown)? */
+static int
+zone_settled(struct front *f)
+{
+	if (f->tz_state == TZ_KNOWN &&
+	    (long long)(date_now_ms() / 1000) >= f->tz_until)
+		zone_ask(f);	/* a process older than the table: again */
+	return f->tz_state == TZ_KNOWN || f->tz_state == TZ_FAILED ||
+	    f->broker_gone;
+}
+
+/* The context's dates: today in the zone, or in UTC and why. */
+static void
+zone_fill(struct front *f, struct tool_ctx *ctx)
+{
+	long long	 ms = date_now_ms(), s = ms / 1000, local;
+	long		 off = 0;
+	size_t		 i;
+
+	if (f->tz_state == TZ_KNOWN) {
+		for (i = 0; i < f->tz_n && f->tz_utc[i] <= s; i++)
+			off = f->tz_off[i];
+		local = ms + (long long)off * 1000;
+		ctx->org_today = (long)(local / 86400000LL);
+		strlcpy_sf(ctx->time_zone, f->tz_zone, sizeof(ctx->time_zone));
+		snprintf(ctx->date_note, sizeof(ctx->date_note), "dates in %s, "
+		    "the running user's time zone", f->tz_zone);
+		return;
+	}
+	ctx->org_today = (long)(ms / 86400000LL);
+	strlcpy_sf(ctx->time_zone, "UTC", sizeof(ctx->time_zone));
+	snprintf(ctx->date_note, sizeof(ctx->date_note), "dates in UTC, not "
+	    "the running user's time zone (%s); Salesforce counts TODAY in "
+	    "that zone, so near midnight a stated date may be a day off",
+	    f->tz_state == TZ_FAILED ? f->tz_why : f->broker_gone ?
+	    "the broker is not running" : f->org_state == ORG_KNOWN ?
+	    "its offsets did not come in time" :
+	    "the identity did not say it in time");
+}
+
+/* Start a call: a dated one waits for the zone (not for a dry run). */
+static void
+call_begin(struct front *f, struct call *c)
+{
+	if ((c->ctx.tool->flags & TOOL_ORG_DATES) && !cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(c->args, "dry_run")) &&
+	    !zone_settled(f)) {
+		/* The identity first (zone_ask() follows its answer), or
+		 * the offsets, asked already. */
+		c->zone_wait = 1;
+		org_fetch(f);
+		return;
+	}
+	zone_fill(f, &c->ctx);
+	call_verdict(f, c, tool_start(&c->ctx));
+}
+
+/* The calls that waited for the zone go (all, or those past the wait). */
+static void
+zone_release(struct front *f, int all)
+{
+	struct call	*c, *next;
+	uint64_t	 now = now_ms();
+
+	for (c = f->calls; c != NULL; c = next) {
+		next = c->next;
+		if (!c->zone_wait || (!all && now < c->started_ms +
+		    ZONE_WAIT_MS))
+			continue;
+		c->zone_wait = 0;
+		zone_fill(f, &c->ctx);
+		call_verdict(f, c, tool_start(&c->ctx));
+	}
+}
+
+/* The parent's answer to zone_ask(): the offsets, or why not. */
+static void
+zone_answer(void *arg, uint32_t type, uint32_t id, struct buf *b)
+{
+	struct front	*f = arg;
+	const cJSON	*pair, *u, *o;
+	uint32_t	 code;
+	char		*msg = NULL;
+	cJSON		*j;
+	size_t		 n = 0;
+
+	if (f->tz_state != TZ_ASKED || id != f->tz_id)
+		fatalx("protocol violation: the parent answered request %u, "
+		    "which is not pending", id);
+	if (type == IMSG_ERROR) {
+		if (buf_get_u32(b, &code) == -1 ||
+		    buf_get_str(b, &msg, 4096) == -1 || buf_get_end(b) == -1)
+			fatalx("malformed ERROR answer from the parent");
+		f->tz_state = TZ_FAILED;
+		org_str_copy(msg, f->tz_why, sizeof(f->tz_why));
+		free(msg);
+		zone_release(f, 1);
+		return;
+	}
+	if (buf_get_str(b, &msg, PT_TZ_MAX) == -1 || buf_get_end(b) == -1 ||
+	    (j = cJSON_Parse(msg)) == NULL)
+		fatalx("malformed TZ_R answer from the parent");
+	free(msg);
+	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 1 ||
+	    cJSON_GetArraySize(j) > TZ_MAX_TRANS)
+		fatalx("protocol violation: TZ_R is not 1 to %d pairs",
+		    TZ_MAX_TRANS);
+	cJSON_ArrayForEach(pair, j) {
+		u = cJSON_GetArrayItem(pair, 0);
+		o = cJSON_GetArrayItem(pair, 1);
+		/* Offsets are within a day; the instants in order. */
+		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
+		    !cJSON_IsNumber(u) || !cJSON_IsNumber(o) ||
+		    fabs(o->valuedouble) > 86400 || fabs(u->valuedouble) >
+		    1e12 || (n > 0 && (long long)u->valuedouble <=
+		    f->tz_utc[n - 1]))
+			fatalx("protocol violation: a malformed TZ_R pair");
+		f->tz_utc[n] = (long long)u->valuedouble;
+		f->tz_off[n] = (long)o->valuedouble;
+		n++;
+	}
+	cJSON_Delete(j);
+	f->tz_n = n;
+	f->tz_until = f->tz_utc[0] + TZ_BEFORE_S +
+	    (long long)TZ_AFTER_DAYS * 86400 - 86400;
+	f->tz_state = TZ_KNOWN;
+	log_info("time zone: %s, the running user's (%zu offset%s from the "
+	    "parent)", f->tz_zone, n, n == 1 ? "" : "s");
+	zone_release(f, 1);
 }
 
 /*
@@ -878,6 +1076,7 @@ front_timers(struct front *f)
 	if (f->check_id != NULL && (check_writer_final(f) ||
 	    now >= f->check_deadline_ms))
 		check_run(f);
+	zone_release(f, 0);
 	for (c = f->calls; c != NULL; c = next) {
 		next = c->next;
 		if (c->held)
@@ -910,6 +1109,8 @@ front_poll_timeout(const struct front *f)
 		/* A result waiting for the org: at most ORG_WAIT_MS. */
 		if (c->held && f->org_asked_ms + ORG_WAIT_MS < next)
 			next = f->org_asked_ms + ORG_WAIT_MS;
+		if (c->zone_wait && c->started_ms + ZONE_WAIT_MS < next)
+			next = c->started_ms + ZONE_WAIT_MS;
 		if (c->deadline_ms < next)
 			next = c->deadline_ms;
 		if (c->progress_token != NULL && c->next_tick_ms < next)
@@ -1446,7 +1647,7 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 		copy = cJSON_DetachItemViaPointer((cJSON *)m->params,
 		    (cJSON *)args);
 	c = call_new(f, t, m->id, copy, progress_token(m->params));
-	call_verdict(f, c, tool_start(&c->ctx));
+	call_begin(f, c);
 	/* The tool answers later (or has answered already). */
 	*result = NULL;
 	return 0;
@@ -2108,6 +2309,10 @@ front_dispatch_peer(struct front *f, struct ipc *peer)
 			org_answer(f, msg.hdr.type, &b);
 			ipc_msg_free(&msg);
 			org_release(f);
+			/* No identity, or the zone is settled already: the
+			 * dated calls go now (in UTC when it is not known). */
+			if (f->org_state != ORG_KNOWN || zone_settled(f))
+				zone_release(f, 1);
 			continue;
 		}
 		if (p->startup) {
@@ -2219,6 +2424,8 @@ front_main(void)
 	} else
 		proc_peer_open(&f.proc, &f.writer, FD_PEER_B, PROC_WRITER);
 
+	f.proc.answer = zone_answer;
+	f.proc.answer_arg = &f;
 	sandbox_apply(PROC_FRONT, NULL);
 	proc_ready(&f.proc);
 	org_host_init(&f);

@@ -43,6 +43,7 @@
 #include "sfrevops.h"
 #include "policy_table.h"
 #include "connector.h"
+#include "tz.h"
 #include "conf.h"
 #include "cli.h"
 #include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
@@ -434,6 +435,42 @@ parent_connect(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	}
 	(void)ipc_flush(from);
 	free(host);
+}
+
+/*
+ * IMSG_TZ_QUERY: the front's one question per process, the running
+ * user's time zone (tz.c).  A bad or unknown zone is answered with an
+ * error saying so: the front then states its dates in UTC.
+ */
+static void
+parent_tz(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	struct child	*c = arg;
+	struct buf	 out;
+	char		*zone = NULL, *json, err[512];
+	unsigned int	 code;
+
+	if (buf_get_str(b, &zone, TZ_NAME_MAX) == -1 || buf_get_end(b) == -1) {
+		log_warnx("protocol violation: a malformed TZ_QUERY from the "
+		    "%s: stopping it", proc_name(c->role));
+		(void)kill(c->pid, SIGKILL);
+		ipc_close(from);
+		free(zone);
+		return;
+	}
+	if (tz_answer(zone, time(NULL), &json, &code, err,
+	    sizeof(err)) == -1) {
+		log_warnx("the running user's time zone: %s", err);
+		ipc_send_error(from, id, code, err);
+	} else {
+		buf_init(&out);
+		buf_put_str(&out, json);
+		ipc_send_buf(from, IMSG_TZ_R, id, &out);
+		buf_free(&out);
+		free(json);
+	}
+	(void)ipc_flush(from);
+	free(zone);
 }
 
 /*

@@ -46,6 +46,8 @@
 #define PT_COMMIT_MAX	(8u + 64)
 #define PT_STATUS_MAX	(4u + 4096)
 #define PT_JOURNAL_MAX	(8u + 4096)
+#define PT_TZ_QUERY_MAX	(4u + 64)		/* TZ_NAME_MAX */
+#define PT_TZ_MAX	(4u + 64 * 48)		/* TZ_MAX_TRANS pairs */
 
 #define POLICY_TABLE(ROW)						\
 	/* The parent configures its children, then only stops them. */\
@@ -75,6 +77,11 @@
 	ROW(FRONT,  PARENT, READY, START, "",   0, ONCE, parent_ready)	\
 	ROW(BROKER, PARENT, READY, START, "",   0, ONCE, parent_ready)	\
 	ROW(WRITER, PARENT, READY, START, "",   0, ONCE, parent_ready)	\
+	/* The front asks the parent for the running user's time zone	\
+	 * (tz.h): it has no filesystem to read tzdata from. */		\
+	ROW(FRONT,  PARENT, TZ_QUERY, RUN, "s",  PT_TZ_QUERY_MAX, MANY, parent_tz) \
+	ROW(PARENT, FRONT,  TZ_R,     RUN, "s",  PT_TZ_MAX,       MANY, proc_parent_tz) \
+	ROW(PARENT, FRONT,  ERROR,    RUN, "us", PT_ERROR_MAX,    MANY, proc_parent_error) \
 	/* The front reads through the broker. */			\
 	ROW(FRONT, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
 	ROW(FRONT, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \

@@ -278,6 +278,31 @@ proc_error_late(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	late_answer(arg, IMSG_ERROR, id);
 }
 
+/* The parent's answer to a request of the child's own (ctx->answer). */
+static void
+parent_answer(struct proc_ctx *ctx, uint32_t type, uint32_t id,
+    struct buf *b)
+{
+	if (ctx->answer == NULL)
+		fatalx("protocol violation: the parent answered request %u, "
+		    "which is not pending", id);
+	ctx->answer(ctx->answer_arg, type, id, b);
+}
+
+void
+proc_parent_tz(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	parent_answer(arg, IMSG_TZ_R, id, b);
+}
+
+void
+proc_parent_error(void *arg, struct ipc *from, uint32_t id, struct buf *b)
+{
+	(void)from;
+	parent_answer(arg, IMSG_ERROR, id, b);
+}
+
 /*
  * The broker's connections come from the parent (connector.c): ask for
  * one to host:port and wait for the answer, at most timeout_ms.  A

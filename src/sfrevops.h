@@ -106,6 +106,9 @@ enum proc_role {
 	X(LOGIN_TOKEN,	32)	/* broker -> parent, login mode only,	\
 				   unsolicited: str refresh token, str	\
 				   instance URL (cli_login.c) */	\
+	X(TZ_QUERY,	36)	/* front -> parent: str zone name (the	\
+				   running user's, tz.h) */		\
+	X(TZ_R,		37)	/* str json [[utc, offset], ...] */	\
 	/* writer -> broker only: mutations (contrib/WRITES.md) */	\
 	X(SF_WRITE_UPDATE, 40)	/* u32 flags, str json: audit row and	\
 				   one field update, one composite */	\
@@ -401,6 +404,10 @@ struct proc_ctx {
 	struct ipc	 parent;
 	char		*config_json;	/* from IMSG_CONFIG */
 	int		 stop;		/* IMSG_SHUTDOWN arrived */
+	/* The parent's answers to the child's own requests (the front's
+	 * TZ_QUERY): type, id, payload; NULL: none are expected. */
+	void		(*answer)(void *, uint32_t, uint32_t, struct buf *);
+	void		*answer_arg;
 };
 /*
  * First thing in a child's main(): check that it was started by the
@@ -436,6 +443,9 @@ int	 proc_connect(struct proc_ctx *, const char *host, unsigned int port,
 /* Handlers of a late answer to a connection request that timed out. */
 void	 proc_connect_late(void *ctx, struct ipc *, uint32_t, struct buf *);
 void	 proc_error_late(void *ctx, struct ipc *, uint32_t, struct buf *);
+/* The handlers of the parent's answers to the front (ctx->answer). */
+void	 proc_parent_tz(void *ctx, struct ipc *, uint32_t, struct buf *);
+void	 proc_parent_error(void *ctx, struct ipc *, uint32_t, struct buf *);
 /* The handler of IMSG_SHUTDOWN (policy_table.h): sets ctx->stop. */
 void	 proc_shutdown(void *ctx, struct ipc *, uint32_t, struct buf *);
 void	 proc_log_sink(int, const char *, size_t);

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "sfrevops.h"
+#include "date.h"
 #include "schema.h"
 #include "tool.h"
 
@@ -334,6 +335,32 @@ tool_fail(struct tool_ctx *ctx, const char *fmt, ...)
 	ctx->structured = NULL;
 	ctx->text = xstrdup(msg);
 	return TOOL_FAIL;
+}
+
+/* -------------------------------------------------------------- dates */
+
+long
+tool_org_today(const struct tool_ctx *ctx)
+{
+	long long	 ms;
+
+	if (ctx->time_zone[0] != '\0')
+		return ctx->org_today;
+	ms = date_now_ms();
+	return (long)(ms >= 0 ? ms / 86400000LL : -((-ms + 86399999LL) /
+	    86400000LL));
+}
+
+const char *
+tool_time_zone(const struct tool_ctx *ctx)
+{
+	return ctx->time_zone[0] != '\0' ? ctx->time_zone : "UTC";
+}
+
+const char *
+tool_date_note(const struct tool_ctx *ctx)
+{
+	return ctx->time_zone[0] != '\0' ? ctx->date_note : "dates in UTC";
 }
 
 /* ---------------------------------------------------------- arguments */

@@ -34,10 +34,17 @@
 #define TOOL_WRITE		0x10	/* through the writer; WR_STATUS applies */
 /* Its answer() also gets IMSG_ERROR answers (the check tool). */
 #define TOOL_SEES_ERRORS	0x20
+/* It states dates of the org's calendar: the front starts it once the
+ * running user's time zone is known (or known to be unknown), and fills
+ * org_today, time_zone and date_note. */
+#define TOOL_ORG_DATES		0x40
 
 /* Flags word of IMSG_SF_GET and IMSG_SF_QUERY (the broker's too). */
 #define REQ_DRY_RUN		0x01
 #define REQ_DEFAULT_FIELDS	0x02	/* SF_GET: the curated set, trimmed */
+/* SF_QUERY: no LIMIT added, so that totalSize counts every row; the
+ * broker reads 200 per request all the same (batchSize=200, a cursor). */
+#define REQ_ALL_ROWS		0x04
 
 enum tool_verdict {
 	TOOL_WAIT = 0,
@@ -148,6 +155,13 @@ struct tool_ctx {
 	 * SFDC_API_USAGE_WARN_PCT (common_answer_json); the front adds a
 	 * line to the result. */
 	char			 org_api_usage[32];
+	/* TOOL_ORG_DATES: today in the running user's time zone (days
+	 * since 1970-01-01), the zone ("UTC" when it is not known), and a
+	 * sentence saying which calendar the dates are in.  time_zone ""
+	 * (no front filled it): UTC, see tool_org_today(). */
+	long			 org_today;
+	char			 time_zone[65];
+	char			 date_note[400];
 };
 
 struct tool {
@@ -207,6 +221,11 @@ enum tool_verdict tool_elicit_answer(struct tool_ctx *, uint32_t action,
 /* Set a tool error; TOOL_FAIL. */
 enum tool_verdict tool_fail(struct tool_ctx *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Today in the org's calendar, and which one (ctx->org_today). */
+long	 tool_org_today(const struct tool_ctx *);
+const char *tool_time_zone(const struct tool_ctx *);
+const char *tool_date_note(const struct tool_ctx *);
 
 /* Arguments, read through the tool's table. */
 int	 tool_arg_given(const struct tool_ctx *, const char *name);

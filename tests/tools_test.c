@@ -526,6 +526,18 @@ test_query(void)
 
 /* ---------------------------------------------------------- pipeline */
 
+/* A new multi-currency pipeline_by_stage call, up to its dated-rates step. */
+static void
+pipeline_to_rates(struct fake *fk)
+{
+	pipeline_currency_forget();
+	(void)fake_start(fk, "pipeline_by_stage", "{}");
+	(void)answer_json(fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
+	    "\"CurrencyIsoCode\"]}");
+	(void)answer_json(fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"EUR\"}]}");
+}
+
 static void
 test_pipeline(void)
 {
@@ -628,7 +640,13 @@ test_pipeline(void)
 	free(s[0]);
 	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
 	    "\"EUR\"}]}");
-	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strstr(s[0],
+	ok(req_fields(&fk, 2, &flags, s, 1) == 0 && strcmp(s[0],
+	    "SELECT IsoCode FROM DatedConversionRate LIMIT 1") == 0,
+	    "multi-currency: does it keep dated rates: %s", s[0]);
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{\"IsoCode\":"
+	    "\"USD\"}]}");
+	ok(req_fields(&fk, 3, &flags, s, 1) == 0 && strstr(s[0],
 	    "SELECT ForecastCategoryName, COUNT(Id)") != NULL && strstr(s[0],
 	    "GROUP BY ForecastCategoryName") != NULL, "grouped by forecast "
 	    "category: %s", s[0]);
@@ -646,6 +664,36 @@ test_pipeline(void)
 	    "EUR") == 0 && num_at(cJSON_GetObjectItemCaseSensitive(
 	    fk.ctx.structured, "overdue"), "deals") == 0, "in the picklist's "
 	    "order, in EUR, nothing overdue");
+	is_str(str_at(fk.ctx.structured, "currency_rates"), "dated rates "
+	    "(advanced currency management)", "a row of DatedConversionRate: "
+	    "dated rates, said");
+	ok(strstr(fk.ctx.text, "each deal at the DatedConversionRate of its "
+	    "CloseDate") != NULL, "and in the text");
+	fake_free(&fk);
+	/* DatedConversionRate refused (INVALID_TYPE): the current rates. */
+	pipeline_to_rates(&fk);
+	v = answer_error(&fk, SFE_SALESFORCE, "Salesforce refused the query: "
+	    "INVALID_TYPE: sObject type 'DatedConversionRate' is not "
+	    "supported.");
+	ok(v == TOOL_WAIT && fk.nreq == 4 && req_fields(&fk, 3, &flags, s, 1)
+	    == 0 && strstr(s[0], "GROUP BY StageName") != NULL, "INVALID_TYPE "
+	    "of DatedConversionRate: no dated rates, the window next");
+	free(s[0]);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	v = answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[]}");
+	ok(v == TOOL_DONE, "done");
+	is_str(str_at(fk.ctx.structured, "currency_rates"), "the current rate "
+	    "of each currency (CurrencyType)", "the current rates, said");
+	fake_free(&fk);
+	/* Another error of that step ends the call with it. */
+	pipeline_to_rates(&fk);
+	v = answer_error(&fk, SFE_NETWORK, "the connection to x timed out");
+	ok(v == TOOL_FAIL && strcmp(fk.ctx.text, "the connection to x timed "
+	    "out") == 0, "a network failure of that step is the call's error");
+	fake_free(&fk);
+	/* The cache again, as the next test expects: EUR, dated. */
+	pipeline_to_rates(&fk);
+	(void)answer_json(&fk, IMSG_SF_QUERY_R, "{\"records\":[{}]}");
 	fake_free(&fk);
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"fields\":["
@@ -667,11 +715,12 @@ test_pipeline(void)
 	    "\"Opportunity\",\"method\":\"GET\",\"path\":\"/services/data/"
 	    "v60.0/query?q=x\",\"soql\":\"SELECT x\"}");
 	ok(v == TOOL_DONE && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-	    fk.ctx.structured, "requests")) == 5 && strstr(fk.ctx.text,
+	    fk.ctx.structured, "requests")) == 6 && strstr(fk.ctx.text,
 	    "/services/data/v60.0/sobjects/Opportunity/describe") != NULL &&
 	    strstr(fk.ctx.text, "CurrencyType") != NULL && strstr(fk.ctx.text,
-	    "CloseDate < TODAY") != NULL, "the dry run lists the describe, "
-	    "the currency, the window and the overdue");
+	    "CloseDate < TODAY") != NULL && strstr(fk.ctx.text,
+	    "DatedConversionRate") != NULL, "the dry run lists the describe, "
+	    "the currency, the dated rates, the window and the overdue");
 	fake_free(&fk);
 
 	(void)fake_start(&fk, "pipeline_by_stage", "{}");
@@ -720,12 +769,13 @@ test_stale(void)
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"object\":\"Opportunity\","
 	    "\"fields\":[\"Id\",\"LastStageChangeDate\",\"CreatedDate\"]}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == REQ_ALL_ROWS &&
 	    strstr(s[0], "(LastStageChangeDate < LAST_N_DAYS:30 OR "
 	    "(LastStageChangeDate = null AND CreatedDate < LAST_N_DAYS:30)) "
-	    "ORDER BY") != NULL && strstr(s[0], "LIMIT 50000") != NULL,
+	    "ORDER BY") != NULL && strstr(s[0], "LIMIT") == NULL,
 	    "with the field: one query, never-moved deals by CreatedDate, no "
-	    "LIMIT that would cut totalSize: %s", s[0]);
+	    "LIMIT at all (REQ_ALL_ROWS), so totalSize counts every one: %s",
+	    s[0]);
 	/* The page, with the statement the broker sent. */
 	date_fmt(day, old);
 	date_fmt(day - 10, older);
@@ -849,11 +899,12 @@ test_risk(void)
 	v = answer_json(&fk, IMSG_SF_DESCRIBE_R, "{\"picklists\":{\"StageName\""
 	    ":[\"Prospecting\",\"Commit\"]}}");
 	ok(v == TOOL_WAIT && fk.nreq == 2 && fk.type[1] == IMSG_SF_QUERY &&
-	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == 0 &&
+	    req_fields(&fk, 1, &flags, s, 1) == 0 && flags == REQ_ALL_ROWS &&
 	    strstr(s[0], "StageName = 'Commit'") != NULL && strstr(s[0],
-	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL && strstr(s[0],
-	    "LIMIT 50000") != NULL && strstr(s[0], "LIMIT 200") == NULL,
-	    "then every candidate, by date literal, no LIMIT 200: %s", s[0]);
+	    "LastActivityDate < LAST_N_DAYS:14 OR") != NULL &&
+	    strstr(s[0], "LIMIT") == NULL,
+	    "then every candidate, by date literal, no LIMIT at all "
+	    "(REQ_ALL_ROWS): %s", s[0]);
 	cand = s[0];
 	/* Two candidates of 450: one stale, one closing in the window. */
 	snprintf(json, sizeof(json), "{\"object\":\"Opportunity\",\"soql\":"

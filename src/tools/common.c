@@ -20,6 +20,15 @@
 #include "tool.h"
 #include "tools/common.h"
 
+void
+common_error_parse(struct buf *b, uint32_t *code, char **msg)
+{
+	*msg = NULL;
+	if (buf_get_u32(b, code) == -1 || buf_get_str(b, msg, 65536) == -1 ||
+	    buf_get_end(b) == -1)
+		fatalx("malformed ERROR answer");
+}
+
 cJSON *
 common_answer_json(struct tool_ctx *ctx, struct buf *b)
 {
@@ -182,37 +191,51 @@ common_page_heading(const cJSON *out, const char *tool, const char *what,
 		    "LIMIT or add filters)" : "");
 }
 
-int
-common_soql_guard(const struct tool_ctx *ctx, const char *soql, char **out,
-    char *err, size_t errlen)
+/* The broker's guard: LIMIT 200 added when absent, unless all_rows. */
+static int
+soql_guard_rows(const struct tool_ctx *ctx, const char *soql, int all_rows,
+    char **out, char *err, size_t errlen)
 {
 	struct soql_opts	 opts;
 	struct soql_info	 info;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.fls = soql_fls_mode(ctx->fls_mode);
-	opts.default_limit = SF_MAX_ROWS;
+	opts.default_limit = all_rows ? 0 : SF_MAX_ROWS;
 	return soql_rewrite(soql, strlen(soql), &opts, out, &info, err,
 	    errlen);
+}
+
+int
+common_soql_guard(const struct tool_ctx *ctx, const char *soql, char **out,
+    char *err, size_t errlen)
+{
+	return soql_guard_rows(ctx, soql, 0, out, err, errlen);
+}
+
+static char *
+soql_as_sent(const struct tool_ctx *ctx, const char *soql, int all_rows)
+{
+	char	*out, why[512];
+
+	if (soql_guard_rows(ctx, soql, all_rows, &out, why, sizeof(why)) == -1)
+		fatalx("our own statement is refused: %s", why);
+	return out;
 }
 
 char *
 common_soql_as_sent(const struct tool_ctx *ctx, const char *soql)
 {
-	char	*out, why[512];
-
-	if (common_soql_guard(ctx, soql, &out, why, sizeof(why)) == -1)
-		fatalx("our own statement is refused: %s", why);
-	return out;
+	return soql_as_sent(ctx, soql, 0);
 }
 
 void
-common_send_query(struct tool_ctx *ctx, int dry_run, const char *soql)
+common_send_query(struct tool_ctx *ctx, unsigned int flags, const char *soql)
 {
 	struct buf	 b;
 
 	buf_init(&b);
-	buf_put_u32(&b, dry_run ? REQ_DRY_RUN : 0);
+	buf_put_u32(&b, flags);
 	buf_put_str(&b, soql);
 	tool_request(ctx, IMSG_SF_QUERY, &b);
 	buf_free(&b);
@@ -289,6 +312,100 @@ common_request_add_describe(cJSON *list, const cJSON *j, const char *why)
 	    "described Opportunity already)", why);
 	common_request_add(list, "GET", path, NULL, note);
 	free(note);
+	free(path);
+	free(prefix);
+}
+
+enum tool_verdict
+common_start(struct tool_ctx *ctx, char *soql, unsigned int flags,
+    int query_step, int describe_step, int total, const char *why)
+{
+	if (soql != NULL) {
+		/* Nothing goes to Salesforce, describe included. */
+		ctx->step = query_step;
+		common_send_query(ctx, REQ_DRY_RUN | flags, soql);
+		free(soql);
+		return TOOL_WAIT;
+	}
+	ctx->step = describe_step;
+	tool_progress(ctx, total, why);
+	common_send_describe(ctx, "Opportunity");
+	return TOOL_WAIT;
+}
+
+enum tool_verdict
+common_send_more(struct tool_ctx *ctx, const char *cursor)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_put_str(&b, cursor);
+	tool_request(ctx, IMSG_SF_MORE, &b);
+	buf_free(&b);
+	return TOOL_WAIT;
+}
+
+/* A note, and the broker's on the FLS clause after it (caller frees). */
+static char *
+plan_note(const cJSON *j, const char *note)
+{
+	const char	*fls = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "note"));
+	char		*s;
+
+	if (fls == NULL)
+		return xstrdup(note);
+	xasprintf(&s, "%s. %s", note, fls);
+	return s;
+}
+
+cJSON *
+common_plan_start(const cJSON *j, const char *why)
+{
+	cJSON	*out;
+
+	if ((out = cJSON_CreateObject()) == NULL)
+		fatalx("cJSON_CreateObject");
+	common_request_add_describe(cJSON_AddArrayToObject(out, "requests"), j,
+	    why);
+	return out;
+}
+
+void
+common_plan_broker(cJSON *out, const cJSON *j, const char *note)
+{
+	char	*n = plan_note(j, note);
+
+	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
+	    "GET", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    "path")), cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	    "soql")), n);
+	free(n);
+}
+
+void
+common_plan_add(const struct tool_ctx *ctx, cJSON *out, const cJSON *j,
+    const char *soql, unsigned int flags, const char *note)
+{
+	struct tool_ctx	 as = *ctx;
+	const char	*first = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(j, "soql"));
+	char		*prefix, *path, *sent, *n;
+
+	/* SFDC_FLS_MODE=auto: the broker has learned whether the org takes
+	 * the clause when its statement, ours without it, came back with
+	 * it; this one then goes with it too. */
+	if (soql_fls_mode(ctx->fls_mode) == SOQL_FLS_AUTO && first != NULL &&
+	    strstr(first, " WITH SECURITY_ENFORCED") != NULL)
+		as.fls_mode = "security_enforced";
+	prefix = common_path_prefix(j);
+	xasprintf(&path, "%squery?q=<the statement, URL-encoded>", prefix);
+	sent = soql_as_sent(&as, soql, (flags & REQ_ALL_ROWS) != 0);
+	n = plan_note(j, note);
+	common_request_add(cJSON_GetObjectItemCaseSensitive(out, "requests"),
+	    "GET", path, sent, n);
+	free(n);
+	free(sent);
 	free(path);
 	free(prefix);
 }

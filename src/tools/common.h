@@ -38,6 +38,8 @@
 	  ".", 0, 0, \
 	  ID_PATTERN, NULL, 0, 0, 0 }
 
+/* An IMSG_ERROR answer (TOOL_SEES_ERRORS): its code and text (free()). */
+void	 common_error_parse(struct buf *, uint32_t *code, char **msg);
 /* The broker's JSON object answer, parsed once; NULL: the call failed. */
 cJSON	*common_answer_json(struct tool_ctx *, struct buf *);
 /* Finish a dry run from the broker's answer j (consumed) into out. */
@@ -57,7 +59,9 @@ int	 common_soql_guard(const struct tool_ctx *, const char *soql,
 	    char **out, char *err, size_t errlen);
 /* The same, for our own statements: a refusal is a bug. */
 char	*common_soql_as_sent(const struct tool_ctx *, const char *soql);
-void	 common_send_query(struct tool_ctx *, int dry_run, const char *soql);
+/* flags: REQ_DRY_RUN, REQ_ALL_ROWS (tool.h). */
+void	 common_send_query(struct tool_ctx *, unsigned int flags,
+	    const char *soql);
 void	 common_send_describe(struct tool_ctx *, const char *object);
 /* The optional owner_id as an 18-character User ID ("" if absent);
  * -1: the call failed. */
@@ -68,6 +72,29 @@ void	 common_request_add(cJSON *list, const char *method, const char *path,
 /* The entry for describing Opportunity; j is the broker's dry run. */
 void	 common_request_add_describe(cJSON *list, const cJSON *j,
 	    const char *why);
+/*
+ * The RevOps helpers' first request: with soql (consumed; a dry run),
+ * that statement as a dry run at step query_step; without, the describe
+ * of Opportunity at step describe_step, progress saying why (total
+ * steps, or 0); flags go with the statement (REQ_ALL_ROWS).  TOOL_WAIT.
+ */
+enum tool_verdict common_start(struct tool_ctx *, char *soql,
+	    unsigned int flags, int query_step, int describe_step, int total,
+	    const char *why);
+/* The next page of an earlier query: IMSG_SF_MORE with the cursor. */
+enum tool_verdict common_send_more(struct tool_ctx *, const char *cursor);
+/*
+ * A helper's dry run, from the broker's answer j to its one statement:
+ * out gets "requests", the describe first (why); then
+ * common_plan_broker() adds that statement, common_plan_add() one the
+ * handler builds (shown as the broker will send it).  Both append the
+ * broker's note on the FLS clause (SFDC_FLS_MODE=auto) to theirs, so
+ * that every statement says what the broker decides at the first query.
+ */
+cJSON	*common_plan_start(const cJSON *j, const char *why);
+void	 common_plan_broker(cJSON *out, const cJSON *j, const char *note);
+void	 common_plan_add(const struct tool_ctx *, cJSON *out, const cJSON *j,
+	    const char *soql, unsigned int flags, const char *note);
 /* The REST path of the query endpoint, from a dry-run answer. */
 char	*common_path_prefix(const cJSON *j);
 /* Money to the cent. */

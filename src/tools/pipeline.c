@@ -10,6 +10,16 @@
  * reference, "convertCurrency()": GROUP BY results are converted to it,
  * and convertCurrency() cannot apply to them), from CurrencyType's
  * IsCorporate row; otherwise Organization.DefaultCurrencyIsoCode.
+ * Step 4, once per process too, in a multi-currency org only: does it
+ * keep dated rates (advanced currency management)?  Then "dated exchange
+ * rates are used when converting currency fields on opportunities ...
+ * the conversion rate that corresponds to ... CloseDate" (the same
+ * page), so the totals are at each deal's CloseDate rate, and the answer
+ * says so.  DatedConversionRate "represents the dated exchange rates
+ * used by an organization for which the multicurrency and the effective
+ * dated currency features are enabled" (Object Reference): an org with
+ * a row of it has them; one that refuses the object (INVALID_TYPE), or
+ * has no row, has not (our reading: nothing else documents the setting).
  * Step 2 is one GROUP BY query of the window; step 3 one of the open
  * deals whose close date has passed (grouped too, so the documented
  * conversion applies), reported on their own line.  A dry run sends only
@@ -30,11 +40,12 @@
 #include "tool.h"
 #include "tools/common.h"
 
-#define PIPELINE_STEPS		4
+#define PIPELINE_STEPS		4	/* the rates are the currency's step */
 #define STEP_DESCRIBE		0
 #define STEP_CURRENCY		1
 #define STEP_WINDOW		2
 #define STEP_OVERDUE		3
+#define STEP_RATES		4
 
 static const struct tool_arg pipeline_args[] = {
 	{ "close_date_window_days", ARG_INTEGER, 0, "Open opportunities "
@@ -60,9 +71,12 @@ static const char pipeline_output[] =
 	"\"from\":{\"type\":\"string\",\"format\":\"date\"},"
 	"\"to\":{\"type\":\"string\",\"format\":\"date\"},"
 	"\"group_by\":{\"type\":\"string\"},"
+	"\"today\":{\"type\":\"string\",\"format\":\"date\"},"
+	"\"time_zone\":{\"type\":\"string\"},"
 	"\"currency\":{\"type\":\"string\"},"
 	"\"currency_source\":{\"type\":\"string\"},"
 	"\"multi_currency\":{\"type\":\"boolean\"},"
+	"\"currency_rates\":{\"type\":\"string\"},"
 	"\"owner_id\":{\"type\":\"string\"}," TABLE_SCHEMA ","
 	SUMS_SCHEMA("totals") "," SUMS_SCHEMA("overdue") ","
 	"\"soql\":{\"type\":\"string\"},\"overdue_soql\":{\"type\":\"string\"},"
@@ -76,12 +90,15 @@ static const char pipeline_output[] =
  */
 static char	 pipeline_currency[16];
 static char	 pipeline_currency_source[64];
+/* A multi-currency org's rates: not asked yet, current, or dated. */
+static enum { RATES_UNKNOWN, RATES_CURRENT, RATES_DATED } pipeline_rates;
 
 void
 pipeline_currency_forget(void)
 {
 	pipeline_currency[0] = '\0';
 	pipeline_currency_source[0] = '\0';
+	pipeline_rates = RATES_UNKNOWN;
 }
 
 /* Per call. */
@@ -145,13 +162,15 @@ pipeline_overdue_soql(const struct pipeline *pl)
 	"SELECT IsoCode FROM CurrencyType WHERE IsCorporate = true"
 #define CURRENCY_ORG_SOQL \
 	"SELECT DefaultCurrencyIsoCode FROM Organization"
+#define RATES_SOQL \
+	"SELECT IsoCode FROM DatedConversionRate LIMIT 1"
 
 static enum tool_verdict
 pipeline_start(struct tool_ctx *ctx)
 {
 	struct pipeline	*pl;
 	const char	*g = tool_arg_str(ctx, "group_by");
-	char		 owner18[19], *soql;
+	char		 owner18[19];
 
 	if (common_arg_owner(ctx, owner18) == -1)
 		return TOOL_FAIL;
@@ -159,20 +178,10 @@ pipeline_start(struct tool_ctx *ctx)
 	memcpy(pl->owner18, owner18, sizeof(pl->owner18));
 	pl->forecast = g != NULL && strcmp(g, "forecast_category") == 0;
 	ctx->state = pl;
-	if (tool_arg_bool(ctx, "dry_run")) {
-		/* Nothing goes to Salesforce: the broker only shows it. */
-		ctx->step = STEP_WINDOW;
-		soql = pipeline_soql(pl, tool_arg_int(ctx,
-		    "close_date_window_days"));
-		common_send_query(ctx, 1, soql);
-		free(soql);
-		return TOOL_WAIT;
-	}
-	ctx->step = STEP_DESCRIBE;
-	tool_progress(ctx, PIPELINE_STEPS, "describe Opportunity (the order, "
-	    "and is the org multi-currency)");
-	common_send_describe(ctx, "Opportunity");
-	return TOOL_WAIT;
+	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
+	    pipeline_soql(pl, tool_arg_int(ctx, "close_date_window_days")) :
+	    NULL, 0, STEP_WINDOW, STEP_DESCRIBE, PIPELINE_STEPS, "describe "
+	    "Opportunity (the order, and is the org multi-currency)");
 }
 
 /* Where a stage goes: its picklist position, or after all of them. */
@@ -265,7 +274,7 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 	cJSON		*j = pl->window, *out, *cols, *rows, *row, *totals, *ov;
 	const cJSON	*records, *rec, *v;
 	struct stage_row *sr;
-	char		*text, *line, *tl, *ol, heading[900], from[11], to[11];
+	char		*text, *line, *tl, *ol, heading[1200], from[11], to[11];
 	long		 window = tool_arg_int(ctx, "close_date_window_days");
 	long		 today;
 	double		 deals = 0, amount = 0, weighted = 0, d, a, w;
@@ -285,18 +294,25 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 
 	if ((out = cJSON_CreateObject()) == NULL)
 		fatalx("cJSON_CreateObject");
-	today = (long)(date_now_ms() / DAY_MS);
+	/* TODAY in the running user's time zone, as Salesforce counts it. */
+	today = tool_org_today(ctx);
 	date_fmt(today, from);
 	date_fmt(today + window, to);
 	cJSON_AddNumberToObject(out, "window_days", (double)window);
 	cJSON_AddStringToObject(out, "from", from);
 	cJSON_AddStringToObject(out, "to", to);
+	cJSON_AddStringToObject(out, "today", from);
+	cJSON_AddStringToObject(out, "time_zone", tool_time_zone(ctx));
 	cJSON_AddStringToObject(out, "group_by", pl->forecast ?
 	    "forecast_category" : "stage");
 	cJSON_AddStringToObject(out, "currency", pipeline_currency);
 	cJSON_AddStringToObject(out, "currency_source",
 	    pipeline_currency_source);
 	cJSON_AddBoolToObject(out, "multi_currency", pl->multi);
+	if (pl->multi)
+		cJSON_AddStringToObject(out, "currency_rates", pipeline_rates ==
+		    RATES_DATED ? "dated rates (advanced currency management)" :
+		    "the current rate of each currency (CurrencyType)");
 	if (pl->owner18[0] != '\0')
 		cJSON_AddStringToObject(out, "owner_id", pl->owner18);
 	v = cJSON_GetObjectItemCaseSensitive(j, "soql");
@@ -348,17 +364,25 @@ pipeline_finish(struct tool_ctx *ctx, cJSON *od)
 
 	snprintf(heading, sizeof(heading), "Open pipeline by %s, closing "
 	    "%s through %s (CloseDate from TODAY through NEXT_N_DAYS:%ld; "
-	    "dates in UTC, Salesforce counts days in the integration user's "
-	    "time zone)%s%s%s. Amounts in %s (%s)", pl->forecast ?
+	    "%s, which Salesforce evaluates TODAY in)%s%s%s. Amounts in %s "
+	    "(%s)", pl->forecast ?
 	    "forecast category" : "stage", from, to, window,
+	    tool_date_note(ctx),
 	    pl->owner18[0] ? ", owner " : "", pl->owner18, n == 0 ?
 	    ": no open opportunities in the window" : "", pipeline_currency,
-	    pl->multi ? "the corporate currency: Salesforce converts grouped "
-	    "aggregate results to it" : "the org's currency");
+	    !pl->multi ? "the org's currency" : pipeline_rates == RATES_DATED ?
+	    "the corporate currency: Salesforce converts grouped aggregate "
+	    "results to it at dated rates (advanced currency management), "
+	    "each deal at the DatedConversionRate of its CloseDate" :
+	    "the corporate currency: Salesforce converts grouped aggregate "
+	    "results to it at each currency's current rate (CurrencyType; "
+	    "the org keeps no dated rates)");
 	text = records_text(out, heading);
 	tl = sums_line("total", totals);
-	ol = sums_line("overdue, still open (CloseDate before TODAY, not in "
-	    "the total)", ov);
+	xasprintf(&line, "overdue, still open (CloseDate before TODAY, %s; "
+	    "not in the total)", from);
+	ol = sums_line(line, ov);
+	free(line);
 	xasprintf(&line, "%s\n%s\n%s", text, tl, ol);
 	free(tl);
 	free(ol);
@@ -376,10 +400,15 @@ pipeline_send(struct tool_ctx *ctx, int step)
 	ctx->step = step;
 	switch (step) {
 	case STEP_CURRENCY:
-		tool_progress(ctx, PIPELINE_STEPS, "the currency of the totals "
-		    "(once per process)");
+		tool_progress(ctx, PIPELINE_STEPS, pl->multi ? "the currency of "
+		    "the totals, and whether the org keeps dated rates (once per "
+		    "process)" : "the currency of the totals (once per process)");
 		common_send_query(ctx, 0, pl->multi ? CURRENCY_MULTI_SOQL :
 		    CURRENCY_ORG_SOQL);
+		return;
+	case STEP_RATES:
+		/* Still the currency's step: no progress of its own. */
+		common_send_query(ctx, 0, RATES_SOQL);
 		return;
 	case STEP_WINDOW:
 		tool_progress(ctx, PIPELINE_STEPS, "aggregate query (open "
@@ -425,15 +454,48 @@ pipeline_currency_take(struct tool_ctx *ctx, const cJSON *j)
 	return 0;
 }
 
+/* After the currency: the rates, once per process, or the window. */
+static int
+pipeline_after_currency(const struct pipeline *pl)
+{
+	return pl->multi && pipeline_rates == RATES_UNKNOWN ? STEP_RATES :
+	    STEP_WINDOW;
+}
+
+/*
+ * An error answer: DatedConversionRate refused as INVALID_TYPE is an
+ * org without dated rates; anything else ends the call with it.
+ */
+static enum tool_verdict
+pipeline_error(struct tool_ctx *ctx, struct buf *b)
+{
+	uint32_t	 code;
+	char		*msg;
+	enum tool_verdict v;
+
+	common_error_parse(b, &code, &msg);
+	if (ctx->step == STEP_RATES && code == SFE_SALESFORCE &&
+	    strstr(msg, "INVALID_TYPE") != NULL) {
+		free(msg);
+		pipeline_rates = RATES_CURRENT;
+		pipeline_send(ctx, STEP_WINDOW);
+		return TOOL_WAIT;
+	}
+	v = tool_fail(ctx, "%s", msg);
+	free(msg);
+	return v;
+}
+
 static enum tool_verdict
 pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 {
 	struct pipeline	*pl = ctx->state;
-	cJSON		*j, *out, *list, *fields;
+	cJSON		*j, *out, *fields;
 	const cJSON	*f;
-	char		*p, *path, *soql, *sent;
+	char		*soql;
 
-	(void)type;
+	if (type == IMSG_ERROR)
+		return pipeline_error(ctx, b);
 	if ((j = common_answer_json(ctx, b)) == NULL)
 		return TOOL_FAIL;
 	switch (ctx->step) {
@@ -453,13 +515,20 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 				pl->multi = 1;
 		cJSON_Delete(j);
 		pipeline_send(ctx, pipeline_currency[0] == '\0' ?
-		    STEP_CURRENCY : STEP_WINDOW);
+		    STEP_CURRENCY : pipeline_after_currency(pl));
 		return TOOL_WAIT;
 	case STEP_CURRENCY:
 		if (pipeline_currency_take(ctx, j) == -1) {
 			cJSON_Delete(j);
 			return TOOL_FAIL;
 		}
+		cJSON_Delete(j);
+		pipeline_send(ctx, pipeline_after_currency(pl));
+		return TOOL_WAIT;
+	case STEP_RATES:
+		pipeline_rates = cJSON_GetArraySize(
+		    cJSON_GetObjectItemCaseSensitive(j, "records")) > 0 ?
+		    RATES_DATED : RATES_CURRENT;
 		cJSON_Delete(j);
 		pipeline_send(ctx, STEP_WINDOW);
 		return TOOL_WAIT;
@@ -473,33 +542,21 @@ pipeline_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 		pipeline_send(ctx, STEP_OVERDUE);
 		return TOOL_WAIT;
 	}
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	list = cJSON_AddArrayToObject(out, "requests");
-	common_request_add_describe(list, j, "first, for the order and to "
-	    "learn whether the org is multi-currency");
-	path = common_path_prefix(j);
-	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
-	free(path);
-	sent = common_soql_as_sent(ctx, CURRENCY_MULTI_SOQL);
-	common_request_add(list, "GET", p, sent, "once per process, in a "
-	    "multi-currency org: the corporate currency, which grouped "
+	out = common_plan_start(j, "first, for the order and to learn whether "
+	    "the org is multi-currency");
+	common_plan_add(ctx, out, j, CURRENCY_MULTI_SOQL, 0, "once per process, "
+	    "in a multi-currency org: the corporate currency, which grouped "
 	    "aggregates are in");
-	free(sent);
-	sent = common_soql_as_sent(ctx, CURRENCY_ORG_SOQL);
-	common_request_add(list, "GET", p, sent, "instead, in a "
+	common_plan_add(ctx, out, j, CURRENCY_ORG_SOQL, 0, "instead, in a "
 	    "single-currency org: its currency");
-	free(sent);
-	common_request_add(list, "GET", cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "the window");
+	common_plan_add(ctx, out, j, RATES_SOQL, 0, "once per process, in a "
+	    "multi-currency org: does it keep dated rates (advanced currency "
+	    "management: the totals are then at each deal's CloseDate rate)");
+	common_plan_broker(out, j, "the window");
 	soql = pipeline_overdue_soql(pl);
-	sent = common_soql_as_sent(ctx, soql);
+	common_plan_add(ctx, out, j, soql, 0, "the open deals past their close "
+	    "date, on their own line");
 	free(soql);
-	common_request_add(list, "GET", p, sent, "the open deals past their "
-	    "close date, on their own line");
-	free(sent);
-	free(p);
 	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")));
 	return common_dry_run_done(ctx, j, out);
@@ -516,6 +573,7 @@ const struct tool tool_pipeline_by_stage = {
 	"amounts (in a multi-currency org, the corporate currency). "
 	"Optionally for one owner (a " PREFIX_USER " User ID).",
 	pipeline_args, pipeline_output,
-	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_ORG_DATES |
+	    TOOL_SEES_ERRORS,
 	pipeline_start, pipeline_answer, pipeline_free, NULL
 };

@@ -6,9 +6,10 @@
  * "nothing at risk"; the broker caches it, so at most once per process.
  * Step 0: every open Commit opportunity that may be at risk (no activity
  * since before LAST_N_DAYS:14, or closing in the RISK_DAYS days up to
- * quarter_end_date), by close date, with no LIMIT below
- * RISK_MAX_CANDIDATES: totalSize is the exact number of candidates, the
- * broker hands over 200 and keeps a cursor for the rest, and a call with
+ * quarter_end_date), by close date, with no LIMIT (REQ_ALL_ROWS):
+ * totalSize is the exact number of candidates, however many (REST API,
+ * "Query": "the total number of records returned by the Query request"),
+ * the broker hands over 200 and keeps a cursor for the rest, and a call with
  * that cursor pages on (IMSG_SF_MORE).  Step 2, only when some of the
  * page close in the window: which of their accounts have a meeting
  * (Event) from TODAY on.  Event cannot be the inner object of a
@@ -32,7 +33,6 @@
 #include "tools/common.h"
 
 #define RISK_DAYS		14	/* activity age and quarter-end window */
-#define RISK_MAX_CANDIDATES	50000	/* totalSize is exact up to this */
 #define YEAR_MIN		1700	/* Salesforce's date range */
 #define YEAR_MAX		4000
 #define RISK_STEP_STAGES	3	/* before step 0: check the stage */
@@ -62,7 +62,9 @@ static const char risk_output[] =
 	"\"window_to\":{\"type\":\"string\"},"
 	"\"activity_filter\":{\"type\":\"string\"},"
 	"\"activity_before\":{\"type\":\"string\"},"
-	"\"meeting_filter\":{\"type\":\"string\"}," TABLE_SCHEMA ","
+	"\"meeting_filter\":{\"type\":\"string\"},"
+	"\"today\":{\"type\":\"string\"},\"time_zone\":{\"type\":\"string\"},"
+	TABLE_SCHEMA ","
 	"\"returned\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"candidates\":{\"type\":\"integer\",\"minimum\":0},"
 	"\"candidates_total\":{\"type\":\"integer\",\"minimum\":0},"
@@ -73,7 +75,8 @@ static const char risk_output[] =
 
 /* Per call. */
 struct risk {
-	char	 cutoff[11];	/* reasons: activity before this (UTC) */
+	char	 cutoff[11];	/* reasons: activity before this, org's day */
+	char	 today[11];	/* TODAY, in the running user's time zone */
 	char	 from[11];	/* the quarter-end window, inclusive */
 	char	 qend[11];
 	char	 stage[256];
@@ -120,8 +123,7 @@ risk_soql(const struct risk *r)
 	char	*w, *s;
 
 	w = risk_head(r);
-	xasprintf(&s, "%s ORDER BY CloseDate ASC, Id ASC LIMIT %d", w,
-	    RISK_MAX_CANDIDATES);
+	xasprintf(&s, "%s ORDER BY CloseDate ASC, Id ASC", w);
 	free(w);
 	return s;
 }
@@ -139,14 +141,13 @@ risk_event_soql(const char *ids)
 }
 
 static void
-risk_send_candidates(struct tool_ctx *ctx, int dry_run)
+risk_send_candidates(struct tool_ctx *ctx)
 {
 	char	*soql = risk_soql(ctx->state);
 
 	ctx->step = 0;
-	if (!dry_run)
-		tool_progress(ctx, 0, "commit-stage candidates query");
-	common_send_query(ctx, dry_run, soql);
+	tool_progress(ctx, 0, "commit-stage candidates query");
+	common_send_query(ctx, REQ_ALL_ROWS, soql);
 	free(soql);
 }
 
@@ -157,8 +158,6 @@ risk_start(struct tool_ctx *ctx)
 	const char	*qe = tool_arg_str(ctx, "quarter_end_date");
 	const char	*cursor = tool_arg_str(ctx, "cursor");
 	long		 qdays, today, y, m, d;
-	struct buf	 b;
-
 	if (date_parse(qe, &qdays) == -1)
 		return tool_fail(ctx, "at_risk_commits: argument "
 		    "'quarter_end_date' must be a date YYYY-MM-DD");
@@ -179,9 +178,11 @@ risk_start(struct tool_ctx *ctx)
 		    "stage (SFDC_COMMIT_STAGE_NAME) is too long");
 	}
 	/* The candidates are chosen by the org (LAST_N_DAYS:14, in the
-	 * running user's time zone); this UTC date only sorts the reasons
-	 * of the rows that close in the window. */
-	today = (long)(date_now_ms() / DAY_MS);
+	 * running user's time zone); the same day, from the front's table
+	 * of that zone, sorts the reasons of the rows that close in the
+	 * window and is stated. */
+	today = tool_org_today(ctx);
+	date_fmt(today, r->today);
 	date_fmt(today - RISK_DAYS, r->cutoff);
 	date_fmt(qdays - (RISK_DAYS - 1), r->from);
 	date_fmt(qdays, r->qend);
@@ -189,24 +190,14 @@ risk_start(struct tool_ctx *ctx)
 	if (cursor != NULL) {
 		ctx->step = 0;
 		tool_progress(ctx, 0, "the next page of candidates");
-		buf_init(&b);
-		buf_put_str(&b, cursor);
-		tool_request(ctx, IMSG_SF_MORE, &b);
-		buf_free(&b);
-		return TOOL_WAIT;
-	}
-	if (tool_arg_bool(ctx, "dry_run")) {
-		risk_send_candidates(ctx, 1);
-		return TOOL_WAIT;
+		return common_send_more(ctx, cursor);
 	}
 	/* First make sure the stage exists: a misspelt
 	 * SFDC_COMMIT_STAGE_NAME would otherwise read as "nothing is at
 	 * risk". */
-	ctx->step = RISK_STEP_STAGES;
-	tool_progress(ctx, 0, "describe Opportunity (is the commit stage one "
-	    "of the org's stages)");
-	common_send_describe(ctx, "Opportunity");
-	return TOOL_WAIT;
+	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ? risk_soql(r) :
+	    NULL, REQ_ALL_ROWS, 0, RISK_STEP_STAGES, 0, "describe Opportunity "
+	    "(is the commit stage one of the org's stages)");
 }
 
 /*
@@ -361,6 +352,8 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 	    "null OR LastActivityDate < " RISK_ACTIVITY);
 	cJSON_AddStringToObject(out, "activity_before", r->cutoff);
 	cJSON_AddStringToObject(out, "meeting_filter", RISK_MEETING);
+	cJSON_AddStringToObject(out, "today", r->today);
+	cJSON_AddStringToObject(out, "time_zone", tool_time_zone(ctx));
 	cJSON_AddItemToObject(out, "columns", cols);
 	cJSON_AddItemToObject(out, "rows", rows);
 	cJSON_AddNumberToObject(out, "returned", (double)n);
@@ -377,20 +370,16 @@ risk_finish(struct tool_ctx *ctx, const cJSON *events)
 	cJSON_AddBoolToObject(out, "dry_run", 0);
 	snprintf(heading, sizeof(heading), "%d at-risk %s opportunities "
 	    "among %d of %ld candidates (open; LastActivityDate empty or "
-	    "before " RISK_ACTIVITY ", that is before about %s; or closing %s "
-	    "through %s with no meeting on the account from TODAY on; "
-	    "LAST_N_DAYS and TODAY are the org's, in the running user's time "
-	    "zone)", n, r->stage, ncand, r->total > ncand ? r->total :
-	    (long)ncand, r->cutoff, r->from, r->qend);
+	    "before " RISK_ACTIVITY ", that is before %s; or closing %s "
+	    "through %s with no meeting on the account from TODAY, %s, on; "
+	    "%s, which Salesforce evaluates LAST_N_DAYS and TODAY in)", n,
+	    r->stage, ncand, r->total > ncand ? r->total : (long)ncand,
+	    r->cutoff, r->from, r->qend, r->today, tool_date_note(ctx));
 	len = strlen(heading);
 	if (r->cursor != NULL)
 		snprintf(heading + len, sizeof(heading) - len, ". More "
 		    "candidates remain: call at_risk_commits with cursor \"%s\" "
 		    "and the same quarter_end_date", r->cursor);
-	else if (r->total >= RISK_MAX_CANDIDATES)
-		snprintf(heading + len, sizeof(heading) - len, ". At most %d "
-		    "candidates are examined: there may be more",
-		    RISK_MAX_CANDIDATES);
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
 }
@@ -423,40 +412,36 @@ risk_events(struct tool_ctx *ctx)
 static enum tool_verdict
 risk_dry_run(struct tool_ctx *ctx, cJSON *j)
 {
-	cJSON		*out, *list;
-	char		*soql, *sent, *shown, *p, *path, *w;
+	cJSON		*out, *last;
+	char		*soql, *shown, *w;
 	const char	*mark = "<IDs of the accounts of the page's candidates "
-			    "closing in the window>";
+			    "closing in the window>", *sent;
 	size_t		 n;
 
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
-	list = cJSON_AddArrayToObject(out, "requests");
-	common_request_add_describe(list, j, "first: is the commit stage one "
-	    "of the org's stages");
-	common_request_add(list, "GET", cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "every open commit-"
-	    "stage opportunity that may be at risk; 200 are examined per "
-	    "call, the rest through the cursor");
+	out = common_plan_start(j, "first: is the commit stage one of the "
+	    "org's stages");
+	common_plan_broker(out, j, "every open commit-stage opportunity that "
+	    "may be at risk; 200 are examined per call, the rest through the "
+	    "cursor");
 	/* The statement that depends on the first answer, as the broker
 	 * will send it; the ID list is a marked placeholder. */
-	path = common_path_prefix(j);
-	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
-	free(path);
 	soql = risk_event_soql("'" RISK_PLACEHOLDER "'");
-	sent = common_soql_as_sent(ctx, soql);
+	common_plan_add(ctx, out, j, soql, 0, "only when candidates of the page "
+	    "close in the window: the placeholder stands for their distinct "
+	    "account IDs, quoted and comma-separated");
 	free(soql);
-	if ((w = strstr(sent, "'" RISK_PLACEHOLDER "'")) == NULL)
+	last = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out,
+	    "requests"), 2);
+	sent = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last,
+	    "soql"));
+	if (sent == NULL ||
+	    (w = strstr(sent, "'" RISK_PLACEHOLDER "'")) == NULL)
 		fatalx("placeholder lost");
 	n = (size_t)(w - sent);
 	xasprintf(&shown, "%.*s%s%s", (int)n, sent, mark,
 	    w + strlen("'" RISK_PLACEHOLDER "'"));
-	free(sent);
-	common_request_add(list, "GET", p, shown, "only when candidates of "
-	    "the page close in the window: the placeholder stands for their "
-	    "distinct account IDs, quoted and comma-separated");
-	free(p);
+	cJSON_ReplaceItemInObjectCaseSensitive(last, "soql",
+	    cJSON_CreateString(shown));
 	cJSON_AddStringToObject(out, "soql", cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "soql")));
 	cJSON_AddStringToObject(out, "event_soql", shown);
@@ -519,7 +504,7 @@ risk_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 			return TOOL_FAIL;
 		}
 		cJSON_Delete(j);
-		risk_send_candidates(ctx, 0);
+		risk_send_candidates(ctx);
 		return TOOL_WAIT;
 	case 0:
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
@@ -551,6 +536,6 @@ const struct tool tool_at_risk_commits = {
 	"returned cursor and the same quarter_end_date. The dates used are "
 	"in the result.",
 	risk_args, risk_output,
-	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_ORG_DATES,
 	risk_start, risk_answer, risk_free, NULL
 };

@@ -4,9 +4,10 @@
  * Step 0 describes Opportunity (the broker caches it: once per process)
  * to learn whether the org has LastStageChangeDate at this API version.
  * Step 1 is one query of every open opportunity whose stage has not
- * changed within the threshold, with no LIMIT below STALE_MAX_ROWS, so
- * totalSize is the exact number; the broker hands over 200 rows and
- * keeps a cursor for the rest, and a call with that cursor pages on.
+ * changed within the threshold, with no LIMIT (REQ_ALL_ROWS), so
+ * totalSize is the exact number, however many; the broker hands over
+ * 200 rows and keeps a cursor for the rest, and a call with that cursor
+ * pages on.
  *
  * With LastStageChangeDate, a deal that never moved (no value there)
  * counts from its CreatedDate.  Without it, stage history decides:
@@ -17,6 +18,13 @@
  * for the page's deals only (at most 200 groups), when their last row
  * was written: the start of days_in_stage, or CreatedDate when there is
  * none.  At most two API calls per page.
+ *
+ * An org may not let the user query OpportunityHistory (INVALID_TYPE)
+ * and track StageName in field history instead: the tool sees the
+ * query's error (TOOL_SEES_ERRORS), asks OpportunityFieldHistory (Field
+ * = 'StageName') the same two questions, and remembers it for the
+ * process, so the failed query is sent once.  The result names the
+ * source.
  */
 #include "config.h"
 
@@ -32,10 +40,16 @@
 #include "tool.h"
 #include "tools/common.h"
 
-#define STALE_MAX_ROWS	50000	/* totalSize is exact up to this */
 #define STALE_STEP_DESCRIBE	0
 #define STALE_STEP_QUERY	1
 #define STALE_STEP_HISTORY	2
+/* Where a stage change is read: st->history. */
+#define HIST_NONE		0	/* LastStageChangeDate */
+#define HIST_OPP		1	/* OpportunityHistory */
+#define HIST_FIELD		2	/* OpportunityFieldHistory, StageName */
+
+/* OpportunityHistory refused once: field history from then on. */
+static int	 stale_field_history;
 
 static const struct tool_arg stale_args[] = {
 	{ "days_in_stage_threshold", ARG_INTEGER, 0, "List open "
@@ -65,6 +79,9 @@ static const char stale_output[] =
 	"SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, " \
 	"LastStageChangeDate, CreatedDate, Owner.Name FROM Opportunity WHERE " \
 	"IsClosed = false AND (LastStageChangeDate < LAST_N_DAYS:"
+/* Field history of StageName, as the start of a FROM ... WHERE. */
+#define STALE_FIELD_HISTORY \
+	"OpportunityFieldHistory WHERE Field = 'StageName'"
 /* Without: stage history. */
 #define STALE_HIST_SELECT \
 	"SELECT Id, Name, Account.Name, StageName, Amount, CloseDate, " \
@@ -72,7 +89,8 @@ static const char stale_output[] =
 	"CreatedDate < LAST_N_DAYS:"
 
 struct stale {
-	int	 history;	/* no LastStageChangeDate: OpportunityHistory */
+	int	 history;	/* HIST_*: no LastStageChangeDate, history */
+	int	 fell_back;	/* this call found OpportunityHistory refused */
 	char	 owner18[19];
 	cJSON	*out;		/* the page, between steps 1 and 2 */
 };
@@ -97,28 +115,50 @@ stale_soql(const struct stale *st, long days)
 	if (st->owner18[0] != '\0')
 		snprintf(owner, sizeof(owner), " AND OwnerId = '%s'",
 		    st->owner18);
-	if (st->history)
+	if (st->history == HIST_FIELD)
+		xasprintf(&soql, STALE_HIST_SELECT "%ld AND Id NOT IN (SELECT "
+		    "OpportunityId FROM " STALE_FIELD_HISTORY " AND CreatedDate "
+		    "= LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC", days,
+		    days, owner);
+	else if (st->history)
 		xasprintf(&soql, STALE_HIST_SELECT "%ld AND Id NOT IN (SELECT "
 		    "OpportunityId FROM OpportunityHistory WHERE CreatedDate = "
-		    "LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC LIMIT "
-		    "%d", days, days, owner, STALE_MAX_ROWS);
+		    "LAST_N_DAYS:%ld)%s ORDER BY CreatedDate ASC, Id ASC", days,
+		    days, owner);
 	else
 		xasprintf(&soql, STALE_SELECT "%ld OR (LastStageChangeDate = "
 		    "null AND CreatedDate < LAST_N_DAYS:%ld))%s ORDER BY "
 		    "LastStageChangeDate ASC NULLS FIRST, CreatedDate ASC, Id "
-		    "ASC LIMIT %d", days, days, owner, STALE_MAX_ROWS);
+		    "ASC", days, days, owner);
 	return soql;
 }
 
 static char *
-stale_history_soql(const char *ids)
+stale_history_soql(const struct stale *st, const char *ids)
 {
 	char	*soql;
 
-	xasprintf(&soql, "SELECT OpportunityId, MAX(CreatedDate) latest FROM "
-	    "OpportunityHistory WHERE OpportunityId IN (%s) GROUP BY "
-	    "OpportunityId", ids);
+	if (st->history == HIST_FIELD)
+		xasprintf(&soql, "SELECT OpportunityId, MAX(CreatedDate) latest "
+		    "FROM " STALE_FIELD_HISTORY " AND OpportunityId IN (%s) "
+		    "GROUP BY OpportunityId", ids);
+	else
+		xasprintf(&soql, "SELECT OpportunityId, MAX(CreatedDate) latest "
+		    "FROM OpportunityHistory WHERE OpportunityId IN (%s) GROUP BY "
+		    "OpportunityId", ids);
 	return soql;
+}
+
+/* The source a page's statement was written for. */
+static int
+stale_source_of(const char *soql)
+{
+	if (strncmp(soql, STALE_SELECT, strlen(STALE_SELECT)) == 0)
+		return HIST_NONE;
+	if (strncmp(soql, STALE_HIST_SELECT, strlen(STALE_HIST_SELECT)) != 0)
+		return -1;
+	return strstr(soql, "FROM " STALE_FIELD_HISTORY) != NULL ?
+	    HIST_FIELD : HIST_OPP;
 }
 
 static enum tool_verdict
@@ -126,8 +166,7 @@ stale_start(struct tool_ctx *ctx)
 {
 	const char	*cursor = tool_arg_str(ctx, "cursor");
 	struct stale	*st;
-	char		 owner18[19], *soql;
-	struct buf	 b;
+	char		 owner18[19];
 
 	if (cursor != NULL) {
 		if (tool_arg_given(ctx, "days_in_stage_threshold") ||
@@ -139,31 +178,17 @@ stale_start(struct tool_ctx *ctx)
 			    "(a new search), not both");
 		ctx->state = xcalloc(1, sizeof(struct stale));
 		ctx->step = STALE_STEP_QUERY;
-		buf_init(&b);
-		buf_put_str(&b, cursor);
-		tool_request(ctx, IMSG_SF_MORE, &b);
-		buf_free(&b);
-		return TOOL_WAIT;
+		return common_send_more(ctx, cursor);
 	}
 	if (common_arg_owner(ctx, owner18) == -1)
 		return TOOL_FAIL;
 	st = xcalloc(1, sizeof(*st));
 	memcpy(st->owner18, owner18, sizeof(st->owner18));
 	ctx->state = st;
-	if (tool_arg_bool(ctx, "dry_run")) {
-		/* Nothing goes to Salesforce, describe included. */
-		ctx->step = STALE_STEP_QUERY;
-		soql = stale_soql(st, tool_arg_int(ctx,
-		    "days_in_stage_threshold"));
-		common_send_query(ctx, 1, soql);
-		free(soql);
-		return TOOL_WAIT;
-	}
-	ctx->step = STALE_STEP_DESCRIBE;
-	tool_progress(ctx, 0, "describe Opportunity (is LastStageChangeDate "
-	    "there)");
-	common_send_describe(ctx, "Opportunity");
-	return TOOL_WAIT;
+	return common_start(ctx, tool_arg_bool(ctx, "dry_run") ?
+	    stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold")) :
+	    NULL, REQ_ALL_ROWS, STALE_STEP_QUERY, STALE_STEP_DESCRIBE, 0,
+	    "describe Opportunity (is LastStageChangeDate there)");
 }
 
 /* Has the describe answer j the field? */
@@ -203,7 +228,7 @@ stale_finish(struct tool_ctx *ctx)
 {
 	struct stale	*st = ctx->state;
 	cJSON		*out = st->out, *row;
-	char		*text, heading[900];
+	char		*text, heading[1400];
 	long long	 now, t;
 	int		 at, created;
 	size_t		 n;
@@ -227,16 +252,32 @@ stale_finish(struct tool_ctx *ctx)
 		else
 			cJSON_AddItemToArray(row, cJSON_CreateNull());
 	}
-	cJSON_AddStringToObject(out, "stage_change_source", st->history ?
-	    "OpportunityHistory" : "LastStageChangeDate");
-	common_page_heading(out, "stale_opps", st->history ?
+	cJSON_AddStringToObject(out, "stage_change_source",
+	    st->history == HIST_FIELD ? "OpportunityFieldHistory" :
+	    st->history ? "OpportunityHistory" : "LastStageChangeDate");
+	common_page_heading(out, "stale_opps", st->history == HIST_FIELD ?
+	    "open opportunities with no StageName change recorded in "
+	    "OpportunityFieldHistory within the threshold, oldest created "
+	    "first" : st->history ?
 	    "open opportunities with no change recorded in OpportunityHistory "
 	    "within the threshold, oldest created first" :
 	    "open opportunities whose stage has not changed within the "
 	    "threshold, never-moved ones (by CreatedDate) first, then oldest "
 	    "change first", heading, sizeof(heading));
 	n = strlen(heading);
-	if (st->history)
+	if (st->history == HIST_FIELD)
+		snprintf(heading + n, sizeof(heading) - n, ". This org's "
+		    "describe has no Opportunity.LastStageChangeDate (an older "
+		    "API version, or not visible), and %s, so the field history "
+		    "of StageName decided (OpportunityFieldHistory): "
+		    "days_in_stage counts from the last StageName change "
+		    "(last_change), or from CreatedDate for a deal with none "
+		    "recorded, which includes a change made before the org "
+		    "began tracking StageName", st->fell_back ? "it refused "
+		    "OpportunityHistory (INVALID_TYPE) at this call" :
+		    "OpportunityHistory was refused (INVALID_TYPE) earlier in "
+		    "this process");
+	else if (st->history)
 		snprintf(heading + n, sizeof(heading) - n, ". This org's "
 		    "describe has no Opportunity.LastStageChangeDate (an older "
 		    "API version, or not visible), so stage history decided: "
@@ -244,11 +285,6 @@ stale_finish(struct tool_ctx *ctx)
 		    "close date changes, so a recent change of any of them "
 		    "keeps a deal off this list, and days_in_stage counts from "
 		    "the last one (last_change), or from CreatedDate");
-	else if ((long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    out, "total_size")) >= STALE_MAX_ROWS)
-		snprintf(heading + n, sizeof(heading) - n, " (at most %d are "
-		    "reachable: raise the threshold or give owner_id)",
-		    STALE_MAX_ROWS);
 	text = records_text(out, heading);
 	return tool_done(ctx, out, text);
 }
@@ -287,9 +323,10 @@ stale_history(struct tool_ctx *ctx)
 	if (ids == NULL)
 		return stale_finish(ctx);
 	ctx->step = STALE_STEP_HISTORY;
-	tool_progress(ctx, 0, "stage history of the page's deals "
-	    "(OpportunityHistory)");
-	soql = stale_history_soql(ids);
+	tool_progress(ctx, 0, st->history == HIST_FIELD ? "stage history of "
+	    "the page's deals (OpportunityFieldHistory)" : "stage history of "
+	    "the page's deals (OpportunityHistory)");
+	soql = stale_history_soql(st, ids);
 	free(ids);
 	common_send_query(ctx, 0, soql);
 	free(soql);
@@ -332,32 +369,80 @@ static enum tool_verdict
 stale_dry_run(struct tool_ctx *ctx, cJSON *j)
 {
 	struct stale	*st = ctx->state;
-	cJSON		*out, *list;
-	char		*soql, *sent, *p, *path;
+	cJSON		*out;
+	char		*soql;
 
-	if ((out = cJSON_CreateObject()) == NULL)
-		fatalx("cJSON_CreateObject");
+	out = common_plan_start(j, "first: has the org LastStageChangeDate");
 	cJSON_AddStringToObject(out, "object", "Opportunity");
-	list = cJSON_AddArrayToObject(out, "requests");
-	common_request_add_describe(list, j, "first: has the org "
-	    "LastStageChangeDate");
-	common_request_add(list, "GET", cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "path")), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(j, "soql")), "when it has: the "
-	    "stale deals, 200 per call, the rest through the cursor");
-	path = common_path_prefix(j);
-	xasprintf(&p, "%squery?q=<the statement, URL-encoded>", path);
-	free(path);
+	common_plan_broker(out, j, "when it has: the stale deals, 200 per "
+	    "call, the rest through the cursor");
 	st->history = 1;
 	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
-	sent = common_soql_as_sent(ctx, soql);
+	common_plan_add(ctx, out, j, soql, REQ_ALL_ROWS, "instead, when it "
+	    "has not: the deals with no OpportunityHistory row within the "
+	    "threshold, then, per page, their last history row");
 	free(soql);
-	common_request_add(list, "GET", p, sent, "instead, when it has not: "
-	    "the deals with no OpportunityHistory row within the threshold, "
-	    "then, per page, their last history row");
-	free(sent);
-	free(p);
+	st->history = HIST_FIELD;
+	soql = stale_soql(st, tool_arg_int(ctx, "days_in_stage_threshold"));
+	common_plan_add(ctx, out, j, soql, REQ_ALL_ROWS, "instead again, "
+	    "when the org refuses OpportunityHistory (INVALID_TYPE): the same "
+	    "from the field history of StageName, then, per page, its last "
+	    "change");
+	free(soql);
 	return common_dry_run_done(ctx, j, out);
+}
+
+/* Step 1: the stale deals' statement, every row counted. */
+static enum tool_verdict
+stale_send(struct tool_ctx *ctx, const char *why)
+{
+	char	*s;
+
+	ctx->step = STALE_STEP_QUERY;
+	tool_progress(ctx, 0, why);
+	s = stale_soql(ctx->state, tool_arg_int(ctx,
+	    "days_in_stage_threshold"));
+	common_send_query(ctx, REQ_ALL_ROWS, s);
+	free(s);
+	return TOOL_WAIT;
+}
+
+/*
+ * An error answer.  The first OpportunityHistory query of a process that
+ * Salesforce refuses as INVALID_TYPE (the object is not there for this
+ * user) turns to field history; anything else ends the call with it.
+ */
+static enum tool_verdict
+stale_error(struct tool_ctx *ctx, struct buf *b)
+{
+	struct stale	*st = ctx->state;
+	uint32_t	 code;
+	char		*msg;
+	enum tool_verdict v;
+
+	common_error_parse(b, &code, &msg);
+	if (ctx->step == STALE_STEP_QUERY && st->history == HIST_OPP &&
+	    !st->fell_back && code == SFE_SALESFORCE &&
+	    strstr(msg, "INVALID_TYPE") != NULL &&
+	    strstr(msg, "OpportunityHistory") != NULL) {
+		log_info("stale_opps: OpportunityHistory is refused "
+		    "(INVALID_TYPE): field history of StageName from now on");
+		free(msg);
+		stale_field_history = 1;
+		st->history = HIST_FIELD;
+		st->fell_back = 1;
+		return stale_send(ctx, "the stale deals, by the field history "
+		    "of StageName (OpportunityHistory is refused)");
+	}
+	if (st != NULL && st->history == HIST_FIELD)
+		v = tool_fail(ctx, "%s (stale_opps read stage changes from "
+		    "OpportunityFieldHistory, as OpportunityHistory is refused "
+		    "in this org: check that StageName's field history is "
+		    "tracked and readable by the integration user)", msg);
+	else
+		v = tool_fail(ctx, "%s", msg);
+	free(msg);
+	return v;
 }
 
 static enum tool_verdict
@@ -366,23 +451,19 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	struct stale	*st = ctx->state;
 	cJSON		*j, *out;
 	const cJSON	*soql;
-	char		*s;
+	int		 src;
 
-	(void)type;
+	if (type == IMSG_ERROR)
+		return stale_error(ctx, b);
 	if ((j = common_answer_json(ctx, b)) == NULL)
 		return TOOL_FAIL;
 	if (ctx->step == STALE_STEP_DESCRIBE) {
-		st->history = !stale_has_field(j, "LastStageChangeDate");
+		st->history = stale_has_field(j, "LastStageChangeDate") ?
+		    HIST_NONE : stale_field_history ? HIST_FIELD : HIST_OPP;
 		cJSON_Delete(j);
-		ctx->step = STALE_STEP_QUERY;
-		tool_progress(ctx, 0, st->history ? "the stale deals, by stage "
+		return stale_send(ctx, st->history ? "the stale deals, by stage "
 		    "history (no LastStageChangeDate in this org)" :
 		    "the stale deals");
-		s = stale_soql(st, tool_arg_int(ctx,
-		    "days_in_stage_threshold"));
-		common_send_query(ctx, 0, s);
-		free(s);
-		return TOOL_WAIT;
 	}
 	if (ctx->step == STALE_STEP_HISTORY)
 		return stale_history_done(ctx, j);
@@ -391,11 +472,10 @@ stale_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 	/* A cursor of another tool's query would page something else; the
 	 * statement says which way this one went. */
 	soql = cJSON_GetObjectItemCaseSensitive(j, "soql");
-	if (cJSON_IsString(soql) && strncmp(soql->valuestring,
-	    STALE_HIST_SELECT, strlen(STALE_HIST_SELECT)) == 0)
-		st->history = 1;
-	else if (!cJSON_IsString(soql) || strncmp(soql->valuestring,
-	    STALE_SELECT, strlen(STALE_SELECT)) != 0) {
+	if ((src = cJSON_IsString(soql) ? stale_source_of(soql->valuestring) :
+	    -1) != -1)
+		st->history = src;
+	else {
 		cJSON_Delete(j);
 		return tool_fail(ctx, "stale_opps: this cursor belongs to "
 		    "another query; pass it to the query tool instead");
@@ -414,10 +494,11 @@ const struct tool tool_stale_opps = {
 	"days_in_stage_threshold days (default 30), with days_in_stage; a "
 	"deal that never changed stage counts from its creation; optionally "
 	"for one owner. Uses LastStageChangeDate, or, where the org's "
-	"describe has none, stage history (OpportunityHistory), and says "
-	"which. Returns 200 rows per call and the exact number in all; when "
+	"describe has none, stage history (OpportunityHistory, or the field "
+	"history of StageName where that is refused), and says which. "
+	"Returns 200 rows per call and the exact number in all; when "
 	"more exist, pass the returned cursor to get the next 200.",
 	stale_args, stale_output,
-	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD,
+	TOOL_READ_ONLY | TOOL_IDEMPOTENT | TOOL_OPEN_WORLD | TOOL_SEES_ERRORS,
 	stale_start, stale_answer, stale_free, NULL
 };

@@ -10,7 +10,9 @@
 //        [--currency ISO] [--currencies ISO:RATE,ISO:RATE,...]
 //        [--refuse-with SECURITY_ENFORCED,USER_MODE]
 //        [--no-audit-object] [--audit-fields failed,attempt_id,error|none]
-//        [--null-reference error|null]
+//        [--null-reference error|null] [--user-time-zone ZONE]
+//        [--stage-history opportunity|field|both]
+//        [--dated-rates ISO:RATE@YYYY-MM-DD,...]
 //
 // Prints one JSON line on stdout when ready (see README.md), then nothing
 // else on stdout.  Exits 0 on stdin EOF, SIGTERM or SIGINT.
@@ -23,7 +25,7 @@ const ids = require('./lib/ids');
 const { generate, INTEGRATION_USERNAME } = require('./lib/data');
 const { Auth } = require('./lib/oauth');
 const { Sim, createServer } = require('./lib/server');
-const { dayNum, DAY } = require('./lib/dates');
+const { dayNum, DAY, zoneValid } = require('./lib/dates');
 
 /** "SECURITY_ENFORCED,USER_MODE" (either, both, or "none"). */
 function parseRefuseWith(v, fail) {
@@ -49,6 +51,17 @@ function parseCurrencies(text) {
   return out.length >= 2 && out[0].rate === 1 ? out : null;
 }
 
+/** "USD:1.1@2026-01-01,..." -> [{iso, rate, start}]; null if malformed. */
+function parseDatedRates(text) {
+  const out = [];
+  for (const part of String(text).split(',')) {
+    const m = /^([A-Z]{3}):(\d+(?:\.\d+)?)@(\d{4}-\d{2}-\d{2})$/.exec(part.trim());
+    if (!m || Number(m[2]) <= 0 || Number.isNaN(Date.parse(m[3] + 'T00:00:00Z'))) return null;
+    out.push({ iso: m[1], rate: Number(m[2]), start: m[3] });
+  }
+  return out.length ? out : null;
+}
+
 function parseArgs(argv) {
   const o = {
     dir: null, port: 0, seed: 1, opportunities: 600, today: new Date().toISOString().slice(0, 10),
@@ -57,6 +70,7 @@ function parseArgs(argv) {
     lastStageChangeFrom: 0, neverMovedPct: 0, currency: 'USD', currencies: null,
     refuseWith: [],
     auditObject: true, auditFields: ['failed'], nullReference: 'error', logMax: 10000,
+    userTimeZone: 'GMT', stageHistory: 'opportunity', datedRates: null,
   };
   const num = (v, name) => {
     if (!/^\d+$/.test(String(v))) usage(`${name} needs a non-negative integer`);
@@ -90,6 +104,9 @@ function parseArgs(argv) {
       }
       case '--null-reference': o.nullReference = val(); if (o.nullReference !== 'error' && o.nullReference !== 'null') usage('--null-reference takes error or null'); break;
       case '--log-max': o.logMax = num(val(), a); if (o.logMax < 1 || o.logMax > 1000000) usage(`${a}: 1 to 1000000 entries`); break;
+      case '--user-time-zone': o.userTimeZone = val(); if (!zoneValid(o.userTimeZone)) usage('--user-time-zone needs a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)'); break;
+      case '--dated-rates': o.datedRates = parseDatedRates(val()); if (!o.datedRates) usage('--dated-rates needs ISO:RATE@YYYY-MM-DD,... (with --currencies)'); break;
+      case '--stage-history': o.stageHistory = val(); if (!['opportunity', 'field', 'both'].includes(o.stageHistory)) usage('--stage-history takes opportunity, field or both'); break;
       case '--verbose': o.verbose = true; break;
       default: usage(`unknown option ${a}`);
     }
@@ -113,7 +130,14 @@ function main() {
     flsErrorCode: opts.flsErrorCode, semiJoinErrorCode: opts.semiJoinErrorCode,
     lastStageChangeFrom: opts.lastStageChangeFrom, neverMovedPct: opts.neverMovedPct,
     currency: opts.currency, currencies: opts.currencies,
+    // Advanced currency management: dated rates of the currencies.
+    datedRates: opts.datedRates,
     refuseWith: opts.refuseWith, refuseWithCode: 'MALFORMED_QUERY',
+    // The integration user's TimeZoneSidKey: date literals are evaluated in it.
+    userTimeZone: opts.userTimeZone,
+    // Which stage history the org lets the user query: OpportunityHistory,
+    // OpportunityFieldHistory (field history tracking on StageName), both.
+    stageHistory: opts.stageHistory,
     // The write path (POST /__sim/org): the audit object and its optional
     // fields, the org's rules and locks.
     auditObject: opts.auditObject, auditFailed: opts.auditFields.includes('failed'),
@@ -122,10 +146,14 @@ function main() {
     nullReference: opts.nullReference, preconditionErrorCode: 'PRECONDITION_FAILED',
     invalidHeaderCode: 'INVALID_HEADER_TYPE', collateOrder: ['GET', 'PATCH', 'PUT', 'DELETE', 'POST'], noteKeepTags: null,
   };
-  const makeDb = () => generate({
-    seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
-    currencies: cfg.currencies, currency: cfg.currency,
-  });
+  const makeDb = () => {
+    const d = generate({
+      seed: opts.seed, today: opts.today, opportunities: opts.opportunities, neverMovedPct: cfg.neverMovedPct,
+      currencies: cfg.currencies, currency: cfg.currency, datedRates: cfg.datedRates,
+    });
+    d.integrationUser.TimeZoneSidKey = cfg.userTimeZone;
+    return d;
+  };
   const db = makeDb();
   const genMs = Number(process.hrtime.bigint() - t0) / 1e6;
   verbose(`generated ${opts.opportunities} opportunities in ${genMs.toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);

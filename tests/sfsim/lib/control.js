@@ -7,6 +7,7 @@ const { getObject, STAGES } = require('./schema');
 const ids = require('./ids');
 const { DROP_WITH_CONTENT } = require('./notes');
 const { fmtValue } = require('./soql');
+const { zoneValid } = require('./dates');
 
 const ok = (body = { ok: true }) => ({ status: 200, body });
 const fail = (status, message) => ({ status, body: { error: message } });
@@ -21,7 +22,7 @@ function orgState(sim) {
   const c = sim.cfg;
   return {
     last_stage_change_from: c.lastStageChangeFrom, never_moved_pct: c.neverMovedPct, inactive_stages: c.inactiveStages || [],
-    currency: c.currency, currencies: c.currencies,
+    currency: c.currency, currencies: c.currencies, user_time_zone: c.userTimeZone, stage_history: c.stageHistory, dated_rates: c.datedRates,
     is_sandbox: orgRow(sim).IsSandbox, org_type: orgRow(sim).OrganizationType,
     audit_object: c.auditObject, audit_failed: c.auditFailed, audit_attempt_id: c.auditAttemptId, audit_error: c.auditError,
     readonly_field: c.readonlyField, validation_rules: c.validationRules, field_overrides: c.fieldOverrides,
@@ -177,14 +178,21 @@ function handle(sim, method, path, search, headers, bodyText) {
       if (b.inactive_stages !== undefined && !(Array.isArray(b.inactive_stages) && b.inactive_stages.every((x) => stageNames.includes(x)))) {
         return fail(400, `inactive_stages: a list of StageName values (${stageNames.join(', ')})`);
       }
+      const datedOk = (d) => d === null || (Array.isArray(d) && d.length > 0 && d.length <= 100 && d.every((x) => x && /^[A-Z]{3}$/.test(x.iso)
+        && typeof x.rate === 'number' && x.rate > 0 && /^\d{4}-\d{2}-\d{2}$/.test(String(x.start))));
+      if (b.dated_rates !== undefined && !datedOk(b.dated_rates)) return fail(400, 'dated_rates: null, or [{iso, rate, start: YYYY-MM-DD}, ...] (at most 100)');
+      if (b.stage_history !== undefined && !['opportunity', 'field', 'both'].includes(b.stage_history)) return fail(400, 'stage_history: opportunity, field or both');
+      if (b.user_time_zone !== undefined && !zoneValid(b.user_time_zone)) return fail(400, 'user_time_zone: a time zone name (TimeZoneSidKey, e.g. America/Los_Angeles)');
       const wErr = writeOptions(sim, b);
       if (wErr) return fail(400, wErr);
       if (b.last_stage_change_from !== undefined) sim.cfg.lastStageChangeFrom = b.last_stage_change_from;
+      if (b.stage_history !== undefined) sim.cfg.stageHistory = b.stage_history;
       if (b.inactive_stages !== undefined) sim.cfg.inactiveStages = b.inactive_stages.slice();
       let regen = false;
       if (b.never_moved_pct !== undefined && b.never_moved_pct !== sim.cfg.neverMovedPct) { sim.cfg.neverMovedPct = b.never_moved_pct; regen = true; }
       if (b.currencies !== undefined) { sim.cfg.currencies = b.currencies; regen = true; }
       if (b.currency !== undefined) { sim.cfg.currency = b.currency; regen = true; }
+      if (b.dated_rates !== undefined) { sim.cfg.datedRates = b.dated_rates; regen = true; }
       if (regen) {
         sim.db = sim.makeDb();
         sim.cursors.clear();
@@ -192,6 +200,10 @@ function handle(sim, method, path, search, headers, bodyText) {
       // The edition and sandbox flag are the Organization row's own: set
       // after any regeneration, kept until POST reset.
       if (b.is_sandbox !== undefined) orgRow(sim).IsSandbox = b.is_sandbox;
+      if (b.user_time_zone !== undefined) {
+        sim.cfg.userTimeZone = b.user_time_zone;
+        sim.db.integrationUser.TimeZoneSidKey = b.user_time_zone;
+      }
       if (b.org_type !== undefined) orgRow(sim).OrganizationType = b.org_type;
       return ok(orgState(sim));
     }

@@ -7,6 +7,7 @@
 const ids = require('./ids');
 const { OBJECTS, STAGES, STAGE } = require('./schema');
 const { DAY, dayStr, dayNum, dayOf, ymd } = require('./dates');
+const { datedPeriods } = require('./currency');
 
 /** mulberry32: small, fast, deterministic. */
 function rng(seed) {
@@ -149,7 +150,7 @@ const INTEGRATION_USERNAME = 'integration@sfsim.example.com';
  * Build the org.  Deterministic from (seed, today, opportunities): the
  * same arguments give byte-identical data, ids included.
  */
-function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD' }) {
+function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, currencies = null, currency = 'USD', datedRates = null }) {
   const rand = rng(seed);
   const pick = (a) => a[Math.floor(rand() * a.length)];
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -317,6 +318,13 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
         IsCorporate: c.iso === corporate,
       });
     }
+    // Advanced currency management: each currency's periods, the first
+    // from 0001-01-01 at its CurrencyType rate, then the given ones.
+    for (const p of datedPeriods(currencies, datedRates)) {
+      db.insert('DatedConversionRate', {
+        Id: db.nextId('DatedConversionRate'), IsoCode: p.iso, ConversionRate: p.rate, StartDate: p.start, NextStartDate: p.next,
+      });
+    }
     for (const o of oppIds) {
       o.CurrencyIsoCode = crand() < 0.5 ? corporate : currencies[1 + Math.floor(crand() * (currencies.length - 1))].iso || corporate;
     }
@@ -337,10 +345,16 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
       Id: db.nextId('OpportunityHistory'), IsDeleted: false, CreatedDate: at, CreatedById: admin, SystemModstamp: at,
       OpportunityId: o.Id, StageName: stage, Amount: o.Amount, Probability: STAGE.get(stage).probability, CloseDate: o.CloseDate,
     });
+    // Field history: 'created' at creation, then each StageName change.
+    const field = (at, name, from, to) => db.insert('OpportunityFieldHistory', {
+      Id: db.nextId('OpportunityFieldHistory'), IsDeleted: false, OpportunityId: o.Id, CreatedById: admin, CreatedDate: at,
+      Field: name, DataType: name === 'created' ? 'Text' : 'Picklist', OldValue: from, NewValue: to,
+    });
     if (never) {
       o.CreatedDate = o.LastStageChangeDate;
       o.LastStageChangeDate = null;
       row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
       continue;
     }
     const i = openStages.indexOf(o.StageName);
@@ -348,7 +362,12 @@ function generate({ seed = 1, today, opportunities = 600, neverMovedPct = 0, cur
     if (o.CreatedDate < o.LastStageChangeDate && first !== o.StageName) {
       row(o.CreatedDate, first);
       row(o.LastStageChangeDate, o.StageName);
-    } else row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
+      field(o.LastStageChangeDate, 'StageName', first, o.StageName);
+    } else {
+      row(o.CreatedDate, o.StageName);
+      field(o.CreatedDate, 'created', null, null);
+    }
   }
 
   // Events: past and future meetings on opportunities and accounts.

@@ -1,8 +1,10 @@
 'use strict';
 // Date handling.  Date fields are stored as 'YYYY-MM-DD' strings (they
 // sort and compare correctly as strings); datetime fields as epoch
-// milliseconds (UTC), formatted only on output.  Everything is UTC: the
-// simulated integration user's time zone is GMT.
+// milliseconds (UTC), formatted only on output.  Date literals (TODAY,
+// LAST_N_DAYS:n...) are evaluated in the integration user's time zone
+// (TimeZoneSidKey; GMT unless --user-time-zone says otherwise), as the
+// SOQL reference says Salesforce does (README.md).
 
 const DAY = 86400000;
 const cache = new Map();
@@ -45,6 +47,33 @@ function parseDateTime(s) {
   let tz = m[6];
   if (tz !== 'Z' && !tz.includes(':')) tz = tz.slice(0, 3) + ':' + tz.slice(3);
   return Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}${m[5] || ''}${tz}`);
+}
+
+const zoneFmt = new Map();
+/** The UTC offset of zone at the instant ms, in milliseconds. */
+function zoneOffsetMs(zone, ms) {
+  let f = zoneFmt.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    zoneFmt.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  return wall - (ms - (ms % 1000 + 1000) % 1000);
+}
+/** Is zone a time zone Node knows (an IANA name)? */
+function zoneValid(zone) {
+  try { new Intl.DateTimeFormat('en-US', { timeZone: zone }); return typeof zone === 'string' && zone.length > 0; } catch { return false; }
+}
+/** The day number of the instant ms in zone. */
+function zoneDay(zone, ms) {
+  return Math.floor((ms + zoneOffsetMs(zone, ms)) / DAY);
+}
+/** The instant of 00:00 of day n in zone (the offset of that moment). */
+function zoneDayStart(zone, n) {
+  let t = n * DAY - zoneOffsetMs(zone, n * DAY);
+  t = n * DAY - zoneOffsetMs(zone, t);
+  return t;
 }
 
 function ymd(n) {
@@ -104,4 +133,4 @@ function literalRange(lit, n, today) {
   }
 }
 
-module.exports = { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange, dayOf, ymd };
+module.exports = { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange, dayOf, ymd, zoneOffsetMs, zoneValid, zoneDay, zoneDayStart };

@@ -204,10 +204,27 @@ const OBJECTS = {
       { name: 'IsCorporate', label: 'Corporate', type: 'boolean', ro: true },
     ],
   },
+  // Advanced currency management (--dated-rates): the dated exchange rates
+  // (Object Reference, "DatedConversionRate": IsoCode, ConversionRate,
+  // StartDate, NextStartDate).  Absent without it (a GUESS: INVALID_TYPE).
+  DatedConversionRate: {
+    label: 'Dated Conversion Rate', keyPrefix: '04w', createable: false, updateable: false,
+    absentIf: (cfg) => !(cfg.datedRates && cfg.datedRates.length && cfg.currencies && cfg.currencies.length),
+    fields: [
+      { name: 'Id', label: 'Dated Conversion Rate ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsoCode', label: 'Currency ISO Code', type: 'picklist', length: 255, ro: true },
+      { name: 'ConversionRate', label: 'Conversion Rate', type: 'double', ro: true },
+      { name: 'StartDate', label: 'Start Date', type: 'date', ro: true },
+      { name: 'NextStartDate', label: 'Next Start Date', type: 'date', ro: true },
+    ],
+  },
   // Read-only; a row for each change of Amount, Probability, StageName or
   // CloseDate, and one at creation (salesforce.md 6: OpportunityHistory).
+  // Absent where cfg.stageHistory is 'field' (--stage-history): an org
+  // whose integration user cannot query it (INVALID_TYPE).
   OpportunityHistory: {
     label: 'Opportunity History', keyPrefix: '008', createable: false, updateable: false,
+    absentIf: (cfg) => cfg.stageHistory === 'field',
     fields: [
       { name: 'Id', label: 'Opportunity History ID', type: 'id', length: 18, ro: true, nillable: false },
       { name: 'IsDeleted', label: 'Deleted', type: 'boolean', ro: true },
@@ -219,6 +236,25 @@ const OBJECTS = {
       { name: 'Amount', label: 'Amount', type: 'currency', ro: true },
       { name: 'Probability', label: 'Probability (%)', type: 'percent', ro: true },
       { name: 'CloseDate', label: 'Close Date', type: 'date', ro: true },
+    ],
+  },
+  // Field history tracking (Object Reference, "OpportunityFieldHistory"):
+  // a row for each change of a tracked field; here StageName is tracked,
+  // and the org has it only with --stage-history field or both.  OldValue
+  // and NewValue are anyType in Salesforce, strings here.
+  OpportunityFieldHistory: {
+    label: 'Opportunity Field History', keyPrefix: '017', createable: false, updateable: false,
+    absentIf: (cfg) => cfg.stageHistory !== 'field' && cfg.stageHistory !== 'both',
+    fields: [
+      { name: 'Id', label: 'Opportunity Field History ID', type: 'id', length: 18, ro: true, nillable: false },
+      { name: 'IsDeleted', label: 'Deleted', type: 'boolean', ro: true },
+      { name: 'OpportunityId', label: 'Opportunity ID', type: 'reference', ref: ['Opportunity'], rel: 'Opportunity', childRel: 'Histories', ro: true, nillable: false },
+      { name: 'CreatedById', label: 'Created By ID', type: 'reference', ref: ['User'], rel: 'CreatedBy', ro: true, nillable: false },
+      { name: 'CreatedDate', label: 'Created Date', type: 'datetime', ro: true, nillable: false },
+      { name: 'Field', label: 'Changed Field', type: 'picklist', length: 255, ro: true, picklist: pl(['created', 'StageName']) },
+      { name: 'DataType', label: 'Data Type', type: 'picklist', length: 40, ro: true, picklist: pl(['Text', 'Picklist']) },
+      { name: 'OldValue', label: 'Old Value', type: 'string', length: 255, ro: true },
+      { name: 'NewValue', label: 'New Value', type: 'string', length: 255, ro: true },
     ],
   },
   Event: {
@@ -413,6 +449,7 @@ const versionNum = (version) => parseFloat(String(version || '').replace(/^v/, '
 
 /** Does this org, at this API version, lack field f (cfg.<f.sinceCfg>)? */
 function fieldAbsent(f, version, cfg) {
+  if (f.absentIf && cfg && f.absentIf(cfg)) return true;
   if (f.orgFlag && !(cfg && cfg[f.orgFlag])) return true;
   if (f.onlyCfg && !(cfg && cfg[f.onlyCfg] && cfg[f.onlyCfg].length)) return true;
   return !!(f.sinceCfg && cfg && cfg[f.sinceCfg] && versionNum(version) < cfg[f.sinceCfg]);

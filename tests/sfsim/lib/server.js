@@ -12,6 +12,7 @@ const dml = require('./dml');
 const { fmtValue } = require('./soql');
 const { SfError } = require('./errors');
 const control = require('./control');
+const { zoneDay, zoneOffsetMs } = require('./dates');
 
 const MIN_VERSION = 45;
 const MAX_VERSION = 66;
@@ -49,6 +50,11 @@ class Sim {
 
   // ------------------------------------------------------------ queries
 
+  /** TODAY for SOQL: the simulated now's day in the integration user's zone. */
+  userToday() {
+    return zoneDay(this.cfg.userTimeZone, this.now());
+  }
+
   newCursor(c) {
     const id = ids.make('01g', ++this.cursorSeq, 'RO');
     this.cursors.set(id, c);
@@ -75,7 +81,7 @@ class Sim {
     if (q === null || q === undefined) {
       return err(new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified'));
     }
-    const res = runQuery(this.db, q, { cfg: this.cfg, version, today: this.todayN });
+    const res = runQuery(this.db, q, { cfg: this.cfg, version, today: this.userToday(), zone: this.cfg.userTimeZone });
     if (res.kind === 'count') return { status: 200, body: { totalSize: res.totalSize, done: true, records: [] } };
     if (res.kind === 'agg') {
       // GROUP BY results have no locator (salesforce.md 0.4).
@@ -120,8 +126,8 @@ class Sim {
       user_id: this.userId, organization_id: this.auth.orgId,
       preferred_username: u.Username, nickname: u.FirstName || u.Username, name: u.Name,
       email: u.Email, email_verified: true, given_name: u.FirstName, family_name: u.LastName,
-      zoneinfo: u.TimeZoneSidKey || 'America/Los_Angeles', locale: u.LocaleSidKey || 'en_US',
-      user_type: 'STANDARD', active: true, language: 'en_US', utcOffset: -28800000,
+      zoneinfo: u.TimeZoneSidKey || 'GMT', locale: u.LocaleSidKey || 'en_US',
+      user_type: 'STANDARD', active: true, language: 'en_US', utcOffset: zoneOffsetMs(u.TimeZoneSidKey || 'GMT', this.now()),
       updated_at: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       is_app_installed: true,
       urls: {

@@ -7,8 +7,9 @@
 const { parseQuery } = require('@jetstreamapp/soql-parser-js');
 const ids = require('./ids');
 const { OBJECTS, SEMI_JOIN_FORBIDDEN, getObject, objectForId, fieldAbsent, objectAbsent } = require('./schema');
-const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange } = require('./dates');
+const { DAY, dayStr, dayNum, fmtDateTime, isValidDate, parseDateTime, literalRange, zoneDayStart } = require('./dates');
 const { SfError, caret } = require('./errors');
+const { datedPeriods } = require('./currency');
 
 const NO_COLUMN_TAIL = " If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
 const NO_REL_TAIL = " If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.";
@@ -205,7 +206,9 @@ function literal(ctx, fieldRaw, type, literalType, value, n) {
     const num = lt === 'DATE_N_LITERAL' ? Number(n !== undefined ? n : String(value).split(':')[1]) : 0;
     const r = literalRange(name, num, ctx.today);
     if (!r) throw bad(ctx, 'MALFORMED_QUERY', String(value), `unexpected token: ${value}`);
-    return kind === 'date' ? { range: [dayStr(r[0]), dayStr(r[1])] } : { range: [r[0] * DAY, r[1] * DAY] };
+    // A datetime field: the days' bounds are midnights in the user's zone.
+    const z = ctx.zone || 'GMT';
+    return kind === 'date' ? { range: [dayStr(r[0]), dayStr(r[1])] } : { range: [zoneDayStart(z, r[0]), zoneDayStart(z, r[1])] };
   }
   if (lt === 'DATE') {
     if (kind !== 'date') throw typeErr(kind === 'str' || kind === 'id');
@@ -419,7 +422,7 @@ function childLevels(ctx, ast) {
 /** Run a SOQL query.  Returns {kind:'count'|'agg'|'rows', ...}. */
 function runQuery(db, q, opts) {
   const ctx = {
-    db, q, cfg: opts.cfg, version: opts.version, today: opts.today,
+    db, q, cfg: opts.cfg, version: opts.version, today: opts.today, zone: opts.zone,
     mode: 'none',
   };
   const ast = parse(ctx);
@@ -746,11 +749,23 @@ function compileAggregate(ctx, obj, ast, fields, filtered) {
       // [DOC] soql_sosl convertCurrency()).  Each record's own value is
       // converted at its currency's ConversionRate (a single rate: dated
       // rates are not simulated); parent fields are not converted.
+      // With advanced currency management (cfg.datedRates), an
+      // opportunity's amounts convert at the dated rate of its CloseDate
+      // ("convertCurrency()": dated exchange rates are used for currency
+      // fields on opportunities, the rate corresponding to CloseDate).
       const cur = ctx.cfg && ctx.cfg.currencies;
       if (p.type === 'currency' && cur && cur.length && (groupBy.length || ast.having) && p.steps.length === 0) {
         const rate = new Map(cur.map((c) => [c.iso, c.rate]));
+        const periods = obj.name === 'Opportunity' ? datedPeriods(cur, ctx.cfg.datedRates) : [];
+        const rateOf = (r) => {
+          if (periods.length && r.CloseDate) {
+            const hit = periods.find((x) => x.iso === r.CurrencyIsoCode && x.start <= r.CloseDate && (x.next === null || r.CloseDate < x.next));
+            if (hit) return hit.rate;
+          }
+          return rate.get(r.CurrencyIsoCode) || 1;
+        };
         const own = get;
-        get = (r) => { const v = own(r); return v == null ? v : v / (rate.get(r.CurrencyIsoCode) || 1); };
+        get = (r) => { const v = own(r); return v == null ? v : v / rateOf(r); };
       }
     } else if (fn !== 'COUNT') {
       throw bad(ctx, 'MALFORMED_QUERY', raw, `unexpected token: ${raw}`);

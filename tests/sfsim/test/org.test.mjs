@@ -94,7 +94,33 @@ test('userinfo: the token\'s user and org (OpenID Connect UserInfo); the Organiz
   assert.equal(r.json.user_id, sim.user_id);
   assert.equal(r.json.organization_id, sim.org_id);
   assert.equal(r.json.preferred_username, sim.username);
-  assert.equal(r.json.zoneinfo, 'America/Los_Angeles');
+  // GMT unless the run or the test says otherwise: date literals are
+  // evaluated in it (README.md, "Date Formats and Date Literals").
+  assert.equal(r.json.zoneinfo, 'GMT');
+  assert.equal(r.json.utcOffset, 0);
+  assert.equal((await sim.control('POST', 'org', { user_time_zone: 'Mars/Olympus_Mons' })).status, 400, 'an unknown zone is refused');
+  assert.equal((await sim.control('POST', 'org', { user_time_zone: 'Pacific/Kiritimati' })).status, 200);
+  try {
+    r = await sim.fetch('GET', '/services/oauth2/userinfo');
+    assert.equal(r.json.zoneinfo, 'Pacific/Kiritimati');
+    assert.equal(r.json.utcOffset, 14 * 3600000);
+    r = await q('v60.0', `SELECT TimeZoneSidKey FROM User WHERE Id = '${sim.user_id}'`);
+    assert.equal(r.json.records[0].TimeZoneSidKey, 'Pacific/Kiritimati');
+    // TODAY is the simulated now's day at UTC+14: an Event at 23:30 UTC
+    // of the day before that local day is already "from TODAY on" there.
+    const localToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati' }).format(new Date(Date.parse(sim.today + 'T00:00:00Z') + (Date.now() % 86400000)));
+    const events = (await sim.control('GET', 'records/Event')).json;
+    const startOfLocal = Date.parse(localToday + 'T00:00:00+14:00');
+    const want = events.filter((e) => Date.parse(e.StartDateTime.replace(/\+0000$/, 'Z')) >= startOfLocal).length;
+    assert.ok(want > 0 && want < events.length, 'some meetings before, some after');
+    r = await q('v60.0', 'SELECT COUNT() FROM Event WHERE StartDateTime >= TODAY');
+    assert.equal(r.json.totalSize, want, 'a datetime against TODAY: from local midnight');
+    const opps = (await sim.control('GET', 'records/Opportunity')).json;
+    r = await q('v60.0', 'SELECT COUNT() FROM Opportunity WHERE CloseDate = TODAY');
+    assert.equal(r.json.totalSize, opps.filter((o) => o.CloseDate === localToday).length, 'a date against TODAY: the local day');
+  } finally {
+    await sim.control('POST', 'org', { user_time_zone: 'GMT' });
+  }
   const calls = (await sim.control('GET', 'state')).json.api_calls;
   r = await sim.fetch('GET', '/services/oauth2/userinfo', { token: 'not-a-token' });
   assert.equal(r.status, 403, 'a bad token is refused');
@@ -148,4 +174,30 @@ test('currency: Organization.DefaultCurrencyIsoCode; a multi-currency org has Cu
     await sim.control('POST', 'org', { currencies: null });
   }
   assert.ok(!(await fieldsOf('v60.0')).includes('CurrencyIsoCode'));
+});
+
+test('stage history and dated rates: the org shapes, and bad values refused with the rule', async () => {
+  let r = await sim.control('POST', 'org', { stage_history: 'none' });
+  assert.equal(r.status, 400);
+  assert.match(r.body, /stage_history: opportunity, field or both/);
+  r = await sim.control('POST', 'org', { dated_rates: [{ iso: 'usd', rate: 1, start: '2026-01-01' }] });
+  assert.equal(r.status, 400);
+  assert.match(r.body, /dated_rates: null, or \[\{iso, rate, start: YYYY-MM-DD\}/);
+  r = await sim.control('POST', 'org', { dated_rates: Array.from({ length: 101 }, () => ({ iso: 'USD', rate: 1, start: '2026-01-01' })) });
+  assert.equal(r.status, 400, 'at most 100 periods');
+  assert.equal((await sim.control('POST', 'org', { stage_history: 'field' })).status, 200);
+  try {
+    r = await q('v60.0', 'SELECT Id FROM OpportunityHistory LIMIT 1');
+    assert.equal(r.status, 400);
+    assert.equal(r.json[0].errorCode, 'INVALID_TYPE');
+    r = await q('v60.0', "SELECT OpportunityId, NewValue FROM OpportunityFieldHistory WHERE Field = 'StageName' LIMIT 5");
+    assert.equal(r.status, 200, r.body);
+    assert.ok(r.json.records.length > 0, 'stage changes recorded');
+  } finally {
+    await sim.control('POST', 'org', { stage_history: 'opportunity' });
+  }
+  r = await q('v60.0', 'SELECT Id FROM OpportunityFieldHistory LIMIT 1');
+  assert.equal(r.status, 400, 'no field history by default');
+  r = await q('v60.0', 'SELECT Id FROM DatedConversionRate LIMIT 1');
+  assert.equal(r.status, 400, 'no dated rates without advanced currency management');
 });
