@@ -26,9 +26,9 @@ skip() { printf '%s\n' "$*" >>"$skipped"; echo "SKIP: $*"; }
 # A build directory's skipped tests, from the Automake logs: the TAP
 # driver's "SKIP:" lines (whole files and top-level tests) and
 # tests/run-node.sh's "# SKIP subtest:" lines (node subtests, which the
-# driver does not count).
+# driver does not count); $2, a file name pattern, narrows it down.
 skips_of() {
-	find "$1/tests" -name '*.log' -exec grep -H \
+	find "$1/tests" -name "${2:-*.log}" -exec grep -H \
 	    -e '^SKIP: ' -e '^# SKIP subtest: ' {} + 2>/dev/null |
 	    sed "s|^$1/||; s|^[^:]*:SKIP: |$(basename "$1"): |;
 	    s|^\([^:]*\)\.log:# SKIP subtest: |$(basename "$1"): \1 (a subtest) |" \
@@ -288,6 +288,23 @@ else
 fi
 
 lap "Debian package and the installed-binary tests"
+
+# The container (make check-container): contrib/Containerfile built with
+# podman and run against the simulator, one line; its own skip, with the
+# reason, where podman cannot run a container.
+container_check() {
+	(cd "$top/build/plain" && make -s check-container)
+}
+container_report() { cat "$top/build/plain/tests/e2e/container.test.log"; }
+if command -v podman >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	verdict -r container_report "container (make check-container)" \
+	    "$top/build/container.out" container_check
+	skips_of "$top/build/plain" container.test.log
+else
+	skip "container (make check-container): needs root and podman (contrib/install-deps.sh)"
+fi
+
+lap "container"
 
 # The last line: the totals, and every skipped test by name.
 nskip=$(grep -c . "$skipped" || true)
