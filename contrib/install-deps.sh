@@ -5,7 +5,12 @@
 # browser of its own.  clang and clang-tools (scan-build) are for the
 # clang build, the fuzz harnesses and contrib/analyze.sh; gcovr for
 # contrib/coverage.sh; openssh-server for tests/e2e/ssh.test.mjs, which
-# starts its own sshd on a loopback port (the system's is not used).
+# starts its own sshd on a loopback port (the system's is not used);
+# podman, runc and mmdebstrap for `make check-container`, which builds
+# contrib/Containerfile (runc: Debian 12's crun refuses a hybrid cgroup
+# hierarchy; mmdebstrap makes the Debian 12 base image where the registry
+# cannot be reached).  The npm modules include Claude Code (a native
+# executable of about 400 MB) for tests/e2e/clients.test.mjs.
 # Run as root (or through sudo).  Idempotent.
 set -eu
 
@@ -13,7 +18,7 @@ pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
 debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr
-openssh-server tzdata"
+openssh-server tzdata podman runc mmdebstrap"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -26,9 +26,9 @@ skip() { printf '%s\n' "$*" >>"$skipped"; echo "SKIP: $*"; }
 # A build directory's skipped tests, from the Automake logs: the TAP
 # driver's "SKIP:" lines (whole files and top-level tests) and
 # tests/run-node.sh's "# SKIP subtest:" lines (node subtests, which the
-# driver does not count).
+# driver does not count); $2, a file name pattern, narrows it down.
 skips_of() {
-	find "$1/tests" -name '*.log' -exec grep -H \
+	find "$1/tests" -name "${2:-*.log}" -exec grep -H \
 	    -e '^SKIP: ' -e '^# SKIP subtest: ' {} + 2>/dev/null |
 	    sed "s|^$1/||; s|^[^:]*:SKIP: |$(basename "$1"): |;
 	    s|^\([^:]*\)\.log:# SKIP subtest: |$(basename "$1"): \1 (a subtest) |" \
@@ -41,6 +41,33 @@ tally() {
 	e=$(sed -n 's/^# ERROR: *//p' "$1/test-suite.log.summary" 2>/dev/null | head -1)
 	pass=$((pass + ${p:-0}))
 	fail=$((fail + ${f:-0} + ${e:-0}))
+}
+
+# One PASS or FAIL line, counted: verdict [-t] [-F FAILNAME] [-r REPORT]
+# NAME LOG COMMAND...  COMMAND's output goes to LOG; when it fails,
+# REPORT (a command; by default `cat LOG`) says why on standard error.
+# -t adds LOG's last line to the PASS line; -F names the FAIL line.
+verdict() {
+	v_tail= v_fname= v_report=
+	while :; do
+		case $1 in
+		-t) v_tail=1; shift ;;
+		-F) v_fname=$2; shift 2 ;;
+		-r) v_report=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	v_name=$1
+	v_log=$2
+	shift 2
+	if "$@" >"$v_log" 2>&1; then
+		echo "PASS: $v_name${v_tail:+ ($(tail -n 1 "$v_log"))}"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: ${v_fname:-$v_name}" >&2
+		if [ -n "$v_report" ]; then "$v_report"; else cat "$v_log"; fi >&2
+		fail=$((fail + 1))
+	fi
 }
 
 # Each section's wall time, for the CI budget (.ci/run prints the total).
@@ -79,18 +106,13 @@ only="tests/sandbox_test tests/e2e/mcp_core.test.mjs" \
 # A second compiler: the program and the test programs must build
 # warning-free with clang too (-Werror is on in every build); TESTS=
 # builds them and runs nothing.
+clang_build() {
+	(cd "$top/build/clang" && "$top/configure" -q CC=clang &&
+	    make -s -j"$jobs" && make -s -j"$jobs" check TESTS=)
+}
 if command -v clang >/dev/null 2>&1; then
 	mkdir -p "$top/build/clang"
-	if (cd "$top/build/clang" && "$top/configure" -q CC=clang &&
-	    make -s -j"$jobs" && make -s -j"$jobs" check TESTS=) \
-	    >"$top/build/clang.out" 2>&1; then
-		echo "PASS: clang build"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: clang build" >&2
-		cat "$top/build/clang.out" >&2
-		fail=$((fail + 1))
-	fi
+	verdict "clang build" "$top/build/clang.out" clang_build
 fi
 
 # The hardening a security review expects, on every program of the plain
@@ -102,14 +124,8 @@ fi
 if command -v hardening-check >/dev/null 2>&1; then
 	for p in "$top"/build/plain/sfrevops-mcp "$top"/build/plain/sfrevops-mcp-*; do
 		[ -x "$p" ] || continue
-		if hardening-check --nocfprotection "$p" >"$p.hardening.out" 2>&1; then
-			echo "PASS: hardening-check $(basename "$p")"
-			pass=$((pass + 1))
-		else
-			echo "FAIL: hardening-check $(basename "$p")" >&2
-			cat "$p.hardening.out" >&2
-			fail=$((fail + 1))
-		fi
+		verdict "hardening-check $(basename "$p")" "$p.hardening.out" \
+		    hardening-check --nocfprotection "$p"
 	done
 fi
 
@@ -119,14 +135,8 @@ lap "sandbox-debug, clang, hardening-check"
 # explained in contrib/analyze.suppress fails.
 if command -v gcc >/dev/null 2>&1 && { command -v scan-build >/dev/null 2>&1 ||
     command -v scan-build-14 >/dev/null 2>&1; }; then
-	if sh "$top/contrib/analyze.sh" "$top/build/analyze" >"$top/build/analyze.out" 2>&1; then
-		echo "PASS: static analysis ($(tail -n 1 "$top/build/analyze.out"))"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: static analysis" >&2
-		cat "$top/build/analyze.out" >&2
-		fail=$((fail + 1))
-	fi
+	verdict -t "static analysis" "$top/build/analyze.out" \
+	    sh "$top/contrib/analyze.sh" "$top/build/analyze"
 else
 	skip "static analysis: no gcc or scan-build (Debian clang-tools)"
 fi
@@ -134,17 +144,13 @@ fi
 lap "static analysis"
 
 # The unit tests again, under valgrind (memcheck, leaks included).
-for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
-	if (cd "$top/build/plain" && top_srcdir="$top" valgrind -q \
+vg_unit() {
+	(cd "$top/build/plain" && top_srcdir="$top" valgrind -q \
 	    --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
-	    --errors-for-leak-kinds=definite "./$t" >"$t.valgrind.out" 2>&1); then
-		echo "PASS: valgrind $t"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: valgrind $t" >&2
-		cat "$top/build/plain/$t.valgrind.out" >&2
-		fail=$((fail + 1))
-	fi
+	    --errors-for-leak-kinds=definite "./$1")
+}
+for t in $(cd "$top/build/plain" && make -s --no-print-directory print-valgrind-tests | tail -n 1); do
+	verdict "valgrind $t" "$top/build/plain/$t.valgrind.out" vg_unit "$t"
 done
 
 lap "valgrind of the unit tests"
@@ -163,24 +169,23 @@ printf '%s\n' '#!/bin/sh' \
     "exec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --trace-children=no --log-file='$vg/vg.%p.log' '$top/build/plain/sfrevops-mcp' \"\$@\"" \
     >"$vg/sfrevops-mcp"
 chmod 755 "$vg/sfrevops-mcp"
+vg_parent() {
+	(cd "$top/build/plain" && env top_srcdir="$top" \
+	    top_builddir="$top/build/plain" SFREVOPS_BIN="$vg/sfrevops-mcp" \
+	    node --test-reporter=tap "$top/$f") &&
+	    ! find "$vg" -name 'vg.*.log' -size +0 | grep -q .
+}
+vg_parent_report() {
+	grep -A20 '^not ok' "$vg/$t.tap" || true
+	find "$vg" -name 'vg.*.log' -size +0 -exec cat {} +
+}
 for t in mcp_core read_path hostile calls errors; do
 	f=tests/e2e/$t.test.mjs
 	if [ ! -d "$top/tests/node_modules/@modelcontextprotocol/sdk" ]; then
 		skip "valgrind $f: no tests/node_modules"
 		continue
 	fi
-	if (cd "$top/build/plain" && env top_srcdir="$top" \
-	    top_builddir="$top/build/plain" SFREVOPS_BIN="$vg/sfrevops-mcp" \
-	    node --test-reporter=tap "$top/$f" >"$vg/$t.tap" 2>&1) &&
-	    ! find "$vg" -name 'vg.*.log' -size +0 | grep -q .; then
-		echo "PASS: valgrind (parent) $f"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: valgrind (parent) $f" >&2
-		grep -A20 '^not ok' "$vg/$t.tap" >&2 || true
-		find "$vg" -name 'vg.*.log' -size +0 -exec cat {} + >&2
-		fail=$((fail + 1))
-	fi
+	verdict -r vg_parent_report "valgrind (parent) $f" "$vg/$t.tap" vg_parent
 	find "$vg" -name 'vg.*.log' -size 0 -exec rm -f {} +
 done
 
@@ -263,18 +268,14 @@ deb_check() {
 	done
 	return "$r"
 }
+deb_report() { cat "$top/build/deb/test.out"; }
 if [ "$(id -u)" -eq 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 &&
     ! dpkg-query -W sfrevops-mcp >/dev/null 2>&1; then
 	mkdir -p "$top/build/deb"
 	: >"$top/build/deb/installed.txt"
-	if deb_check; then
-		echo "PASS: Debian package (build, lintian, dpkg -x, dpkg -i, initialize, dpkg -r)"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: Debian package" >&2
-		cat "$top/build/deb/test.out" >&2
-		fail=$((fail + 1))
-	fi
+	verdict -F "Debian package" -r deb_report \
+	    "Debian package (build, lintian, dpkg -x, dpkg -i, initialize, dpkg -r)" \
+	    "$top/build/deb/check.out" deb_check
 	while read -r verdict rest; do
 		case $verdict in
 		PASS) echo "PASS: $rest"; pass=$((pass + 1)) ;;
@@ -287,6 +288,23 @@ else
 fi
 
 lap "Debian package and the installed-binary tests"
+
+# The container (make check-container): contrib/Containerfile built with
+# podman and run against the simulator, one line; its own skip, with the
+# reason, where podman cannot run a container.
+container_check() {
+	(cd "$top/build/plain" && make -s check-container)
+}
+container_report() { cat "$top/build/plain/tests/e2e/container.test.log"; }
+if command -v podman >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	verdict -r container_report "container (make check-container)" \
+	    "$top/build/container.out" container_check
+	skips_of "$top/build/plain" container.test.log
+else
+	skip "container (make check-container): needs root and podman (contrib/install-deps.sh)"
+fi
+
+lap "container"
 
 # The last line: the totals, and every skipped test by name.
 nskip=$(grep -c . "$skipped" || true)

@@ -4,7 +4,10 @@
 # podman, no Docker daemon; README, "In a container"): every shared
 # library the four built executables name (DT_NEEDED) comes from a
 # Debian package the run-time stage installs, or from libc6, which
-# debian:12-slim has.  TAP; skipped without dpkg or readelf.
+# debian:12-slim has; and the entry point's init (tini) is installed.
+# The image itself is built and run by tests/e2e/container.test.mjs
+# (make check-container) where podman runs.  TAP; skipped without dpkg
+# or readelf.
 srcdir=${srcdir:-.}
 cf=$srcdir/contrib/Containerfile
 n=0
@@ -15,17 +18,30 @@ fi
 # The packages of the second stage's apt-get install.
 runtime=$(awk '/^FROM debian:12-slim/ { s = 1 } s' "$cf" |
     sed -n '/apt-get install/,/rm -rf/p' | tr ' \\\t' '\n\n\n' |
-    grep -E '^lib[a-z0-9.+-]+$|^ca-certificates$' | sort -u)
+    grep -E '^lib[a-z0-9.+-]+$|^ca-certificates$|^tini$' | sort -u)
 bins="sfrevops-mcp sfrevops-mcp-front sfrevops-mcp-broker sfrevops-mcp-writer"
 libs=$(for b in $bins; do readelf -d "$b"; done |
     sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u)
-echo "1..$(($(echo "$libs" | wc -l) + 1))"
+echo "1..$(($(echo "$libs" | wc -l) + 2))"
 n=$((n + 1))
 if [ -n "$runtime" ] && echo "$runtime" | grep -qx ca-certificates; then
 	echo "ok $n - the run-time stage installs:" $runtime
 else
 	echo "not ok $n - no run-time package list found in $cf"
 fi
+# PID 1 is an init, the server its child: the children take a parent of
+# PID 1 for a dead one.
+n=$((n + 1))
+entry=$(sed -n 's/^ENTRYPOINT //p' "$cf")
+case $entry in
+'["/usr/bin/tini", "--", "/usr/bin/sfrevops-mcp"]')
+	if echo "$runtime" | grep -qx tini; then
+		echo "ok $n - the entry point runs the server under tini, which the run-time stage installs"
+	else
+		echo "not ok $n - the entry point names tini, which the run-time stage does not install"
+	fi ;;
+*)	echo "not ok $n - the entry point is $entry, not the server under tini (PID 1)" ;;
+esac
 for l in $libs; do
 	n=$((n + 1))
 	path=$(for b in $bins; do ldd "$b"; done | awk -v l="$l" '$1 == l { print $3; exit }')
