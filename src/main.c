@@ -44,6 +44,7 @@
 #include "connector.h"
 #include "conf.h"
 #include "cli.h"
+#include "logsink.h"
 #include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
@@ -119,6 +120,7 @@ usage(int status)
 	    "SFDC_LOGIN_URL, SFDC_API_VERSION, SFDC_CA_FILE, SFDC_FLS_MODE,\n"
 	    "SFDC_HTTP_TIMEOUT_MS, SFDC_CALL_TIMEOUT_MS, SFDC_MAX_TRANSFERS,\n"
 	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
+	    "SFDC_LOG_SYSLOG, SFDC_LOG_JOURNAL,\n"
 	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_TOOLS\n"
 	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME, SFREVOPS_NAME,
 	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
@@ -362,10 +364,10 @@ parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
  * lines that claim to come from another.
  */
 static int
-log_line_from(const char *line, enum proc_role role)
+log_line_from(const char *line, enum proc_role role, int *level)
 {
 	size_t		 n = strlen(line);
-	cJSON		*j;
+	cJSON		*j, *l;
 	int		 ok;
 
 	if (n == 0 || strchr(line, '\n') != line + n - 1 ||
@@ -376,23 +378,31 @@ log_line_from(const char *line, enum proc_role role)
 	ok = cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItem(j,
 	    "proc")) && strcmp(cJSON_GetObjectItem(j, "proc")->valuestring,
 	    proc_name(role)) == 0;
+	/* The level syslog and the journal get is the one the line shows
+	 * (log.c writes it), not a number beside it. */
+	l = cJSON_GetObjectItem(j, "level");
+	if (ok && (!cJSON_IsString(l) ||
+	    (*level = log_level_parse(l->valuestring)) == -1))
+		ok = 0;
 	cJSON_Delete(j);
 	return ok;
 }
 
-/* IMSG_LOG: one JSON line, written to stderr as it came. */
+/* IMSG_LOG: one JSON line, written to stderr (and syslog, the journal)
+ * as it came. */
 static void
 parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
 	struct child	*c = arg;
 	uint32_t	 level;
 	char		*line = NULL;
+	int		 lvl;
 
 	(void)from;
 	(void)id;
 	if (buf_get_u32(b, &level) == 0 && buf_get_str(b, &line, 16384) == 0 &&
-	    buf_get_end(b) == 0 && log_line_from(line, c->role))
-		log_write_line(line, strlen(line));
+	    buf_get_end(b) == 0 && log_line_from(line, c->role, &lvl))
+		logsink_line(lvl, line, strlen(line));
 	else
 		log_warnx("malformed log line from %s", proc_name(c->role));
 	free(line);
@@ -881,6 +891,13 @@ parent_main(enum cli_mode mode)
 		fatalx("configuration: %s", err);
 	}
 	config_wipe_environ();
+	/* syslog and the journal, open before any child starts. */
+	if (logsink_setup(err, sizeof(err)) == -1) {
+		config_free(&conf);
+		log_errorx("configuration: %s", err);
+		exit(mode == CLI_SERVE ? 1 : 2);
+	}
+	log_set_output(logsink_line);
 	conf.json = config_finish(conf.json, mode);
 	connector_setup(conf.json);
 	/* audit-report: the journal, read here before any child starts. */

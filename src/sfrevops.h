@@ -176,6 +176,8 @@ enum log_level {
 typedef void (*log_sink_fn)(int level, const char *line, size_t len);
 void	 log_init(enum proc_role, int level);
 void	 log_set_sink(log_sink_fn);
+/* The parent's own lines, where its children's go (logsink.c). */
+void	 log_set_output(log_sink_fn);
 void	 log_set_level(int);
 int	 log_get_level(void);
 const char *log_level_name(int);
