@@ -35,6 +35,7 @@ proc_name(enum proc_role r)
 	case PROC_FRONT: return "front";
 	case PROC_BROKER: return "broker";
 	case PROC_WRITER: return "writer";
+	case PROC_EXPORT: return "export";
 	default: return "unknown";
 	}
 }

@@ -24,6 +24,7 @@
 #define FD_PARENT	3	/* child <-> parent: hello, config, logs, shutdown */
 #define FD_PEER_A	4	/* front: broker   broker: front   writer: front */
 #define FD_PEER_B	5	/* front: writer   broker: writer  writer: broker */
+				/* export: only FD_PARENT; 4 and 5 closed */
 #define FD_FIRST_FREE	6
 
 /* A child whose peer closed its channel exits with this: not the cause. */
@@ -47,6 +48,7 @@ enum proc_role {
 	PROC_FRONT,
 	PROC_BROKER,
 	PROC_WRITER,
+	PROC_EXPORT,	/* OpenTelemetry, only when configured (export.c) */
 	PROC_MAX
 };
 
@@ -103,6 +105,8 @@ enum proc_role {
 	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
 				   zoneinfo, organization_id, org_name,	\
 				   is_sandbox, org_type, instance} */	\
+	X(EVENT,	34)	/* parent -> export: str json, one	\
+				   event (a tool call, start, stop) */	\
 	X(LOGIN_TOKEN,	32)	/* broker -> parent, login mode only,	\
 				   unsolicited: str refresh token, str	\
 				   instance URL (cli_login.c) */	\
@@ -396,6 +400,7 @@ void	 sandbox_apply(enum proc_role, const char *const *ro_paths);
 int	 front_main(void);
 int	 broker_main(void);
 int	 writer_main(void);
+int	 export_main(void);
 
 /* child side of the parent channel (proc.c) */
 struct proc_ctx {
