@@ -8,8 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
-import { startSim, simEnv, connectSdk, spawnRaw, descendants, waitFor } from './lib.mjs';
+import { openSync, readSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { BIN, startSim, simEnv, connectSdk, spawnRaw, descendants, waitFor } from './lib.mjs';
 
 /** A collector stand-in: records {method, url, headers, json}. */
 async function startCollector(status = 200) {
@@ -353,5 +355,81 @@ test('bad export settings are configuration errors that name the setting', async
     }
   } finally {
     await sim.stop();
+  }
+});
+
+// The exporter alone, with this test as its parent on descriptor 3 (a
+// socket pair: libuv's 'pipe'), speaking the framing of src/ipc.c: the
+// queue holds 1,024 events and drops the 1,025th and later, saying so
+// once; a refused connection is one line; SHUTDOWN ends it within its
+// second, saying what was dropped and what was not exported.
+const EXPORT_BIN = join(dirname(BIN), 'sfrevops-mcp-export');
+const T = { ERROR: 1, HELLO: 2, LOG: 4, SHUTDOWN: 6, CONFIG: 8, READY: 12, CONNECT: 16, EVENT: 34 };
+
+function frame(type, id, payload = Buffer.alloc(0)) {
+  const h = Buffer.alloc(16);
+  h.writeUInt32LE(type, 0);
+  h.writeUInt32LE(payload.length, 4);
+  h.writeUInt32LE(id, 8);
+  return Buffer.concat([h, payload]);
+}
+const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
+const str = (s) => { const b = Buffer.from(s); return Buffer.concat([u32(b.length), b]); };
+
+test('the exporter alone: 1,024 events wait, the 1,025th is dropped and said once; SHUTDOWN within a second', { skip: !existsSync(EXPORT_BIN) && 'no built exporter' }, async () => {
+  const p = spawn(EXPORT_BIN, ['-R', 'export'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const ch = p.stdio[3];
+  let stderr = '';
+  p.stderr.on('data', (d) => { stderr += d; });
+  const got = [];
+  let buf = Buffer.alloc(0);
+  ch.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 16 && buf.length >= 16 + buf.readUInt32LE(4)) {
+      const len = buf.readUInt32LE(4);
+      got.push({ type: buf.readUInt32LE(0), id: buf.readUInt32LE(8), data: buf.subarray(16, 16 + len) });
+      buf = buf.subarray(16 + len);
+    }
+  });
+  const logs = () => got.filter((m) => m.type === T.LOG).map((m) => JSON.parse(m.data.subarray(8, 8 + m.data.readUInt32LE(4)).toString()));
+  const exited = new Promise((r) => p.once('exit', (code, signal) => r({ code, signal })));
+  try {
+    ch.write(frame(T.HELLO, 0, Buffer.concat([u32(1), u32(0)])));
+    ch.write(frame(T.CONFIG, 0, str(JSON.stringify({ host: '127.0.0.1', port: 9, interval_ms: 60000, version: '0-test' }))));
+    assert.ok(await waitFor(() => got.some((m) => m.type === T.READY), 5000), 'READY: ' + stderr);
+    const ev = (i) => frame(T.EVENT, 0, str(JSON.stringify({ kind: 'call', tool: 'query', status: 'ok', ms: i % 7, api_calls: 1 })));
+    // 64 events: a full batch, sent at once: the exporter asks for a
+    // connection, which this parent refuses.
+    for (let i = 0; i < 64; i++) ch.write(ev(i));
+    assert.ok(await waitFor(() => got.some((m) => m.type === T.CONNECT), 3000), 'a full batch asks for a connection');
+    const c = got.find((m) => m.type === T.CONNECT);
+    assert.equal(c.data.subarray(4, 4 + c.data.readUInt32LE(0)).toString(), '127.0.0.1', 'to the configured host');
+    assert.equal(c.data.readUInt32LE(4 + c.data.readUInt32LE(0)), 9, 'and port');
+    ch.write(frame(T.ERROR, c.id, Buffer.concat([u32(5), str('refusing for the test')])));
+    assert.ok(await waitFor(() => logs().some((l) => /collector at 127\.0\.0\.1:9: POST \/v1\/traces: refusing for the test/.test(l.msg)), 3000), 'the refusal is said');
+    // Up to the bound: 1,024 waiting, nothing said about dropping.
+    for (let i = 64; i < 1024; i++) ch.write(ev(i));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(logs().filter((l) => /dropped/.test(l.msg)).length, 0, 'at 1,024 nothing is dropped');
+    assert.equal(got.filter((m) => m.type === T.CONNECT).length, 1, 'failing: no new connection before the interval');
+    // One more, and five more: dropped, said once.
+    for (let i = 0; i < 6; i++) ch.write(ev(i));
+    assert.ok(await waitFor(() => logs().some((l) => /1024 events wait already: further ones are dropped/.test(l.msg)), 3000), 'the 1,025th is dropped and said');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(logs().filter((l) => /dropped/.test(l.msg)).length, 1, 'once');
+    // SHUTDOWN: one last try (refused again), then the end, within 1 s.
+    const t0 = Date.now();
+    ch.write(frame(T.SHUTDOWN, 0));
+    assert.ok(await waitFor(() => got.filter((m) => m.type === T.CONNECT).length === 2, 2000), 'a last flush is tried');
+    const last = got.filter((m) => m.type === T.CONNECT)[1];
+    ch.write(frame(T.ERROR, last.id, Buffer.concat([u32(5), str('still refusing')])));
+    const { code } = await exited;
+    assert.equal(code, 0, 'it ends cleanly: ' + stderr);
+    assert.ok(Date.now() - t0 < 1500, 'within its second');
+    assert.ok(logs().some((l) => /6 events were dropped while 1024 waited/.test(l.msg)), 'the count of the dropped');
+    assert.ok(logs().some((l) => /the last flush did not finish within 900 ms: 1024 events not exported/.test(l.msg)), JSON.stringify(logs().map((l) => l.msg)));
+    assert.ok(logs().every((l) => l.proc === 'export'), 'its lines are its own');
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
   }
 });
