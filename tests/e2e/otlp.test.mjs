@@ -180,6 +180,10 @@ test('the exporter runs sandboxed and holds no secret', async (t) => {
       // Its descriptors: the parent channel and, at most, a connection.
       const fds = readFileSync(`/proc/${ex.pid}/limits`, 'utf8');
       assert.match(fds, /Max open files\s+8\s+8/);
+      // No HTTP or TLS library: it writes HTTP/1.1 itself.
+      const libs = readFileSync(`/proc/${ex.pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => f && /\.so/.test(f));
+      assert.ok(libs.length > 0, 'its maps were read');
+      assert.deepEqual(libs.filter((f) => /\/lib(curl|ssl|crypto|gnutls|nghttp2|sodium)[.-]/.test(f)), [], 'no libcurl, TLS or libsodium mapped');
       // The token: not in its memory.
       assert.equal(memoryHas(ex.pid, Buffer.from(sim.access_token)), false, 'no token in the exporter');
     } else t.diagnostic('not root: the /proc checks of the exporter are skipped');
