@@ -732,21 +732,16 @@ exchange_io(struct exporter *x, short revents)
 
 /* --------------------------------------------------------------- loop */
 
+/* What has arrived whole, read or not yet handled (an EVENT that came
+ * with the CONFIG waits in the buffer, not in the socket). */
 static void
-parent_messages(struct exporter *x)
+parent_drain(struct exporter *x)
 {
 	struct ipc_msg	 msg;
 	struct buf	 b;
 	char		 err[256];
 	int		 r;
 
-	if ((r = ipc_read(&x->proc.parent)) == 0 ||
-	    (r == -1 && errno == ECONNRESET)) {
-		x->parent_gone = 1;
-		return;
-	}
-	if (r == -1)
-		fatal("parent channel: read");
 	for (;;) {
 		if ((r = ipc_get(&x->proc.parent, &msg, err,
 		    sizeof(err))) == -1)
@@ -777,6 +772,21 @@ parent_messages(struct exporter *x)
 		}
 		ipc_msg_free(&msg);
 	}
+}
+
+static void
+parent_messages(struct exporter *x)
+{
+	int	 r;
+
+	if ((r = ipc_read(&x->proc.parent)) == 0 ||
+	    (r == -1 && errno == ECONNRESET)) {
+		x->parent_gone = 1;
+		return;
+	}
+	if (r == -1)
+		fatal("parent channel: read");
+	parent_drain(x);
 }
 
 /*
@@ -818,6 +828,7 @@ export_run(struct exporter *x)
 	int		 n, timeout;
 
 	for (;;) {
+		parent_drain(x);
 		flush_due(x);
 		now = now_ms();
 		if (x->parent_gone)
