@@ -1828,6 +1828,7 @@ broker_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 #define PT_PICK_PARENT(s, r, t, h)
 #define PT_PICK_FRONT(s, r, t, h)
 #define PT_PICK_WRITER(s, r, t, h)
+#define PT_PICK_EXPORT(s, r, t, h)
 static const struct policy_handler broker_handlers[] = {
 	POLICY_TABLE(PT_ROW_PICK)
 };

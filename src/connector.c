@@ -40,6 +40,10 @@ static struct endpoint {
 	const char	*what;
 } endpoints[MAX_ENDPOINTS];
 static size_t	nendpoints;
+/* The exporter's collector (SFDC_OTLP_ENDPOINT): its one endpoint, and
+ * not one of the broker's. */
+static struct endpoint	export_endpoint;
+static int		export_set;
 /* May the instance move (a flow that mints tokens), and from where. */
 static int	moves;
 static char	instance_host[CONNECTOR_HOST_MAX + 1];
@@ -68,6 +72,17 @@ connector_allow(const char *url, const char *what)
 	return 0;
 }
 
+int
+connector_export(const char *url)
+{
+	if (url_hostport(url, export_endpoint.host,
+	    sizeof(export_endpoint.host), &export_endpoint.port) == -1)
+		return -1;
+	export_endpoint.what = "collector";
+	export_set = 1;
+	return 0;
+}
+
 void
 connector_reset(void)
 {
@@ -75,6 +90,8 @@ connector_reset(void)
 	nendpoints = 0;
 	moves = 0;
 	instance_host[0] = '\0';
+	memset(&export_endpoint, 0, sizeof(export_endpoint));
+	export_set = 0;
 }
 
 int
@@ -94,13 +111,14 @@ connector_permitted(const char *host, unsigned int port)
 	    policy_same_mydomain(instance_host, host) ? 2 : 0;
 }
 
+static int	open_host(const char *, unsigned int, int, int *, char *,
+		    size_t);
+
 int
 connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
     size_t errlen)
 {
-	struct addrinfo	 hints, *res, *ai;
-	char		 service[8], name[CONNECTOR_HOST_MAX + 2];
-	int		 fd = -1, rc, saved = EADDRNOTAVAIL, how;
+	int	 how;
 
 	*fdp = -1;
 	if (strlen(host) > CONNECTOR_HOST_MAX ||
@@ -111,6 +129,33 @@ connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
 		    CONNECTOR_HOST_MAX, host, port);
 		return -1;
 	}
+	return open_host(host, port, how, fdp, errbuf, errlen);
+}
+
+int
+connector_open_export(const char *host, unsigned int port, int *fdp,
+    char *errbuf, size_t errlen)
+{
+	*fdp = -1;
+	if (!export_set || strlen(host) > CONNECTOR_HOST_MAX ||
+	    export_endpoint.port != port ||
+	    strcasecmp(export_endpoint.host, host) != 0) {
+		snprintf(errbuf, errlen, "refusing to connect the exporter to "
+		    "%.*s:%u: not the collector of SFDC_OTLP_ENDPOINT",
+		    CONNECTOR_HOST_MAX, host, port);
+		return -1;
+	}
+	return open_host(host, port, 1, fdp, errbuf, errlen);
+}
+
+static int
+open_host(const char *host, unsigned int port, int how, int *fdp,
+    char *errbuf, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 service[8], name[CONNECTOR_HOST_MAX + 2];
+	int		 fd = -1, rc, saved = EADDRNOTAVAIL;
+
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;

@@ -12,6 +12,12 @@
 void	 connector_instance(const char *url, int can_move);
 /* Allow connections to url's host and port; what names it in messages. */
 int	 connector_allow(const char *url, const char *what);
+/* The exporter's collector: the one endpoint it may reach (and the
+ * broker may not, unless it is also configured for the broker). */
+int	 connector_export(const char *url);
+/* connector_open() for the exporter: its collector only. */
+int	 connector_open_export(const char *host, unsigned int port, int *fd,
+	    char *errbuf, size_t errlen);
 void	 connector_reset(void);
 /* 1 if host:port is configured, 2 if it is of the instance's My Domain
  * on 443 (and the flow mints tokens), 0 if it is not allowed. */

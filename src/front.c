@@ -104,6 +104,7 @@ struct call {
 	int			 held;		/* done; waits for the org's name */
 	int			 zone_wait;	/* not started; waits for the zone */
 	char			 args_hash[33];	/* keyed BLAKE2b, hex, for logs */
+	unsigned int		 api_calls;	/* requests sent to the broker */
 	/* notifications/progress, when the request asked for it */
 	char			*progress_token;	/* JSON text, or NULL */
 	int			 steps;		/* steps begun */
@@ -457,12 +458,21 @@ call_free(struct front *f, struct call *c)
 static void
 call_log(struct front *f, struct call *c, const char *status)
 {
-	char	 extra[256], msg[200];
+	char	 extra[320], msg[200];
 	unsigned long long ms = (unsigned long long)(now_ms() - c->started_ms);
 
+	/* api_calls: the requests this call sent to the broker; org_id:
+	 * once the front knows it, letters and digits only (the
+	 * exporter's attributes). */
+	int	 org = f->org_state == ORG_KNOWN && strspn(f->org_id,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") ==
+	    strlen(f->org_id);
+
 	snprintf(extra, sizeof(extra), "\"tool\":\"%s\",\"args_hash\":\"%s\","
-	    "\"status\":\"%s\",\"ms\":%llu", c->ctx.tool->name, c->args_hash,
-	    status, ms);
+	    "\"status\":\"%s\",\"ms\":%llu,\"api_calls\":%u%s%s%s",
+	    c->ctx.tool->name, c->args_hash, status, ms, c->api_calls,
+	    org ? ",\"org_id\":\"" : "", org ? f->org_id : "",
+	    org ? "\"" : "");
 	log_json(LOG_LVL_INFO, "tool call", extra);
 	snprintf(msg, sizeof(msg), "%s: %s in %llu ms", c->ctx.tool->name,
 	    status, ms);
@@ -967,8 +977,11 @@ peer_request(struct front *f, struct call *c, uint32_t type,
 	p->call = c;
 	p->next = f->pending;
 	f->pending = p;
-	if (c != NULL)
+	if (c != NULL) {
 		c->outstanding++;
+		if (p->peer == &f->broker)
+			c->api_calls++;
+	}
 	ipc_send_buf(p->peer, type, p->id, b);
 	proc_flush(&f->proc, p->peer);
 }

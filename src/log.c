@@ -21,6 +21,7 @@ static enum proc_role	 log_role = PROC_PARENT;
 static int		 log_level = LOG_LVL_INFO;
 static log_sink_fn	 log_sink = NULL;
 static int		 log_in_sink = 0;	/* a sink that logs goes to stderr */
+static log_sink_fn	 log_output = NULL;	/* the parent's: logsink.c */
 
 static const char *const level_names[] = {
 	"debug", "info", "notice", "warning", "error", "critical"
@@ -34,6 +35,7 @@ proc_name(enum proc_role r)
 	case PROC_FRONT: return "front";
 	case PROC_BROKER: return "broker";
 	case PROC_WRITER: return "writer";
+	case PROC_EXPORT: return "export";
 	default: return "unknown";
 	}
 }
@@ -68,6 +70,12 @@ void
 log_set_sink(log_sink_fn fn)
 {
 	log_sink = fn;
+}
+
+void
+log_set_output(log_sink_fn fn)
+{
+	log_output = fn;
 }
 
 void
@@ -179,6 +187,10 @@ log_json(int level, const char *msg, const char *extra)
 	if (log_sink != NULL && !log_in_sink) {
 		log_in_sink = 1;
 		log_sink(level, line, off);
+		log_in_sink = 0;
+	} else if (log_output != NULL && !log_in_sink) {
+		log_in_sink = 1;
+		log_output(level, line, off);
 		log_in_sink = 0;
 	} else
 		log_write_line(line, off);

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@
 #include "tz.h"
 #include "conf.h"
 #include "cli.h"
+#include "logsink.h"
 #include "pathnames.h"	/* SF_LIBEXECDIR, written by make */
 
 /* How long children get to leave after SHUTDOWN before SIGKILL. */
@@ -68,7 +70,7 @@ static struct child	 children[PROC_MAX];
  * under a 0700 home or mkdtemp directory, for one), and what runs is
  * what was checked.
  */
-static int		 child_exe_fd[PROC_MAX] = { -1, -1, -1, -1 };
+static int		 child_exe_fd[PROC_MAX] = { -1, -1, -1, -1, -1 };
 #define FD_CHILD_EXE	FD_FIRST_FREE	/* where a child keeps its fd */
 
 /*
@@ -83,11 +85,29 @@ static int		 writer_started = 1;
 /* login: the broker alone (cli_login.c). */
 static enum cli_mode	 run_mode;
 
+/*
+ * The exporter (export.c): started serving, and only with
+ * SFDC_OTLP_ENDPOINT.  Unlike the other children it may end without
+ * taking the server with it: export_lost() says so once and the server
+ * goes on without export.
+ */
+#define EXPORT_STOP_MS	1000	/* its last flush, after the others */
+#define EXPORT_PENDING_MAX (256u * 1024)	/* bytes queued for it here */
+static int		 export_wanted;
+static char		 export_host[HOST_MAX + 1];
+static unsigned int	 export_port;
+static long		 export_interval_ms = 5000;
+static int		 export_lost_said;
+static int		 export_stopping;	/* its end is expected */
+static uint64_t		 export_dropped;
+
 static int
 child_started(int i)
 {
 	if (run_mode == CLI_LOGIN)
 		return i == PROC_BROKER;
+	if (i == PROC_EXPORT)
+		return export_wanted;
 	return i != PROC_WRITER || writer_started;
 }
 
@@ -121,6 +141,8 @@ usage(int status)
 	    "SFDC_LOGIN_URL, SFDC_API_VERSION, SFDC_CA_FILE, SFDC_FLS_MODE,\n"
 	    "SFDC_HTTP_TIMEOUT_MS, SFDC_CALL_TIMEOUT_MS, SFDC_MAX_TRANSFERS,\n"
 	    "SFDC_REQUEST_BUDGET, SFDC_API_USAGE_WARN_PCT, SFDC_LOG_LEVEL,\n"
+	    "SFDC_LOG_SYSLOG, SFDC_LOG_JOURNAL, SFDC_OTLP_ENDPOINT,\n"
+	    "SFDC_OTLP_INTERVAL_MS,\n"
 	    "SFDC_AUDIT_OBJECT, SFDC_COMMIT_STAGE_NAME, SFDC_TOOLS\n"
 	    "(see sfrevops-mcp.conf(5)).\n", SFREVOPS_NAME, SFREVOPS_NAME,
 	    SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME, SFREVOPS_NAME);
@@ -222,13 +244,20 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 	    (dup2(front_stdio, STDIN_FILENO) == -1 ||
 	    dup2(front_stdio, STDOUT_FILENO) == -1))
 		_exit(126);
-	if (dup2(fds->parent, 100) == -1 || dup2(fds->a, 101) == -1 ||
-	    dup2(fds->b, 102) == -1)
+	/* The exporter has no peer: 4 and 5 stay closed. */
+	if (dup2(fds->parent, 100) == -1 || (fds->a != -1 &&
+	    dup2(fds->a, 101) == -1) || (fds->b != -1 &&
+	    dup2(fds->b, 102) == -1))
 		_exit(126);
 	if (dup2(child_exe_fd[role], 103) == -1)
 		_exit(126);
-	if (dup2(100, FD_PARENT) == -1 || dup2(101, FD_PEER_A) == -1 ||
-	    dup2(102, FD_PEER_B) == -1 || dup2(103, FD_CHILD_EXE) == -1)
+	if (fds->a == -1 && (close(FD_PEER_A) == -1 && errno != EBADF))
+		_exit(126);
+	if (fds->b == -1 && (close(FD_PEER_B) == -1 && errno != EBADF))
+		_exit(126);
+	if (dup2(100, FD_PARENT) == -1 || (fds->a != -1 &&
+	    dup2(101, FD_PEER_A) == -1) || (fds->b != -1 &&
+	    dup2(102, FD_PEER_B) == -1) || dup2(103, FD_CHILD_EXE) == -1)
 		_exit(126);
 	if (role != PROC_FRONT) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
@@ -237,8 +266,14 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 			_exit(126);
 	}
 	closefrom_sf(FD_CHILD_EXE + 1);
+	if (fds->a == -1 && close(FD_PEER_A) == -1 && errno != EBADF)
+		_exit(126);
+	if (fds->b == -1 && close(FD_PEER_B) == -1 && errno != EBADF)
+		_exit(126);
 	for (i = FD_PARENT; i <= FD_PEER_B; i++)
-		if (fd_set_cloexec((int)i, 0) == -1)
+		if ((i == FD_PARENT || (i == FD_PEER_A && fds->a != -1) ||
+		    (i == FD_PEER_B && fds->b != -1)) &&
+		    fd_set_cloexec((int)i, 0) == -1)
 			_exit(126);
 	/* Gone with the exec: the child never sees its binary's fd. */
 	if (fd_set_cloexec(FD_CHILD_EXE, 1) == -1)
@@ -299,7 +334,63 @@ child_status_text(int status, char *buf, size_t len)
 	return buf;
 }
 
-/* Reap whatever has exited; return the first child that ended now. */
+static const char *child_status_text(int, char *, size_t);
+
+/*
+ * The exporter ended, or broke its channel: said once, and the server
+ * goes on without export (sfrevops-mcp-security(7)).
+ */
+static void
+export_lost(const char *what)
+{
+	struct child	*c = &children[PROC_EXPORT];
+	char		 why[256];
+
+	if (c->ipc.fd != -1)
+		ipc_close(&c->ipc);
+	if (!c->reaped && c->pid > 0)
+		(void)kill(c->pid, SIGKILL);
+	if (export_lost_said || export_stopping)
+		return;
+	export_lost_said = 1;
+	if (c->reaped)
+		log_warnx("export %s: the server goes on without "
+		    "OpenTelemetry export", child_status_text(c->status, why,
+		    sizeof(why)));
+	else
+		log_warnx("export %s: the server goes on without "
+		    "OpenTelemetry export", what);
+}
+
+/* The exporter's channel ended: most likely it did, and how is the
+ * news; give it a moment to be reaped and named. */
+static void
+export_channel_closed(const char *what)
+{
+	struct child	*c = &children[PROC_EXPORT];
+	uint64_t	 deadline = now_ms() + 300;
+
+	int		 status;
+	pid_t		 pid;
+
+	ipc_close(&c->ipc);
+	/* Its pid alone: another child's end is supervise()'s to see. */
+	while (!c->reaped && now_ms() < deadline) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		if ((pid = waitpid(c->pid, &status, WNOHANG)) == c->pid) {
+			c->reaped = 1;
+			c->status = status;
+			break;
+		}
+		if (pid == -1 && errno != EINTR)
+			break;
+		(void)nanosleep(&ts, NULL);
+	}
+	export_lost(what);
+}
+
+/* Reap whatever has exited; return the first child that ended now (the
+ * exporter is never that: export_lost()). */
 static struct child *
 reap(int block)
 {
@@ -317,7 +408,9 @@ reap(int block)
 			if (children[i].pid == pid) {
 				children[i].reaped = 1;
 				children[i].status = status;
-				if (first == NULL)
+				if (i == PROC_EXPORT)
+					export_lost("ended");
+				else if (first == NULL)
 					first = &children[i];
 			}
 		}
@@ -347,6 +440,13 @@ parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 	(void)id;
 	(void)b;
 	c->ready = 1;
+	if (c->role == PROC_EXPORT) {
+		log_info("export: sandboxed; OTLP to http://%s%s%s:%u every "
+		    "%ld ms", strchr(export_host, ':') != NULL ? "[" : "",
+		    export_host, strchr(export_host, ':') != NULL ? "]" : "",
+		    export_port, export_interval_ms);
+		return;
+	}
 	if (!children[PROC_FRONT].ready || !children[PROC_BROKER].ready)
 		return;
 	if (writer_started && children[PROC_WRITER].ready)
@@ -363,39 +463,153 @@ parent_ready(void *arg, struct ipc *from, uint32_t id, struct buf *b)
  * object whose "proc" is that child, so that one child cannot write
  * lines that claim to come from another.
  */
-static int
-log_line_from(const char *line, enum proc_role role)
+static cJSON *
+log_line_from(const char *line, enum proc_role role, int *level)
 {
 	size_t		 n = strlen(line);
-	cJSON		*j;
+	cJSON		*j, *l;
 	int		 ok;
 
 	if (n == 0 || strchr(line, '\n') != line + n - 1 ||
 	    !utf8_valid(line, n))
-		return 0;
+		return NULL;
 	if ((j = cJSON_ParseWithLength(line, n - 1)) == NULL)
-		return 0;
+		return NULL;
 	ok = cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItem(j,
 	    "proc")) && strcmp(cJSON_GetObjectItem(j, "proc")->valuestring,
 	    proc_name(role)) == 0;
-	cJSON_Delete(j);
-	return ok;
+	/* The level syslog and the journal get is the one the line shows
+	 * (log.c writes it), not a number beside it. */
+	l = cJSON_GetObjectItem(j, "level");
+	if (ok && (!cJSON_IsString(l) ||
+	    (*level = log_level_parse(l->valuestring)) == -1))
+		ok = 0;
+	if (!ok) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
 }
 
-/* IMSG_LOG: one JSON line, written to stderr as it came. */
+/* One event for the exporter, unless it is not there or is behind. */
+static void
+export_send(cJSON *ev)
+{
+	struct child	*c = &children[PROC_EXPORT];
+	struct buf	 b;
+	char		*json;
+
+	if (c->ipc.fd == -1)
+		return;
+	/* An exporter that does not read cannot make the parent grow:
+	 * what it is behind by is bounded, the rest counted. */
+	if (c->ipc.out_bytes > EXPORT_PENDING_MAX) {
+		if (export_dropped++ == 0)
+			log_warnx("export: the exporter is %u bytes behind; "
+			    "events are dropped, and counted, until it "
+			    "catches up", EXPORT_PENDING_MAX);
+		return;
+	}
+	if (export_dropped > 0) {
+		log_warnx("export: %llu events were dropped while the "
+		    "exporter was behind", (unsigned long long)export_dropped);
+		export_dropped = 0;
+	}
+	if ((json = cJSON_PrintUnformatted(ev)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	if (strlen(json) + 4 <= PT_EVENT_MAX) {
+		buf_init(&b);
+		buf_put_str(&b, json);
+		ipc_send_buf(&c->ipc, IMSG_EVENT, 0, &b);
+		buf_free(&b);
+		if (ipc_flush(&c->ipc) == -1 && errno != EAGAIN)
+			export_lost("broke its channel");
+	}
+	cJSON_free(json);
+}
+
+static void
+export_simple(const char *kind)
+{
+	cJSON	*ev;
+
+	if (children[PROC_EXPORT].ipc.fd == -1)
+		return;
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "kind", kind);
+	export_send(ev);
+	cJSON_Delete(ev);
+}
+
+/*
+ * The front's "tool call" line as the exporter's event: the fields it
+ * exports, bounded, and when the call ended (now, as the parent saw it).
+ */
+static void
+export_tool_call(const cJSON *line)
+{
+	static const char *const strs[][2] = {
+		{ "tool", "64" }, { "status", "32" }, { "args_hash", "32" },
+		{ "org_id", "18" },
+	};
+	const cJSON	*v;
+	cJSON		*ev;
+	struct timespec	 ts;
+	char		 ns[32];
+	size_t		 i;
+
+	if (children[PROC_EXPORT].ipc.fd == -1 ||
+	    !cJSON_IsString(v = cJSON_GetObjectItem(line, "msg")) ||
+	    strcmp(v->valuestring, "tool call") != 0 ||
+	    !cJSON_IsString(cJSON_GetObjectItem(line, "tool")))
+		return;
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "kind", "call");
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		v = cJSON_GetObjectItem(line, strs[i][0]);
+		if (cJSON_IsString(v) &&
+		    strlen(v->valuestring) <= (size_t)atoi(strs[i][1]))
+			cJSON_AddStringToObject(ev, strs[i][0], v->valuestring);
+	}
+	if (!cJSON_IsString(cJSON_GetObjectItem(ev, "tool")) ||
+	    !cJSON_IsString(cJSON_GetObjectItem(ev, "status"))) {
+		cJSON_Delete(ev);
+		return;
+	}
+	if (cJSON_IsNumber(v = cJSON_GetObjectItem(line, "ms")))
+		cJSON_AddNumberToObject(ev, "ms", v->valuedouble);
+	if (cJSON_IsNumber(v = cJSON_GetObjectItem(line, "api_calls")))
+		cJSON_AddNumberToObject(ev, "api_calls", v->valuedouble);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		fatal("clock_gettime");
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)ts.tv_sec *
+	    1000000000ull + (unsigned long long)ts.tv_nsec);
+	cJSON_AddStringToObject(ev, "end_ns", ns);
+	export_send(ev);
+	cJSON_Delete(ev);
+}
+
+/* IMSG_LOG: one JSON line, written to stderr (and syslog, the journal)
+ * as it came; the front's tool calls also go to the exporter. */
 static void
 parent_log(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 {
 	struct child	*c = arg;
 	uint32_t	 level;
 	char		*line = NULL;
+	cJSON		*j = NULL;
+	int		 lvl;
 
 	(void)from;
 	(void)id;
 	if (buf_get_u32(b, &level) == 0 && buf_get_str(b, &line, 16384) == 0 &&
-	    buf_get_end(b) == 0 && log_line_from(line, c->role))
-		log_write_line(line, strlen(line));
-	else
+	    buf_get_end(b) == 0 &&
+	    (j = log_line_from(line, c->role, &lvl)) != NULL) {
+		logsink_line(lvl, line, strlen(line));
+		if (c->role == PROC_FRONT)
+			export_tool_call(j);
+		cJSON_Delete(j);
+	} else
 		log_warnx("malformed log line from %s", proc_name(c->role));
 	free(line);
 }
@@ -424,7 +638,9 @@ parent_connect(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 		free(host);
 		return;
 	}
-	if (connector_open(host, port, &fd, err, sizeof(err)) == -1) {
+	if ((c->role == PROC_EXPORT ? connector_open_export(host, port, &fd,
+	    err, sizeof(err)) : connector_open(host, port, &fd, err,
+	    sizeof(err))) == -1) {
 		log_warnx("%s", err);
 		ipc_send_error(from, id, SFE_NETWORK, err);
 	} else {
@@ -553,6 +769,7 @@ parent_login_error(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 #define PT_PICK_FRONT(s, r, t, h)
 #define PT_PICK_BROKER(s, r, t, h)
 #define PT_PICK_WRITER(s, r, t, h)
+#define PT_PICK_EXPORT(s, r, t, h)
 static const struct policy_handler parent_handlers[] = {
 	POLICY_TABLE(PT_ROW_PICK)
 };
@@ -596,36 +813,47 @@ forward_logs(struct child *c)
 	}
 }
 
-/* Ask every live child to stop, then make sure they have. */
+/*
+ * Ask the live children in [lo, hi] to stop, then make sure they have:
+ * grace_ms for their last words, then SIGKILL.
+ */
 static void
-stop_children(void)
+stop_range(int lo, int hi, uint64_t grace_ms)
 {
 	uint64_t	 deadline;
 	int		 i;
 
-	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+	for (i = lo; i <= hi; i++) {
 		if (children[i].reaped || children[i].ipc.fd == -1)
 			continue;
 		ipc_send(&children[i].ipc, IMSG_SHUTDOWN, 0, NULL, 0);
 		(void)ipc_flush(&children[i].ipc);
 	}
-	deadline = now_ms() + STOP_GRACE_MS;
-	while (!all_reaped() && now_ms() < deadline) {
+	deadline = now_ms() + grace_ms;
+	for (;;) {
 		struct pollfd	 pfd[PROC_MAX];
-		int		 n = 0;
+		int		 n = 0, left = 0;
 
-		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		for (i = lo; i <= hi; i++)
+			if (!children[i].reaped)
+				left = 1;
+		if (!left || now_ms() >= deadline)
+			break;
+		for (i = lo; i <= hi; i++) {
 			if (children[i].ipc.fd == -1)
 				continue;
 			pfd[n].fd = children[i].ipc.fd;
-			pfd[n].events = POLLIN;
+			pfd[n].events = POLLIN |
+			    (ipc_want_write(&children[i].ipc) ? POLLOUT : 0);
 			n++;
 		}
 		(void)poll(pfd, (nfds_t)n, 20);
-		for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		for (i = lo; i <= hi; i++) {
 			int r;
 			if (children[i].ipc.fd == -1)
 				continue;
+			if (ipc_want_write(&children[i].ipc))
+				(void)ipc_flush(&children[i].ipc);
 			r = ipc_read(&children[i].ipc);
 			if (r == 1)
 				forward_logs(&children[i]);
@@ -634,11 +862,34 @@ stop_children(void)
 		}
 		(void)reap(0);
 	}
-	for (i = PROC_FRONT; i < PROC_MAX; i++)
+	for (i = lo; i <= hi; i++)
 		if (!children[i].reaped && children[i].pid > 0)
 			(void)kill(children[i].pid, SIGKILL);
-	while (!all_reaped() && reap(1) != NULL)
-		;
+	for (;;) {
+		int left = 0;
+		for (i = lo; i <= hi; i++)
+			if (!children[i].reaped)
+				left = 1;
+		if (!left)
+			break;
+		(void)reap(1);
+	}
+}
+
+/*
+ * Stop the children; the exporter last, so that it has the others' last
+ * tool calls, after the "stop" event, with EXPORT_STOP_MS for its last
+ * flush.
+ */
+static void
+stop_children(void)
+{
+	stop_range(PROC_FRONT, PROC_WRITER, STOP_GRACE_MS);
+	if (children[PROC_EXPORT].reaped)
+		return;
+	export_stopping = 1;
+	export_simple("stop");
+	stop_range(PROC_EXPORT, PROC_EXPORT, EXPORT_STOP_MS + 200);
 }
 
 /* A child that ended by itself for a reason of its own, not because a
@@ -650,7 +901,7 @@ find_cause(void)
 
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		struct child *c = &children[i];
-		if (!c->reaped)
+		if (!c->reaped || i == PROC_EXPORT)
 			continue;
 		if (WIFSIGNALED(c->status))
 			return c;
@@ -730,6 +981,9 @@ supervise(int sfd)
 			r = ipc_read(&c->ipc);
 			if (r == 1)
 				forward_logs(c);
+			else if (i == PROC_EXPORT)
+				export_channel_closed(r == 0 ?
+				    "closed its channel" : "broke its channel");
 			else {
 				/*
 				 * EOF: the child is on its way out.  An error
@@ -753,7 +1007,8 @@ supervise(int sfd)
 		/* A closed channel with the child still alive is a child
 		 * on its way out: wait for it. */
 		for (i = PROC_FRONT; i < PROC_MAX; i++)
-			if (children[i].ipc.fd == -1 && !children[i].reaped) {
+			if (children[i].ipc.fd == -1 && !children[i].reaped &&
+			    i != PROC_EXPORT) {
 				dead = reap(1);
 				break;
 			}
@@ -862,6 +1117,91 @@ journal_send(struct ipc *writer, int err, int fd, const char *path,
 }
 
 /*
+ * SFDC_OTLP_ENDPOINT, http://host[:port] with nothing after it but an
+ * optional slash, and SFDC_OTLP_INTERVAL_MS: the exporter's, read here.
+ * Serving only: a command's few calls are not worth a process.
+ */
+static int
+export_setup(enum cli_mode mode, char *errbuf, size_t errlen)
+{
+	const char	*url, *iv, *p;
+	char		*end;
+	long		 v;
+
+	url = getenv("SFDC_OTLP_ENDPOINT");
+	iv = getenv("SFDC_OTLP_INTERVAL_MS");
+	if (iv != NULL && *iv != '\0') {
+		errno = 0;
+		v = strtol(iv, &end, 10);
+		if (errno != 0 || *end != '\0' || end == iv || v < 100 ||
+		    v > 60000) {
+			snprintf(errbuf, errlen, "SFDC_OTLP_INTERVAL_MS must be "
+			    "milliseconds from 100 to 60000 (not '%.32s')", iv);
+			return -1;
+		}
+		export_interval_ms = v;
+	}
+	if (url == NULL || *url == '\0')
+		return 0;
+	if (strncasecmp(url, "https://", 8) == 0) {
+		snprintf(errbuf, errlen, "SFDC_OTLP_ENDPOINT: https is not "
+		    "supported: the exporter holds no TLS library; give the "
+		    "http:// address of a collector or agent on this host "
+		    "(sfrevops-mcp.conf(5))");
+		return -1;
+	}
+	if (strncasecmp(url, "http://", 7) != 0 ||
+	    strlen(url) > 7 + HOST_MAX + 8) {
+		snprintf(errbuf, errlen, "SFDC_OTLP_ENDPOINT must be "
+		    "http://host[:port], e.g. http://127.0.0.1:4318");
+		return -1;
+	}
+	for (p = url + 7; *p != '\0' && *p != '/'; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		    ('0' <= *p && *p <= '9') || *p == '.' || *p == '-' ||
+		    *p == ':' || *p == '[' || *p == ']'))
+			break;
+	if ((*p != '\0' && !(p[0] == '/' && p[1] == '\0')) || p == url + 7 ||
+	    url_hostport(url, export_host, sizeof(export_host),
+	    &export_port) == -1 || export_port == 0 || export_port > 65535) {
+		snprintf(errbuf, errlen, "SFDC_OTLP_ENDPOINT must be "
+		    "http://host[:port] with no path, user or query (the "
+		    "exporter adds /v1/traces and /v1/metrics), not '%.64s'",
+		    url);
+		return -1;
+	}
+	if (connector_export(url) == -1) {
+		snprintf(errbuf, errlen, "SFDC_OTLP_ENDPOINT names no host");
+		return -1;
+	}
+	export_wanted = mode == CLI_SERVE;
+	return 0;
+}
+
+/* The exporter's CONFIG: where, how often, the version; no secret. */
+static const char *
+export_config(void)
+{
+	static char	 json[HOST_MAX + 256];
+	cJSON		*j;
+	char		*out;
+
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "log_level",
+	    log_level_name(log_get_level()));
+	cJSON_AddStringToObject(j, "host", export_host);
+	cJSON_AddNumberToObject(j, "port", export_port);
+	cJSON_AddNumberToObject(j, "interval_ms", (double)export_interval_ms);
+	cJSON_AddStringToObject(j, "version", PACKAGE_VERSION);
+	if ((out = cJSON_PrintUnformatted(j)) == NULL)
+		fatalx("cJSON_PrintUnformatted");
+	cJSON_Delete(j);
+	strlcpy_sf(json, out, sizeof(json));
+	cJSON_free(out);
+	return json;
+}
+
+/*
  * The children's configuration, with what only the parent decides:
  * call and check say which mode they run in ("mode"; the front serves
  * sfrevops/check in check mode only); "writer" says whether the writer
@@ -923,7 +1263,7 @@ parent_main(enum cli_mode mode)
 	sigset_t		 mask;
 	char			 err[512], dir[PATH_MAX], jwhy[512];
 	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2], mcp[2];
-	int			 i, sfd, devnull, clean, jfd = -1, jerr = 0;
+	int			 i, r, sfd, devnull, clean, jfd = -1, jerr = 0;
 
 	log_init(PROC_PARENT, LOG_LVL_INFO);
 	run_mode = mode;
@@ -946,6 +1286,18 @@ parent_main(enum cli_mode mode)
 		fatalx("configuration: %s", err);
 	}
 	config_wipe_environ();
+	/* syslog and the journal, open before any child starts. */
+	if (logsink_setup(err, sizeof(err)) == -1) {
+		config_free(&conf);
+		log_errorx("configuration: %s", err);
+		exit(mode == CLI_SERVE ? 1 : 2);
+	}
+	log_set_output(logsink_line);
+	if (export_setup(mode, err, sizeof(err)) == -1) {
+		config_free(&conf);
+		log_errorx("configuration: %s", err);
+		exit(mode == CLI_SERVE ? 1 : 2);
+	}
 	conf.json = config_finish(conf.json, mode);
 	connector_setup(conf.json);
 	/* audit-report: the journal, read here before any child starts. */
@@ -987,13 +1339,15 @@ parent_main(enum cli_mode mode)
 		fatal("signal SIGPIPE");
 
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		socketpair_or_die(pc[i]);
+		if (i != PROC_EXPORT || child_started(i))
+			socketpair_or_die(pc[i]);
 	socketpair_or_die(fb);
 	socketpair_or_die(fw);
 	socketpair_or_die(wb);
 	fds[PROC_FRONT] = (struct child_fds){ pc[PROC_FRONT][1], fb[0], fw[0] };
 	fds[PROC_BROKER] = (struct child_fds){ pc[PROC_BROKER][1], fb[1], wb[1] };
 	fds[PROC_WRITER] = (struct child_fds){ pc[PROC_WRITER][1], fw[1], wb[0] };
+	fds[PROC_EXPORT] = (struct child_fds){ pc[PROC_EXPORT][1], -1, -1 };
 	if (mode == CLI_CALL || mode == CLI_CHECK || mode == CLI_AUDIT) {
 		socketpair_or_die(mcp);
 		cli_fd = mcp[0];
@@ -1025,7 +1379,8 @@ parent_main(enum cli_mode mode)
 		if (child_exe_fd[i] != -1 && close(child_exe_fd[i]) == -1)
 			fatal("close");
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		if (close(pc[i][1]) == -1)
+		if ((i != PROC_EXPORT || child_started(i)) &&
+		    close(pc[i][1]) == -1)
 			fatal("close");
 	if (close(fb[1]) == -1 || close(fw[0]) == -1 || close(wb[1]) == -1)
 		fatal("close");
@@ -1061,7 +1416,8 @@ parent_main(enum cli_mode mode)
 		ipc_init(&c->ipc, pc[i][0], c->role);
 		ipc_send_hello(&c->ipc, PROC_PARENT);
 		buf_init(&b);
-		buf_put_str(&b, conf.json);
+		/* The exporter's: the collector and the interval alone. */
+		buf_put_str(&b, i == PROC_EXPORT ? export_config() : conf.json);
 		ipc_send_buf(&c->ipc, IMSG_CONFIG, 0, &b);
 		buf_free(&b);
 	}
@@ -1103,8 +1459,14 @@ parent_main(enum cli_mode mode)
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		if (!child_started(i))
 			continue;
-		if (ipc_recv_blocking(&children[i].ipc, &msg, 5000, err,
-		    sizeof(err)) != 1) {
+		r = ipc_recv_blocking(&children[i].ipc, &msg, 5000, err,
+		    sizeof(err));
+		if (r != 1 && i == PROC_EXPORT) {
+			/* Without export, not without the server. */
+			export_lost(err);
+			continue;
+		}
+		if (r != 1) {
 			startup_failed((enum proc_role)i, err);
 			stop_children();
 			return mode == CLI_SERVE ? 1 : mode == CLI_LOGIN ?
@@ -1113,6 +1475,7 @@ parent_main(enum cli_mode mode)
 		ipc_msg_free(&msg);
 		forward_logs(&children[i]);
 	}
+	export_simple("start");
 	if (mode == CLI_CALL || mode == CLI_CHECK || mode == CLI_AUDIT)
 		cli_begin(mode, cli_fd);
 	clean = supervise(sfd);

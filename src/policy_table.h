@@ -48,6 +48,7 @@
 #define PT_JOURNAL_MAX	(8u + 4096)
 #define PT_TZ_QUERY_MAX	(4u + 64)		/* TZ_NAME_MAX */
 #define PT_TZ_MAX	(4u + 64 * 48)		/* TZ_MAX_TRANS pairs */
+#define PT_EVENT_MAX	(4u + 2048)	/* one event for the exporter */
 
 #define POLICY_TABLE(ROW)						\
 	/* The parent configures its children, then only stops them. */\
@@ -82,6 +83,18 @@
 	ROW(FRONT,  PARENT, TZ_QUERY, RUN, "s",  PT_TZ_QUERY_MAX, MANY, parent_tz) \
 	ROW(PARENT, FRONT,  TZ_R,     RUN, "s",  PT_TZ_MAX,       MANY, proc_parent_tz) \
 	ROW(PARENT, FRONT,  ERROR,    RUN, "us", PT_ERROR_MAX,    MANY, proc_parent_error) \
+	/* The exporter (export.c), started only with SFDC_OTLP_ENDPOINT:	\
+	 * events in, one connection at a time to the collector out; no	\
+	 * SECRET, no CA_BUNDLE, no peer.  It routes what the parent	\
+	 * sends itself (handlers NULL), after the verdict. */		\
+	ROW(PARENT, EXPORT, CONFIG,    START, "s",  PT_CONFIG_MAX, ONCE, NULL) \
+	ROW(PARENT, EXPORT, EVENT,     RUN,   "s",  PT_EVENT_MAX,  MANY, NULL) \
+	ROW(PARENT, EXPORT, SHUTDOWN,  ANY,   "",   0,             ONCE, NULL) \
+	ROW(PARENT, EXPORT, CONNECT_R, RUN,   "u",  4,             MANY, NULL) \
+	ROW(PARENT, EXPORT, ERROR,     RUN,   "us", PT_ERROR_MAX,  MANY, NULL) \
+	ROW(EXPORT, PARENT, CONNECT,   RUN,   "su", PT_CONNECT_MAX, MANY, parent_connect) \
+	ROW(EXPORT, PARENT, LOG,       ANY,   "us", PT_LOG_MAX,    MANY, parent_log) \
+	ROW(EXPORT, PARENT, READY,     START, "",   0,             ONCE, parent_ready) \
 	/* The front reads through the broker. */			\
 	ROW(FRONT, BROKER, SF_GET,      RUN, "usss", PT_GET_MAX,      MANY, broker_get) \
 	ROW(FRONT, BROKER, SF_QUERY,    RUN, "us",   PT_QUERY_MAX,    MANY, broker_query) \

@@ -89,9 +89,10 @@ proc_start(struct proc_ctx *ctx, enum proc_role self)
 		fatalx("started without a parent process");
 
 	ipc_init(&ctx->parent, FD_PARENT, PROC_PARENT);
-	/* The parent passes the broker its connections (connector.c), and
-	 * the writer its journal (IMSG_JOURNAL). */
-	ctx->parent.fds_ok = self == PROC_BROKER || self == PROC_WRITER;
+	/* The parent passes the broker and the exporter their connections
+	 * (connector.c), and the writer its journal (IMSG_JOURNAL). */
+	ctx->parent.fds_ok = self == PROC_BROKER || self == PROC_WRITER ||
+	    self == PROC_EXPORT;
 	ipc_send_hello(&ctx->parent, self);
 	if (ipc_recv_blocking(&ctx->parent, &msg, 5000, err, sizeof(err)) != 1)
 		fatalx("parent channel: %s", err);
@@ -402,6 +403,7 @@ proc_shutdown(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 #define PT_FROM_FRONT(s, r, t, h)
 #define PT_FROM_BROKER(s, r, t, h)
 #define PT_FROM_WRITER(s, r, t, h)
+#define PT_FROM_EXPORT(s, r, t, h)
 static const struct policy_handler proc_parent_handlers[] = {
 	POLICY_TABLE(PT_ROW_FROM)
 };

@@ -63,18 +63,20 @@ static const struct sandbox_limit {
 	const char	*name;
 	rlim_t		 lim[PROC_MAX];
 } sandbox_limits[] = {
-	{ RLIMIT_CORE,   "RLIMIT_CORE",   { RLIM_KEEP, 0, 0, 0 } },
+	{ RLIMIT_CORE,   "RLIMIT_CORE",   { RLIM_KEEP, 0, 0, 0, 0 } },
 #if !defined(SF_SANITIZERS) && !defined(SF_COVERAGE)
 	/* Sanitizer builds keep it: a report must reach a stderr file;
 	 * coverage builds: the .gcda files. */
-	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0 } },
+	{ RLIMIT_FSIZE,  "RLIMIT_FSIZE",  { RLIM_KEEP, 0, 0, 0, 0 } },
 #endif
 #ifndef SF_COVERAGE
-	/* The writer's journal is FD_FIRST_FREE (journal_fd.h). */
+	/* The writer's journal is FD_FIRST_FREE (journal_fd.h); the
+	 * exporter holds one connection at a time. */
 	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", { RLIM_KEEP, FD_FIRST_FREE + 2, 64,
-					    FD_FIRST_FREE + 3 } },
+					    FD_FIRST_FREE + 3,
+					    FD_FIRST_FREE + 2 } },
 #endif
-	{ RLIMIT_NPROC,  "RLIMIT_NPROC",  { RLIM_KEEP, 0, RLIM_KEEP, 0 } },
+	{ RLIMIT_NPROC,  "RLIMIT_NPROC",  { RLIM_KEEP, 0, RLIM_KEEP, 0, 0 } },
 };
 
 /* The writer's RLIMIT_FSIZE: its journal's bound (journal_fd.c). */
@@ -89,7 +91,8 @@ sandbox_writer_fsize(uint64_t bytes)
 static int
 sandbox_role_valid(enum proc_role role)
 {
-	return role == PROC_FRONT || role == PROC_BROKER || role == PROC_WRITER;
+	return role == PROC_FRONT || role == PROC_BROKER ||
+	    role == PROC_WRITER || role == PROC_EXPORT;
 }
 
 void
@@ -453,6 +456,20 @@ static const struct sc_rule sc_broker_net[] = {
  */
 static const int sc_broker_fake_connect[] = { SCMP_SYS(connect) };
 
+/*
+ * Exporter: a TCP client of the socket the parent connected for it (it
+ * reads SO_ERROR when the connection is up, and shuts it down), nothing
+ * more: no socketpair, no ioctl, and fstat(2) on a descriptor only (the
+ * CONNECT_R socket is checked to be one; glibc's fstat is newfstatat
+ * with AT_EMPTY_PATH).
+ */
+static const struct sc_rule sc_export_net[] = {
+	SC_ANY(getsockopt),		/* SO_ERROR */
+	SC_ANY(shutdown),
+	SC_ANY(fstat),
+	SC_MASK(newfstatat, 3, AT_EMPTY_PATH, AT_EMPTY_PATH),
+};
+
 /* Broker: descriptors it holds, no paths. */
 static const struct sc_rule sc_broker_files[] = {
 	SC_ANY(fstat),
@@ -755,6 +772,19 @@ sandbox_seccomp(enum proc_role role, enum sandbox_mode mode)
 		r = (struct sc_rule){ sc_broker_fake_connect[0], -1,
 		    SCMP_CMP_EQ, 0, 0 };
 		if (sc_add(ctx, SCMP_ACT_ERRNO(EINPROGRESS), &r) == -1)
+			goto out;
+		break;
+	case PROC_EXPORT:
+		/*
+		 * The broker's I/O on any descriptor (its connection comes
+		 * and goes) and what a client does with a socket it was
+		 * given; no socket(2), connect(2), openat(2) or threads: it
+		 * speaks plain HTTP/1.1 itself (export.c), and that is all.
+		 */
+		if (sc_add_list(ctx, SCMP_ACT_ALLOW, sc_broker_io,
+		    NELEM(sc_broker_io)) == -1 ||
+		    sc_add_list(ctx, SCMP_ACT_ALLOW, sc_export_net,
+		    NELEM(sc_export_net)) == -1)
 			goto out;
 		break;
 	default:

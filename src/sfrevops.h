@@ -24,6 +24,7 @@
 #define FD_PARENT	3	/* child <-> parent: hello, config, logs, shutdown */
 #define FD_PEER_A	4	/* front: broker   broker: front   writer: front */
 #define FD_PEER_B	5	/* front: writer   broker: writer  writer: broker */
+				/* export: only FD_PARENT; 4 and 5 closed */
 #define FD_FIRST_FREE	6
 
 /* A child whose peer closed its channel exits with this: not the cause. */
@@ -47,6 +48,7 @@ enum proc_role {
 	PROC_FRONT,
 	PROC_BROKER,
 	PROC_WRITER,
+	PROC_EXPORT,	/* OpenTelemetry, only when configured (export.c) */
 	PROC_MAX
 };
 
@@ -103,6 +105,8 @@ enum proc_role {
 	X(SF_IDENTITY_R, 31)	/* str json {user_id, username, name,	\
 				   zoneinfo, organization_id, org_name,	\
 				   is_sandbox, org_type, instance} */	\
+	X(EVENT,	34)	/* parent -> export: str json, one	\
+				   event (a tool call, start, stop) */	\
 	X(LOGIN_TOKEN,	32)	/* broker -> parent, login mode only,	\
 				   unsolicited: str refresh token, str	\
 				   instance URL (cli_login.c) */	\
@@ -179,6 +183,8 @@ enum log_level {
 typedef void (*log_sink_fn)(int level, const char *line, size_t len);
 void	 log_init(enum proc_role, int level);
 void	 log_set_sink(log_sink_fn);
+/* The parent's own lines, where its children's go (logsink.c). */
+void	 log_set_output(log_sink_fn);
 void	 log_set_level(int);
 int	 log_get_level(void);
 const char *log_level_name(int);
@@ -397,6 +403,7 @@ void	 sandbox_apply(enum proc_role, const char *const *ro_paths);
 int	 front_main(void);
 int	 broker_main(void);
 int	 writer_main(void);
+int	 export_main(void);
 
 /* child side of the parent channel (proc.c) */
 struct proc_ctx {

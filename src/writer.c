@@ -2037,6 +2037,7 @@ writer_cancel(void *arg, struct ipc *from, uint32_t id, struct buf *b)
 #define PT_PICK_PARENT(s, r, t, h)
 #define PT_PICK_FRONT(s, r, t, h)
 #define PT_PICK_BROKER(s, r, t, h)
+#define PT_PICK_EXPORT(s, r, t, h)
 static const struct policy_handler writer_handlers[] = {
 	POLICY_TABLE(PT_ROW_PICK)
 };

@@ -336,6 +336,64 @@ test_table(void)
 	    "the writer never gets a secret");
 	ok(policy_check(PROC_FRONT, PROC_BROKER, IMSG_SECRET, PS_RUN) == -1,
 	    "the front cannot send a secret");
+	/* The exporter: events and its connections, nothing secret. */
+	{
+		enum proc_role	 r;
+		uint32_t	 t;
+		int		 any = 0;
+
+		for (t = 0; t < IMSG_MAX; t++)
+			if (policy_check(PROC_PARENT, PROC_EXPORT, t,
+			    PS_START) == 0 || policy_check(PROC_PARENT,
+			    PROC_EXPORT, t, PS_RUN) == 0)
+				any |= t == IMSG_SECRET || t == IMSG_CA_BUNDLE ||
+				    t == IMSG_JOURNAL || t == IMSG_LOGIN_TOKEN;
+		ok(!any, "the exporter never gets a secret, the CA bundle or "
+		    "the journal");
+		for (any = 0, r = PROC_FRONT; r < PROC_MAX; r++)
+			for (t = 0; t < IMSG_MAX; t++)
+				if (r != PROC_EXPORT && t != IMSG_HELLO &&
+				    (policy_check(
+				    PROC_EXPORT, r, t, PS_RUN) == 0 ||
+				    policy_check(r, PROC_EXPORT, t,
+				    PS_RUN) == 0))
+					any = 1;
+		ok(!any, "the exporter has no channel but the parent's");
+		ok(policy_check(PROC_PARENT, PROC_EXPORT, IMSG_EVENT,
+		    PS_RUN) == 0 && policy_check(PROC_PARENT, PROC_EXPORT,
+		    IMSG_EVENT, PS_START) == -1, "events once it serves");
+		ok(policy_check(PROC_EXPORT, PROC_PARENT, IMSG_CONNECT,
+		    PS_RUN) == 0 && policy_check(PROC_EXPORT, PROC_PARENT,
+		    IMSG_LOGIN_TOKEN, PS_RUN) == -1, "it asks for connections, "
+		    "and sends nothing of the broker's");
+		ok(policy_check(PROC_PARENT, PROC_FRONT, IMSG_EVENT,
+		    PS_RUN) == -1 && policy_check(PROC_PARENT, PROC_BROKER,
+		    IMSG_EVENT, PS_RUN) == -1, "events go to the exporter only");
+	}
+	{
+		/* An EVENT at its bound and one byte past it. */
+		struct buf	 b;
+		uint64_t	 once = 0;
+		char		*big = xmalloc(PT_EVENT_MAX);
+
+		memset(big, 'e', PT_EVENT_MAX - 4);
+		big[PT_EVENT_MAX - 4] = '\0';
+		buf_init(&b);
+		buf_put_str(&b, big);
+		ok(b.len == PT_EVENT_MAX && verdict(PROC_PARENT, PROC_EXPORT,
+		    PS_RUN, IMSG_EVENT, &b, &once) == 0,
+		    "an EVENT of PT_EVENT_MAX bytes is admitted");
+		buf_free(&b);
+		big[PT_EVENT_MAX - 4] = 'e';
+		big[PT_EVENT_MAX - 3] = '\0';
+		buf_init(&b);
+		buf_put_str(&b, big);
+		ok(b.len == PT_EVENT_MAX + 1 && verdict(PROC_PARENT,
+		    PROC_EXPORT, PS_RUN, IMSG_EVENT, &b, &once) == -1,
+		    "one byte more is refused");
+		buf_free(&b);
+		free(big);
+	}
 	ok(policy_check(PROC_BROKER, PROC_FRONT, IMSG_SF_QUERY_R, PS_RUN) == 0,
 	    "answers flow back");
 	ok(policy_check(PROC_BROKER, PROC_FRONT, IMSG_SF_WRITE_NOTE_R,

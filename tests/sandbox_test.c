@@ -463,6 +463,50 @@ check_front_writer(enum proc_role role)
 }
 
 /*
+ * Exporter: plain HTTP on the one socket it is given: reads, writes,
+ * SO_ERROR and shutdown on a descriptor it holds; no socket, no
+ * socketpair, no connect, no file, no ioctl, no thread.
+ */
+static void
+check_export(void)
+{
+	pthread_t	 t;
+	socklen_t	 sl;
+	struct stat	 st;
+	char		 buf[16];
+	int		 sv[2], rc, err;
+
+	EXPECT_ERR("export: socket(AF_INET)", socket(AF_INET, SOCK_STREAM, 0),
+	    EPERM);
+	EXPECT_ERR("export: socket(AF_UNIX)", socket(AF_UNIX, SOCK_DGRAM, 0),
+	    EPERM);
+	EXPECT_ERR("export: socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0,
+	    sv), EPERM);
+	EXPECT_ERR("export: openat /etc/hosts read-only",
+	    openat(AT_FDCWD, "/etc/hosts", O_RDONLY), EPERM);
+	EXPECT_ERR("export: connect", connect(FD_PEER_A,
+	    (struct sockaddr *)&listen_addr, sizeof(listen_addr)), EPERM);
+	EXPECT_ERR("export: ioctl FIONREAD", ioctl(FD_PEER_A, FIONREAD, &rc),
+	    EPERM);
+	EXPECT_ERR("export: setsockopt", setsockopt(FD_PEER_A, SOL_SOCKET,
+	    SO_KEEPALIVE, &rc, sizeof(rc)), EPERM);
+	EXPECT_ERR("export: sendto with MSG_FASTOPEN", sendto(FD_PEER_A, "x",
+	    1, MSG_FASTOPEN, NULL, 0), EPERM);
+	sl = sizeof(err);
+	EXPECT_OK("export: getsockopt SO_ERROR", getsockopt(FD_PEER_A,
+	    SOL_SOCKET, SO_ERROR, &err, &sl));
+	EXPECT_OK("export: fstat a descriptor", fstat(FD_PEER_A, &st));
+	EXPECT_OK("export: send", send(FD_PEER_A, "x", 1, MSG_NOSIGNAL));
+	EXPECT_OK("export: write", write(FD_PEER_A, "y", 1));
+	(void)buf;
+	rc = pthread_create(&t, NULL, thread_nothing, NULL);
+	rep("export: pthread_create refused", rc != 0, rc);
+	if (rc == 0)
+		(void)pthread_join(t, NULL);
+	EXPECT_OK("export: shutdown", shutdown(FD_PEER_A, SHUT_WR));
+}
+
+/*
  * Broker: a TLS client on sockets it is given, nothing else: no socket,
  * no connect that reaches anything, no file, no name resolution.
  */
@@ -631,6 +675,8 @@ child_profile_test(const void *arg)
 	check_common_forbidden(role);
 	if (role == PROC_BROKER)
 		check_broker();
+	else if (role == PROC_EXPORT)
+		check_export();
 	else
 		check_front_writer(role);
 	_exit(0);
@@ -1769,7 +1815,11 @@ int
 main(void)
 {
 	static const enum proc_role roles[] = {
-		PROC_FRONT, PROC_WRITER, PROC_BROKER
+		PROC_FRONT, PROC_WRITER, PROC_BROKER, PROC_EXPORT
+	};
+	static const enum forbidden export_fb[] = {
+		FB_SOCKET_INET, FB_OPENAT_RO, FB_OPENAT_WRITE, FB_EXECVE,
+		FB_FORK, FB_KILL_PARENT, FB_MMAP_EXEC
 	};
 	static const enum forbidden front_fb[] = {
 		FB_SOCKET_INET, FB_OPENAT_RO, FB_EXECVE, FB_PTRACE, FB_FORK,
@@ -1820,6 +1870,9 @@ main(void)
 		test_enforce(PROC_WRITER, writer_fb[i], 0);
 	for (i = 0; i < sizeof(broker_fb) / sizeof(broker_fb[0]); i++)
 		test_enforce(PROC_BROKER, broker_fb[i], 0);
+	for (i = 0; i < sizeof(export_fb) / sizeof(export_fb[0]); i++)
+		test_enforce(PROC_EXPORT, export_fb[i], 0);
+	test_enforce(PROC_EXPORT, FB_SOCKET_INET, 1);
 	/* the same through sandbox_apply(), as the processes call it */
 	test_enforce(PROC_FRONT, FB_SOCKET_INET, 1);
 	test_enforce(PROC_WRITER, FB_OPENAT_RO, 1);
