@@ -228,7 +228,7 @@ static const char *const passed_env[] = {
 };
 
 static void
-child_exec(enum proc_role role, const struct child_fds *fds)
+child_exec(enum proc_role role, const struct child_fds *fds, pid_t parent)
 {
 	char		*argv[4];
 	char		*envp[16];
@@ -237,6 +237,10 @@ child_exec(enum proc_role role, const struct child_fds *fds)
 
 	/* Die with the parent, whatever killed it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		_exit(126);
+	/* The parent died before the death signal was set.  (Its pid, not
+	 * "1": the parent is pid 1 in a container without an init.) */
+	if (getppid() != parent)
 		_exit(126);
 	/* Move the channels to 3, 4, 5; everything else is closed. */
 	/* call, check: the parent is the MCP client. */
@@ -1264,6 +1268,7 @@ parent_main(enum cli_mode mode)
 	char			 err[512], dir[PATH_MAX], jwhy[512];
 	int			 pc[PROC_MAX][2], fb[2], fw[2], wb[2], mcp[2];
 	int			 i, r, sfd, devnull, clean, jfd = -1, jerr = 0;
+	pid_t			 parent;
 
 	log_init(PROC_PARENT, LOG_LVL_INFO);
 	run_mode = mode;
@@ -1354,6 +1359,7 @@ parent_main(enum cli_mode mode)
 		front_stdio = mcp[1];
 	}
 
+	parent = getpid();
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		struct child *c = &children[i];
 		c->role = (enum proc_role)i;
@@ -1371,7 +1377,7 @@ parent_main(enum cli_mode mode)
 			sigemptyset(&none);
 			if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
 				_exit(126);
-			child_exec(c->role, &fds[i]);
+			child_exec(c->role, &fds[i], parent);	/* pre-fork */
 		}
 	}
 	/* The parent keeps only its ends of the parent channels. */

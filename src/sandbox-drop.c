@@ -31,6 +31,7 @@ sandbox_drop_privileges(void)
 	uid_t		 uid = SANDBOX_FALLBACK_ID, ruid, euid, suid;
 	gid_t		 gid = SANDBOX_FALLBACK_ID, rgid, egid, sgid;
 	int		 pdeathsig = 0;
+	pid_t		 ppid;
 
 	if (geteuid() != 0 && getuid() != 0)
 		return;
@@ -45,6 +46,7 @@ sandbox_drop_privileges(void)
 		    "as root", SANDBOX_USER);
 	if (prctl(PR_GET_PDEATHSIG, &pdeathsig) == -1)
 		fatal("prctl PR_GET_PDEATHSIG");
+	ppid = getppid();
 
 	if (setgroups(0, NULL) == -1)
 		fatal("setgroups");
@@ -67,5 +69,9 @@ sandbox_drop_privileges(void)
 
 	if (pdeathsig != 0 && prctl(PR_SET_PDEATHSIG, pdeathsig) == -1)
 		fatal("prctl PR_SET_PDEATHSIG");
+	/* The credential change cleared the death signal until now: a
+	 * parent that died meanwhile left us to another. */
+	if (pdeathsig != 0 && getppid() != ppid)
+		fatalx("the parent process died during the privilege drop");
 }
 
