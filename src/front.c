@@ -170,7 +170,8 @@ struct front {
 	 * with the reason ("" while available). */
 	int		 startup_started;
 	char		 risk_why[400];
-	char		 stale_why[400];
+	char		 stale_why[800];
+	char		 hist_err[160];	/* start-up: OpportunityHistory's error */
 	/* sfrevops-mcp check: the request, waiting for the writer's checks. */
 	char		*check_id;
 	uint64_t	 check_deadline_ms;
@@ -1787,13 +1788,24 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 		if (transient_error(code) || step == 1)
 			log_warnx("start-up check: describe %s failed (%s): "
 			    "nothing is withheld", step == 1 ? "Opportunity" :
-			    "OpportunityHistory", shown);
-		else if (startup_wanted(f, "stale_opps")) {
+			    step == 2 ? "OpportunityHistory" :
+			    "OpportunityFieldHistory", shown);
+		else if (step == 2) {
+			/* stale_opps falls back to field history on StageName
+			 * (tools/stale.c): withheld only without both. */
+			str_oneline(f->hist_err, sizeof(f->hist_err), shown);
+			utf8_cut(f->hist_err);
+			startup_send(f, 3, "OpportunityFieldHistory");
+			more = 1;
+		} else if (startup_wanted(f, "stale_opps")) {
 			snprintf(f->stale_why, sizeof(f->stale_why), "this org "
 			    "has neither Opportunity.LastStageChangeDate nor a "
-			    "readable OpportunityHistory (%s), and stale_opps "
-			    "needs one: give the integration user read access "
-			    "to either (sfrevops-mcp check)", shown);
+			    "readable OpportunityHistory (%s) or "
+			    "OpportunityFieldHistory (%s), and stale_opps needs "
+			    "one: give the integration user read access to "
+			    "OpportunityHistory, or track StageName's field "
+			    "history (sfrevops-mcp check)", f->hist_err, shown);
+			utf8_cut(f->stale_why);
 			changed = 1;
 		}
 		goto done;
@@ -1834,7 +1846,7 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 	cJSON_Delete(j);
 	if (f->risk_why[0] != '\0' && changed)
 		log_warnx("at_risk_commits is withheld: %s", f->risk_why);
-	if (f->stale_why[0] != '\0' && changed && step == 2)
+	if (f->stale_why[0] != '\0' && changed && step == 3)
 		log_warnx("stale_opps is withheld: %s", f->stale_why);
 	if (changed && f->tools_listed)
 		out_notification("notifications/tools/list_changed", NULL);

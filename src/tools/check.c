@@ -9,7 +9,8 @@
  *	1. describe Opportunity: the credentials and the API version work;
  *	   the commit stage is in the StageName picklist;
  *	   LastStageChangeDate is there, or else
- *	2. describe OpportunityHistory (stage history)
+ *	2. describe OpportunityHistory (stage history), or else
+ *	   OpportunityFieldHistory (StageName's field history)
  *	3. a query, then its dry run: the FLS clause as the broker sends it
  *	   (with SFDC_FLS_MODE=auto, after its probe)
  *	4. describe the audit object: its required fields, and Failed__c
@@ -39,6 +40,7 @@
 enum check_step {
 	CK_OPPORTUNITY = 0,
 	CK_HISTORY,
+	CK_FIELD_HISTORY,
 	CK_QUERY,
 	CK_DRY_RUN,
 	CK_AUDIT,
@@ -57,6 +59,7 @@ static const char *const audit_required[] = {
 struct check_state {
 	cJSON	*checks;
 	int	 reachable;	/* the first describe answered */
+	char	 hist_err[512];	/* OpportunityHistory's describe error */
 };
 
 static void
@@ -183,21 +186,39 @@ on_opportunity(struct tool_ctx *ctx, struct check_state *s, uint32_t code,
 		ctx->step = CK_HISTORY;
 }
 
-static void
+/* 1: OpportunityHistory answered; 0: try OpportunityFieldHistory. */
+static int
 on_history(struct check_state *s, const char *err, cJSON *j)
 {
-	char	 d[1024];
-
-	if (j != NULL)
+	if (j != NULL) {
 		add(s, "stage_dates", "ok", "no LastStageChangeDate, but "
 		    "OpportunityHistory (stage history) is readable", NULL);
-	else {
-		snprintf(d, sizeof(d), "neither Opportunity.LastStageChangeDate "
-		    "nor OpportunityHistory is readable (%s)", err);
-		add(s, "stage_dates", "fail", d, "give the integration user "
-		    "read access to LastStageChangeDate (field-level security) "
-		    "or to OpportunityHistory; stale_opps needs one");
+		return 1;
 	}
+	snprintf(s->hist_err, sizeof(s->hist_err), "%s", err != NULL ? err :
+	    "no answer");
+	return 0;
+}
+
+static void
+on_field_history(struct check_state *s, const char *err, cJSON *j)
+{
+	char	 d[1200];
+
+	if (j != NULL) {
+		add(s, "stage_dates", "ok", "no LastStageChangeDate and no "
+		    "readable OpportunityHistory, but OpportunityFieldHistory "
+		    "(StageName's field history) is: stale_opps uses it",
+		    NULL);
+		return;
+	}
+	snprintf(d, sizeof(d), "neither Opportunity.LastStageChangeDate nor "
+	    "OpportunityHistory (%s) nor OpportunityFieldHistory (%s) is "
+	    "readable", s->hist_err, err != NULL ? err : "no answer");
+	add(s, "stage_dates", "fail", d, "give the integration user read "
+	    "access to LastStageChangeDate (field-level security) or to "
+	    "OpportunityHistory, or track StageName's field history; "
+	    "stale_opps needs one");
 }
 
 static void
@@ -560,6 +581,9 @@ check_next(struct tool_ctx *ctx)
 	case CK_HISTORY:
 		common_send_describe(ctx, "OpportunityHistory");
 		return TOOL_WAIT;
+	case CK_FIELD_HISTORY:
+		common_send_describe(ctx, "OpportunityFieldHistory");
+		return TOOL_WAIT;
 	case CK_QUERY:
 		if (!s->reachable) {
 			add(s, "fls", "skip", "not checked", NULL);
@@ -625,7 +649,11 @@ check_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 			ctx->step = CK_QUERY;
 		break;
 	case CK_HISTORY:
-		on_history(s, err, j);
+		ctx->step = on_history(s, err, j) ? CK_QUERY :
+		    CK_FIELD_HISTORY;
+		break;
+	case CK_FIELD_HISTORY:
+		on_field_history(s, err, j);
 		ctx->step = CK_QUERY;
 		break;
 	case CK_QUERY:

@@ -88,6 +88,18 @@ test('no LastStageChangeDate and no readable OpportunityHistory: stale_opps is w
   } finally {
     await s2.client.close();
   }
+  // Nor with StageName's field history only (stale_opps falls back to it).
+  await sim.control('POST', 'org', { stage_history: 'field' });
+  const s3 = await connectSdk(defaultEnv());
+  try {
+    assert.ok(await done(s3), s3.stderr);
+    assert.match(s3.stderr, /start-up check: done \(nothing withheld\)/);
+    const { tools } = await s3.client.listTools();
+    assert.doesNotMatch(tools.find((x) => x.name === 'stale_opps').description, /^Unavailable/);
+  } finally {
+    await s3.client.close();
+    await sim.control('POST', 'org', { stage_history: 'opportunity' });
+  }
 });
 
 test('the tools reuse the start-up describe: a tool\'s own requests, counted once the check is done, do not grow', async () => {

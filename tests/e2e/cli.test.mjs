@@ -238,6 +238,27 @@ test('check: no LastStageChangeDate, then stage history is looked for', async ()
   }
 });
 
+test('check: no LastStageChangeDate nor OpportunityHistory, then StageName\'s field history', async () => {
+  await sim.control('POST', 'org', { last_stage_change_from: 61, stage_history: 'field' });
+  try {
+    let r = await run(['check', '--json'], simEnv(sim));
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(byName(JSON.parse(r.stdout)).stage_dates.status, 'ok');
+    assert.match(byName(JSON.parse(r.stdout)).stage_dates.detail, /OpportunityFieldHistory/);
+    // Neither history object: a failure naming both.
+    await sim.control('POST', 'faults', { match: { path_prefix: '/services/data/v60.0/sobjects/OpportunityFieldHistory/describe' }, count: 1,
+      action: { status: 404, errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' } });
+    r = await run(['check', '--json'], simEnv(sim));
+    assert.equal(r.code, 1, r.stdout);
+    const c = byName(JSON.parse(r.stdout)).stage_dates;
+    assert.equal(c.status, 'fail');
+    assert.match(c.detail, /OpportunityHistory \(.+\) nor OpportunityFieldHistory \(.+\)/);
+  } finally {
+    await sim.control('DELETE', 'faults').catch(() => {});
+    await sim.control('POST', 'org', { last_stage_change_from: 0, stage_history: 'opportunity' });
+  }
+});
+
 // The writer's half: the journal as the parent opened it, the writer's
 // status, SFDC_WRITE_OBJECTS and SFDC_WRITABLE_FIELDS against describe.
 function journalDir() {
