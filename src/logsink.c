@@ -6,9 +6,15 @@
  * the same JSON line, which log.c built and the processes redacted
  * before it left them.  Nothing here adds text of its own to a line.
  *
- * Both are opened before any child starts (logsink_setup()): syslog with
- * LOG_NDELAY, the journal's datagram socket connected, so that sending a
- * line later never needs a new connection to be allowed.
+ * Both are datagram sockets opened and connected before any child starts
+ * (logsink_setup()), and non-blocking: a syslog daemon or journal that
+ * cannot keep up costs its lines (said once), never the parent's loop,
+ * which serves every process.  (syslog(3) is not used for that reason:
+ * glibc's send on /dev/log blocks when the daemon's queue is full.)  The
+ * syslog lines are RFC 3164, as syslog(3) writes them: "<PRI>Mmm dd
+ * hh:mm:ss sfrevops-mcp[PID]: " and the line.  A peer that went away
+ * (a restarted daemon: ECONNREFUSED) is connected to again, at most once
+ * every SINK_RETRY_S seconds.
  *
  * The journal gets the native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL):
  * one datagram of fields, MESSAGE (the JSON line), PRIORITY,
@@ -26,6 +32,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,10 +49,19 @@
 #define JOURNAL_FIELD_MAX	64	/* systemd's limit on a field name */
 #define JOURNAL_FIELDS_MAX	64	/* members of one line we copy */
 
-static int		 sink_syslog = 0;
-static int		 sink_journal_fd = -1;
-static struct sockaddr_un sink_journal_sa;
-static int		 sink_journal_failed = 0;	/* said once */
+#define SINK_RETRY_S		10	/* a reconnection, at most this often */
+
+struct sink {
+	const char		*what;		/* "journal", "syslog" */
+	int			 fd;
+	struct sockaddr_un	 sa;
+	int			 failed;	/* said once per change */
+	time_t			 last_try;	/* CLOCK_MONOTONIC seconds */
+};
+
+static struct sink	 sink_journal = { "journal", -1, { 0 }, 0, 0 };
+static struct sink	 sink_syslog = { "syslog", -1, { 0 }, 0, 0 };
+static int		 sink_facility = -1;	/* syslog configured */
 
 static const struct {
 	const char	*name;
@@ -82,43 +98,92 @@ facility_parse(const char *s)
 	return -1;
 }
 
+static time_t
+mono_s(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return ts.tv_sec;
+}
+
+/* A non-blocking datagram socket connected to the sink's path. */
 static int
-journal_connect(const char *path, char *errbuf, size_t errlen)
+sink_connect(struct sink *k, char *errbuf, size_t errlen)
 {
 	int	 fd;
 
-	memset(&sink_journal_sa, 0, sizeof(sink_journal_sa));
-	sink_journal_sa.sun_family = AF_UNIX;
-	if (strlcpy_sf(sink_journal_sa.sun_path, path,
-	    sizeof(sink_journal_sa.sun_path)) >=
-	    sizeof(sink_journal_sa.sun_path)) {
-		snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: the socket path "
-		    "is longer than %zu bytes",
-		    sizeof(sink_journal_sa.sun_path) - 1);
+	k->last_try = mono_s();
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
+		snprintf(errbuf, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: socket: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sink_journal_sa,
-	    sizeof(sink_journal_sa)) == -1) {
-		snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: cannot reach the "
-		    "journal at %s: %s (is systemd-journald running?)", path,
-		    strerror(errno));
+	if (connect(fd, (struct sockaddr *)&k->sa, sizeof(k->sa)) == -1) {
+		snprintf(errbuf, errlen, "cannot reach the %s at %s: %s",
+		    k->what, k->sa.sun_path, strerror(errno));
 		(void)close(fd);
 		return -1;
 	}
-	/* A journal that cannot keep up costs a line, never a tool call. */
-	if (fd_set_nonblock(fd) == -1) {
-		snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: fcntl: %s",
-		    strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	sink_journal_fd = fd;
+	k->fd = fd;
 	return 0;
+}
+
+static int
+sink_path(struct sink *k, const char *path)
+{
+	memset(&k->sa, 0, sizeof(k->sa));
+	k->sa.sun_family = AF_UNIX;
+	return strlcpy_sf(k->sa.sun_path, path, sizeof(k->sa.sun_path)) >=
+	    sizeof(k->sa.sun_path) ? -1 : 0;
+}
+
+static void
+sink_state(struct sink *k, int failed, const char *why)
+{
+	if (failed == k->failed)
+		return;
+	k->failed = failed;
+	/* From inside a sink, log.c writes these to stderr alone. */
+	if (failed)
+		log_warnx("%s: sending to it failed: %s; its lines are on "
+		    "stderr until it takes them again", k->what, why);
+	else
+		log_info("%s: sending to it again", k->what);
+}
+
+/* One datagram; a lost peer is connected to again, now and then. */
+static void
+sink_send(struct sink *k, const void *data, size_t len)
+{
+	char	 err[256];
+	ssize_t	 n;
+
+	if (k->fd == -1) {
+		if (mono_s() - k->last_try < SINK_RETRY_S)
+			return;
+		if (sink_connect(k, err, sizeof(err)) == -1) {
+			sink_state(k, 1, err);
+			return;
+		}
+	}
+	do
+		n = send(k->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n != -1) {
+		sink_state(k, 0, NULL);
+		return;
+	}
+	snprintf(err, sizeof(err), "%s", strerror(errno));
+	if (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT ||
+	    errno == EPIPE) {
+		/* The daemon went away (restarted): a new socket later. */
+		(void)close(k->fd);
+		k->fd = -1;
+	}
+	/* EAGAIN: it cannot keep up; this line is lost to it. */
+	sink_state(k, 1, err);
 }
 
 int
@@ -126,6 +191,7 @@ logsink_setup(char *errbuf, size_t errlen)
 {
 	const char	*s, *j;
 	struct stat	 st;
+	char		 err[256];
 	int		 facility = -1;
 
 	s = getenv("SFDC_LOG_SYSLOG");
@@ -144,17 +210,32 @@ logsink_setup(char *errbuf, size_t errlen)
 		    "native protocol (not '%.32s')", j);
 		return -1;
 	}
-	if (j != NULL && (strcmp(j, "on") == 0 || j[0] == '/') &&
-	    journal_connect(j[0] == '/' ? j : JOURNAL_SOCKET, errbuf,
-	    errlen) == -1)
-		return -1;
+	if (j != NULL && (strcmp(j, "on") == 0 || j[0] == '/')) {
+		if (sink_path(&sink_journal, j[0] == '/' ? j :
+		    JOURNAL_SOCKET) == -1) {
+			snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: the socket "
+			    "path is longer than %zu bytes",
+			    sizeof(sink_journal.sa.sun_path) - 1);
+			return -1;
+		}
+		if (sink_connect(&sink_journal, err, sizeof(err)) == -1) {
+			snprintf(errbuf, errlen, "SFDC_LOG_JOURNAL: %s (is "
+			    "systemd-journald running?)", err);
+			return -1;
+		}
+	}
 	if (facility != -1) {
-		openlog(SFREVOPS_NAME, LOG_PID | LOG_NDELAY, facility);
-		sink_syslog = 1;
-		if (stat(_PATH_LOG, &st) == -1)
+		sink_facility = facility;
+		if (sink_path(&sink_syslog, _PATH_LOG) == -1)
+			fatalx("_PATH_LOG is too long");
+		/* No daemon yet: stderr alone until one listens there. */
+		if (stat(_PATH_LOG, &st) == -1 ||
+		    sink_connect(&sink_syslog, err, sizeof(err)) == -1) {
 			log_warnx("SFDC_LOG_SYSLOG: %s: %s; lines go to stderr "
 			    "alone until a syslog daemon listens there",
 			    _PATH_LOG, strerror(errno));
+			sink_syslog.failed = 1;
+		}
 	}
 	return 0;
 }
@@ -248,23 +329,32 @@ static void
 journal_send(int level, const char *line, size_t len)
 {
 	struct buf	 b;
-	ssize_t		 n;
 
 	buf_init(&b);
 	logsink_journal_entry(&b, level, line, len);
-	do
-		n = send(sink_journal_fd, b.data, b.len, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && !sink_journal_failed) {
-		/* Once per change of state; from inside a sink, log.c
-		 * writes this line to stderr alone. */
-		sink_journal_failed = 1;
-		log_warnx("journal: sending to it failed: %s; its lines are "
-		    "on stderr until it takes them again", strerror(errno));
-	} else if (n != -1 && sink_journal_failed) {
-		sink_journal_failed = 0;
-		log_info("journal: sending to it again");
-	}
+	sink_send(&sink_journal, b.data, b.len);
+	buf_free(&b);
+}
+
+/* RFC 3164, as syslog(3) writes it: "<PRI>Mmm dd hh:mm:ss ident[pid]: ". */
+static void
+syslog_send(int level, const char *line, size_t len)
+{
+	struct buf	 b;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 head[128], stamp[32];
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%b %e %T", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "Jan  1 00:00:00");
+	snprintf(head, sizeof(head), "<%d>%s %s[%ld]: ",
+	    sink_facility | logsink_priority(level), stamp, SFREVOPS_NAME,
+	    (long)getpid());
+	buf_init(&b);
+	buf_put_bytes(&b, head, strlen(head));
+	buf_put_bytes(&b, line, len);
+	sink_send(&sink_syslog, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -278,14 +368,14 @@ logsink_line(int level, const char *line, size_t len)
 		body--;
 	if (level < LOG_LVL_DEBUG || level > LOG_LVL_CRITICAL)
 		level = LOG_LVL_CRITICAL;
-	if (sink_syslog)
-		syslog(logsink_priority(level), "%.*s", (int)body, line);
-	if (sink_journal_fd != -1)
+	if (sink_facility != -1)
+		syslog_send(level, line, body);
+	if (sink_journal.sa.sun_family == AF_UNIX)
 		journal_send(level, line, body);
 }
 
 int
 logsink_enabled(void)
 {
-	return sink_syslog || sink_journal_fd != -1;
+	return sink_facility != -1 || sink_journal.sa.sun_family == AF_UNIX;
 }

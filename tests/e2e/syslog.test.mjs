@@ -26,6 +26,7 @@ async function startSink(path, out) {
     p.once('exit', (c) => reject(new Error('dgram_sink exited ' + c + ': ' + err)));
   });
   return {
+    pid: p.pid,
     async stop() {
       if (p.exitCode === null) {
         p.kill('SIGTERM');
@@ -253,6 +254,45 @@ test('without SFDC_LOG_SYSLOG nothing reaches /dev/log', { skip: noUnshare }, as
     assert.ok(/"msg":"tool call"/.test(stderr), 'the server logged on stderr');
     assert.equal(datagrams(join(dir, 'syslog')).length, 0, 'and sent nothing to /dev/log');
   } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a journal that stops reading costs lines, never a call; one that comes back (restarted) gets them again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  const sock = join(dir, 'socket');
+  const sim = await startSim();
+  let sink = await startSink(sock, join(dir, 'entries1'));
+  try {
+    const c = await connectSdk(simEnv(sim, { SFDC_LOG_JOURNAL: sock, SFDC_LOG_LEVEL: 'debug' }));
+    // Stopped, the listener reads nothing: its queue fills (a unix
+    // datagram socket holds a few hundred) and the parent's sends would
+    // block; they must not.
+    process.kill(sink.pid, 'SIGSTOP');
+    const t0 = Date.now();
+    for (let i = 0; i < 300; i++) {
+      const r = await c.client.callTool({ name: 'query', arguments: { soql: `SELECT Id FROM Account LIMIT ${1 + (i % 5)}` } });
+      assert.ok(!r.isError, 'call ' + i);
+    }
+    const ms = Date.now() - t0;
+    assert.ok(ms < 60000, `300 calls with a stopped journal in ${ms} ms`);
+    await waitFor(() => /"msg":"journal: sending to it failed: Resource temporarily unavailable/.test(c.stderr), 5000);
+    assert.equal(c.stderr.match(/journal: sending to it failed/g).length, 1, 'said once');
+    process.kill(sink.pid, 'SIGCONT');
+    // Restarted: the old socket gone, a new listener on the same path.
+    await sink.stop();
+    rmSync(sock, { force: true });
+    sink = await startSink(sock, join(dir, 'entries2'));
+    // At most one reconnection every 10 s.
+    await new Promise((r) => setTimeout(r, 10500));
+    const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
+    assert.ok(!r.isError);
+    await waitFor(() => datagrams(join(dir, 'entries2')).length > 0, 5000);
+    await waitFor(() => /"msg":"journal: sending to it again"/.test(c.stderr), 5000);
+    await c.client.close();
+  } finally {
+    await sink.stop();
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   }
