@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sfrevops.h"
@@ -44,6 +45,15 @@ static size_t	nendpoints;
  * not one of the broker's. */
 static struct endpoint	export_endpoint;
 static int		export_set;
+/*
+ * The collector's addresses, resolved once when the exporter first
+ * connects and again only when every address failed, at most every
+ * EXPORT_RESOLVE_S: the exporter connects at every interval, and a slow
+ * resolver must not hold the parent's loop each time.
+ */
+#define EXPORT_RESOLVE_S	60
+static struct addrinfo	*export_ai;
+static time_t		 export_ai_at;
 /* May the instance move (a flow that mints tokens), and from where. */
 static int	moves;
 static char	instance_host[CONNECTOR_HOST_MAX + 1];
@@ -92,6 +102,10 @@ connector_reset(void)
 	instance_host[0] = '\0';
 	memset(&export_endpoint, 0, sizeof(export_endpoint));
 	export_set = 0;
+	if (export_ai != NULL)
+		freeaddrinfo(export_ai);
+	export_ai = NULL;
+	export_ai_at = 0;
 }
 
 int
@@ -113,6 +127,7 @@ connector_permitted(const char *host, unsigned int port)
 
 static int	open_host(const char *, unsigned int, int, int *, char *,
 		    size_t);
+static int	open_export(int *, char *, size_t);
 
 int
 connector_open(const char *host, unsigned int port, int *fdp, char *errbuf,
@@ -145,16 +160,16 @@ connector_open_export(const char *host, unsigned int port, int *fdp,
 		    CONNECTOR_HOST_MAX, host, port);
 		return -1;
 	}
-	return open_host(host, port, 1, fdp, errbuf, errlen);
+	return open_export(fdp, errbuf, errlen);
 }
 
 static int
-open_host(const char *host, unsigned int port, int how, int *fdp,
+resolve(const char *host, unsigned int port, int how, struct addrinfo **res,
     char *errbuf, size_t errlen)
 {
-	struct addrinfo	 hints, *res, *ai;
+	struct addrinfo	 hints;
 	char		 service[8], name[CONNECTOR_HOST_MAX + 2];
-	int		 fd = -1, rc, saved = EADDRNOTAVAIL;
+	int		 rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -168,12 +183,23 @@ open_host(const char *host, unsigned int port, int how, int *fdp,
 	 * turn acme.my.salesforce.com into acme.my.salesforce.com.corp.
 	 */
 	snprintf(name, sizeof(name), "%s%s", host, how == 2 ? "." : "");
-	if ((rc = getaddrinfo(name, service, &hints, &res)) != 0) {
+	if ((rc = getaddrinfo(name, service, &hints, res)) != 0) {
 		snprintf(errbuf, errlen, "cannot resolve %s: %s", host,
 		    gai_strerror(rc));
 		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
+	return 0;
+}
+
+/* The first address whose non-blocking connect starts. */
+static int
+connect_list(const struct addrinfo *list, const char *host,
+    unsigned int port, int *fdp, char *errbuf, size_t errlen)
+{
+	const struct addrinfo *ai;
+	int		 fd = -1, saved = EADDRNOTAVAIL;
+
+	for (ai = list; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd == -1) {
@@ -187,7 +213,6 @@ open_host(const char *host, unsigned int port, int how, int *fdp,
 		(void)close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
 	if (fd == -1) {
 		snprintf(errbuf, errlen, "cannot connect to %s:%u: %s", host,
 		    port, strerror(saved));
@@ -195,4 +220,42 @@ open_host(const char *host, unsigned int port, int how, int *fdp,
 	}
 	*fdp = fd;
 	return 0;
+}
+
+static int
+open_host(const char *host, unsigned int port, int how, int *fdp,
+    char *errbuf, size_t errlen)
+{
+	struct addrinfo	*res;
+	int		 r;
+
+	if (resolve(host, port, how, &res, errbuf, errlen) == -1)
+		return -1;
+	r = connect_list(res, host, port, fdp, errbuf, errlen);
+	freeaddrinfo(res);
+	return r;
+}
+
+static int
+open_export(int *fdp, char *errbuf, size_t errlen)
+{
+	struct timespec	 ts;
+	struct addrinfo	*res;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	if (export_ai != NULL && connect_list(export_ai, export_endpoint.host,
+	    export_endpoint.port, fdp, errbuf, errlen) == 0)
+		return 0;
+	if (export_ai != NULL && ts.tv_sec - export_ai_at < EXPORT_RESOLVE_S)
+		return -1;	/* the addresses we have failed: said */
+	export_ai_at = ts.tv_sec;
+	if (resolve(export_endpoint.host, export_endpoint.port, 1, &res,
+	    errbuf, errlen) == -1)
+		return -1;
+	if (export_ai != NULL)
+		freeaddrinfo(export_ai);
+	export_ai = res;
+	return connect_list(export_ai, export_endpoint.host,
+	    export_endpoint.port, fdp, errbuf, errlen);
 }
