@@ -299,6 +299,7 @@ status_update(struct writer *w)
 	enum wstatus	 st;
 	char		 reason[2048], *text;
 	cJSON		*j, *jr;
+	int		 cut;
 
 	reason[0] = '\0';
 	if (!journal_usable(&w->journal)) {
@@ -324,8 +325,6 @@ status_update(struct writer *w)
 			    "in the journal only, not as a failed audit row",
 			    w->audit_object);
 	}
-	if (strlen(reason) > PT_STATUS_MAX - 1600)
-		fatalx("a status reason of %zu bytes", strlen(reason));
 	j = jobj();
 	cJSON_AddStringToObject(j, "writes", st == WS_ENABLED ? "enabled" :
 	    st == WS_DISABLED ? "disabled" : "unknown");
@@ -344,6 +343,28 @@ status_update(struct writer *w)
 	}
 	status_fields(w, j);
 	text = jprint(j);
+	/*
+	 * Escaped, with the journal's path and the findings, the status may
+	 * outgrow its row (PT_STATUS_MAX): the reason is halved, then the
+	 * path goes, rather than the writer (status_fields() already
+	 * bounds the findings).
+	 */
+	for (cut = 0; strlen(text) > PT_STATUS_MAX - 8; cut++) {
+		char	 shorter[sizeof(reason)];
+		size_t	 len = strlen(text);
+
+		free(text);
+		if (cut < 6) {
+			str_oneline(shorter, strlen(reason) / 2 + 1, reason);
+			strlcpy_sf(reason, shorter, sizeof(reason));
+			cJSON_ReplaceItemInObjectCaseSensitive(j, "reason",
+			    cJSON_CreateString(reason));
+		} else if (cut == 6)
+			cJSON_DeleteItemFromObjectCaseSensitive(jr, "path");
+		else
+			fatalx("a status of %zu bytes", len);
+		text = jprint(j);
+	}
 	if (w->status_last != NULL && strcmp(text, w->status_last) == 0) {
 		free(text);
 		cJSON_Delete(j);
@@ -363,8 +384,6 @@ status_update(struct writer *w)
 	strlcpy_sf(w->status_reason, reason, sizeof(w->status_reason));
 	free(w->status_last);
 	w->status_last = text;
-	if (strlen(text) > PT_STATUS_MAX - 8)
-		fatalx("a status of %zu bytes", strlen(text));
 	send_json(w, &w->front, IMSG_WR_STATUS, 0, 0, 0, j);
 	cJSON_Delete(j);
 }

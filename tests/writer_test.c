@@ -1074,6 +1074,30 @@ main(void)
 	ok(quiet(&c.broker, 100), "before any request");
 	ok(stop(&c) == 0, "the writer exits 0 on SHUTDOWN");
 
+	/* A reason that escapes to more than a status holds: shortened,
+	 * and the writer goes on (it used to stop). */
+	start(&c, "file", NULL);
+	{
+		uint32_t	 bid;
+		char		*s = NULL, big[2001];
+		cJSON		*j = expect(&c.broker, IMSG_SF_DESCRIBE, &bid,
+		    NULL, &s);
+		size_t		 k;
+
+		cJSON_Delete(j);
+		free(s);
+		for (k = 0; k < sizeof(big) - 1; k++)
+			big[k] = k % 2 ? '"' : '\x01';
+		big[sizeof(big) - 1] = '\0';
+		send_error(&c.broker, bid, SFE_NOT_FOUND, big);
+	}
+	st = expect(&c.front, IMSG_WR_STATUS, NULL, NULL, NULL);
+	ok(st != NULL && strcmp(js(st, "writes"), "disabled") == 0 &&
+	    strstr(js(st, "reason"), "Cleanup_Audit__c cannot be described"),
+	    "a reason too long escaped: the status still goes, shortened");
+	cJSON_Delete(st);
+	ok(stop(&c) == 0, "and the writer exits 0 on SHUTDOWN");
+
 	/* The org is unreachable at start-up: unknown, checked again. */
 	start(&c, "file", NULL);
 	{
