@@ -619,8 +619,11 @@ org_answer(struct front *f, uint32_t type, struct buf *b)
 
 /*
  * A result names its org: "_org" in structuredContent (every output
- * schema has it, tools_init()) and the first line of the text.  Before
- * the identity is known, the instance host alone, and the line says so.
+ * schema has it, tools_init()) and the first line of the text.  The line
+ * is short, it comes with every result: the instance host and the
+ * organization id identify the org, "sandbox" marks one (the name and
+ * the rest are in _org).  Before the identity is known, the host alone,
+ * and the line says so.
  */
 static void
 org_note(struct front *f, struct call *c)
@@ -629,12 +632,11 @@ org_note(struct front *f, struct call *c)
 	char	*text, line[400];
 
 	if (f->org_state == ORG_KNOWN)
-		snprintf(line, sizeof(line), "Org: %s (%s%s%s) at %s",
-		    f->org_id, f->org_name, f->org_name[0] != '\0' ? ", " : "",
-		    f->org_sandbox ? "sandbox" : "production", f->org_host);
+		snprintf(line, sizeof(line), "Org: %s %s%s", f->org_host,
+		    f->org_id, f->org_sandbox ? " sandbox" : "");
 	else
-		snprintf(line, sizeof(line), "Org: %s (organization id not "
-		    "known yet)", f->org_host);
+		snprintf(line, sizeof(line), "Org: %s (id not known yet)",
+		    f->org_host);
 	xasprintf(&text, "%s\n%s", line, c->ctx.text != NULL ? c->ctx.text :
 	    "");
 	free(c->ctx.text);
