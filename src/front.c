@@ -1226,9 +1226,15 @@ tool_to_json(const struct front *f, const struct tool *t)
 	if (version_at_least(f, "2025-06-18"))
 		cJSON_AddItemToObject(o, "outputSchema",
 		    cJSON_Duplicate(tools_output_schema(t), 1));
+	/*
+	 * annotations.title only where the tool has no title of its own
+	 * (before 2025-06-18; from then on the tool's title takes
+	 * precedence, the same string twice is bytes for nothing).
+	 */
 	if (version_at_least(f, "2025-03-26")) {
 		ann = cJSON_AddObjectToObject(o, "annotations");
-		cJSON_AddStringToObject(ann, "title", t->title);
+		if (!version_at_least(f, "2025-06-18"))
+			cJSON_AddStringToObject(ann, "title", t->title);
 		cJSON_AddBoolToObject(ann, "readOnlyHint",
 		    (t->flags & TOOL_READ_ONLY) != 0);
 		cJSON_AddBoolToObject(ann, "destructiveHint",
