@@ -140,6 +140,14 @@ proc_config_int(struct proc_ctx *ctx, const char *key, long def)
 void
 proc_ready(struct proc_ctx *ctx)
 {
+	/*
+	 * The front is sandboxed: the broker may start (main.c,
+	 * start_gate).  Not there when no broker is started, or when a
+	 * test started the front itself.
+	 */
+	if (ctx->self == PROC_FRONT && close(FD_START_GATE) == -1 &&
+	    errno != EBADF)
+		fatal("close start gate");
 	ipc_send(&ctx->parent, IMSG_READY, 0, NULL, 0);
 	if (ipc_flush(&ctx->parent) == -1)
 		fatal("parent channel: write");
