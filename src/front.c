@@ -1397,8 +1397,8 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 	if (args == NULL || cJSON_IsNull(args))
 		if ((copy = cJSON_CreateObject()) == NULL)
 			fatalx("cJSON_CreateObject");
-	if (schema_validate(tools_input_schema(t), copy != NULL ? copy : args,
-	    "argument", verr, sizeof(verr)) == -1) {
+	if (schema_validate_checked(tools_input_schema(t), copy != NULL ?
+	    copy : args, "argument", verr, sizeof(verr)) == -1) {
 		char msg[1200];
 		cJSON_Delete(copy);
 		snprintf(msg, sizeof(msg), "%s: %s", t->name, verr);
