@@ -112,6 +112,12 @@ TAILQ_HEAD(rq_list, sfhttp_req);
 struct sfhttp {
 	CURLM		*multi;
 	struct auth	*auth;
+	/* The Authorization header of the request being set up, built here
+	 * (AUTH_HDR_MAX, guarded: sodium_malloc, once) and wiped as soon as
+	 * libcurl's header list holds its copy.  Once per process: a
+	 * sodium_malloc per request cost an mmap, two mprotects, an mlock
+	 * and a munmap each time. */
+	char		*authz;
 	char		*ca;		/* the CA bundle, PEM */
 	size_t		 calen;
 	char		 ca_name[256];	/* for messages */
@@ -279,6 +285,10 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	}
 	strlcpy_sf(h->ca_name, c->ca_name != NULL ? c->ca_name : "the CA "
 	    "bundle", sizeof(h->ca_name));
+	if ((h->authz = sodium_malloc(AUTH_HDR_MAX)) == NULL) {
+		log_warnx("sodium_malloc: out of guarded memory");
+		goto fail;
+	}
 	h->ca = xmalloc(c->ca_len + 1);
 	memcpy(h->ca, c->ca_pem, c->ca_len);
 	h->ca[c->ca_len] = '\0';
@@ -961,7 +971,7 @@ sfhttp_bucket_take(struct sfhttp_bucket *b, uint64_t now)
 static void
 attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 {
-	char		*url = NULL, *authz, ct[128];
+	char		*url = NULL, ct[128];
 	CURL		*e;
 	CURLcode	 rc;
 	CURLMcode	 mc;
@@ -1035,15 +1045,13 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 		q->hdrs = slist_add(q->hdrs, ct);
 	}
 	if (!q->is_mint) {
-		if ((authz = sodium_malloc(AUTH_HDR_MAX)) == NULL)
-			fatalx("sodium_malloc");
-		if (auth_header(h->auth, authz, AUTH_HDR_MAX) == -1) {
-			sodium_free(authz);
+		if (auth_header(h->auth, h->authz, AUTH_HDR_MAX) == -1) {
+			sodium_memzero(h->authz, AUTH_HDR_MAX);
 			rc = CURLE_LOGIN_DENIED;
 			goto fail;
 		}
-		q->hdrs = slist_add(q->hdrs, authz);
-		sodium_free(authz);	/* wipes */
+		q->hdrs = slist_add(q->hdrs, h->authz);
+		sodium_memzero(h->authz, strnlen(h->authz, AUTH_HDR_MAX));
 	}
 	if ((rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs)) !=
 	    CURLE_OK)
@@ -1691,6 +1699,8 @@ sfhttp_free(struct sfhttp *h)
 	free(h->socks);
 	free(h->pfd);
 	free(h->ca);
+	if (h->authz != NULL)
+		sodium_free(h->authz);	/* wipes */
 	free(h);
 }
 
