@@ -130,10 +130,13 @@ struct sfhttp {
 	 * SSL_CTX takes (on_ssl_ctx): with CURLOPT_CAINFO_BLOB libcurl
 	 * parses the bundle again for each connection, and the system's
 	 * bundle (about 140 certificates) is some 1.3 MiB of heap per
-	 * connection, up to max_transfers of them.  NULL when libcurl's
-	 * TLS is not OpenSSL: then the blob, per connection.
+	 * connection, up to max_transfers of them.  Built at the first
+	 * transfer's set-up, as libcurl would (not at start: the start-up
+	 * memory stays what it was).  use_store is 0 when libcurl's TLS is
+	 * not OpenSSL: then the blob, per connection.
 	 */
 	X509_STORE	*trust;
+	int		 use_store;
 	char		 ca_name[256];	/* for messages */
 	long		 connect_timeout_ms;
 	long		 total_timeout_ms;
@@ -266,7 +269,10 @@ setup(struct sfhttp *h, CURL *e)
 	/* No file, no default path: the bundle only (h->trust, else the
 	 * blob).  Without a store of its own libcurl loads no anchor at
 	 * all, and verification fails closed. */
-	if (h->trust != NULL) {
+	if (h->use_store) {
+		if (h->trust == NULL && (h->trust = trust_store(h->ca,
+		    h->calen, h->ca_name)) == NULL)
+			return CURLE_SSL_CACERT_BADFILE;
 		SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		SET(CURLOPT_SSL_CTX_DATA, h);
 	} else
@@ -379,11 +385,8 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 		const curl_version_info_data *vi =
 		    curl_version_info(CURLVERSION_NOW);
 
-		if (vi != NULL && vi->ssl_version != NULL &&
-		    strncmp(vi->ssl_version, "OpenSSL/", 8) == 0 &&
-		    (h->trust = trust_store(h->ca, h->calen, h->ca_name)) ==
-		    NULL)
-			goto fail;
+		h->use_store = vi != NULL && vi->ssl_version != NULL &&
+		    strncmp(vi->ssl_version, "OpenSSL/", 8) == 0;
 	}
 	/* The multi handle (and its wakeup pair) exists before the sandbox. */
 	if ((h->multi = curl_multi_init()) == NULL) {
