@@ -686,6 +686,16 @@ if (R.vsBaseline) {
     for (const k of ['baseline', 'new']) p(`| ${k === 'new' ? 'this build' : BASE_REF} | ${f2(v[k].startup_ms)} (${f2(v[k].startup_min_ms)}) | ${mib(v[k].pss_kib)} | ${mib(v[k].rss_kib)} | ${Object.entries(v[k].pss_kib_by_process).map(([a, b]) => `${a} ${mib(b)}`).join(', ')} |`);
     p();
     p(`this / baseline: start-up ${f2(v.ratio.startup)}, PSS ${f2(v.ratio.pss)}, RSS ${f2(v.ratio.rss)} (${v.runs} runs each, interleaved; floor ${f2(v.floor_ms)} ms).`);
+    if (v.new.first_call_ms !== undefined) {
+      p();
+      p('Against the simulator, initialize written at once, then tools/list and a first tools/call (a one-row query) together on its answer: spawn to each answer, medians.');
+      p();
+      p('| build | initialize ms | tools/list ms | first tools/call ms |');
+      p('|---|---|---|---|');
+      for (const k of ['baseline', 'new']) p(`| ${k === 'new' ? 'this build' : BASE_REF} | ${f2(v[k].sim_initialize_ms)} | ${f2(v[k].sim_tools_list_ms)} | ${f2(v[k].first_call_ms)} |`);
+      p();
+      p(`this / baseline: first call answered ${f2(v.ratio.first_call)}.`);
+    }
   }
   p();
 }
@@ -714,13 +724,19 @@ const why = {
   init: `: node's own spawn() of /bin/true takes ${f2(R.floor.median)} ms here; the parent's exec and start alone ${f2(bd.parent?.exec_exit.median)} ms and the front's ${f2(bd.front?.exec_exit.median)} ms come before the front can read the request (sandboxed at ${f2(st.front_sandboxed?.median)} ms, +-1); what is left is the parent's configuration, the forks and the front's sandbox (Landlock, seccomp) on a machine whose load average was ${M.load} at the start`,
   pss: PM && !PM.error ? `: the broker alone is ${mib(PM.broker.pss)} MiB of the tree's ${mib(['parent', 'front', 'broker', 'writer'].reduce((a, r) => a + (PM[r]?.pss || 0), 0))} (one start, by mapping above), ${mib(PM.broker.pss - PM.broker.anon)} MiB of it file pages of libcurl, OpenSSL and what the system\x27s libcurl links (libldap and librtmp, GnuTLS through both, Kerberos, SSH: 35 shared objects); the anonymous memory of all four is ${mib(['parent', 'front', 'broker', 'writer'].reduce((a, r) => a + (PM[r]?.anon || 0), 0))} MiB. 8 MiB needs fewer libraries in the broker (a libcurl without LDAP, RTMP and SSH, or another TLS client), not less of ours` : '',
   first: ': the first call opens the broker\'s TLS connection (OpenSSL\'s session, the trust store built from the CA bundle, libcurl\'s connection cache) and the front learns the org; from then on memory is flat (next rows)',
-  ovh: CC && !CC.error ? `: our processes spend ${int(CC.ours.median_us + CC.ours.broker_median_us + CC.ours.parent_median_us)} us of CPU per call (front ${int(CC.ours.median_us)}, broker ${int(CC.ours.broker_median_us)}, parent ${int(CC.ours.parent_median_us)}; above), the rest is the SDK client and three processes' wake-ups on ${M.nproc} loaded CPUs` : '',
+  ovh: CC && !CC.error ? `: the CPU of our processes per call (above) is front ${int(CC.ours.median_us)} us, broker ${int(CC.ours.broker_median_us)} (its TLS and HTTP, which the raw client does in Node too) and parent ${int(CC.ours.parent_median_us)} (the call's log line); the front, the parent and the wake-ups of the hops between the processes on ${M.nproc} loaded CPUs are what the raw round trip does not have` : '',
   text: O.org_line !== undefined ? `: the org line (${int(O.org_line)} characters with its newline) and the count line (${int(O.head_line)}), which the CSV has no counterpart of; the table itself is ${int(O.table)} characters against the CSV's ${int(O.csv)} (tab-separated, no quoting needed)` : '',
   list: R.listTotals ? `: inputSchema ${int(R.listTotals.inputSchema)} bytes, outputSchema ${int(R.listTotals.outputSchema)}, descriptions ${int(R.listTotals.description)}, annotations ${int(R.listTotals.annotations)} (above); the ten tools' full input and output schemas alone are past 10 KB, and outputSchema is optional in MCP but what lets a client check every result` : '',
 };
 tgt.push(['initialize reply within 5 ms of spawn', `${f2(oi)} ms median`, oi <= 5 ? 'met' : `missed by ${f2(oi - 5)} ms${why.init}`]);
-tgt.push(['process tree within 8 MiB PSS, after tools/list', `${mib(opss)} MiB (start-up runs, median)`, opss <= 8192 ? 'met' : `missed by ${mib(opss - 8192)} MiB${why.pss}`]);
-tgt.push([`process tree within 8 MiB PSS, after ${int(R.mem.calls)} calls`, `${mib(R.mem.after.total)} MiB`, R.mem.after.total <= 8192 ? 'met' : `missed by ${mib(R.mem.after.total - 8192)} MiB: as above, and the first call's TLS connection`]);
+// PSS divides each shared page among every process on the machine that
+// maps it: a "met" says so, with what does not depend on the others.
+const pssMet = (t) => `met in this run: PSS shares the libraries' pages with the other processes that map them (USS ${mib(t.uss)} MiB, anonymous ${mib(t.anon)} MiB)`;
+const startUss = median(su.ours.map((r) => r.pss.uss));
+const startAnon = median(su.ours.map((r) => r.pss.anon));
+tgt.push(['process tree within 8 MiB PSS, after tools/list', `${mib(opss)} MiB (start-up runs, median)`, opss <= 8192 ? pssMet({ uss: startUss, anon: startAnon }) : `missed by ${mib(opss - 8192)} MiB${why.pss}`]);
+const brokerAfter = R.mem.after.by.find((x) => / -R broker/.test(x.cmd));
+tgt.push([`process tree within 8 MiB PSS, after ${int(R.mem.calls)} calls`, `${mib(R.mem.after.total)} MiB`, R.mem.after.total <= 8192 ? pssMet(R.mem.after) : `missed by ${mib(R.mem.after.total - 8192)} MiB: the broker is ${mib(brokerAfter ? brokerAfter.pss : 0)} MiB of it (anonymous ${mib(brokerAfter ? brokerAfter.anon : 0)}), its libraries' file pages and, since the first call, its TLS connection${why.pss ? '; at start' + why.pss.slice(1) : ''}`]);
 tgt.push([`PSS flat within 10 % over ${int(R.mem.calls)} calls, from tools/list`, `${f1(growth)} % (the first call's TLS connection included)`, Math.abs(growth) <= 10 ? 'met' : `missed by ${f1(Math.abs(growth) - 10)} points${why.first}`]);
 tgt.push([`PSS flat within 10 % over ${int(R.mem.calls)} calls, from the first call`, `${f1(growthSteady)} %`, Math.abs(growthSteady) <= 10 ? 'met' : `missed by ${f1(Math.abs(growthSteady) - 10)} points`]);
 tgt.push([`Anonymous memory flat within 10 % over ${int(R.mem.calls)} calls, from the first call (what PSS would show on a machine running nothing else)`, `${f1(anonSteady)} %`, Math.abs(anonSteady) <= 10 ? 'met' : `missed by ${f1(Math.abs(anonSteady) - 10)} points`]);
