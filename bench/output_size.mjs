@@ -57,7 +57,14 @@ try {
     if (res.isError) throw new Error(res.content[0].text);
   }
   ms.sort((a, b) => a - b);
-  const ours = res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n').length;
+  const text = res.content.filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+  const ours = text.length;
+  // What CSV has no counterpart of: the org line and the count line
+  // (with their newlines); the rest is the table, header row included.
+  const lines = text.split('\n');
+  const orgLine = lines[0].startsWith('Org: ') ? lines[0].length + 1 : 0;
+  const headLine = lines[orgLine ? 1 : 0].length + 1;
+  const table = ours - orgLine - headLine;
   const tree = [transport.pid, ...descendants(transport.pid).map((k) => k.pid)];
   const rss = tree.reduce((s, p) => s + rssKiB(p), 0);
 
@@ -70,14 +77,14 @@ try {
 
   console.log(`200 opportunities x 10 fields (sfsim seed 1), ${runs} runs`);
   console.log('text handed to the model:');
-  console.log(`  sfrevops-mcp (columns + rows)  ${String(ours).padStart(8)} chars`);
+  console.log(`  sfrevops-mcp (columns + rows)  ${String(ours).padStart(8)} chars (org line ${orgLine}, count line ${headLine}, table ${table})`);
   console.log(`  CSV, flattened (PY style)      ${String(base.csv).padStart(8)} chars  (ours / this = ${(ours / base.csv).toFixed(3)})`);
   console.log(`  "Record N:" text (TSMZ style)  ${String(base.record_text).padStart(8)} chars  (${(base.record_text / ours).toFixed(2)}x ours)`);
   console.log(`  pretty JSON (DX style)         ${String(base.pretty_json).padStart(8)} chars  (${(base.pretty_json / ours).toFixed(2)}x ours)`);
   console.log(`JSON-RPC line: ${wireBytes} bytes (text plus structuredContent)`);
   console.log(`call latency: median ${ms[ms.length >> 1].toFixed(1)} ms, min ${ms[0].toFixed(1)} ms; one direct HTTPS GET to the simulator ${direct.toFixed(1)} ms`);
   console.log(`resident memory of the 4 processes: ${(rss / 1024).toFixed(1)} MiB`);
-  console.log(JSON.stringify({ bench: 'output_size', ours, ...base, wire_bytes: wireBytes, median_ms: ms[ms.length >> 1], direct_ms: direct, rss_kib: rss }));
+  console.log(JSON.stringify({ bench: 'output_size', ours, org_line: orgLine, head_line: headLine, table, ...base, wire_bytes: wireBytes, median_ms: ms[ms.length >> 1], direct_ms: direct, rss_kib: rss }));
 } finally {
   await client.close().catch(() => {});
   await sim.stop();

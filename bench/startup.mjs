@@ -16,12 +16,20 @@
 // dumpable, so reading their smaps_rollup needs root.  No org is needed:
 // the broker of the access-token flow connects to nobody at start.
 //
+// Then, against the simulator (tests/sfsim), the client a desktop
+// application is: initialize written at once, and on its answer
+// notifications/initialized, tools/list and a first tools/call (a
+// one-row query: the broker's TLS connection, the request, the
+// identity) written together; the time from spawn() to each answer.
+// The start-up order (the broker starts once the front is sandboxed,
+// main.c) must not make that first call slower.
+//
 // Prints a table and one JSON line.  A figure, not a test: nothing here
 // fails on a timing.
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { srcdir, spawnRaw, offlineEnv, initialize, descendants, waitFor } from '../tests/e2e/lib.mjs';
+import { srcdir, spawnRaw, offlineEnv, simEnv, startSim, initialize, descendants, waitFor } from '../tests/e2e/lib.mjs';
 
 const bins = {
   new: process.argv[2] || process.env.SFREVOPS_BIN || join(srcdir, 'build', 'plain', 'sfrevops-mcp'),
@@ -84,6 +92,44 @@ for (let i = 0; i < runs; i++) {
   floors.push(await floor());
 }
 
+/** Spawn to initialize, tools/list and the first tools/call answered. */
+async function firstCall(bin, sim) {
+  const t0 = process.hrtime.bigint();
+  const at = () => Number(process.hrtime.bigint() - t0) / 1e6;
+  const s = spawnRaw(simEnv(sim), bin);
+  try {
+    s.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+    await s.next();
+    const init = at();
+    s.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    s.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    s.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'query', arguments: { soql: 'SELECT Id, Name FROM Account ORDER BY Name LIMIT 1' } } });
+    const got = {};
+    while (!(1 in got && 2 in got)) {
+      const m = await s.next();
+      if (m.id === 1 || m.id === 2) {
+        got[m.id] = at();
+        if (m.id === 2 && (m.error || m.result?.isError)) throw new Error(`${bin}: the first call failed: ${JSON.stringify(m)}`);
+      }
+    }
+    return { init, list: got[1], call: got[2] };
+  } finally {
+    await s.close();
+  }
+}
+
+const sim = await startSim();
+const fc = { new: [], baseline: [] };
+try {
+  for (const k of ['new', 'baseline']) await firstCall(bins[k], sim);
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? ['baseline', 'new'] : ['new', 'baseline'];
+    for (const k of order) fc[k].push(await firstCall(bins[k], sim));
+  }
+} finally {
+  await sim.stop();
+}
+
 const sum = {};
 for (const k of ['new', 'baseline']) {
   sum[k] = {
@@ -93,6 +139,9 @@ for (const k of ['new', 'baseline']) {
     pss_kib: median(res[k].map((r) => r.pss)),
     rss_kib: median(res[k].map((r) => r.rss)),
     pss_kib_by_process: Object.fromEntries(['parent', 'front', 'broker', 'writer'].map((p) => [p, median(res[k].map((r) => r.by[p]))])),
+    sim_initialize_ms: median(fc[k].map((r) => r.init)),
+    sim_tools_list_ms: median(fc[k].map((r) => r.list)),
+    first_call_ms: median(fc[k].map((r) => r.call)),
   };
 }
 const mib = (kib) => (kib / 1024).toFixed(1);
@@ -102,10 +151,15 @@ for (const k of ['baseline', 'new']) {
   console.log(`  ${k.padEnd(8)} ${x.startup_ms.toFixed(1).padStart(6)} ms (min ${x.startup_min_ms.toFixed(1)})  PSS ${mib(x.pss_kib).padStart(5)} MiB  RSS ${mib(x.rss_kib).padStart(5)} MiB  ${x.bin}`);
   console.log(`  ${''.padEnd(8)} PSS by process: ${Object.entries(x.pss_kib_by_process).map(([p, v]) => `${p} ${mib(v)}`).join(', ')} MiB`);
 }
+console.log(`against the simulator: spawn to initialize, tools/list and the first tools/call answered (sent together after initialize), median of ${runs} runs each`);
+for (const k of ['baseline', 'new']) {
+  const x = sum[k];
+  console.log(`  ${k.padEnd(8)} initialize ${x.sim_initialize_ms.toFixed(2)} ms, tools/list ${x.sim_tools_list_ms.toFixed(2)} ms, first call ${x.first_call_ms.toFixed(2)} ms`);
+}
 const ratio = (a, b) => (a / b).toFixed(2);
 console.log(`  new / baseline: start-up ${ratio(sum.new.startup_ms, sum.baseline.startup_ms)}, PSS ${ratio(sum.new.pss_kib, sum.baseline.pss_kib)}, RSS ${ratio(sum.new.rss_kib, sum.baseline.rss_kib)}`);
 console.log(`  floor: node spawn() of /bin/true to exit, median ${median(floors).toFixed(1)} ms`);
 console.log(JSON.stringify({
   bench: 'startup', runs, floor_ms: median(floors), ...Object.fromEntries(['new', 'baseline'].map((k) => [k, sum[k]])),
-  ratio: { startup: sum.new.startup_ms / sum.baseline.startup_ms, pss: sum.new.pss_kib / sum.baseline.pss_kib, rss: sum.new.rss_kib / sum.baseline.rss_kib },
+  ratio: { startup: sum.new.startup_ms / sum.baseline.startup_ms, pss: sum.new.pss_kib / sum.baseline.pss_kib, rss: sum.new.rss_kib / sum.baseline.rss_kib, first_call: sum.new.first_call_ms / sum.baseline.first_call_ms },
 }));

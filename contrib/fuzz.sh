@@ -57,7 +57,7 @@ fi
 targets=${*:-$all}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$out/obj"
-pc() { pkg-config "$@" libcjson libsodium libseccomp libcurl libcrypto; }
+pc() { pkg-config "$@" libcjson libsodium libseccomp libcurl libssl libcrypto; }
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined
 -fno-sanitize-recover=undefined -I$builddir -I$top/src $(pc --cflags)"
 libs="$(pc --libs) -lm"

@@ -841,8 +841,11 @@ zone_answer(void *arg, uint32_t type, uint32_t id, struct buf *b)
 
 /*
  * A result names its org: "_org" in structuredContent (every output
- * schema has it, tools_init()) and the first line of the text.  Before
- * the identity is known, the instance host alone, and the line says so.
+ * schema has it, tools_init()) and the first line of the text.  The line
+ * is short, it comes with every result: the instance host and the
+ * organization id identify the org, "sandbox" marks one (the name and
+ * the rest are in _org).  Before the identity is known, the host alone,
+ * and the line says so.
  */
 static void
 org_note(struct front *f, struct call *c)
@@ -851,12 +854,11 @@ org_note(struct front *f, struct call *c)
 	char	*text, line[400];
 
 	if (f->org_state == ORG_KNOWN)
-		snprintf(line, sizeof(line), "Org: %s (%s%s%s) at %s",
-		    f->org_id, f->org_name, f->org_name[0] != '\0' ? ", " : "",
-		    f->org_sandbox ? "sandbox" : "production", f->org_host);
+		snprintf(line, sizeof(line), "Org: %s %s%s", f->org_host,
+		    f->org_id, f->org_sandbox ? " sandbox" : "");
 	else
-		snprintf(line, sizeof(line), "Org: %s (organization id not "
-		    "known yet)", f->org_host);
+		snprintf(line, sizeof(line), "Org: %s (id not known yet)",
+		    f->org_host);
 	xasprintf(&text, "%s\n%s", line, c->ctx.text != NULL ? c->ctx.text :
 	    "");
 	free(c->ctx.text);
@@ -1476,9 +1478,15 @@ tool_to_json(const struct front *f, const struct tool *t)
 	if (version_at_least(f, "2025-06-18"))
 		cJSON_AddItemToObject(o, "outputSchema",
 		    cJSON_Duplicate(tools_output_schema(t), 1));
+	/*
+	 * annotations.title only where the tool has no title of its own
+	 * (before 2025-06-18; from then on the tool's title takes
+	 * precedence, the same string twice is bytes for nothing).
+	 */
 	if (version_at_least(f, "2025-03-26")) {
 		ann = cJSON_AddObjectToObject(o, "annotations");
-		cJSON_AddStringToObject(ann, "title", t->title);
+		if (!version_at_least(f, "2025-06-18"))
+			cJSON_AddStringToObject(ann, "title", t->title);
 		cJSON_AddBoolToObject(ann, "readOnlyHint",
 		    (t->flags & TOOL_READ_ONLY) != 0);
 		cJSON_AddBoolToObject(ann, "destructiveHint",
@@ -1641,8 +1649,8 @@ method_tools_call(struct front *f, struct jr_msg *m, cJSON **result,
 	if (args == NULL || cJSON_IsNull(args))
 		if ((copy = cJSON_CreateObject()) == NULL)
 			fatalx("cJSON_CreateObject");
-	if (schema_validate(tools_input_schema(t), copy != NULL ? copy : args,
-	    "argument", verr, sizeof(verr)) == -1) {
+	if (schema_validate_checked(tools_input_schema(t), copy != NULL ?
+	    copy : args, "argument", verr, sizeof(verr)) == -1) {
 		char msg[1200];
 		cJSON_Delete(copy);
 		snprintf(msg, sizeof(msg), "%s: %s", t->name, verr);

@@ -50,6 +50,11 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <sodium.h>
 
 #include "sfrevops.h"
@@ -112,8 +117,26 @@ TAILQ_HEAD(rq_list, sfhttp_req);
 struct sfhttp {
 	CURLM		*multi;
 	struct auth	*auth;
+	/* The Authorization header of the request being set up, built here
+	 * (AUTH_HDR_MAX, guarded: sodium_malloc, once) and wiped as soon as
+	 * libcurl's header list holds its copy.  Once per process: a
+	 * sodium_malloc per request cost an mmap, two mprotects, an mlock
+	 * and a munmap each time. */
+	char		*authz;
 	char		*ca;		/* the CA bundle, PEM */
 	size_t		 calen;
+	/*
+	 * The CA bundle parsed once, into the store every connection's
+	 * SSL_CTX takes (on_ssl_ctx): with CURLOPT_CAINFO_BLOB libcurl
+	 * parses the bundle again for each connection, and the system's
+	 * bundle (about 140 certificates) is some 1.3 MiB of heap per
+	 * connection, up to max_transfers of them.  Built at the first
+	 * transfer's set-up, as libcurl would (not at start: the start-up
+	 * memory stays what it was).  use_store is 0 when libcurl's TLS is
+	 * not OpenSSL: then the blob, per connection.
+	 */
+	X509_STORE	*trust;
+	int		 use_store;
 	char		 ca_name[256];	/* for messages */
 	long		 connect_timeout_ms;
 	long		 total_timeout_ms;
@@ -161,6 +184,65 @@ static int	curl_ready;
 /* ------------------------------------------------------------ set-up */
 
 /*
+ * The CA bundle as one X509_STORE, as libcurl builds it from a blob
+ * (PEM_X509_INFO_read_bio: certificates and CRLs; the same verification
+ * flags: the trusted certificate first, and a trusted intermediate ends
+ * a chain, as libcurl sets unless CURLSSLOPT_NO_PARTIALCHAIN).  NULL
+ * with a message if the bundle holds no certificate.
+ */
+static X509_STORE *
+trust_store(const char *pem, size_t len, const char *name)
+{
+	STACK_OF(X509_INFO)	*infos = NULL;
+	X509_STORE		*st = NULL;
+	X509_INFO		*xi;
+	BIO			*bio;
+	int			 i, ncert = 0;
+
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		goto fail;
+	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (infos == NULL || (st = X509_STORE_new()) == NULL)
+		goto fail;
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (xi->x509 != NULL) {
+			if (X509_STORE_add_cert(st, xi->x509) != 1)
+				goto fail;
+			ncert++;
+		}
+		if (xi->crl != NULL && X509_STORE_add_crl(st, xi->crl) != 1)
+			goto fail;
+	}
+	if (ncert == 0)
+		goto fail;
+	if (X509_STORE_set_flags(st, X509_V_FLAG_TRUSTED_FIRST |
+	    X509_V_FLAG_PARTIAL_CHAIN) != 1)
+		goto fail;
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	ERR_clear_error();
+	return st;
+fail:
+	log_warnx("%s: no certificate could be read from it", name);
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	X509_STORE_free(st);
+	ERR_clear_error();
+	return NULL;
+}
+
+/* Each connection's SSL_CTX trusts the one store (up-referenced). */
+static CURLcode
+on_ssl_ctx(CURL *e, void *sslctx, void *arg)
+{
+	struct sfhttp	*h = arg;
+
+	(void)e;
+	SSL_CTX_set1_cert_store(sslctx, h->trust);
+	return CURLE_OK;
+}
+
+/*
  * The options every transfer has.  HTTPS only, verification on, the CA
  * bundle from memory and nowhere else, no redirects.
  */
@@ -184,7 +266,17 @@ setup(struct sfhttp *h, CURL *e)
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SET(CURLOPT_CAINFO_BLOB, &blob);
+	/* No file, no default path: the bundle only (h->trust, else the
+	 * blob).  Without a store of its own libcurl loads no anchor at
+	 * all, and verification fails closed. */
+	if (h->use_store) {
+		if (h->trust == NULL && (h->trust = trust_store(h->ca,
+		    h->calen, h->ca_name)) == NULL)
+			return CURLE_SSL_CACERT_BADFILE;
+		SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		SET(CURLOPT_SSL_CTX_DATA, h);
+	} else
+		SET(CURLOPT_CAINFO_BLOB, &blob);
 	SET(CURLOPT_CAPATH, NULL);
 	SET(CURLOPT_CAINFO, NULL);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -279,10 +371,23 @@ sfhttp_new(const struct sfhttp_config *c, struct auth *auth)
 	}
 	strlcpy_sf(h->ca_name, c->ca_name != NULL ? c->ca_name : "the CA "
 	    "bundle", sizeof(h->ca_name));
+	if ((h->authz = sodium_malloc(AUTH_HDR_MAX)) == NULL) {
+		log_warnx("sodium_malloc: out of guarded memory");
+		goto fail;
+	}
 	h->ca = xmalloc(c->ca_len + 1);
 	memcpy(h->ca, c->ca_pem, c->ca_len);
 	h->ca[c->ca_len] = '\0';
 	h->calen = c->ca_len;
+	/* One store for every connection, where libcurl's TLS is OpenSSL
+	 * (the SSL_CTX on_ssl_ctx() gets is then OpenSSL's). */
+	{
+		const curl_version_info_data *vi =
+		    curl_version_info(CURLVERSION_NOW);
+
+		h->use_store = vi != NULL && vi->ssl_version != NULL &&
+		    strncmp(vi->ssl_version, "OpenSSL/", 8) == 0;
+	}
 	/* The multi handle (and its wakeup pair) exists before the sandbox. */
 	if ((h->multi = curl_multi_init()) == NULL) {
 		log_warnx("curl_multi_init failed");
@@ -961,7 +1066,7 @@ sfhttp_bucket_take(struct sfhttp_bucket *b, uint64_t now)
 static void
 attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 {
-	char		*url = NULL, *authz, ct[128];
+	char		*url = NULL, ct[128];
 	CURL		*e;
 	CURLcode	 rc;
 	CURLMcode	 mc;
@@ -1035,15 +1140,13 @@ attempt_start(struct sfhttp *h, struct sfhttp_req *q)
 		q->hdrs = slist_add(q->hdrs, ct);
 	}
 	if (!q->is_mint) {
-		if ((authz = sodium_malloc(AUTH_HDR_MAX)) == NULL)
-			fatalx("sodium_malloc");
-		if (auth_header(h->auth, authz, AUTH_HDR_MAX) == -1) {
-			sodium_free(authz);
+		if (auth_header(h->auth, h->authz, AUTH_HDR_MAX) == -1) {
+			sodium_memzero(h->authz, AUTH_HDR_MAX);
 			rc = CURLE_LOGIN_DENIED;
 			goto fail;
 		}
-		q->hdrs = slist_add(q->hdrs, authz);
-		sodium_free(authz);	/* wipes */
+		q->hdrs = slist_add(q->hdrs, h->authz);
+		sodium_memzero(h->authz, strnlen(h->authz, AUTH_HDR_MAX));
 	}
 	if ((rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hdrs)) !=
 	    CURLE_OK)
@@ -1691,6 +1794,9 @@ sfhttp_free(struct sfhttp *h)
 	free(h->socks);
 	free(h->pfd);
 	free(h->ca);
+	X509_STORE_free(h->trust);
+	if (h->authz != NULL)
+		sodium_free(h->authz);	/* wipes */
 	free(h);
 }
 

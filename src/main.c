@@ -79,6 +79,20 @@ static int		 child_exe_fd[PROC_MAX] = { -1, -1, -1, -1, -1 };
  */
 static int		 front_stdio = -1;
 static int		 cli_fd = -1;
+/*
+ * The broker's start gate.  On two CPUs the broker's start (exec, 35
+ * shared objects linked, OpenSSL and libcurl initialised) competes with
+ * the front's, and the front's is the one a client waits for: the
+ * initialize answer.  So the broker's child waits before its exec until
+ * the front is sandboxed: the front holds the pipe's only write end
+ * after the forks and closes it then (proc_ready()); an end of file,
+ * the front's death included, or START_GATE_MS opens the gate.  The
+ * first tools/call waits no longer in total: the broker starts faster
+ * alone, and it starts while the client is still reading initialize.
+ */
+static int		 start_gate[2] = { -1, -1 };
+#define START_GATE_MS	1000
+
 /* SFDC_TOOLS allows no write tool: the writer is not started at all. */
 static int		 writer_started = 1;
 
@@ -233,7 +247,7 @@ child_exec(enum proc_role role, const struct child_fds *fds, pid_t parent)
 	char		*argv[4];
 	char		*envp[16];
 	size_t		 n = 0, i;
-	int		 devnull;
+	int		 devnull, gated;
 
 	/* Die with the parent, whatever killed it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -242,6 +256,18 @@ child_exec(enum proc_role role, const struct child_fds *fds, pid_t parent)
 	 * "1": the parent is pid 1 in a container without an init.) */
 	if (getppid() != parent)
 		_exit(126);
+	if (role == PROC_BROKER && start_gate[0] != -1) {
+		struct pollfd	 pfd = { start_gate[0], POLLIN, 0 };
+		int		 r;
+
+		if (close(start_gate[1]) == -1)
+			_exit(126);
+		while ((r = poll(&pfd, 1, START_GATE_MS)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (r == -1 || close(start_gate[0]) == -1)
+			_exit(126);
+	}
 	/* Move the channels to 3, 4, 5; everything else is closed. */
 	/* call, check: the parent is the MCP client. */
 	if (role == PROC_FRONT && front_stdio != -1 &&
@@ -255,6 +281,9 @@ child_exec(enum proc_role role, const struct child_fds *fds, pid_t parent)
 		_exit(126);
 	if (dup2(child_exe_fd[role], 103) == -1)
 		_exit(126);
+	gated = role == PROC_FRONT && start_gate[1] != -1;
+	if (gated && dup2(start_gate[1], 104) == -1)
+		_exit(126);
 	if (fds->a == -1 && (close(FD_PEER_A) == -1 && errno != EBADF))
 		_exit(126);
 	if (fds->b == -1 && (close(FD_PEER_B) == -1 && errno != EBADF))
@@ -263,13 +292,17 @@ child_exec(enum proc_role role, const struct child_fds *fds, pid_t parent)
 	    dup2(101, FD_PEER_A) == -1) || (fds->b != -1 &&
 	    dup2(102, FD_PEER_B) == -1) || dup2(103, FD_CHILD_EXE) == -1)
 		_exit(126);
+	/* The front: the write end of the broker's start gate, kept. */
+	if (gated && (dup2(104, FD_START_GATE) == -1 ||
+	    fd_set_cloexec(FD_START_GATE, 0) == -1))
+		_exit(126);
 	if (role != PROC_FRONT) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, STDIN_FILENO) == -1 ||
 		    dup2(devnull, STDOUT_FILENO) == -1)
 			_exit(126);
 	}
-	closefrom_sf(FD_CHILD_EXE + 1);
+	closefrom_sf(gated ? FD_START_GATE + 1 : FD_CHILD_EXE + 1);
 	if (fds->a == -1 && close(FD_PEER_A) == -1 && errno != EBADF)
 		_exit(126);
 	if (fds->b == -1 && close(FD_PEER_B) == -1 && errno != EBADF)
@@ -1360,6 +1393,9 @@ parent_main(enum cli_mode mode)
 	}
 
 	parent = getpid();
+	if (child_started(PROC_FRONT) && child_started(PROC_BROKER) &&
+	    pipe2(start_gate, O_CLOEXEC) == -1)
+		fatal("pipe2");
 	for (i = PROC_FRONT; i < PROC_MAX; i++) {
 		struct child *c = &children[i];
 		c->role = (enum proc_role)i;
@@ -1380,6 +1416,10 @@ parent_main(enum cli_mode mode)
 			child_exec(c->role, &fds[i], parent);	/* pre-fork */
 		}
 	}
+	/* The gate is the front's and the broker's now. */
+	if (start_gate[0] != -1 && (close(start_gate[0]) == -1 ||
+	    close(start_gate[1]) == -1))
+		fatal("close");
 	/* The parent keeps only its ends of the parent channels. */
 	for (i = PROC_FRONT; i < PROC_MAX; i++)
 		if (child_exe_fd[i] != -1 && close(child_exe_fd[i]) == -1)
@@ -1454,10 +1494,21 @@ parent_main(enum cli_mode mode)
 	buf_put_bytes(&b, conf.ca_pem, conf.ca_len);
 	ipc_send_buf(&children[PROC_BROKER].ipc, IMSG_CA_BUNDLE, 0, &b);
 	buf_free(&b);
-	for (i = PROC_FRONT; i < PROC_MAX; i++)
-		if (child_started(i) &&
-		    ipc_flush_blocking(&children[i].ipc, 5000) == -1)
-			log_warn("sending configuration to %s", proc_name(i));
+	/*
+	 * The broker's last: it reads once the front is sandboxed (the
+	 * start gate), and a CA bundle larger than the socket's buffer
+	 * must not hold the writer's configuration back until then.
+	 */
+	{
+		static const enum proc_role order[] = { PROC_FRONT,
+		    PROC_WRITER, PROC_EXPORT, PROC_BROKER };
+
+		for (i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+			if (child_started(order[i]) && ipc_flush_blocking(
+			    &children[order[i]].ipc, 5000) == -1)
+				log_warn("sending configuration to %s",
+				    proc_name(order[i]));
+	}
 	/* The secrets are the broker's now. */
 	config_free(&conf);
 

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +147,23 @@ proc_config_int(struct proc_ctx *ctx, const char *key, long def)
 void
 proc_ready(struct proc_ctx *ctx)
 {
+	/*
+	 * The front is sandboxed: the broker may start (main.c,
+	 * start_gate).  Not there when no broker is started, or when a
+	 * test started the front itself.
+	 */
+	if (ctx->self == PROC_FRONT && close(FD_START_GATE) == -1 &&
+	    errno != EBADF)
+		fatal("close start gate");
+#ifdef __GLIBC__
+	/*
+	 * Start-up leaves free memory behind, resident: the schema checks
+	 * of tools_init() (glibc's regcomp builds and frees tens of KiB per
+	 * pattern), the configuration, libcurl's and OpenSSL's set-up.
+	 * Give those pages back (madvise, which the sandbox allows).
+	 */
+	(void)malloc_trim(0);
+#endif
 	ipc_send(&ctx->parent, IMSG_READY, 0, NULL, 0);
 	if (ipc_flush(&ctx->parent) == -1)
 		fatal("parent channel: write");

@@ -82,6 +82,14 @@
  */
 int	 schema_validate(const cJSON *schema, const cJSON *instance,
 	    const char *root_name, char *errbuf, size_t errlen);
+/*
+ * The same for a schema that passed schema_check() once already and has
+ * not changed since (a tool's inputSchema, tools_init()): the check is
+ * not made again.  Every tools/call validates its arguments, and the
+ * check compiles every pattern of the schema.
+ */
+int	 schema_validate_checked(const cJSON *schema, const cJSON *instance,
+	    const char *root_name, char *errbuf, size_t errlen);
 
 /*
  * Check that schema is a well-formed root schema of the subset above.

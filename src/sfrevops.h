@@ -26,6 +26,9 @@
 #define FD_PEER_B	5	/* front: writer   broker: writer  writer: broker */
 				/* export: only FD_PARENT; 4 and 5 closed */
 #define FD_FIRST_FREE	6
+/* The front's end of the broker's start gate, closed once it is
+ * sandboxed (main.c, start_gate; proc.c, proc_ready). */
+#define FD_START_GATE	7
 
 /* A child whose peer closed its channel exits with this: not the cause. */
 #define EXIT_PEER_GONE	3

@@ -192,9 +192,8 @@ tools_free(void)
  * "_org" in every output schema, so that structuredContent stays valid.
  */
 #define ORG_SCHEMA \
-	"{\"type\":\"object\",\"description\":\"The org that answered: the " \
-	"instance host, and the organization id, name and whether it is a " \
-	"sandbox once the identity is known.\",\"properties\":{" \
+	"{\"type\":\"object\",\"description\":\"The org that answered; " \
+	"the id, name and sandbox once known.\",\"properties\":{" \
 	"\"instance\":{\"type\":\"string\"},\"organization_id\":{\"type\":" \
 	"\"string\"},\"name\":{\"type\":\"string\"},\"sandbox\":{\"type\":" \
 	"\"boolean\"}},\"required\":[\"instance\"],\"additionalProperties\":" \

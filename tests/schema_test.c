@@ -1063,6 +1063,44 @@ test_hostile(void)
 	cJSON_Delete(s);
 }
 
+/*
+ * schema_validate_checked() (the front's, for the checked inputSchema of
+ * each tool): the same verdict and message as schema_validate(), the
+ * patterns included, without checking the schema again.
+ */
+static void
+test_checked(void)
+{
+	static const char *const cases[] = {
+		"{\"account_id\":\"001000000000001AAA\"}",
+		"{\"account_id\":\"001000000000001AAA!\"}",
+		"{\"account_id\":\"001000000000001AAA\",\"fields\":[\"Owner.Name\"]}",
+		"{\"account_id\":\"001000000000001AAA\",\"fields\":[\"1Name\"]}",
+		"{}",
+		"{\"nope\":1}",
+	};
+	char		 e1[1024], e2[1024];
+	cJSON		*i;
+	const cJSON	*s = tools_input_schema(tools_find("get_account"));
+	size_t		 k;
+	int		 r1, r2;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		i = cJSON_Parse(cases[k]);
+		r1 = schema_validate(s, i, "argument", e1, sizeof(e1));
+		r2 = schema_validate_checked(s, i, "argument", e2, sizeof(e2));
+		ok(r1 == r2 && (r1 == 0 || strcmp(e1, e2) == 0),
+		    "checked schema, %s: %d %d %s", cases[k], r1, r2,
+		    r1 == 0 ? "" : e2);
+		cJSON_Delete(i);
+	}
+	i = cJSON_Parse(cases[1]);
+	ok(schema_validate_checked(s, i, "argument", e2, sizeof(e2)) == -1 &&
+	    strstr(e2, "account_id") != NULL, "the pattern still applies: %s",
+	    e2);
+	cJSON_Delete(i);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1116,7 @@ main(void)
 	test_arrays();
 	test_strings();
 	test_hostile();
+	test_checked();
 	for (i = 0; i < nprinted; i++)
 		cJSON_free(printed[i]);
 	tools_free();

@@ -653,30 +653,42 @@ write_answer(struct tool_ctx *ctx, uint32_t type, struct buf *b)
 
 /* --------------------------------------------------------- the tools */
 
-static const char write_output[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"status\":{\"type\":\"string\",\"description\":\"applied, refused, "
-	"declined, cancelled, not_applied, unknown, or dry_run\"},"
-	"\"dry_run\":{\"type\":\"boolean\"},"
-	"\"attempt_id\":{\"type\":\"string\"},"
-	"\"object_type\":{\"type\":\"string\"},"
-	"\"object_id\":{\"type\":\"string\"},"
+/*
+ * The two results share their outcome part; each lists only its own
+ * keys (result_base(), write_outcome(): the writer adds old_value and
+ * new_value to an update's outcome, note_id and link_id to a note's).
+ */
+#define WRITE_OUTPUT_COMMON \
+	"\"status\":{\"type\":\"string\",\"enum\":[\"applied\",\"refused\"," \
+	"\"declined\",\"cancelled\",\"not_applied\",\"unknown\",\"dry_run\"]}," \
+	"\"dry_run\":{\"type\":\"boolean\"}," \
+	"\"attempt_id\":{\"type\":\"string\"}," \
+	"\"object_type\":{\"type\":\"string\"}," \
+	"\"object_id\":{\"type\":\"string\"}," \
+	"\"audit_id\":{\"type\":[\"string\",\"null\"]}," \
+	"\"failed_audit_id\":{\"type\":[\"string\",\"null\"]}," \
+	"\"error\":{\"type\":[\"object\",\"null\"]}," \
+	"\"resolved_by\":{\"type\":\"string\"}," \
+	"\"journal\":{\"type\":\"string\"}," \
+	"\"confirmation\":{\"type\":\"string\"}," \
+	"\"payload\":{\"type\":\"object\"}"
+#define WRITE_SCALAR	"{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]}"
+
+static const char update_output[] =
+	"{\"type\":\"object\",\"properties\":{" WRITE_OUTPUT_COMMON ","
 	"\"field_name\":{\"type\":\"string\"},"
 	"\"field_label\":{\"type\":\"string\"},"
-	"\"old_value\":{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]},"
-	"\"new_value\":{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]},"
-	"\"justification\":{\"type\":\"string\"},"
+	"\"old_value\":" WRITE_SCALAR ","
+	"\"new_value\":" WRITE_SCALAR ","
+	"\"justification\":{\"type\":\"string\"}"
+	"},\"required\":[\"status\",\"dry_run\"]}";
+
+static const char note_output[] =
+	"{\"type\":\"object\",\"properties\":{" WRITE_OUTPUT_COMMON ","
 	"\"title\":{\"type\":\"string\"},"
 	"\"body_chars\":{\"type\":\"integer\"},"
-	"\"audit_id\":{\"type\":[\"string\",\"null\"]},"
-	"\"failed_audit_id\":{\"type\":[\"string\",\"null\"]},"
 	"\"note_id\":{\"type\":[\"string\",\"null\"]},"
-	"\"link_id\":{\"type\":[\"string\",\"null\"]},"
-	"\"error\":{\"type\":[\"object\",\"null\"]},"
-	"\"resolved_by\":{\"type\":\"string\"},"
-	"\"journal\":{\"type\":\"string\"},"
-	"\"confirmation\":{\"type\":\"string\"},"
-	"\"payload\":{\"type\":\"object\"}"
+	"\"link_id\":{\"type\":[\"string\",\"null\"]}"
 	"},\"required\":[\"status\",\"dry_run\"]}";
 
 #define ARG_OBJECT_TYPE \
@@ -735,7 +747,7 @@ const struct tool tool_update_field = {
 	"change never happens without its audit row. When the client "
 	"supports elicitation, a person is asked to confirm the exact change "
 	"first; use dry_run to see it without sending anything.",
-	update_args, write_output,
+	update_args, update_output,
 	TOOL_DESTRUCTIVE | TOOL_OPEN_WORLD | TOOL_WRITE,
 	write_start, write_answer, write_state_free, &update_kind
 };
@@ -748,7 +760,7 @@ const struct tool tool_add_note = {
 	"its audit row. When the client supports elicitation, a person is "
 	"asked to confirm first; use dry_run to see the request without "
 	"sending anything.",
-	note_args, write_output,
+	note_args, note_output,
 	TOOL_OPEN_WORLD | TOOL_WRITE,
 	write_start, write_answer, write_state_free, &note_kind
 };

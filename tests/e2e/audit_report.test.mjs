@@ -83,7 +83,7 @@ test('journal and org agree: exit 0, the refused attempt listed, the counts', as
   const r = await report();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0], /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1$/);
+  assert.match(lines[0], /^Org: 127\.0\.0\.1 00DgK0000000001UAA$/);
   const failed = lines.filter((l) => l.startsWith('FAILED '));
   assert.equal(failed.length, 1, r.stdout);
   assert.match(failed[0], new RegExp(`^FAILED failed ${attempts.refused}: update_field Opportunity \\w+ NextStep was refused by the org: FIELD_CUSTOM_VALIDATION_EXCEPTION`));

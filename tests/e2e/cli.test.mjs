@@ -32,7 +32,7 @@ test('call: the text result on stdout, exit 0, through the broker', async () => 
   await sim.clearLog();
   const r = await run(['call', 'pipeline_by_stage'], simEnv(sim));
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\nOpen pipeline by stage/);
+  assert.match(r.stdout, /^Org: 127\.0\.0\.1 00DgK0000000001UAA\nOpen pipeline by stage/);
   assert.match(r.stdout, /\nCommit\t\d+\t/);
   assert.equal(queries(await sim.log()).length >= 1, true, 'the org was asked');
   // A command prints its answer; the log keeps to warnings.
@@ -471,13 +471,13 @@ test('every result names its org: _org in structuredContent, the first text line
   try {
     // Before any request: a dry run sends nothing, the identity included.
     let r = await s.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account', dry_run: true } });
-    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(organization id not known yet\)\n/);
+    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(id not known yet\)\n/);
     assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1' });
     assert.equal(identityCalls(await sim.log()).length, 0);
     for (let i = 0; i < 3; i++) {
       r = await s.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
       assert.equal(r.isError, false);
-      assert.match(rawTextOf(r), /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\nOpen pipeline/);
+      assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 00DgK0000000001UAA\nOpen pipeline/);
       // The SDK client validated structuredContent against the outputSchema.
       assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1', organization_id: '00DgK0000000001UAA', name: 'sfsim', sandbox: false });
     }
@@ -497,7 +497,7 @@ test('a sandbox says so in the result, the log line and check', async (t) => {
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.structuredContent._org.sandbox, true);
-  assert.match(j.content[0].text, /^Org: 00DgK0000000001UAA \(sfsim, sandbox\) at 127\.0\.0\.1\n/);
+  assert.match(j.content[0].text, /^Org: 127\.0\.0\.1 00DgK0000000001UAA sandbox\n/);
   assert.match(r.stderr, /"msg":"org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox"/);
   const c = await run(['check'], simEnv(sim));
   assert.match(c.stdout, /^ok   org: 00DgK0000000001UAA \(sfsim\) at 127\.0\.0\.1, a sandbox$/m);
@@ -512,11 +512,11 @@ test('a slow identity holds a result at most 2 s: then it names the host and say
     const ms = Date.now() - t0;
     assert.equal(r.isError, false);
     assert.ok(ms >= 1900 && ms < 3900, `released after the 2 s wait, not the identity's 4 s: ${ms} ms`);
-    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(organization id not known yet\)\n1 of 1 rows/);
+    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 \(id not known yet\)\n1 of 1 rows/);
     assert.deepEqual(r.structuredContent._org, { instance: '127.0.0.1' });
     await new Promise((res) => setTimeout(res, 2500));
     r = await s.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
-    assert.match(rawTextOf(r), /^Org: 00DgK0000000001UAA \(sfsim, production\) at 127\.0\.0\.1\n/);
+    assert.match(rawTextOf(r), /^Org: 127\.0\.0\.1 00DgK0000000001UAA\n/);
   } finally {
     await s.client.close();
     await sim.control('DELETE', 'faults');

@@ -417,7 +417,7 @@ test('front alone: WR_UPDATE goes to the writer with the client; accept -> decis
     const r = await f.out.next((m) => m.id === 1);
     assert.equal(r.result.isError, false);
     assert.equal(r.result.structuredContent.status, 'applied');
-    assert.match(r.result.content[0].text, /^Org: 00D000000000001AAA \(Test org, sandbox\) at 127\.0\.0\.1\n/, 'the org first');
+    assert.match(r.result.content[0].text, /^Org: 127\.0\.0\.1 00D000000000001AAA sandbox\n/, 'the org first');
     assert.match(withoutOrg(r.result.content[0].text), /^Updated Opportunity 006000000000001AAA NextStep: 'Call back' -> 'Send the proposal' \(audit a0X000000000001AAA, attempt w_0123456789abcdef01234567\)/);
   } finally {
     await f.stop();

@@ -92,7 +92,7 @@ async function dropped(kill) {
   const s = await connectOverSsh();
   const r = await s.client.callTool({ name: 'pipeline_by_stage', arguments: {} });
   assert.equal(r.isError, false, rawTextOf(r));
-  assert.match(rawTextOf(r), /^Org: 00DgK0000000001UAA .*\nOpen pipeline by stage/);
+  assert.match(rawTextOf(r), /^Org: \S+ 00DgK0000000001UAA\nOpen pipeline by stage/);
   let tree = [];
   assert.ok(await waitFor(() => { tree = serverTree(); return tree.filter((p) => / -R /.test(p.cmd)).length === 3; }, 5000),
     'the parent and its three children run under sshd: ' + JSON.stringify(serverTree()));

@@ -20,7 +20,7 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined -o "$probe/p" "$probe/p.c" \
 	echo "1..0 # SKIP $cc cannot link -fsanitize=fuzzer,address,undefined (libFuzzer or the sanitizer runtimes missing): $(head -n 1 "$probe/log")"
 	exit 0
 fi
-if ! pkg-config --exists libcjson libsodium libseccomp libcurl libcrypto; then
+if ! pkg-config --exists libcjson libsodium libseccomp libcurl libssl libcrypto; then
 	echo "1..0 # SKIP pkg-config does not know every library the harnesses link"
 	exit 0
 fi
