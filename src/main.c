@@ -399,31 +399,24 @@ export_lost(const char *what)
 		    "OpenTelemetry export", what);
 }
 
-/* The exporter's channel ended: most likely it did, and how is the
- * news; give it a moment to be reaped and named. */
+/*
+ * The exporter's channel ended: most likely it did, and how is the news,
+ * which reap() tells on its SIGCHLD (export_lost("ended")); the loop
+ * never waits for it here.  One still alive is of no use without its
+ * channel, and SIGKILL on one that already exited changes nothing.
+ */
 static void
 export_channel_closed(const char *what)
 {
 	struct child	*c = &children[PROC_EXPORT];
-	uint64_t	 deadline = now_ms() + 300;
-
-	int		 status;
-	pid_t		 pid;
 
 	ipc_close(&c->ipc);
-	/* Its pid alone: another child's end is supervise()'s to see. */
-	while (!c->reaped && now_ms() < deadline) {
-		struct timespec ts = { 0, 10 * 1000000L };
-		if ((pid = waitpid(c->pid, &status, WNOHANG)) == c->pid) {
-			c->reaped = 1;
-			c->status = status;
-			break;
-		}
-		if (pid == -1 && errno != EINTR)
-			break;
-		(void)nanosleep(&ts, NULL);
+	if (c->reaped || c->pid <= 0) {
+		export_lost(what);
+		return;
 	}
-	export_lost(what);
+	if (kill(c->pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill %s", proc_name(PROC_EXPORT));
 }
 
 /* Reap whatever has exited; return the first child that ended now (the
@@ -1376,9 +1369,11 @@ parent_main(enum cli_mode mode)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
 
-	for (i = PROC_FRONT; i < PROC_MAX; i++)
+	for (i = PROC_FRONT; i < PROC_MAX; i++) {
+		pc[i][0] = pc[i][1] = -1;	/* an exporter not started */
 		if (i != PROC_EXPORT || child_started(i))
 			socketpair_or_die(pc[i]);
+	}
 	socketpair_or_die(fb);
 	socketpair_or_die(fw);
 	socketpair_or_die(wb);

@@ -458,16 +458,14 @@ static const int sc_broker_fake_connect[] = { SCMP_SYS(connect) };
 
 /*
  * Exporter: a TCP client of the socket the parent connected for it (it
- * reads SO_ERROR when the connection is up, and shuts it down), nothing
- * more: no socketpair, no ioctl, and fstat(2) on a descriptor only (the
- * CONNECT_R socket is checked to be one; glibc's fstat is newfstatat
- * with AT_EMPTY_PATH).
+ * checks SO_TYPE of the CONNECT_R socket, reads SO_ERROR when the
+ * connection is up, and shuts it down), nothing more: no socketpair, no
+ * ioctl, and no stat of any kind (glibc's fstat is newfstatat, which a
+ * filter cannot keep from taking a path).
  */
 static const struct sc_rule sc_export_net[] = {
-	SC_ANY(getsockopt),		/* SO_ERROR */
+	SC_ANY(getsockopt),		/* SO_TYPE, SO_ERROR */
 	SC_ANY(shutdown),
-	SC_ANY(fstat),
-	SC_MASK(newfstatat, 3, AT_EMPTY_PATH, AT_EMPTY_PATH),
 };
 
 /* Broker: descriptors it holds, no paths. */

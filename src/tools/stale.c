@@ -421,7 +421,8 @@ stale_error(struct tool_ctx *ctx, struct buf *b)
 	enum tool_verdict v;
 
 	common_error_parse(b, &code, &msg);
-	if (ctx->step == STALE_STEP_QUERY && st->history == HIST_OPP &&
+	if (ctx->step == STALE_STEP_QUERY && st != NULL &&
+	    st->history == HIST_OPP &&
 	    !st->fell_back && code == SFE_SALESFORCE &&
 	    strstr(msg, "INVALID_TYPE") != NULL &&
 	    strstr(msg, "OpportunityHistory") != NULL) {
