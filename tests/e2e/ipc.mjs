@@ -8,7 +8,7 @@
 // A frame (src/ipc.c): u32 type, u32 payload length, u32 id, u32 pad,
 // then the payload; all little-endian, as the hosts it runs on.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN, srcdir } from './lib.mjs';
 
@@ -130,6 +130,14 @@ export function channel(sock, name) {
 
 const STUB = join(process.env.top_builddir || dirname(BIN), 'tests', 'parent_stub');
 
+/** Every directory above path searchable by others (o+x). */
+function reachableByOthers(path) {
+  for (let d = dirname(path); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
 /**
  * The broker under tests/parent_stub, which starts it and answers its
  * requests for connections as the real parent does (a Node test cannot
@@ -140,8 +148,11 @@ const STUB = join(process.env.top_builddir || dirname(BIN), 'tests', 'parent_stu
  */
 export async function startBroker(sim, config = {}) {
   const opts = { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } };
-  // As the real parent does: never run a child as root.
-  if (process.getuid() === 0) Object.assign(opts, { uid: 65534, gid: 65534 });
+  // As the real parent does: never run a child as root.  The real
+  // parent execs its children by descriptor; the stub is spawned by
+  // path, which nobody can reach in a checkout under a 0700 directory
+  // (a mktemp -d): there the broker stays root, the test unchanged.
+  if (process.getuid() === 0 && reachableByOthers(STUB)) Object.assign(opts, { uid: 65534, gid: 65534 });
   const proc = spawn(STUB, [join(dirname(BIN), 'sfrevops-mcp-broker')], opts);
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
