@@ -54,8 +54,9 @@ const TREE = (pid) => descendants(pid).filter((k) => / -R /.test(k.cmd)).map((k)
 test('N tool calls are N spans, and the metrics add up (OTLP/JSON encoding)', async () => {
   const sim = await startSim();
   const col = await startCollector();
+  let c;
   try {
-    const c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url, SFDC_OTLP_INTERVAL_MS: '200' }));
+    c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url, SFDC_OTLP_INTERVAL_MS: '200' }));
     const calls = [
       ['query', { soql: 'SELECT Id, Name FROM Account LIMIT 2' }],
       ['query', { soql: 'SELECT Id FROM Opportunity LIMIT 1' }],
@@ -130,8 +131,10 @@ test('N tool calls are N spans, and the metrics add up (OTLP/JSON encoding)', as
     assert.equal(q.sum, qms.reduce((a, b) => a + b, 0), 'the sum of the durations');
     assert.equal(q.min, Math.min(...qms));
     assert.equal(q.max, Math.max(...qms));
-    await c.client.close();
   } finally {
+    // Closed here, not only on success: a server left running would
+    // keep the simulator's connections, and sim.stop(), waiting.
+    if (c) await c.client.close().catch(() => {});
     await col.close();
     await sim.stop();
   }
@@ -164,8 +167,9 @@ test('without SFDC_OTLP_ENDPOINT no exporter runs and the collector hears nothin
 test('the exporter runs sandboxed and holds no secret', async (t) => {
   const sim = await startSim();
   const col = await startCollector();
+  let c;
   try {
-    const c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url + '/', SFDC_OTLP_INTERVAL_MS: '100' }));
+    c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url + '/', SFDC_OTLP_INTERVAL_MS: '100' }));
     await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
     const pid = c.transport.pid;
     assert.ok(await waitFor(() => exporterOf(pid), 3000), 'an exporter process');
@@ -187,8 +191,10 @@ test('the exporter runs sandboxed and holds no secret', async (t) => {
       // The token: not in its memory.
       assert.equal(memoryHas(ex.pid, Buffer.from(sim.access_token)), false, 'no token in the exporter');
     } else t.diagnostic('not root: the /proc checks of the exporter are skipped');
-    await c.client.close();
   } finally {
+    // Closed here, not only on success: a server left running would
+    // keep the simulator's connections, and sim.stop(), waiting.
+    if (c) await c.client.close().catch(() => {});
     await col.close();
     await sim.stop();
   }
@@ -221,8 +227,9 @@ function memoryHas(pid, needle) {
 test('a collector that is down costs one log line, never a tool call', async () => {
   const sim = await startSim();
   const port = await deadPort();
+  let c;
   try {
-    const c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, SFDC_OTLP_INTERVAL_MS: '100' }));
+    c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, SFDC_OTLP_INTERVAL_MS: '100' }));
     for (let i = 0; i < 4; i++) {
       const t0 = Date.now();
       const r = await c.client.callTool({ name: 'query', arguments: { soql: 'SELECT Id FROM Account LIMIT 1' } });
@@ -233,8 +240,10 @@ test('a collector that is down costs one log line, never a tool call', async () 
     const lines = c.stderr.split('\n').filter((l) => /"proc":"export".*collector at/.test(l));
     assert.equal(lines.length, 1, 'one line for the state change: ' + lines.join('\n'));
     assert.match(lines[0], /"level":"warning".*export: the collector at 127\.0\.0\.1:\d+: POST \/v1\/traces: cannot connect: Connection refused; tool calls go on/);
-    await c.client.close();
   } finally {
+    // Closed here, not only on success: a server left running would
+    // keep the simulator's connections, and sim.stop(), waiting.
+    if (c) await c.client.close().catch(() => {});
     await sim.stop();
   }
 });
@@ -307,8 +316,9 @@ test('at shutdown one last flush, within a second', async () => {
 test('an exporter that dies does not take the server with it', { skip: process.getuid() !== 0 && 'needs root to kill a child that runs as nobody' }, async () => {
   const sim = await startSim();
   const col = await startCollector();
+  let c;
   try {
-    const c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url, SFDC_OTLP_INTERVAL_MS: '100' }));
+    c = await connectSdk(simEnv(sim, { SFDC_OTLP_ENDPOINT: col.url, SFDC_OTLP_INTERVAL_MS: '100' }));
     const pid = c.transport.pid;
     assert.ok(await waitFor(() => exporterOf(pid), 3000));
     process.kill(exporterOf(pid).pid, 'SIGKILL');
@@ -317,8 +327,10 @@ test('an exporter that dies does not take the server with it', { skip: process.g
     assert.ok(!r.isError, 'the server still serves');
     assert.deepEqual(TREE(pid), ['broker', 'front', 'writer']);
     assert.equal(c.stderr.split('\n').filter((l) => /without OpenTelemetry export/.test(l)).length, 1, 'said once');
-    await c.client.close();
   } finally {
+    // Closed here, not only on success: a server left running would
+    // keep the simulator's connections, and sim.stop(), waiting.
+    if (c) await c.client.close().catch(() => {});
     await col.close();
     await sim.stop();
   }
