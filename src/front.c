@@ -1756,17 +1756,6 @@ startup_check(struct front *f)
 }
 
 static int
-json_has_string(const cJSON *arr, const char *v)
-{
-	const cJSON	*e;
-
-	cJSON_ArrayForEach(e, arr)
-		if (cJSON_IsString(e) && strcmp(e->valuestring, v) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 transient_error(uint32_t code)
 {
 	return code == SFE_NETWORK || code == SFE_AUTH || code == SFE_LIMIT ||
@@ -1831,7 +1820,7 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 		stages = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(j, "picklists"),
 		    "StageName");
-		if (!json_has_string(stages, stage) &&
+		if (!tool_json_has_string(stages, stage) &&
 		    startup_wanted(f, "at_risk_commits")) {
 			str_oneline(shown, 100, stage);
 			utf8_cut(shown);
@@ -1842,7 +1831,7 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 			    "that means commit (sfrevops-mcp check)", shown);
 			changed = 1;
 		}
-		if (!json_has_string(cJSON_GetObjectItemCaseSensitive(j,
+		if (!tool_json_has_string(cJSON_GetObjectItemCaseSensitive(j,
 		    "fields"), "LastStageChangeDate") &&
 		    startup_wanted(f, "stale_opps")) {
 			startup_send(f, 2, "OpportunityHistory");

@@ -537,3 +537,15 @@ tool_allowed(const struct tool *t)
 {
 	return allowed == NULL || allowed[tool_index(t)];
 }
+
+/* Whether the JSON array arr holds the string v. */
+int
+tool_json_has_string(const cJSON *arr, const char *v)
+{
+	const cJSON	*e;
+
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, v) == 0)
+			return 1;
+	return 0;
+}

@@ -239,6 +239,8 @@ const char *tool_arg_str(const struct tool_ctx *, const char *name);
 const cJSON *tool_arg_scalar(const struct tool_ctx *, const char *name);
 /* A string-array argument, or NULL. */
 const cJSON *tool_arg_strings(const struct tool_ctx *, const char *name);
+/* Whether the JSON array arr holds the string v. */
+int	 tool_json_has_string(const cJSON *arr, const char *v);
 
 /* records.c: Salesforce records to {columns, rows}, and a text table.
  * records_flatten moves the values out of records (the caller still

@@ -99,17 +99,6 @@ error_of(struct buf *b, uint32_t *code, char **msg)
 	return 0;
 }
 
-static int
-has_string(const cJSON *arr, const char *v)
-{
-	const cJSON	*e;
-
-	cJSON_ArrayForEach(e, arr)
-		if (cJSON_IsString(e) && strcmp(e->valuestring, v) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *
 credentials_fix(const char *flow)
 {
@@ -172,13 +161,13 @@ on_opportunity(struct tool_ctx *ctx, struct check_state *s, uint32_t code,
 	stages = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    j, "picklists"), "StageName");
 	snprintf(d, sizeof(d), "'%s' %s the Opportunity StageName picklist",
-	    ctx->commit_stage, has_string(stages, ctx->commit_stage) ? "is in" :
+	    ctx->commit_stage, tool_json_has_string(stages, ctx->commit_stage) ? "is in" :
 	    "is not in");
-	add(s, "commit_stage", has_string(stages, ctx->commit_stage) ? "ok" :
+	add(s, "commit_stage", tool_json_has_string(stages, ctx->commit_stage) ? "ok" :
 	    "fail", d, "set SFDC_COMMIT_STAGE_NAME to the stage your org "
 	    "uses for committed deals (at_risk_commits reads it)");
 	fields = cJSON_GetObjectItemCaseSensitive(j, "fields");
-	if (has_string(fields, "LastStageChangeDate")) {
+	if (tool_json_has_string(fields, "LastStageChangeDate")) {
 		add(s, "stage_dates", "ok", "Opportunity.LastStageChangeDate "
 		    "is readable", NULL);
 		ctx->step = CK_QUERY;
@@ -269,7 +258,7 @@ on_audit(struct tool_ctx *ctx, struct check_state *s, const char *err,
 	for (i = 0; audit_required[i] != NULL; i++) {
 		int n;
 
-		if (has_string(fields, audit_required[i]))
+		if (tool_json_has_string(fields, audit_required[i]))
 			continue;
 		n = snprintf(missing + off, sizeof(missing) - off, "%s%s",
 		    off ? ", " : "", audit_required[i]);
@@ -287,7 +276,7 @@ on_audit(struct tool_ctx *ctx, struct check_state *s, const char *err,
 		    "only: this check does not see their types)", object);
 		add(s, "audit_object", "ok", d, NULL);
 	}
-	if (has_string(fields, "Failed__c"))
+	if (tool_json_has_string(fields, "Failed__c"))
 		add(s, "audit_failed_field", "ok", "Failed__c is there: a "
 		    "failed write leaves an audit row", NULL);
 	else
