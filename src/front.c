@@ -1825,7 +1825,7 @@ startup_answer(struct front *f, int step, uint32_t type, struct buf *b)
 			str_oneline(shown, 100, stage);
 			utf8_cut(shown);
 			snprintf(f->risk_why, sizeof(f->risk_why), "the commit "
-			    "stage '%s' (SFDC_COMMIT_STAGE_NAME) is not an "
+			    "stage '%.100s' (SFDC_COMMIT_STAGE_NAME) is not an "
 			    "active value of this org's Opportunity StageName "
 			    "picklist: set SFDC_COMMIT_STAGE_NAME to the stage "
 			    "that means commit (sfrevops-mcp check)", shown);
