@@ -553,7 +553,7 @@ export_send(cJSON *ev)
 		ipc_send_buf(&c->ipc, IMSG_EVENT, 0, &b);
 		buf_free(&b);
 		if (ipc_flush(&c->ipc) == -1 && errno != EAGAIN)
-			export_lost("broke its channel");
+			export_channel_closed("broke its channel");
 	}
 	cJSON_free(json);
 }
