@@ -58,7 +58,6 @@ tz_file_ok(const char *zone, char *err, size_t errlen)
 	const char	*dir = getenv("TZDIR");
 	char		 path[1024], magic[4];
 	struct stat	 st;
-	ssize_t		 r;
 	int		 fd, n;
 
 	if (dir == NULL || *dir == '\0')
@@ -76,7 +75,7 @@ tz_file_ok(const char *zone, char *err, size_t errlen)
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (r = read(fd, magic, sizeof(magic))) != (ssize_t)sizeof(magic) ||
+	    read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic) ||
 	    memcmp(magic, "TZif", 4) != 0) {
 		(void)close(fd);
 		snprintf(err, errlen, "time zone %s is not a zone of this "
