@@ -6,7 +6,8 @@
 # clang build, the fuzz harnesses and contrib/analyze.sh; gcovr for
 # contrib/coverage.sh; openssh-server for tests/e2e/ssh.test.mjs, which
 # starts its own sshd on a loopback port (the system's is not used);
-# podman, runc and mmdebstrap for `make check-container`, which builds
+# with --container (or SFREVOPS_CHECK_CONTAINER=1), podman, runc and
+# mmdebstrap for `make check-container`, which builds
 # contrib/Containerfile (runc: Debian 12's crun refuses a hybrid cgroup
 # hierarchy; mmdebstrap makes the Debian 12 base image where the registry
 # cannot be reached).  The npm modules include Claude Code (a native
@@ -18,7 +19,10 @@ pkgs="build-essential autoconf automake pkg-config
 libcurl4-openssl-dev libsodium-dev libcjson-dev libseccomp-dev libssl-dev
 openssl ca-certificates nodejs npm mandoc valgrind devscripts
 debhelper lintian chromium fonts-dejavu-core clang clang-tools gcovr
-openssh-server tzdata podman runc mmdebstrap"
+openssh-server tzdata"
+if [ "${1:-}" = --container ] || [ "${SFREVOPS_CHECK_CONTAINER:-0}" = 1 ]; then
+	pkgs="$pkgs podman runc mmdebstrap"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -296,12 +296,17 @@ container_check() {
 	(cd "$top/build/plain" && make -s check-container)
 }
 container_report() { cat "$top/build/plain/tests/e2e/container.test.log"; }
-if command -v podman >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+# Opt-in: on a fresh 2-core machine the image alone takes about five
+# minutes to build (a Debian base made with mmdebstrap, then apt in it),
+# past what CI may spend; `make check-container` runs it any time.
+if [ "${SFREVOPS_CHECK_CONTAINER:-0}" != 1 ]; then
+	skip "container (make check-container): opt-in, SFREVOPS_CHECK_CONTAINER=1 (building the image takes about 5 minutes on a fresh 2-core machine, past CI's budget)"
+elif command -v podman >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 	verdict -r container_report "container (make check-container)" \
 	    "$top/build/container.out" container_check
 	skips_of "$top/build/plain" container.test.log
 else
-	skip "container (make check-container): needs root and podman (contrib/install-deps.sh)"
+	skip "container (make check-container): needs root and podman (contrib/install-deps.sh --container)"
 fi
 
 lap "container"
