@@ -39,18 +39,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, startSim, connectSdk, descendants, textOf, journalLines } from '../tests/e2e/lib.mjs';
 import { orgWrites, accountWrites, lateCommits, problemsOf } from '../tests/e2e/writecheck.mjs';
+import sfsimData from '../tests/sfsim/lib/data.js';
 
-/** A small deterministic PRNG (mulberry32): a seed replays a soak. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's own mulberry32: a seed replays a run. */
+const { rng } = sfsimData;
 
 /** PSS, USS (private pages) and Anonymous in KiB of pid and its
  * descendants (root reads the children). */

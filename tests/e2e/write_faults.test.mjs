@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, simEnv, connectSdk, simFetch, composites, simPost, callWrite, journalLines } from './lib.mjs';
 import { orgWrites, accountWrites } from './writecheck.mjs';
+import sfsimData from '../sfsim/lib/data.js';
 
 const SEED = process.env.WRITE_FAULTS_SEED ? Number(process.env.WRITE_FAULTS_SEED) : (Date.now() % 2147483647);
 const N = process.env.WRITE_FAULTS_N ? Number(process.env.WRITE_FAULTS_N) : 500;
@@ -30,17 +31,8 @@ const MAX_412 = 8; // each holds a composite about a second and a half
 const MAX_DEADLINE = 3; // each holds one past SFDC_HTTP_TIMEOUT_MS (3 s)
 const HTTP_TIMEOUT_MS = 3000;
 
-/** mulberry32, as sfsim's generator. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's own mulberry32: a seed replays a run. */
+const { rng } = sfsimData;
 
 let sim;
 let jdir;
