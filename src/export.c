@@ -420,10 +420,25 @@ traces_body(struct exporter *x, size_t n)
 	return out;
 }
 
+/* One metric of the batch: its name, description and unit; its data
+ * (kind "sum" or "histogram") is the object returned. */
+static cJSON *
+metric_add(cJSON *metrics, const char *name, const char *description,
+    const char *unit, const char *kind)
+{
+	cJSON	*m = cJSON_CreateObject();
+
+	cJSON_AddItemToArray(metrics, m);
+	cJSON_AddStringToObject(m, "name", name);
+	cJSON_AddStringToObject(m, "description", description);
+	cJSON_AddStringToObject(m, "unit", unit);
+	return cJSON_AddObjectToObject(m, kind);
+}
+
 static char *
 metrics_body(struct exporter *x)
 {
-	cJSON		*root, *sc, *metrics, *m, *sum, *dps, *dp, *attrs, *arr;
+	cJSON		*root, *sc, *metrics, *sum, *dps, *dp, *attrs, *arr;
 	char		*out;
 	uint64_t	 now = now_ns();
 	size_t		 i, k;
@@ -431,13 +446,8 @@ metrics_body(struct exporter *x)
 	sc = envelope(x, &root, "resourceMetrics", "scopeMetrics");
 	metrics = cJSON_AddArrayToObject(sc, "metrics");
 
-	m = cJSON_CreateObject();
-	cJSON_AddItemToArray(metrics, m);
-	cJSON_AddStringToObject(m, "name", "sfrevops.tool.calls");
-	cJSON_AddStringToObject(m, "description", "tool calls, by tool and "
-	    "status");
-	cJSON_AddStringToObject(m, "unit", "{call}");
-	sum = cJSON_AddObjectToObject(m, "sum");
+	sum = metric_add(metrics, "sfrevops.tool.calls", "tool calls, by tool "
+	    "and status", "{call}", "sum");
 	cJSON_AddNumberToObject(sum, "aggregationTemporality", OTLP_CUMULATIVE);
 	cJSON_AddTrueToObject(sum, "isMonotonic");
 	dps = cJSON_AddArrayToObject(sum, "dataPoints");
@@ -452,13 +462,8 @@ metrics_body(struct exporter *x)
 		add_u64(dp, "asInt", x->series[i].count);
 	}
 
-	m = cJSON_CreateObject();
-	cJSON_AddItemToArray(metrics, m);
-	cJSON_AddStringToObject(m, "name", "sfrevops.tool.duration");
-	cJSON_AddStringToObject(m, "description", "how long tool calls "
-	    "took, by tool");
-	cJSON_AddStringToObject(m, "unit", "ms");
-	sum = cJSON_AddObjectToObject(m, "histogram");
+	sum = metric_add(metrics, "sfrevops.tool.duration", "how long tool "
+	    "calls took, by tool", "ms", "histogram");
 	cJSON_AddNumberToObject(sum, "aggregationTemporality", OTLP_CUMULATIVE);
 	dps = cJSON_AddArrayToObject(sum, "dataPoints");
 	for (i = 0; i < x->nhists; i++) {
